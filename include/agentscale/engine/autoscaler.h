@@ -1,0 +1,140 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+//
+// HorizontalAutoscaler: one target's Kubernetes HPA controller as a value.
+// It owns the target's recommendation history, scale events and status
+// conditions; Evaluate() runs one sync (spec §3) on an Observation and
+// returns a Decision; Commit() records the scale event once the caller has
+// actually applied the change, so a failed actuation leaves no event (as in
+// Kubernetes).
+//
+//   absl::StatusOr<agentscale::HorizontalAutoscaler> hpa =
+//       agentscale::HorizontalAutoscaler::Create(spec);
+//   while (running) {
+//     absl::Time now = absl::Now();  // or a simulated clock
+//     absl::StatusOr<agentscale::Decision> d = hpa->Evaluate(now, Observe());
+//     if (!d.ok()) { LOG(ERROR) << d.status(); continue; }
+//     if (d->rescale && Apply(d->desired_replicas)) hpa->Commit(*d);
+//   }
+//
+// State is a value: ExportState()/ImportState() (and their JSON forms in
+// engine/state_json.h) let a restarted service keep its stabilization
+// window, which Kubernetes itself forgets on a controller restart.
+//
+// Thread safety: a HorizontalAutoscaler is not internally synchronized.
+// Const methods may run concurrently; Evaluate/Commit/ImportState need
+// exclusive access. Distinct instances are independent.
+#ifndef AGENTSCALE_ENGINE_AUTOSCALER_H_
+#define AGENTSCALE_ENGINE_AUTOSCALER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agentscale/engine/decision.h"
+#include "agentscale/engine/observation.h"
+#include "agentscale/hpa/conditions.h"
+#include "agentscale/hpa/normalize.h"
+#include "agentscale/hpa/replica_calculator.h"
+#include "agentscale/hpa/spec.h"
+
+namespace agentscale {
+
+// The controller's memory for one target, plus the HPA status fields that
+// later syncs read.
+struct AutoscalerState {
+  // Unset: no history yet; the first sync seeds (current, now), so a
+  // restarted controller cannot scale below the current size for one
+  // window (spec §3 step 2).
+  std::optional<std::vector<hpa::Recommendation>> recommendations;
+  std::vector<hpa::ScaleEvent> scale_up_events;
+  std::vector<hpa::ScaleEvent> scale_down_events;
+  std::vector<hpa::Condition> conditions;        // status.conditions
+  std::optional<int32_t> desired_replicas;       // status.desiredReplicas
+  std::optional<absl::Time> last_scale_time;     // status.lastScaleTime
+  std::optional<absl::Time> last_evaluation;
+
+  friend bool operator==(const AutoscalerState& a, const AutoscalerState& b) {
+    return a.recommendations == b.recommendations &&
+           a.scale_up_events == b.scale_up_events &&
+           a.scale_down_events == b.scale_down_events &&
+           a.conditions == b.conditions &&
+           a.desired_replicas == b.desired_replicas &&
+           a.last_scale_time == b.last_scale_time &&
+           a.last_evaluation == b.last_evaluation;
+  }
+};
+
+class HorizontalAutoscaler {
+ public:
+  // Validates `spec` (hpa/validation.h) against `config`.
+  static absl::StatusOr<HorizontalAutoscaler> Create(
+      hpa::AutoscalerSpec spec, hpa::ControllerConfig config = {});
+  // Skips the API server's validation, for objects that bypassed it (the
+  // Kubernetes test fixtures use unknown metric types, for instance). Only
+  // what the arithmetic needs is checked: replica bounds are not negative.
+  static absl::StatusOr<HorizontalAutoscaler> CreateUnvalidated(
+      hpa::AutoscalerSpec spec, hpa::ControllerConfig config = {});
+
+  const hpa::AutoscalerSpec& spec() const { return *spec_; }
+  const hpa::ControllerConfig& config() const { return config_; }
+
+  // One sync at `now`. Errors are for observations that cannot be read
+  // (time going backwards, a metric the spec does not have, negative
+  // replica counts); the state is then untouched. Problems Kubernetes
+  // handles (failed metrics, missing pods, ...) are decisions, with the
+  // reconcile error in Decision::error.
+  absl::StatusOr<Decision> Evaluate(absl::Time now, const Observation& obs);
+  // The same, reusing `out`'s storage: no heap allocation in steady state.
+  absl::Status Evaluate(absl::Time now, const Observation& obs, Decision* out);
+
+  // The caller applied decision.desired_replicas: records the scale event
+  // (behavior only), lastScaleTime and the SucceededRescale condition.
+  // Fails if the decision is not this engine's latest rescale decision.
+  absl::Status Commit(Decision& decision);
+  // The caller could not apply it: AbleToScale=False/FailedUpdateScale;
+  // status.desiredReplicas keeps its previous value; no event is recorded.
+  absl::Status CommitFailed(Decision& decision, const absl::Status& error);
+
+  const AutoscalerState& state() const { return state_; }
+  AutoscalerState ExportState() const { return state_; }
+  absl::Status ImportState(AutoscalerState state);
+
+  // The per-direction tolerances in force (spec §4.0).
+  hpa::Tolerances tolerances() const { return tolerances_; }
+
+ private:
+  HorizontalAutoscaler(hpa::AutoscalerSpec spec, hpa::ControllerConfig config);
+
+  absl::Status MatchMetrics(const Observation& obs);
+  void ComputeMetric(int index, const Observation& obs,
+                     const MetricObservation* mobs, MetricResult* result);
+  void SetCondition(Decision* d, hpa::ConditionType type, bool status,
+                    hpa::Reason reason);
+  void SetCondition(Decision* d, hpa::ConditionType type, bool status,
+                    hpa::Reason reason, const std::string& detail);
+  void RemoveCondition(Decision* d, hpa::ConditionType type);
+  bool ScaledToZeroConditionTrue() const;
+  bool HasObjectOrExternalMetric() const;
+
+  std::shared_ptr<const hpa::AutoscalerSpec> spec_;
+  hpa::ControllerConfig config_;
+  hpa::Tolerances tolerances_;
+  std::vector<std::string> metric_descriptions_;
+  AutoscalerState state_;
+  // The latest decision that asked for a rescale and awaits Commit.
+  std::optional<absl::Time> pending_time_;
+  int32_t pending_from_ = 0;
+  int32_t pending_to_ = 0;
+  // Scratch, reused across syncs.
+  hpa::ReplicaCalculator calculator_;
+  std::vector<int> metric_obs_;  // spec index -> observation index or -1
+  std::vector<hpa::PodSample> summed_samples_;
+};
+
+}  // namespace agentscale
+
+#endif  // AGENTSCALE_ENGINE_AUTOSCALER_H_

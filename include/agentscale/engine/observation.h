@@ -1,0 +1,103 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+//
+// What the engine is told at one sync: the target's scale (spec and status
+// replicas), the pods its selector matches, and one MetricObservation per
+// metric of the spec.
+//
+//   agentscale::Observation obs;
+//   obs.current_replicas = 3;
+//   for (int i = 0; i < 3; ++i) obs.pods.push_back(
+//       agentscale::hpa::Pod::Ready(absl::StrCat("agent-", i)));
+//   agentscale::MetricObservation& tasks =
+//       obs.AddMetric("app_active_task_count");
+//   tasks.AddPodValue("agent-0", 80.0, now);  // plain units; stored in milli
+//   ...
+//
+// Observations name their metrics; an unnamed observation belongs to the
+// spec's metric at the same position. An observation that names a metric
+// the spec does not have is an error of Evaluate(); a spec metric with no
+// observation fails the way a metrics API error does (Kubernetes' rules for
+// failed metrics then apply: it can hold a scale-down, never cause one).
+#ifndef AGENTSCALE_ENGINE_OBSERVATION_H_
+#define AGENTSCALE_ENGINE_OBSERVATION_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agentscale/hpa/pod.h"
+#include "agentscale/hpa/spec.h"
+
+namespace agentscale {
+
+// Converts a metric value in plain units to milli-units the way Kubernetes
+// rounds (up). NaN, infinite, negative or too large values are errors.
+absl::StatusOr<int64_t> ToMilli(double value);
+
+// The observed values of one metric of the spec.
+struct MetricObservation {
+  // The metric's name (resource name for Resource metrics); empty means "the
+  // spec's metric at this observation's position".
+  std::string metric;
+  // Set when fetching the metric failed; the metric then fails with
+  // Kubernetes' FailedGet<Type>Metric condition carrying this message.
+  absl::Status error;
+  // Pods metrics, and Resource/ContainerResource usage already summed per
+  // pod: one sample per pod.
+  std::vector<hpa::PodSample> pod_samples;
+  // Resource/ContainerResource usage per container, as metrics.k8s.io
+  // reports it (used when pod_samples is empty).
+  std::vector<hpa::PodResourceSample> resource_samples;
+  // Object metrics: the described object's value.
+  std::optional<int64_t> object_value_milli;
+  // External metrics: every series the selector matched.
+  std::vector<int64_t> external_values_milli;
+
+  // Appends a per-pod value given in plain units. A value that is NaN,
+  // infinite or negative is not stored; it marks the whole metric invalid
+  // (error), so the engine holds rather than acting on it.
+  void AddPodValue(const std::string& pod, double value, absl::Time timestamp,
+                   absl::Duration window = absl::Seconds(60));
+  // Sets an Object metric value / appends an External series, in plain
+  // units, with the same handling of invalid values.
+  void SetObjectValue(double value);
+  void AddExternalValue(double value);
+};
+
+// The selector checks of spec §5 step 1, for callers that know selectors
+// (a Kubernetes controller). Without them the checks are skipped.
+struct SelectorCheck {
+  // The target scale's status.selector, in selector-string syntax. Empty is
+  // an error (InvalidSelector), as in Kubernetes.
+  std::string target_selector;
+  struct OtherAutoscaler {
+    std::string name;
+    hpa::LabelSelector selector;
+  };
+  // Other autoscalers in the namespace; one that selects any of `pods` makes
+  // the selection ambiguous.
+  std::vector<OtherAutoscaler> other_autoscalers;
+};
+
+struct Observation {
+  // scale.spec.replicas: the count the target is asked to run.
+  int32_t current_replicas = 0;
+  // scale.status.replicas; unset means equal to current_replicas.
+  std::optional<int32_t> status_replicas;
+  // Set when reading the target's scale failed (AbleToScale=False).
+  absl::Status scale_error;
+  std::vector<hpa::Pod> pods;
+  std::vector<MetricObservation> metrics;
+  std::optional<SelectorCheck> selector;
+
+  // Appends and returns an observation for the named metric.
+  MetricObservation& AddMetric(const std::string& metric);
+};
+
+}  // namespace agentscale
+
+#endif  // AGENTSCALE_ENGINE_OBSERVATION_H_

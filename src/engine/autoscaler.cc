@@ -1,0 +1,745 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+//
+// One sync of Kubernetes' HPA reconcile loop (horizontal.go), in the order of
+// the spec's §3, on an Observation instead of API calls.
+
+#include "agentscale/engine/autoscaler.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "agentscale/hpa/selector.h"
+#include "agentscale/hpa/validation.h"
+
+namespace agentscale {
+namespace {
+
+using hpa::ConditionType;
+using hpa::MetricSourceType;
+using hpa::MetricTargetType;
+using hpa::Reason;
+
+Reason FailureReason(MetricSourceType type) {
+  switch (type) {
+    case MetricSourceType::kResource:
+      return Reason::kFailedGetResourceMetric;
+    case MetricSourceType::kContainerResource:
+      return Reason::kFailedGetContainerResourceMetric;
+    case MetricSourceType::kPods:
+      return Reason::kFailedGetPodsMetric;
+    case MetricSourceType::kObject:
+      return Reason::kFailedGetObjectMetric;
+    case MetricSourceType::kExternal:
+      return Reason::kFailedGetExternalMetric;
+    case MetricSourceType::kUnknown:
+      return Reason::kInvalidMetricSourceType;
+  }
+  return Reason::kInvalidMetricSourceType;
+}
+
+// The name an observation uses for a spec metric.
+const std::string& ObservationName(const hpa::MetricSpec& m) { return m.name; }
+
+}  // namespace
+
+absl::StatusOr<int64_t> ToMilli(double value) {
+  if (std::isnan(value)) {
+    return absl::InvalidArgumentError("metric value is NaN");
+  }
+  if (std::isinf(value)) {
+    return absl::InvalidArgumentError("metric value is infinite");
+  }
+  if (value < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("metric value ", value, " is negative"));
+  }
+  const double milli = std::ceil(value * 1000.0);
+  if (milli >= 9.2e18) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("metric value ", value, " is too large"));
+  }
+  return static_cast<int64_t>(milli);
+}
+
+void MetricObservation::AddPodValue(const std::string& pod, double value,
+                                    absl::Time timestamp,
+                                    absl::Duration window) {
+  absl::StatusOr<int64_t> milli = ToMilli(value);
+  if (!milli.ok()) {
+    if (error.ok()) {
+      error = absl::InvalidArgumentError(absl::StrCat(
+          "invalid value for pod ", pod, ": ", milli.status().message()));
+    }
+    return;
+  }
+  pod_samples.push_back(hpa::PodSample{pod, *milli, timestamp, window});
+}
+
+void MetricObservation::SetObjectValue(double value) {
+  absl::StatusOr<int64_t> milli = ToMilli(value);
+  if (!milli.ok()) {
+    if (error.ok()) {
+      error = absl::InvalidArgumentError(
+          absl::StrCat("invalid object value: ", milli.status().message()));
+    }
+    return;
+  }
+  object_value_milli = *milli;
+}
+
+void MetricObservation::AddExternalValue(double value) {
+  absl::StatusOr<int64_t> milli = ToMilli(value);
+  if (!milli.ok()) {
+    if (error.ok()) {
+      error = absl::InvalidArgumentError(
+          absl::StrCat("invalid external value: ", milli.status().message()));
+    }
+    return;
+  }
+  external_values_milli.push_back(*milli);
+}
+
+MetricObservation& Observation::AddMetric(const std::string& metric) {
+  metrics.emplace_back();
+  metrics.back().metric = metric;
+  return metrics.back();
+}
+
+HorizontalAutoscaler::HorizontalAutoscaler(hpa::AutoscalerSpec spec,
+                                           hpa::ControllerConfig config)
+    : spec_(std::make_shared<const hpa::AutoscalerSpec>(std::move(spec))),
+      config_(config),
+      calculator_(hpa::ReadinessConfig{config.cpu_initialization_period,
+                                       config.initial_readiness_delay}) {
+  tolerances_ = hpa::Tolerances{config_.tolerance, config_.tolerance};
+  if (config_.configurable_tolerance && spec_->behavior.has_value()) {
+    if (spec_->behavior->scale_down.tolerance.has_value()) {
+      tolerances_.scale_down = *spec_->behavior->scale_down.tolerance;
+    }
+    if (spec_->behavior->scale_up.tolerance.has_value()) {
+      tolerances_.scale_up = *spec_->behavior->scale_up.tolerance;
+    }
+  }
+  for (const hpa::MetricSpec& m : spec_->metrics) {
+    metric_descriptions_.push_back(m.Describe());
+  }
+  metric_obs_.reserve(spec_->metrics.size());
+}
+
+absl::StatusOr<HorizontalAutoscaler> HorizontalAutoscaler::Create(
+    hpa::AutoscalerSpec spec, hpa::ControllerConfig config) {
+  absl::Status st = hpa::ValidateSpecStatus(spec, config);
+  if (!st.ok()) return st;
+  return HorizontalAutoscaler(std::move(spec), config);
+}
+
+absl::StatusOr<HorizontalAutoscaler> HorizontalAutoscaler::CreateUnvalidated(
+    hpa::AutoscalerSpec spec, hpa::ControllerConfig config) {
+  if (spec.min_replicas < 0 || spec.max_replicas < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("replica bounds must not be negative, got min ",
+                     spec.min_replicas, " and max ", spec.max_replicas));
+  }
+  return HorizontalAutoscaler(std::move(spec), config);
+}
+
+absl::Status HorizontalAutoscaler::ImportState(AutoscalerState state) {
+  for (const auto* events : {&state.scale_up_events, &state.scale_down_events}) {
+    for (const hpa::ScaleEvent& e : *events) {
+      if (e.replica_change < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("scale event with negative replica change ",
+                         e.replica_change));
+      }
+    }
+  }
+  if (state.recommendations.has_value()) {
+    for (const hpa::Recommendation& r : *state.recommendations) {
+      if (r.replicas < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "recommendation with negative replicas ", r.replicas));
+      }
+    }
+  }
+  state_ = std::move(state);
+  pending_time_.reset();
+  return absl::OkStatus();
+}
+
+void HorizontalAutoscaler::SetCondition(Decision* d, ConditionType type,
+                                        bool status, Reason reason) {
+  for (hpa::Condition& c : d->conditions) {
+    if (c.type == type) {
+      c.status = status;
+      c.reason = reason;
+      c.detail.clear();
+      c.replicas = 0;
+      return;
+    }
+  }
+  d->conditions.push_back(hpa::Condition{type, status, reason, {}, 0});
+}
+
+void HorizontalAutoscaler::SetCondition(Decision* d, ConditionType type,
+                                        bool status, Reason reason,
+                                        const std::string& detail) {
+  SetCondition(d, type, status, reason);
+  for (hpa::Condition& c : d->conditions) {
+    if (c.type == type) c.detail = detail;
+  }
+}
+
+void HorizontalAutoscaler::RemoveCondition(Decision* d, ConditionType type) {
+  d->conditions.erase(
+      std::remove_if(d->conditions.begin(), d->conditions.end(),
+                     [type](const hpa::Condition& c) { return c.type == type; }),
+      d->conditions.end());
+}
+
+bool HorizontalAutoscaler::ScaledToZeroConditionTrue() const {
+  if (!config_.scale_to_zero) return false;
+  for (const hpa::Condition& c : state_.conditions) {
+    if (c.type == ConditionType::kScaledToZero) return c.status;
+  }
+  return false;
+}
+
+bool HorizontalAutoscaler::HasObjectOrExternalMetric() const {
+  for (const hpa::MetricSpec& m : spec_->metrics) {
+    if (m.type == MetricSourceType::kObject ||
+        m.type == MetricSourceType::kExternal) {
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::Status HorizontalAutoscaler::MatchMetrics(const Observation& obs) {
+  const size_t n = spec_->metrics.size();
+  metric_obs_.assign(n, -1);
+  for (size_t j = 0; j < obs.metrics.size(); ++j) {
+    const std::string& name = obs.metrics[j].metric;
+    int target = -1;
+    if (name.empty()) {
+      if (j >= n) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "observation #", j, " names no metric and the spec has only ", n,
+            " metric(s)"));
+      }
+      target = static_cast<int>(j);
+    } else if (j < n && ObservationName(spec_->metrics[j]) == name &&
+               metric_obs_[j] < 0) {
+      target = static_cast<int>(j);
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        if (metric_obs_[i] < 0 && ObservationName(spec_->metrics[i]) == name) {
+          target = static_cast<int>(i);
+          break;
+        }
+      }
+      if (target < 0) {
+        std::vector<std::string> names;
+        for (const hpa::MetricSpec& m : spec_->metrics) names.push_back(m.name);
+        bool duplicate = std::find(names.begin(), names.end(), name) != names.end();
+        return absl::InvalidArgumentError(
+            duplicate
+                ? absl::StrCat("more than one observation for metric \"", name,
+                               "\"")
+                : absl::StrCat("observation for unknown metric \"", name,
+                               "\"; the spec's metrics are: ",
+                               absl::StrJoin(names, ", ")));
+      }
+    }
+    if (metric_obs_[target] >= 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "more than one observation for metric \"",
+          spec_->metrics[target].name, "\""));
+    }
+    metric_obs_[target] = static_cast<int>(j);
+  }
+  return absl::OkStatus();
+}
+
+void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
+                                         const MetricObservation* mobs,
+                                         MetricResult* r) {
+  const hpa::MetricSpec& m = spec_->metrics[index];
+  r->spec_index = index;
+  r->type = m.type;
+  r->valid = false;
+  r->proposal = 0;
+  r->value_milli = 0;
+  r->utilization.reset();
+  r->failure_reason = FailureReason(m.type);
+  r->error = absl::OkStatus();
+  const int32_t current = obs.current_replicas;
+  const int32_t status_replicas = obs.status_replicas.value_or(current);
+  const absl::Time now = *state_.last_evaluation;
+
+  auto fail = [&](absl::Status st) { r->error = std::move(st); };
+  if (m.type == MetricSourceType::kUnknown) {
+    fail(absl::InvalidArgumentError(
+        absl::StrCat("invalid metric source type \"", m.name, "\"")));
+    return;
+  }
+  if (mobs == nullptr) {
+    fail(absl::UnavailableError(absl::StrCat(
+        "no observation for ", metric_descriptions_[index])));
+    return;
+  }
+  if (!mobs->error.ok()) {
+    if (m.type == MetricSourceType::kResource ||
+        m.type == MetricSourceType::kContainerResource) {
+      fail(absl::Status(mobs->error.code(),
+                        absl::StrCat("unable to get metrics for resource ",
+                                     m.name, ": ", mobs->error.message())));
+    } else {
+      fail(absl::Status(mobs->error.code(),
+                        absl::StrCat("unable to get metric ", m.name, ": ",
+                                     mobs->error.message())));
+    }
+    return;
+  }
+  for (const hpa::PodSample& s : mobs->pod_samples) {
+    if (s.value_milli < 0) {
+      fail(absl::InvalidArgumentError(absl::StrCat(
+          "negative value ", s.value_milli, "m for pod ", s.pod)));
+      return;
+    }
+  }
+
+  switch (m.type) {
+    case MetricSourceType::kResource:
+    case MetricSourceType::kContainerResource: {
+      absl::Span<const hpa::PodSample> samples = mobs->pod_samples;
+      if (samples.empty() && !mobs->resource_samples.empty()) {
+        hpa::SumResourceSamples(m.resource(), m.container,
+                                mobs->resource_samples, &summed_samples_);
+        for (const hpa::PodSample& s : summed_samples_) {
+          if (s.value_milli < 0) {
+            fail(absl::InvalidArgumentError(absl::StrCat(
+                "negative usage ", s.value_milli, "m for pod ", s.pod)));
+            return;
+          }
+        }
+        samples = summed_samples_;
+      }
+      if (m.target.average_value_milli.has_value()) {
+        auto res = calculator_.AverageValue(current, *m.target.average_value_milli,
+                                            m.resource(), tolerances_, obs.pods,
+                                            samples, now);
+        if (!res.ok()) return fail(res.status());
+        r->proposal = res->replicas;
+        r->value_milli = res->usage_milli;
+      } else if (m.target.average_utilization.has_value()) {
+        auto res = calculator_.ResourceUtilization(
+            current, *m.target.average_utilization, m.resource(), m.container,
+            tolerances_, obs.pods, samples, now, config_.pod_level_resources);
+        if (!res.ok()) return fail(res.status());
+        r->proposal = res->replicas;
+        r->value_milli = res->raw_average_milli;
+        r->utilization = res->utilization;
+      } else {
+        return fail(absl::InvalidArgumentError(
+            "invalid resource metric source: neither an average utilization "
+            "target nor an average value (usage) target was set"));
+      }
+      break;
+    }
+    case MetricSourceType::kPods: {
+      if (!m.target.average_value_milli.has_value()) {
+        return fail(absl::InvalidArgumentError(
+            "invalid pods metric source: no average value target was set"));
+      }
+      auto res = calculator_.AverageValue(current, *m.target.average_value_milli,
+                                          std::nullopt, tolerances_, obs.pods,
+                                          mobs->pod_samples, now);
+      if (!res.ok()) return fail(res.status());
+      r->proposal = res->replicas;
+      r->value_milli = res->usage_milli;
+      break;
+    }
+    case MetricSourceType::kObject: {
+      if (!mobs->object_value_milli.has_value()) {
+        return fail(absl::UnavailableError(
+            absl::StrCat("unable to get metric ", m.name, ": no value observed "
+                         "for the described object")));
+      }
+      const int64_t v = *mobs->object_value_milli;
+      if (v < 0) {
+        return fail(absl::InvalidArgumentError(
+            absl::StrCat("negative object value ", v, "m")));
+      }
+      if (m.target.type == MetricTargetType::kValue &&
+          m.target.value_milli.has_value()) {
+        auto res = hpa::ReplicaCalculator::ObjectValue(
+            current, *m.target.value_milli, v, tolerances_, obs.pods);
+        if (!res.ok()) return fail(res.status());
+        r->proposal = res->replicas;
+        r->value_milli = res->usage_milli;
+      } else if (m.target.type == MetricTargetType::kAverageValue &&
+                 m.target.average_value_milli.has_value()) {
+        hpa::MetricReplicas res = hpa::ReplicaCalculator::ObjectAverageValue(
+            status_replicas, *m.target.average_value_milli, v, tolerances_);
+        r->proposal = res.replicas;
+        r->value_milli = res.usage_milli;
+      } else {
+        return fail(absl::InvalidArgumentError(
+            "invalid object metric source: neither a value target nor an "
+            "average value target was set"));
+      }
+      break;
+    }
+    case MetricSourceType::kExternal: {
+      for (int64_t v : mobs->external_values_milli) {
+        if (v < 0) {
+          return fail(absl::InvalidArgumentError(
+              absl::StrCat("negative external value ", v, "m")));
+        }
+      }
+      if (m.target.average_value_milli.has_value()) {
+        auto res = hpa::ReplicaCalculator::ExternalAverageValue(
+            status_replicas, *m.target.average_value_milli,
+            mobs->external_values_milli, tolerances_);
+        if (!res.ok()) return fail(res.status());
+        r->proposal = res->replicas;
+        r->value_milli = res->usage_milli;
+      } else if (m.target.value_milli.has_value()) {
+        auto res = hpa::ReplicaCalculator::ExternalValue(
+            current, *m.target.value_milli, mobs->external_values_milli,
+            tolerances_, obs.pods);
+        if (!res.ok()) return fail(res.status());
+        r->proposal = res->replicas;
+        r->value_milli = res->usage_milli;
+      } else {
+        return fail(absl::InvalidArgumentError(
+            "invalid external metric source: neither a value target nor an "
+            "average value target was set"));
+      }
+      break;
+    }
+    case MetricSourceType::kUnknown:
+      break;
+  }
+  r->valid = true;
+  r->failure_reason = Reason::kNone;
+}
+
+absl::StatusOr<Decision> HorizontalAutoscaler::Evaluate(absl::Time now,
+                                                        const Observation& obs) {
+  Decision d;
+  absl::Status st = Evaluate(now, obs, &d);
+  if (!st.ok()) return st;
+  return d;
+}
+
+absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
+                                            const Observation& obs,
+                                            Decision* d) {
+  if (state_.last_evaluation.has_value() && now < *state_.last_evaluation) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "time went backwards: now is ", absl::FormatTime(now),
+        ", before the last evaluation at ",
+        absl::FormatTime(*state_.last_evaluation)));
+  }
+  if (obs.current_replicas < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "current_replicas must not be negative, got ", obs.current_replicas));
+  }
+  if (obs.status_replicas.has_value() && *obs.status_replicas < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "status_replicas must not be negative, got ", *obs.status_replicas));
+  }
+  absl::Status st = MatchMetrics(obs);
+  if (!st.ok()) return st;
+
+  state_.last_evaluation = now;
+  pending_time_.reset();
+  const hpa::AutoscalerSpec& spec = *spec_;
+  const int32_t current = obs.current_replicas;
+  const int32_t previous_desired = state_.desired_replicas.value_or(current);
+
+  d->time = now;
+  d->path = DecisionPath::kMetrics;
+  d->current_replicas = current;
+  d->desired_replicas = current;
+  d->rescale = false;
+  d->status_desired_replicas = previous_desired;
+  d->metric_replicas = -1;
+  d->winning_metric = -1;
+  d->stabilized_replicas = current;
+  d->limit_reason = Reason::kNone;
+  d->metrics.clear();
+  d->conditions = state_.conditions;
+  d->error = absl::OkStatus();
+  d->committed = false;
+  d->spec = spec_;
+
+  // A held sync: status keeps its previous desired count, nothing moves.
+  auto hold = [&](DecisionPath path, absl::Status error) {
+    d->path = path;
+    d->error = std::move(error);
+    d->desired_replicas = current;
+    d->rescale = false;
+    d->status_desired_replicas = previous_desired;
+    state_.conditions = d->conditions;
+    return absl::OkStatus();
+  };
+
+  // §3 step 1: the scale subresource.
+  if (!obs.scale_error.ok()) {
+    SetCondition(d, ConditionType::kAbleToScale, false, Reason::kFailedGetScale,
+                 std::string(obs.scale_error.message()));
+    return hold(DecisionPath::kScaleTargetError, obs.scale_error);
+  }
+  SetCondition(d, ConditionType::kAbleToScale, true, Reason::kSucceededGetScale);
+
+  // §3 step 2: seed the history on the first sync.
+  if (!state_.recommendations.has_value()) {
+    state_.recommendations.emplace();
+    state_.recommendations->push_back(hpa::Recommendation{current, now});
+  }
+
+  const int32_t min_replicas = spec.min_replicas;
+  const bool scaled_to_zero = ScaledToZeroConditionTrue();
+  const bool has_oe = HasObjectOrExternalMetric();
+  int32_t desired = 0;
+  bool rescale = true;
+  bool compute = false;
+  if (current == 0) {
+    // §9: only scale from zero after the controller itself scaled to zero.
+    compute = (min_replicas != 0 && scaled_to_zero) || (scaled_to_zero && has_oe);
+    if (!compute) {
+      rescale = false;
+      d->path = DecisionPath::kScalingDisabled;
+      SetCondition(d, ConditionType::kScalingActive, false,
+                   Reason::kScalingDisabled);
+      if (!config_.scale_to_zero) RemoveCondition(d, ConditionType::kScaledToZero);
+    }
+  } else if (current > spec.max_replicas) {
+    d->path = DecisionPath::kAboveMax;
+    desired = spec.max_replicas;
+  } else if (current < min_replicas) {
+    d->path = DecisionPath::kBelowMin;
+    desired = min_replicas;
+  } else {
+    compute = true;
+  }
+
+  if (compute) {
+    // §5 step 1: selector checks.
+    if (obs.selector.has_value()) {
+      const SelectorCheck& sc = *obs.selector;
+      if (sc.target_selector.empty()) {
+        SetCondition(d, ConditionType::kScalingActive, false,
+                     Reason::kInvalidSelector,
+                     "the HPA target's scale is missing a selector");
+        return hold(DecisionPath::kSelectorInvalid,
+                    absl::InvalidArgumentError("selector is required"));
+      }
+      absl::StatusOr<hpa::Selector> parsed =
+          hpa::Selector::Parse(sc.target_selector);
+      if (!parsed.ok()) {
+        SetCondition(d, ConditionType::kScalingActive, false,
+                     Reason::kInvalidSelector,
+                     std::string(parsed.status().message()));
+        return hold(DecisionPath::kSelectorInvalid, parsed.status());
+      }
+      std::vector<std::string> selecting;
+      for (const SelectorCheck::OtherAutoscaler& other : sc.other_autoscalers) {
+        absl::StatusOr<hpa::Selector> os =
+            hpa::Selector::FromLabelSelector(other.selector);
+        if (!os.ok()) continue;
+        for (const hpa::Pod& pod : obs.pods) {
+          if (os->Matches(pod.labels)) {
+            selecting.push_back(other.name);
+            break;
+          }
+        }
+      }
+      if (!selecting.empty()) {
+        std::string msg = absl::StrCat(
+            "pods by selector ", sc.target_selector,
+            " are controlled by multiple HPAs: [", spec.namespace_name, "/",
+            spec.name);
+        for (const std::string& s : selecting) {
+          absl::StrAppend(&msg, " ", spec.namespace_name, "/", s);
+        }
+        msg += "]";
+        SetCondition(d, ConditionType::kScalingActive, false,
+                     Reason::kAmbiguousSelector, msg);
+        return hold(DecisionPath::kSelectorInvalid,
+                    absl::FailedPreconditionError(msg));
+      }
+    }
+
+    // §5 steps 2-5: every metric, then the maximum.
+    const size_t n = spec.metrics.size();
+    d->metrics.resize(n);
+    int32_t replicas = 0;
+    int invalid = 0;
+    int first_invalid = -1;
+    for (size_t i = 0; i < n; ++i) {
+      const int oi = metric_obs_[i];
+      ComputeMetric(static_cast<int>(i), obs, oi >= 0 ? &obs.metrics[oi] : nullptr,
+                    &d->metrics[i]);
+      const MetricResult& r = d->metrics[i];
+      if (!r.valid) {
+        if (first_invalid < 0) first_invalid = static_cast<int>(i);
+        ++invalid;
+        continue;
+      }
+      if (replicas == 0 || r.proposal > replicas) {
+        replicas = r.proposal;
+        d->winning_metric = static_cast<int>(i);
+      }
+    }
+    absl::Status metric_error;
+    if (invalid > 0) {
+      const MetricResult& f = d->metrics[first_invalid];
+      metric_error = absl::Status(
+          f.error.code(),
+          absl::StrCat("invalid metrics (", invalid, " invalid out of ", n,
+                       "), first error is: ", f.error.message()));
+    }
+    if (invalid >= static_cast<int>(n) || (invalid > 0 && replicas < current)) {
+      const MetricResult& f = d->metrics[first_invalid];
+      SetCondition(d, ConditionType::kScalingActive, false, f.failure_reason,
+                   std::string(f.error.message()));
+      d->winning_metric = -1;
+      return hold(DecisionPath::kMetricsFailed, metric_error);
+    }
+    SetCondition(d, ConditionType::kScalingActive, true,
+                 Reason::kValidMetricFound,
+                 metric_descriptions_[d->winning_metric]);
+    d->error = metric_error;
+    d->metric_replicas = replicas;
+    desired = replicas;
+
+    // Normalize (§6 without behavior, §7 with it).
+    std::vector<hpa::Recommendation>& history = *state_.recommendations;
+    int32_t stabilized;
+    hpa::Limited limited;
+    if (!spec.behavior.has_value()) {
+      stabilized = hpa::StabilizeLegacy(
+          now, config_.downscale_stabilization_window, desired, &history);
+      SetCondition(d, ConditionType::kAbleToScale, true,
+                   stabilized != desired ? Reason::kScaleDownStabilized
+                                         : Reason::kReadyForNewScale);
+      limited = hpa::ConvertWithLegacyRules(
+          current, stabilized, min_replicas, spec.max_replicas,
+          config_.scale_up_limit_factor, config_.scale_up_limit_minimum);
+    } else {
+      const hpa::Behavior& b = *spec.behavior;
+      stabilized = hpa::StabilizeWithBehavior(
+          now, b.scale_up.stabilization_window.value_or(absl::ZeroDuration()),
+          b.scale_down.stabilization_window.value_or(
+              config_.downscale_stabilization_window),
+          current, desired, &history);
+      Reason able = Reason::kReadyForNewScale;
+      if (stabilized != desired) {
+        able = desired >= current ? Reason::kScaleUpStabilized
+                                  : Reason::kScaleDownStabilized;
+      }
+      SetCondition(d, ConditionType::kAbleToScale, true, able);
+      limited = hpa::ConvertWithBehaviorRate(
+          now, current, stabilized, min_replicas, spec.max_replicas, b.scale_up,
+          b.scale_down, state_.scale_up_events, state_.scale_down_events);
+    }
+    SetCondition(d, ConditionType::kScalingLimited,
+                 limited.replicas != stabilized, limited.reason);
+    d->stabilized_replicas = stabilized;
+    d->limit_reason = limited.reason;
+    desired = limited.replicas;
+    // §9: the floor when scaling from zero after minReplicas was raised.
+    if (current == 0 && min_replicas != 0 && scaled_to_zero &&
+        desired < min_replicas) {
+      desired = min_replicas;
+    }
+    rescale = desired != current;
+  }
+
+  if (rescale) {
+    d->desired_replicas = desired;
+    d->status_desired_replicas = desired;
+    d->rescale = true;
+    pending_time_ = now;
+    pending_from_ = current;
+    pending_to_ = desired;
+    // Status is written by Commit()/CommitFailed(); until then the engine's
+    // status keeps the previous desired count.
+  } else {
+    d->desired_replicas = current;
+    d->status_desired_replicas = current;
+    d->rescale = false;
+    state_.desired_replicas = current;
+  }
+  state_.conditions = d->conditions;
+  return absl::OkStatus();
+}
+
+absl::Status HorizontalAutoscaler::Commit(Decision& d) {
+  if (!d.rescale || d.committed || !pending_time_.has_value() ||
+      *pending_time_ != d.time || pending_from_ != d.current_replicas ||
+      pending_to_ != d.desired_replicas) {
+    return absl::FailedPreconditionError(
+        "Commit() takes this engine's latest decision that asked for a "
+        "rescale, once");
+  }
+  const int32_t current = d.current_replicas;
+  const int32_t desired = d.desired_replicas;
+  SetCondition(&d, ConditionType::kAbleToScale, true, Reason::kSucceededRescale);
+  for (hpa::Condition& c : d.conditions) {
+    if (c.type == ConditionType::kAbleToScale) c.replicas = desired;
+  }
+  if (spec_->behavior.has_value()) {
+    if (desired > current) {
+      hpa::StoreScaleEvent(d.time, spec_->behavior->scale_up, current, desired,
+                           &state_.scale_up_events);
+    } else {
+      hpa::StoreScaleEvent(d.time, spec_->behavior->scale_down, current,
+                           desired, &state_.scale_down_events);
+    }
+  }
+  if (config_.scale_to_zero) {
+    if (current > 0 && desired == 0 && spec_->min_replicas == 0 &&
+        HasObjectOrExternalMetric()) {
+      SetCondition(&d, ConditionType::kScaledToZero, true, Reason::kScaledToZero);
+    } else {
+      SetCondition(&d, ConditionType::kScaledToZero, false,
+                   Reason::kNotScaledToZero);
+    }
+  } else {
+    RemoveCondition(&d, ConditionType::kScaledToZero);
+  }
+  state_.last_scale_time = d.time;
+  state_.desired_replicas = desired;
+  state_.conditions = d.conditions;
+  d.committed = true;
+  pending_time_.reset();
+  return absl::OkStatus();
+}
+
+absl::Status HorizontalAutoscaler::CommitFailed(Decision& d,
+                                                const absl::Status& error) {
+  if (!d.rescale || d.committed || !pending_time_.has_value() ||
+      *pending_time_ != d.time) {
+    return absl::FailedPreconditionError(
+        "CommitFailed() takes this engine's latest decision that asked for a "
+        "rescale, once");
+  }
+  SetCondition(&d, ConditionType::kAbleToScale, false, Reason::kFailedUpdateScale,
+               std::string(error.message()));
+  d.status_desired_replicas = state_.desired_replicas.value_or(d.current_replicas);
+  d.error = absl::Status(error.code(), absl::StrCat("failed to rescale: ",
+                                                    error.message()));
+  state_.conditions = d.conditions;
+  d.committed = true;
+  pending_time_.reset();
+  return absl::OkStatus();
+}
+
+}  // namespace agentscale

@@ -1,0 +1,137 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+
+#include "agentscale/engine/decision.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "agentscale/hpa/quantity.h"
+
+namespace agentscale {
+
+const char* DecisionPathName(DecisionPath path) {
+  switch (path) {
+    case DecisionPath::kMetrics:
+      return "metrics";
+    case DecisionPath::kAboveMax:
+      return "above-max";
+    case DecisionPath::kBelowMin:
+      return "below-min";
+    case DecisionPath::kScalingDisabled:
+      return "scaling-disabled";
+    case DecisionPath::kMetricsFailed:
+      return "metrics-failed";
+    case DecisionPath::kSelectorInvalid:
+      return "selector-invalid";
+    case DecisionPath::kScaleTargetError:
+      return "scale-target-error";
+  }
+  return "unknown";
+}
+
+const hpa::Condition* Decision::FindCondition(hpa::ConditionType type) const {
+  for (const hpa::Condition& c : conditions) {
+    if (c.type == type) return &c;
+  }
+  return nullptr;
+}
+
+std::string Decision::RescaleReason() const {
+  switch (path) {
+    case DecisionPath::kAboveMax:
+      return "Current number of replicas above Spec.MaxReplicas";
+    case DecisionPath::kBelowMin:
+      return "Current number of replicas below Spec.MinReplicas";
+    case DecisionPath::kMetrics:
+      break;
+    default:
+      return "";
+  }
+  if (metric_replicas > current_replicas && winning_metric >= 0 && spec) {
+    return absl::StrCat(spec->metrics[winning_metric].Describe(),
+                        " above target");
+  }
+  if (metric_replicas >= 0 && metric_replicas < current_replicas) {
+    return "All metrics below target";
+  }
+  return "";
+}
+
+std::string Decision::Explain() const {
+  std::string out = absl::StrCat(current_replicas, " -> ", desired_replicas);
+  if (desired_replicas > current_replicas) {
+    out += " (scale up)";
+  } else if (desired_replicas < current_replicas) {
+    out += " (scale down)";
+  } else {
+    out += " (hold)";
+  }
+  out += ": ";
+  switch (path) {
+    case DecisionPath::kAboveMax:
+    case DecisionPath::kBelowMin:
+      absl::StrAppend(&out, RescaleReason());
+      return out;
+    case DecisionPath::kScalingDisabled:
+      absl::StrAppend(&out, "scaling is disabled at zero replicas");
+      return out;
+    case DecisionPath::kScaleTargetError:
+      absl::StrAppend(&out, "cannot read the target's scale: ",
+                      error.message());
+      return out;
+    case DecisionPath::kSelectorInvalid:
+    case DecisionPath::kMetricsFailed: {
+      const hpa::Condition* c = FindCondition(hpa::ConditionType::kScalingActive);
+      absl::StrAppend(&out, "held, ", c ? c->ReasonName() : "error", ": ",
+                      c ? c->detail : std::string(error.message()));
+      return out;
+    }
+    case DecisionPath::kMetrics:
+      break;
+  }
+  bool first = true;
+  for (const MetricResult& m : metrics) {
+    if (!first) out += "; ";
+    first = false;
+    const hpa::MetricSpec* ms =
+        spec && m.spec_index < static_cast<int>(spec->metrics.size())
+            ? &spec->metrics[m.spec_index]
+            : nullptr;
+    const std::string name = ms ? ms->Describe() : absl::StrCat("metric #", m.spec_index);
+    if (!m.valid) {
+      absl::StrAppend(&out, name, " failed (", hpa::ReasonName(m.failure_reason),
+                      ": ", m.error.message(), ")");
+      continue;
+    }
+    if (m.utilization.has_value() && ms && ms->target.average_utilization) {
+      absl::StrAppend(&out, name, " ", *m.utilization, "%/",
+                      *ms->target.average_utilization, "%");
+    } else if (ms) {
+      const std::optional<int64_t>& target =
+          ms->target.average_value_milli.has_value() ? ms->target.average_value_milli
+                                                     : ms->target.value_milli;
+      absl::StrAppend(&out, name, " ", hpa::FormatMilli(m.value_milli), "/",
+                      target ? hpa::FormatMilli(*target) : "?");
+    }
+    absl::StrAppend(&out, " proposes ", m.proposal);
+    if (m.spec_index == winning_metric && metrics.size() > 1) out += " (max)";
+  }
+  if (stabilized_replicas != metric_replicas) {
+    const hpa::Condition* c = FindCondition(hpa::ConditionType::kAbleToScale);
+    absl::StrAppend(&out, "; stabilized to ", stabilized_replicas);
+    if (c && (c->reason == hpa::Reason::kScaleDownStabilized ||
+              c->reason == hpa::Reason::kScaleUpStabilized)) {
+      absl::StrAppend(&out, " (", c->ReasonName(), ")");
+    }
+  }
+  if (limit_reason != hpa::Reason::kDesiredWithinRange &&
+      limit_reason != hpa::Reason::kNone) {
+    absl::StrAppend(&out, "; limited to ",
+                    rescale ? desired_replicas : current_replicas, " (",
+                    hpa::ReasonName(limit_reason), ")");
+  }
+  if (!error.ok()) absl::StrAppend(&out, "; error: ", error.message());
+  return out;
+}
+
+}  // namespace agentscale
