@@ -314,6 +314,11 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
   switch (m.type) {
     case MetricSourceType::kResource:
     case MetricSourceType::kContainerResource: {
+      if (mobs->pod_samples.empty() && mobs->resource_samples.empty()) {
+        return fail(absl::NotFoundError(
+            absl::StrCat("unable to get metrics for resource ", m.name,
+                         ": no metrics returned from resource metrics API")));
+      }
       absl::Span<const hpa::PodSample> samples = mobs->pod_samples;
       if (samples.empty() && !mobs->resource_samples.empty()) {
         hpa::SumResourceSamples(m.resource(), m.container,
@@ -353,6 +358,11 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
       if (!m.target.average_value_milli.has_value()) {
         return fail(absl::InvalidArgumentError(
             "invalid pods metric source: no average value target was set"));
+      }
+      if (mobs->pod_samples.empty()) {
+        return fail(absl::NotFoundError(absl::StrCat(
+            "unable to get metric ", m.name,
+            ": no metrics returned from custom metrics API")));
       }
       auto res = calculator_.AverageValue(current, *m.target.average_value_milli,
                                           std::nullopt, tolerances_, obs.pods,

@@ -5,9 +5,25 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "agentscale/hpa/quantity.h"
+#include "absl/strings/str_format.h"
 
 namespace agentscale {
+namespace {
+
+// 66667 -> "66.667", 70000 -> "70": plain units for people.
+std::string Plain(int64_t milli) {
+  std::string s = absl::StrCat(milli / 1000);
+  int64_t frac = milli % 1000;
+  if (frac < 0) frac = -frac;
+  if (frac != 0) {
+    std::string f = absl::StrFormat("%03d", frac);
+    while (!f.empty() && f.back() == '0') f.pop_back();
+    absl::StrAppend(&s, ".", f);
+  }
+  return s;
+}
+
+}  // namespace
 
 const char* DecisionPathName(DecisionPath path) {
   switch (path) {
@@ -110,11 +126,11 @@ std::string Decision::Explain() const {
       const std::optional<int64_t>& target =
           ms->target.average_value_milli.has_value() ? ms->target.average_value_milli
                                                      : ms->target.value_milli;
-      absl::StrAppend(&out, name, " ", hpa::FormatMilli(m.value_milli), "/",
-                      target ? hpa::FormatMilli(*target) : "?");
+      absl::StrAppend(&out, name, " ", Plain(m.value_milli), "/",
+                      target ? Plain(*target) : "?");
     }
     absl::StrAppend(&out, " proposes ", m.proposal);
-    if (m.spec_index == winning_metric && metrics.size() > 1) out += " (max)";
+    if (m.spec_index == winning_metric && metrics.size() > 1) out += " (highest)";
   }
   if (stabilized_replicas != metric_replicas) {
     const hpa::Condition* c = FindCondition(hpa::ConditionType::kAbleToScale);

@@ -306,12 +306,6 @@ absl::StatusOr<ResourceReplicas> ReplicaCalculator::ResourceUtilization(
     const std::string& container, const Tolerances& tolerances,
     absl::Span<const Pod> pods, absl::Span<const PodSample> samples,
     absl::Time now, bool pod_level_resources) {
-  const char* rname = ResourceString(resource);
-  if (samples.empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("unable to get metrics for resource ", rname,
-                     ": no metrics returned from resource metrics API"));
-  }
   if (pods.empty()) return NoPodsError();
   int ready_count = 0;
   absl::Status st = GroupPods(pods, samples, resource, now, &groups_, &ready_count);
@@ -412,15 +406,6 @@ absl::StatusOr<MetricReplicas> ReplicaCalculator::AverageValue(
     std::optional<ResourceName> resource, const Tolerances& tolerances,
     absl::Span<const Pod> pods, absl::Span<const PodSample> samples,
     absl::Time now) {
-  if (samples.empty()) {
-    if (resource.has_value()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "unable to get metrics for resource ", ResourceString(*resource),
-          ": no metrics returned from resource metrics API"));
-    }
-    return absl::FailedPreconditionError(
-        "no metrics returned from custom metrics API");
-  }
   if (pods.empty()) return NoPodsError();
   int ready_count = 0;
   absl::Status st =

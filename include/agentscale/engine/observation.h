@@ -22,6 +22,7 @@
 #define AGENTSCALE_ENGINE_OBSERVATION_H_
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -91,10 +92,13 @@ struct Observation {
   // Set when reading the target's scale failed (AbleToScale=False).
   absl::Status scale_error;
   std::vector<hpa::Pod> pods;
-  std::vector<MetricObservation> metrics;
+  // A deque, so that the reference AddMetric() returns stays valid when
+  // more metrics are added.
+  std::deque<MetricObservation> metrics;
   std::optional<SelectorCheck> selector;
 
-  // Appends and returns an observation for the named metric.
+  // Appends and returns an observation for the named metric; the reference
+  // stays valid while `metrics` is only appended to.
   MetricObservation& AddMetric(const std::string& metric);
 };
 
