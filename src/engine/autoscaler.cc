@@ -40,6 +40,25 @@ Reason FailureReason(MetricSourceType type) {
   return Reason::kInvalidMetricSourceType;
 }
 
+// dst = src, element by element, so that equal strings are not copied (the
+// conditions rarely change between syncs).
+void AssignConditions(const std::vector<hpa::Condition>& src,
+                      std::vector<hpa::Condition>* dst) {
+  if (dst->size() != src.size()) {
+    *dst = src;
+    return;
+  }
+  for (size_t i = 0; i < src.size(); ++i) {
+    hpa::Condition& d = (*dst)[i];
+    const hpa::Condition& s = src[i];
+    d.type = s.type;
+    d.status = s.status;
+    d.reason = s.reason;
+    d.replicas = s.replicas;
+    if (d.detail != s.detail) d.detail = s.detail;
+  }
+}
+
 // The name an observation uses for a spec metric.
 const std::string& ObservationName(const hpa::MetricSpec& m) { return m.name; }
 
@@ -169,9 +188,10 @@ absl::Status HorizontalAutoscaler::ImportState(AutoscalerState state) {
   return absl::OkStatus();
 }
 
-void HorizontalAutoscaler::SetCondition(Decision* d, ConditionType type,
-                                        bool status, Reason reason) {
-  for (hpa::Condition& c : d->conditions) {
+void HorizontalAutoscaler::SetCondition(std::vector<hpa::Condition>* conditions,
+                                        ConditionType type, bool status,
+                                        Reason reason) {
+  for (hpa::Condition& c : *conditions) {
     if (c.type == type) {
       c.status = status;
       c.reason = reason;
@@ -180,23 +200,31 @@ void HorizontalAutoscaler::SetCondition(Decision* d, ConditionType type,
       return;
     }
   }
-  d->conditions.push_back(hpa::Condition{type, status, reason, {}, 0});
+  conditions->push_back(hpa::Condition{type, status, reason, {}, 0});
 }
 
-void HorizontalAutoscaler::SetCondition(Decision* d, ConditionType type,
-                                        bool status, Reason reason,
+void HorizontalAutoscaler::SetCondition(std::vector<hpa::Condition>* conditions,
+                                        ConditionType type, bool status,
+                                        Reason reason,
                                         const std::string& detail) {
-  SetCondition(d, type, status, reason);
-  for (hpa::Condition& c : d->conditions) {
-    if (c.type == type) c.detail = detail;
+  for (hpa::Condition& c : *conditions) {
+    if (c.type == type) {
+      c.status = status;
+      c.reason = reason;
+      c.replicas = 0;
+      if (c.detail != detail) c.detail = detail;
+      return;
+    }
   }
+  conditions->push_back(hpa::Condition{type, status, reason, detail, 0});
 }
 
-void HorizontalAutoscaler::RemoveCondition(Decision* d, ConditionType type) {
-  d->conditions.erase(
-      std::remove_if(d->conditions.begin(), d->conditions.end(),
+void HorizontalAutoscaler::RemoveCondition(std::vector<hpa::Condition>* conditions,
+                                           ConditionType type) {
+  conditions->erase(
+      std::remove_if(conditions->begin(), conditions->end(),
                      [type](const hpa::Condition& c) { return c.type == type; }),
-      d->conditions.end());
+      conditions->end());
 }
 
 bool HorizontalAutoscaler::ScaledToZeroConditionTrue() const {
@@ -483,10 +511,9 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
   d->stabilized_replicas = current;
   d->limit_reason = Reason::kNone;
   d->metrics.clear();
-  d->conditions = state_.conditions;
   d->error = absl::OkStatus();
   d->committed = false;
-  d->spec = spec_;
+  if (d->spec != spec_) d->spec = spec_;  // skips two atomic ops per sync
 
   // A held sync: status keeps its previous desired count, nothing moves.
   auto hold = [&](DecisionPath path, absl::Status error) {
@@ -495,17 +522,17 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
     d->desired_replicas = current;
     d->rescale = false;
     d->status_desired_replicas = previous_desired;
-    state_.conditions = d->conditions;
+    AssignConditions(state_.conditions, &d->conditions);
     return absl::OkStatus();
   };
 
   // §3 step 1: the scale subresource.
   if (!obs.scale_error.ok()) {
-    SetCondition(d, ConditionType::kAbleToScale, false, Reason::kFailedGetScale,
+    SetCondition(&state_.conditions, ConditionType::kAbleToScale, false, Reason::kFailedGetScale,
                  std::string(obs.scale_error.message()));
     return hold(DecisionPath::kScaleTargetError, obs.scale_error);
   }
-  SetCondition(d, ConditionType::kAbleToScale, true, Reason::kSucceededGetScale);
+  SetCondition(&state_.conditions, ConditionType::kAbleToScale, true, Reason::kSucceededGetScale);
 
   // §3 step 2: seed the history on the first sync.
   if (!state_.recommendations.has_value()) {
@@ -525,9 +552,9 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
     if (!compute) {
       rescale = false;
       d->path = DecisionPath::kScalingDisabled;
-      SetCondition(d, ConditionType::kScalingActive, false,
+      SetCondition(&state_.conditions, ConditionType::kScalingActive, false,
                    Reason::kScalingDisabled);
-      if (!config_.scale_to_zero) RemoveCondition(d, ConditionType::kScaledToZero);
+      if (!config_.scale_to_zero) RemoveCondition(&state_.conditions, ConditionType::kScaledToZero);
     }
   } else if (current > spec.max_replicas) {
     d->path = DecisionPath::kAboveMax;
@@ -544,7 +571,7 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
     if (obs.selector.has_value()) {
       const SelectorCheck& sc = *obs.selector;
       if (sc.target_selector.empty()) {
-        SetCondition(d, ConditionType::kScalingActive, false,
+        SetCondition(&state_.conditions, ConditionType::kScalingActive, false,
                      Reason::kInvalidSelector,
                      "the HPA target's scale is missing a selector");
         return hold(DecisionPath::kSelectorInvalid,
@@ -553,7 +580,7 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
       absl::StatusOr<hpa::Selector> parsed =
           hpa::Selector::Parse(sc.target_selector);
       if (!parsed.ok()) {
-        SetCondition(d, ConditionType::kScalingActive, false,
+        SetCondition(&state_.conditions, ConditionType::kScalingActive, false,
                      Reason::kInvalidSelector,
                      std::string(parsed.status().message()));
         return hold(DecisionPath::kSelectorInvalid, parsed.status());
@@ -579,7 +606,7 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
           absl::StrAppend(&msg, " ", spec.namespace_name, "/", s);
         }
         msg += "]";
-        SetCondition(d, ConditionType::kScalingActive, false,
+        SetCondition(&state_.conditions, ConditionType::kScalingActive, false,
                      Reason::kAmbiguousSelector, msg);
         return hold(DecisionPath::kSelectorInvalid,
                     absl::FailedPreconditionError(msg));
@@ -617,12 +644,12 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
     }
     if (invalid >= static_cast<int>(n) || (invalid > 0 && replicas < current)) {
       const MetricResult& f = d->metrics[first_invalid];
-      SetCondition(d, ConditionType::kScalingActive, false, f.failure_reason,
+      SetCondition(&state_.conditions, ConditionType::kScalingActive, false, f.failure_reason,
                    std::string(f.error.message()));
       d->winning_metric = -1;
       return hold(DecisionPath::kMetricsFailed, metric_error);
     }
-    SetCondition(d, ConditionType::kScalingActive, true,
+    SetCondition(&state_.conditions, ConditionType::kScalingActive, true,
                  Reason::kValidMetricFound,
                  metric_descriptions_[d->winning_metric]);
     d->error = metric_error;
@@ -636,7 +663,7 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
     if (!spec.behavior.has_value()) {
       stabilized = hpa::StabilizeLegacy(
           now, config_.downscale_stabilization_window, desired, &history);
-      SetCondition(d, ConditionType::kAbleToScale, true,
+      SetCondition(&state_.conditions, ConditionType::kAbleToScale, true,
                    stabilized != desired ? Reason::kScaleDownStabilized
                                          : Reason::kReadyForNewScale);
       limited = hpa::ConvertWithLegacyRules(
@@ -654,12 +681,12 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
         able = desired >= current ? Reason::kScaleUpStabilized
                                   : Reason::kScaleDownStabilized;
       }
-      SetCondition(d, ConditionType::kAbleToScale, true, able);
+      SetCondition(&state_.conditions, ConditionType::kAbleToScale, true, able);
       limited = hpa::ConvertWithBehaviorRate(
           now, current, stabilized, min_replicas, spec.max_replicas, b.scale_up,
           b.scale_down, state_.scale_up_events, state_.scale_down_events);
     }
-    SetCondition(d, ConditionType::kScalingLimited,
+    SetCondition(&state_.conditions, ConditionType::kScalingLimited,
                  limited.replicas != stabilized, limited.reason);
     d->stabilized_replicas = stabilized;
     d->limit_reason = limited.reason;
@@ -687,7 +714,7 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
     d->rescale = false;
     state_.desired_replicas = current;
   }
-  state_.conditions = d->conditions;
+  AssignConditions(state_.conditions, &d->conditions);
   return absl::OkStatus();
 }
 
@@ -701,7 +728,7 @@ absl::Status HorizontalAutoscaler::Commit(Decision& d) {
   }
   const int32_t current = d.current_replicas;
   const int32_t desired = d.desired_replicas;
-  SetCondition(&d, ConditionType::kAbleToScale, true, Reason::kSucceededRescale);
+  SetCondition(&d.conditions, ConditionType::kAbleToScale, true, Reason::kSucceededRescale);
   for (hpa::Condition& c : d.conditions) {
     if (c.type == ConditionType::kAbleToScale) c.replicas = desired;
   }
@@ -717,17 +744,17 @@ absl::Status HorizontalAutoscaler::Commit(Decision& d) {
   if (config_.scale_to_zero) {
     if (current > 0 && desired == 0 && spec_->min_replicas == 0 &&
         HasObjectOrExternalMetric()) {
-      SetCondition(&d, ConditionType::kScaledToZero, true, Reason::kScaledToZero);
+      SetCondition(&d.conditions, ConditionType::kScaledToZero, true, Reason::kScaledToZero);
     } else {
-      SetCondition(&d, ConditionType::kScaledToZero, false,
+      SetCondition(&d.conditions, ConditionType::kScaledToZero, false,
                    Reason::kNotScaledToZero);
     }
   } else {
-    RemoveCondition(&d, ConditionType::kScaledToZero);
+    RemoveCondition(&d.conditions, ConditionType::kScaledToZero);
   }
   state_.last_scale_time = d.time;
   state_.desired_replicas = desired;
-  state_.conditions = d.conditions;
+  AssignConditions(d.conditions, &state_.conditions);
   d.committed = true;
   pending_time_.reset();
   return absl::OkStatus();
@@ -741,12 +768,12 @@ absl::Status HorizontalAutoscaler::CommitFailed(Decision& d,
         "CommitFailed() takes this engine's latest decision that asked for a "
         "rescale, once");
   }
-  SetCondition(&d, ConditionType::kAbleToScale, false, Reason::kFailedUpdateScale,
+  SetCondition(&d.conditions, ConditionType::kAbleToScale, false, Reason::kFailedUpdateScale,
                std::string(error.message()));
   d.status_desired_replicas = state_.desired_replicas.value_or(d.current_replicas);
   d.error = absl::Status(error.code(), absl::StrCat("failed to rescale: ",
                                                     error.message()));
-  state_.conditions = d.conditions;
+  AssignConditions(d.conditions, &state_.conditions);
   d.committed = true;
   pending_time_.reset();
   return absl::OkStatus();

@@ -86,17 +86,19 @@ int32_t StabilizeWithBehavior(absl::Time now, absl::Duration up_window,
   int32_t down_recommendation = desired;
   bool found_old = false;
   size_t old_index = 0;
+  const absl::Time older_cutoff = std::min(up_cutoff, down_cutoff);
   for (size_t i = 0; i < history->size(); ++i) {
     const Recommendation& rec = (*history)[i];
+    if (rec.timestamp < older_cutoff) {  // before both cutoffs: old
+      found_old = true;
+      old_index = i;
+      continue;
+    }
     if (rec.timestamp > up_cutoff) {
       up_recommendation = std::min(up_recommendation, rec.replicas);
     }
     if (rec.timestamp > down_cutoff) {
       down_recommendation = std::max(down_recommendation, rec.replicas);
-    }
-    if (rec.timestamp < up_cutoff && rec.timestamp < down_cutoff) {
-      found_old = true;
-      old_index = i;
     }
   }
   int32_t recommendation = current;

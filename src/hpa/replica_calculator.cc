@@ -5,6 +5,7 @@
 
 #include "agentscale/hpa/replica_calculator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -148,23 +149,37 @@ void SumResourceSamples(ResourceName resource, const std::string& container,
 absl::Status ReplicaCalculator::MatchSamples(
     absl::Span<const Pod> pods, absl::Span<const PodSample> samples) {
   const size_t n = pods.size();
-  pod_sample_.assign(n, -1);
-  sample_pod_.assign(samples.size(), -1);
+  pod_sample_.resize(n);
+  sample_pod_.resize(samples.size());
   // Fast path: samples listed in pod order, which is how a caller that owns
   // both lists usually builds them.
   bool aligned = samples.size() == n;
   for (size_t i = 0; aligned && i < n; ++i) {
     aligned = samples[i].pod == pods[i].name;
   }
-  pod_index_.clear();
-  pod_index_.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    auto [it, inserted] = pod_index_.try_emplace(
-        absl::string_view(pods[i].name.data(), pods[i].name.size()),
-        static_cast<int32_t>(i));
-    if (!inserted) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("duplicate pod name \"", pods[i].name, "\""));
+  // Duplicate pod names are checked once per distinct pod list: a caller
+  // that evaluates the same fleet every sync pays a string compare per pod,
+  // not a hash insert.
+  bool same_pods = validated_pods_.size() == n;
+  for (size_t i = 0; same_pods && i < n; ++i) {
+    same_pods = validated_pods_[i] == pods[i].name;
+  }
+  if (!same_pods || !aligned) {
+    pod_index_.clear();
+    pod_index_.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      auto [it, inserted] = pod_index_.try_emplace(
+          absl::string_view(pods[i].name.data(), pods[i].name.size()),
+          static_cast<int32_t>(i));
+      if (!inserted) {
+        validated_pods_.clear();
+        return absl::InvalidArgumentError(
+            absl::StrCat("duplicate pod name \"", pods[i].name, "\""));
+      }
+    }
+    if (!same_pods) {
+      validated_pods_.resize(n);
+      for (size_t i = 0; i < n; ++i) validated_pods_[i] = pods[i].name;
     }
   }
   if (aligned) {
@@ -174,6 +189,8 @@ absl::Status ReplicaCalculator::MatchSamples(
     }
     return absl::OkStatus();
   }
+  std::fill(pod_sample_.begin(), pod_sample_.end(), -1);
+  std::fill(sample_pod_.begin(), sample_pod_.end(), -1);
   for (size_t j = 0; j < samples.size(); ++j) {
     auto it = pod_index_.find(
         absl::string_view(samples[j].pod.data(), samples[j].pod.size()));

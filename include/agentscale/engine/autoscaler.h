@@ -112,11 +112,14 @@ class HorizontalAutoscaler {
   absl::Status MatchMetrics(const Observation& obs);
   void ComputeMetric(int index, const Observation& obs,
                      const MetricObservation* mobs, MetricResult* result);
-  void SetCondition(Decision* d, hpa::ConditionType type, bool status,
-                    hpa::Reason reason);
-  void SetCondition(Decision* d, hpa::ConditionType type, bool status,
-                    hpa::Reason reason, const std::string& detail);
-  void RemoveCondition(Decision* d, hpa::ConditionType type);
+  static void SetCondition(std::vector<hpa::Condition>* conditions,
+                           hpa::ConditionType type, bool status,
+                           hpa::Reason reason);
+  static void SetCondition(std::vector<hpa::Condition>* conditions,
+                           hpa::ConditionType type, bool status,
+                           hpa::Reason reason, const std::string& detail);
+  static void RemoveCondition(std::vector<hpa::Condition>* conditions,
+                              hpa::ConditionType type);
   bool ScaledToZeroConditionTrue() const;
   bool HasObjectOrExternalMetric() const;
 

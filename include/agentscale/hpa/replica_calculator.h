@@ -163,6 +163,7 @@ class ReplicaCalculator {
   std::vector<int32_t> sample_pod_;  // sample index -> pod index or -1
   std::vector<int64_t> requests_;
   absl::flat_hash_map<absl::string_view, int32_t> pod_index_;
+  std::vector<std::string> validated_pods_;  // last pod list found unique
 };
 
 }  // namespace agentscale::hpa

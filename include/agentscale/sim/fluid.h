@@ -1,0 +1,75 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+//
+// Fluid replay: the fast what-if. A demand trace drives one metric (or
+// several, one trace each) of an autoscaler spec through the engine at every
+// sync, with the decision applied at once:
+//
+//   * syncs at t0, t0 + period, ... up to the last trace timestamp, where t0
+//     is the first trace timestamp;
+//   * at each sync the demand D is the value of the last trace row at or
+//     before that time;
+//   * each of the R current replicas is Running, Ready and long started, and
+//     reports D / R, converted to milli-units as ceil(D x 1000 / R) in
+//     float64 (Kubernetes' rounding); Object metrics see D itself, External
+//     metrics one series of value D;
+//   * the engine evaluates; a rescale is applied at once and committed.
+//
+// Metrics of the spec that get no trace are left out of the replay (the
+// engine runs on the spec without them) and listed in `omitted_metrics`.
+//
+//   absl::StatusOr<agentscale::sim::FluidResult> r =
+//       agentscale::sim::FluidReplay(spec, {{"app_active_task_count", &trace}});
+#ifndef AGENTSCALE_SIM_FLUID_H_
+#define AGENTSCALE_SIM_FLUID_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agentscale/hpa/spec.h"
+#include "agentscale/sim/trace.h"
+
+namespace agentscale::sim {
+
+struct FluidOptions {
+  absl::Duration period = absl::Seconds(15);
+  // Replicas before the first sync; -1 means minReplicas.
+  int32_t initial_replicas = -1;
+  hpa::ControllerConfig config;
+};
+
+// What replaying did, one entry per sync.
+struct FluidResult {
+  std::vector<std::string> driven_metrics;   // spec metrics with a trace
+  std::vector<std::string> omitted_metrics;  // spec metrics without one
+  std::vector<double> time_seconds;
+  std::vector<double> demand;           // the first driven metric's D
+  std::vector<int32_t> current_replicas;  // before the sync
+  std::vector<int32_t> replicas;          // after the sync (applied)
+  // Per-pod value of the first driven metric as the engine saw it (plain
+  // units: milli / 1000).
+  std::vector<double> metric_value;
+  // Per sync: the hpa::Reason of the ScalingLimited condition (as int), and
+  // the DecisionPath (as int).
+  std::vector<int32_t> limit_reason;
+  std::vector<int32_t> path;
+  int64_t scale_ups = 0;
+  int64_t scale_downs = 0;
+  // Sum over syncs of replicas x period, in hours.
+  double replica_hours = 0;
+};
+
+// A trace per metric name (the spec's metric name; for Resource metrics the
+// resource name).
+using MetricTraces = std::vector<std::pair<std::string, const Trace*>>;
+
+absl::StatusOr<FluidResult> FluidReplay(const hpa::AutoscalerSpec& spec,
+                                        const MetricTraces& traces,
+                                        const FluidOptions& options = {});
+
+}  // namespace agentscale::sim
+
+#endif  // AGENTSCALE_SIM_FLUID_H_
