@@ -152,26 +152,21 @@ absl::Status ReplicaCalculator::MatchSamples(
   pod_sample_.resize(n);
   sample_pod_.resize(samples.size());
   // Fast path: samples listed in pod order, which is how a caller that owns
-  // both lists usually builds them.
+  // both lists usually builds them. Duplicate pod names are checked once per
+  // distinct pod list, so a caller that evaluates the same fleet every sync
+  // pays two short compares per pod here, not a hash insert.
   bool aligned = samples.size() == n;
-  for (size_t i = 0; aligned && i < n; ++i) {
-    aligned = samples[i].pod == pods[i].name;
-  }
-  // Duplicate pod names are checked once per distinct pod list: a caller
-  // that evaluates the same fleet every sync pays a string compare per pod,
-  // not a hash insert.
   bool same_pods = validated_pods_.size() == n;
-  for (size_t i = 0; same_pods && i < n; ++i) {
-    same_pods = validated_pods_[i] == pods[i].name;
+  for (size_t i = 0; i < n && (aligned || same_pods); ++i) {
+    const std::string& name = pods[i].name;
+    aligned = aligned && internal::FastEqual(samples[i].pod, name);
+    same_pods = same_pods && internal::FastEqual(validated_pods_[i], name);
   }
   if (!same_pods || !aligned) {
-    pod_index_.clear();
-    pod_index_.reserve(n);
+    pod_index_.Reset(aligned ? n : n + samples.size());
     for (size_t i = 0; i < n; ++i) {
-      auto [it, inserted] = pod_index_.try_emplace(
-          absl::string_view(pods[i].name.data(), pods[i].name.size()),
-          static_cast<int32_t>(i));
-      if (!inserted) {
+      if (pod_index_.Insert(pods[i].name, static_cast<int32_t>(i)) !=
+          internal::NameIndex::kAbsent) {
         validated_pods_.clear();
         return absl::InvalidArgumentError(
             absl::StrCat("duplicate pod name \"", pods[i].name, "\""));
@@ -190,30 +185,25 @@ absl::Status ReplicaCalculator::MatchSamples(
     return absl::OkStatus();
   }
   std::fill(pod_sample_.begin(), pod_sample_.end(), -1);
-  std::fill(sample_pod_.begin(), sample_pod_.end(), -1);
   for (size_t j = 0; j < samples.size(); ++j) {
-    auto it = pod_index_.find(
-        absl::string_view(samples[j].pod.data(), samples[j].pod.size()));
-    if (it == pod_index_.end()) continue;  // superfluous: kept, as in Go
-    if (pod_sample_[it->second] != -1) {
+    const int32_t p = pod_index_.Find(samples[j].pod);
+    if (p < 0) {
+      // Superfluous (no such pod): kept, as in Kubernetes. Two with the same
+      // name would collapse into one map entry there; reject them instead
+      // of guessing which one counts.
+      sample_pod_[j] = -1;
+      if (pod_index_.Insert(samples[j].pod, -2) != internal::NameIndex::kAbsent) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "duplicate metric sample for pod \"", samples[j].pod, "\""));
+      }
+      continue;
+    }
+    if (pod_sample_[p] != -1) {
       return absl::InvalidArgumentError(absl::StrCat(
           "duplicate metric sample for pod \"", samples[j].pod, "\""));
     }
-    pod_sample_[it->second] = static_cast<int32_t>(j);
-    sample_pod_[j] = it->second;
-  }
-  // Superfluous samples with the same name would collapse into one map entry
-  // in Kubernetes; reject them instead of guessing which one counts.
-  for (size_t j = 0; j < samples.size(); ++j) {
-    if (sample_pod_[j] != -1) continue;
-    if (!pod_index_
-             .try_emplace(absl::string_view(samples[j].pod.data(),
-                                            samples[j].pod.size()),
-                          -1)
-             .second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "duplicate metric sample for pod \"", samples[j].pod, "\""));
-    }
+    pod_sample_[p] = static_cast<int32_t>(j);
+    sample_pod_[j] = p;
   }
   return absl::OkStatus();
 }
@@ -227,7 +217,7 @@ absl::Status ReplicaCalculator::GroupPods(absl::Span<const Pod> pods,
   absl::Status st = MatchSamples(pods, samples);
   if (!st.ok()) return st;
   groups->resize(pods.size());
-  int ready = 0;
+  int ready = 0, unready = 0, missing = 0;
   const bool cpu = resource.has_value() && *resource == ResourceName::kCpu;
   for (size_t i = 0; i < pods.size(); ++i) {
     const Pod& pod = pods[i];
@@ -261,9 +251,13 @@ absl::Status ReplicaCalculator::GroupPods(absl::Span<const Pod> pods,
       g = PodGroup::kReady;
     }
     (*groups)[i] = g;
-    if (g == PodGroup::kReady) ++ready;
+    ready += g == PodGroup::kReady;
+    unready += g == PodGroup::kUnready;
+    missing += g == PodGroup::kMissing;
   }
   *ready_count = ready;
+  unready_count_ = unready;
+  missing_count_ = missing;
   return absl::OkStatus();
 }
 
@@ -330,14 +324,10 @@ absl::StatusOr<ResourceReplicas> ReplicaCalculator::ResourceUtilization(
 
   // Samples that survive removeMetricsForPods: ready pods and superfluous.
   int64_t kept = 0;
-  bool any_unready = false, any_missing = false;
+  const bool any_unready = unready_count_ > 0, any_missing = missing_count_ > 0;
   for (size_t j = 0; j < samples.size(); ++j) {
     const int32_t p = sample_pod_[j];
     if (p < 0 || groups_[p] == PodGroup::kReady) ++kept;
-  }
-  for (PodGroup g : groups_) {
-    any_unready |= g == PodGroup::kUnready;
-    any_missing |= g == PodGroup::kMissing;
   }
   if (kept == 0) {
     return absl::FailedPreconditionError(
@@ -445,11 +435,7 @@ absl::StatusOr<MetricReplicas> ReplicaCalculator::AverageValue(
   out.usage_milli = Saturate64(total / kept);
   const double ratio = static_cast<double>(out.usage_milli) /
                        static_cast<double>(target_milli);
-  bool any_unready = false, any_missing = false;
-  for (PodGroup g : groups_) {
-    any_unready |= g == PodGroup::kUnready;
-    any_missing |= g == PodGroup::kMissing;
-  }
+  const bool any_unready = unready_count_ > 0, any_missing = missing_count_ > 0;
   const bool scale_up_with_unready = any_unready && ratio > 1.0;
   if (!scale_up_with_unready && !any_missing) {
     out.replicas = tolerances.IsWithin(ratio)

@@ -25,13 +25,13 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "agentscale/hpa/pod.h"
+#include "agentscale/internal/name_index.h"
 #include "agentscale/hpa/spec.h"
 
 namespace agentscale::hpa {
@@ -159,10 +159,12 @@ class ReplicaCalculator {
 
   ReadinessConfig readiness_;
   std::vector<PodGroup> groups_;
+  int unready_count_ = 0;  // of the last GroupPods()
+  int missing_count_ = 0;
   std::vector<int32_t> pod_sample_;  // pod index -> sample index or -1
   std::vector<int32_t> sample_pod_;  // sample index -> pod index or -1
   std::vector<int64_t> requests_;
-  absl::flat_hash_map<absl::string_view, int32_t> pod_index_;
+  internal::NameIndex pod_index_;
   std::vector<std::string> validated_pods_;  // last pod list found unique
 };
 
