@@ -92,6 +92,7 @@ absl::StatusOr<FluidResult> FluidReplay(const hpa::AutoscalerSpec& spec,
   const double period = absl::ToDoubleSeconds(options.period);
   int32_t replicas = options.initial_replicas >= 0 ? options.initial_replicas
                                                    : replayed.min_replicas;
+  const int32_t initial_replicas = replicas;
   const size_t syncs = static_cast<size_t>(std::floor((t_end - t0) / period)) + 1;
   result.time_seconds.reserve(syncs);
   result.demand.reserve(syncs);
@@ -185,6 +186,14 @@ absl::StatusOr<FluidResult> FluidReplay(const hpa::AutoscalerSpec& spec,
     result.replicas.push_back(replicas);
     result.replica_hours += static_cast<double>(replicas) * period / 3600.0;
   }
+  SummaryInputs in;
+  in.time_seconds = result.time_seconds;
+  in.period_seconds = period;
+  in.replicas = result.replicas;
+  in.initial_replicas = initial_replicas;
+  in.max_replicas = replayed.max_replicas;
+  in.price_per_replica_hour = options.price_per_replica_hour;
+  result.summary = Summarize(in);
   return result;
 }
 

@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "agentscale/hpa/spec.h"
+#include "agentscale/sim/summary.h"
 #include "agentscale/sim/trace.h"
 
 namespace agentscale::sim {
@@ -38,6 +39,7 @@ struct FluidOptions {
   absl::Duration period = absl::Seconds(15);
   // Replicas before the first sync; -1 means minReplicas.
   int32_t initial_replicas = -1;
+  double price_per_replica_hour = 1.0;
   hpa::ControllerConfig config;
 };
 
@@ -60,6 +62,9 @@ struct FluidResult {
   int64_t scale_downs = 0;
   // Sum over syncs of replicas x period, in hours.
   double replica_hours = 0;
+  // Cost, churn, time at max and the seed's alerts (no waits: the fluid
+  // replay has no tasks).
+  RunSummary summary;
 };
 
 // A trace per metric name (the spec's metric name; for Resource metrics the

@@ -1,0 +1,127 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+//
+// The agent model: a discrete, per-task simulation of a fleet of agents
+// under an autoscaler spec, driven by a workload trace.
+//
+// Tasks arrive (a per-interval count spread evenly or as a Poisson process,
+// or one task per trace row); each has a service time (fixed, exponential,
+// lognormal, or the row's value times a factor). Each ready agent runs at
+// most `slots` tasks at once; the rest wait in one FIFO queue, and an
+// arriving task goes to the least busy ready agent. New agents become ready
+// `startup_delay` after they are created. Scale-in picks victims (agents
+// still starting first, then newest first as Kubernetes does, or fewest
+// active tasks) and either drains them (no new tasks; gone when empty) or
+// kills them (running tasks go back to the front of the queue, and the work
+// done on them is lost).
+//
+// Between the agents and the engine runs the seed's metrics pipeline: every
+// `scrape_interval` each ready agent's app_active_task_count (its running
+// tasks) is scraped; at every `sync_period` the adapter serves per agent the
+// average of its scrapes over `adapter_window` (avg_over_time) — an agent
+// with no scrape in the window is missing — and the engine evaluates, and a
+// rescale is applied at once and committed. app_active_request_count is
+// running tasks x `requests_per_task`; the queue length is the External
+// metric `queue_metric`.
+//
+// Everything random comes from one seeded generator of the library's own,
+// drawn in arrival order, so the same seed gives the same tasks whatever the
+// spec, and the same output on every platform.
+//
+//   agentscale::sim::AgentModelOptions opt;
+//   opt.service_seconds = 60;
+//   absl::StatusOr<agentscale::sim::AgentModelResult> r =
+//       agentscale::sim::RunAgentModel(spec, trace, opt);
+//   std::cout << r->summary.wait_p99 << "\n";
+#ifndef AGENTSCALE_SIM_AGENT_MODEL_H_
+#define AGENTSCALE_SIM_AGENT_MODEL_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agentscale/hpa/spec.h"
+#include "agentscale/sim/summary.h"
+#include "agentscale/sim/trace.h"
+
+namespace agentscale::sim {
+
+enum class ArrivalShape { kUniform, kPoisson, kPerRow };
+enum class ServiceTimeModel { kFixed, kExponential, kLognormal, kTraceValue };
+enum class VictimPolicy { kNewestFirst, kFewestActive };
+enum class ScaleInMode { kDrain, kKill };
+
+const char* ArrivalShapeName(ArrivalShape v);         // "uniform", ...
+const char* ServiceTimeModelName(ServiceTimeModel v);  // "exponential", ...
+const char* VictimPolicyName(VictimPolicy v);          // "newest-first", ...
+const char* ScaleInModeName(ScaleInMode v);            // "drain", "kill"
+
+// The metric names the model reports.
+inline constexpr const char kTaskMetric[] = "app_active_task_count";
+inline constexpr const char kRequestMetric[] = "app_active_request_count";
+
+struct AgentModelOptions {
+  ArrivalShape arrivals = ArrivalShape::kUniform;
+  // The time each row of a per-interval trace covers; zero means the
+  // trace's median row spacing.
+  absl::Duration interval = absl::ZeroDuration();
+  ServiceTimeModel service = ServiceTimeModel::kExponential;
+  double service_seconds = 300;     // fixed value, or the mean
+  double lognormal_sigma = 1.0;     // sigma of the underlying normal
+  double trace_value_factor = 1.0;  // kTraceValue: seconds per unit of value
+  int32_t slots = 100;
+  absl::Duration startup_delay = absl::Seconds(60);
+  VictimPolicy victims = VictimPolicy::kNewestFirst;
+  ScaleInMode scale_in = ScaleInMode::kDrain;
+  absl::Duration scrape_interval = absl::Seconds(15);
+  absl::Duration adapter_window = absl::Minutes(1);
+  absl::Duration sync_period = absl::Seconds(15);
+  double requests_per_task = 0.6;
+  std::string queue_metric = "agent_queue_depth";
+  // Tasks arriving while this many wait are lost; negative: no limit.
+  int64_t queue_capacity = -1;
+  // Agents before the first sync (ready from the start); -1: minReplicas.
+  int32_t initial_replicas = -1;
+  uint64_t seed = 1;
+  double price_per_replica_hour = 1.0;
+  double wait_slo_seconds = 60;
+  bool record_waits = true;
+  hpa::ControllerConfig config;
+};
+
+struct AgentModelResult {
+  // One entry per sync.
+  std::vector<double> time_seconds;
+  std::vector<double> demand;              // the trace value in force
+  std::vector<int32_t> ready_replicas;     // ready agents (not draining)
+  std::vector<int32_t> desired_replicas;   // spec.replicas after the sync
+  std::vector<int32_t> alive_replicas;     // starting + ready + draining
+  std::vector<int64_t> queue_length;
+  std::vector<int64_t> running_tasks;
+  // Per spec metric, the value the engine saw (plain units; NaN when the
+  // metric failed): metric_values[m][sync].
+  std::vector<std::string> metric_names;
+  std::vector<std::vector<double>> metric_values;
+  std::vector<int32_t> limit_reason;  // hpa::Reason of ScalingLimited
+  std::vector<int32_t> path;          // DecisionPath
+  // Per started task, in start order: seconds from arrival to first start.
+  std::vector<double> waits_seconds;
+  // Counters; arrived == completed + queued + running + lost.
+  int64_t tasks_arrived = 0;
+  int64_t tasks_completed = 0;
+  int64_t tasks_queued_at_end = 0;
+  int64_t tasks_running_at_end = 0;
+  int64_t tasks_lost = 0;       // dropped: the queue was full
+  int64_t tasks_restarted = 0;  // killed while running and re-queued
+  double lost_work_seconds = 0;
+  RunSummary summary;
+};
+
+absl::StatusOr<AgentModelResult> RunAgentModel(const hpa::AutoscalerSpec& spec,
+                                               const Trace& trace,
+                                               const AgentModelOptions& options = {});
+
+}  // namespace agentscale::sim
+
+#endif  // AGENTSCALE_SIM_AGENT_MODEL_H_

@@ -1,0 +1,94 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+//
+// What a run of the simulator amounts to: cost, waits, churn, and the seed's
+// two alerts evaluated over the run, computed from per-sync series so that
+// the fluid replay and the agent model are summarized the same way.
+//
+//   agentscale::sim::SummaryInputs in;
+//   in.time_seconds = result.time_seconds;  // one entry per sync
+//   in.replicas = result.replicas;          // after each sync
+//   ...
+//   agentscale::sim::RunSummary s = agentscale::sim::Summarize(in);
+#ifndef AGENTSCALE_SIM_SUMMARY_H_
+#define AGENTSCALE_SIM_SUMMARY_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/types/span.h"
+
+namespace agentscale::sim {
+
+// One firing of an alert: [start, end) in trace seconds. An alert still
+// firing when the run ends has end == the run's end and `open` set.
+struct AlertFiring {
+  double start_seconds = 0;
+  double end_seconds = 0;
+  bool open = false;
+};
+
+struct AlertReport {
+  std::string name;
+  std::string expr;
+  std::vector<AlertFiring> firings;
+  double firing_seconds = 0;  // total time firing
+};
+
+// Prometheus' increase() over a range of (time, value) samples, with counter
+// resets and Prometheus' extrapolation to the range edges. `range_start` is
+// exclusive, `range_end` inclusive. Fewer than two samples give 0 and
+// `*defined` = false.
+double PrometheusIncrease(absl::Span<const double> times,
+                          absl::Span<const double> values, double range_start,
+                          double range_end, bool* defined);
+
+struct SummaryInputs {
+  absl::Span<const double> time_seconds;  // sync times
+  double period_seconds = 15;             // time each sync stands for
+  // Replicas after each sync's decision (spec.replicas): the count the
+  // alerts and flapping look at.
+  absl::Span<const int32_t> replicas;
+  // Replicas before the first sync (a change at the first sync counts as a
+  // scale event); negative: not known.
+  int32_t initial_replicas = -1;
+  // Replicas billed over each sync's period (alive: starting, ready and
+  // draining). Empty means `replicas`.
+  absl::Span<const int32_t> billed_replicas;
+  // Exact billed replica-seconds when the caller integrated them (agent
+  // model); negative means sum(billed_replicas) x period.
+  double billed_replica_seconds = -1;
+  int32_t max_replicas = 0;
+  double price_per_replica_hour = 1.0;
+  // Per-task waits (agent model); empty for the fluid replay.
+  absl::Span<const double> waits_seconds;
+  double wait_slo_seconds = 60;
+};
+
+struct RunSummary {
+  double duration_hours = 0;
+  double replica_hours = 0;
+  double cost = 0;
+  double mean_replicas = 0;
+  int32_t peak_replicas = 0;
+  int64_t scale_ups = 0;
+  int64_t scale_downs = 0;
+  // Scale events whose direction is opposite to the previous event's and
+  // that come within 5 minutes of it.
+  int64_t reversals_within_5m = 0;
+  double time_at_max_seconds = 0;
+  bool has_waits = false;
+  double wait_p50 = 0, wait_p95 = 0, wait_p99 = 0, wait_max = 0, wait_mean = 0;
+  double share_over_slo = 0;
+  // The seed's alerts: AgentScalingTooFrequent
+  // (increase(desired_replicas[5m]) > 3 for 2m) and AgentMaxReplicasReached
+  // (current == max for 5m), evaluated at every sync.
+  AlertReport scaling_too_frequent;
+  AlertReport max_replicas_reached;
+};
+
+RunSummary Summarize(const SummaryInputs& in);
+
+}  // namespace agentscale::sim
+
+#endif  // AGENTSCALE_SIM_SUMMARY_H_

@@ -1,0 +1,616 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+//
+// A discrete-event simulation: the next event is always the earliest of a
+// task completion, an agent becoming ready, an arrival, a scrape and a sync
+// (ties in that order, so a slot freed at t can take a task arriving at t,
+// and a sync at t sees the scrape at t).
+
+#include "agentscale/sim/agent_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "agentscale/engine/autoscaler.h"
+
+namespace agentscale::sim {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// xoshiro256** seeded through splitmix64: the same numbers on every
+// platform, unlike the standard library's distributions.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) {
+    for (uint64_t& s : s_) {
+      seed += 0x9e3779b97f4a7c15ull;
+      uint64_t z = seed;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+      s = z ^ (z >> 31);
+    }
+  }
+  uint64_t Next() {
+    const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = Rotl(s_[3], 45);
+    return result;
+  }
+  // Uniform in (0, 1).
+  double Uniform() { return (static_cast<double>(Next() >> 11) + 0.5) * 0x1.0p-53; }
+  double Exponential(double mean) { return -mean * std::log(Uniform()); }
+  double Normal() {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
+    const double u = Uniform(), v = Uniform();
+    const double r = std::sqrt(-2.0 * std::log(u));
+    spare_ = r * std::sin(2 * M_PI * v);
+    has_spare_ = true;
+    return r * std::cos(2 * M_PI * v);
+  }
+
+ private:
+  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  uint64_t s_[4];
+  bool has_spare_ = false;
+  double spare_ = 0;
+};
+
+struct Task {
+  double arrival;
+  double service;
+  bool started_before;
+};
+
+// Yields the trace's tasks in arrival order.
+class ArrivalStream {
+ public:
+  ArrivalStream(const Trace& trace, const AgentModelOptions& opt, double interval)
+      : trace_(trace), opt_(opt), interval_(interval), rng_(opt.seed) {}
+
+  // The next task, or false at the end of the trace.
+  bool Next(Task* task) {
+    for (;;) {
+      if (opt_.arrivals == ArrivalShape::kPerRow) {
+        if (row_ >= trace_.size()) return false;
+        const double v = trace_.values[row_];
+        task->arrival = trace_.time_seconds[row_++];
+        task->service = opt_.service == ServiceTimeModel::kTraceValue
+                            ? v * opt_.trace_value_factor
+                            : Service();
+        task->started_before = false;
+        return true;
+      }
+      if (row_ >= trace_.size()) return false;
+      const double t0 = trace_.time_seconds[row_];
+      const double v = trace_.values[row_];
+      if (opt_.arrivals == ArrivalShape::kUniform) {
+        if (!row_started_) {
+          row_started_ = true;
+          cumulative_ += v;
+          const double due = std::floor(cumulative_ + 1e-9);
+          in_row_ = static_cast<int64_t>(due) - emitted_;
+          emitted_ = static_cast<int64_t>(due);
+          k_ = 0;
+        }
+        if (k_ < in_row_) {
+          task->arrival = t0 + (static_cast<double>(k_) + 0.5) * interval_ /
+                                   static_cast<double>(in_row_);
+          ++k_;
+          task->service = Service();
+          task->started_before = false;
+          return true;
+        }
+      } else {  // Poisson process at the row's rate
+        if (!row_started_) {
+          row_started_ = true;
+          next_ = t0;
+        }
+        if (v > 0) {
+          next_ += rng_.Exponential(interval_ / v);
+          if (next_ < t0 + interval_) {
+            task->arrival = next_;
+            task->service = Service();
+            task->started_before = false;
+            return true;
+          }
+        }
+      }
+      ++row_;
+      row_started_ = false;
+    }
+  }
+
+ private:
+  double Service() {
+    switch (opt_.service) {
+      case ServiceTimeModel::kFixed:
+        return opt_.service_seconds;
+      case ServiceTimeModel::kExponential:
+        return rng_.Exponential(opt_.service_seconds);
+      case ServiceTimeModel::kLognormal: {
+        const double s = opt_.lognormal_sigma;
+        const double mu = std::log(opt_.service_seconds) - s * s / 2;
+        return std::exp(mu + s * rng_.Normal());
+      }
+      case ServiceTimeModel::kTraceValue:
+        return opt_.service_seconds;  // not reached: validated
+    }
+    return opt_.service_seconds;
+  }
+
+  const Trace& trace_;
+  const AgentModelOptions& opt_;
+  const double interval_;
+  Rng rng_;
+  size_t row_ = 0;
+  bool row_started_ = false;
+  double cumulative_ = 0;
+  int64_t emitted_ = 0;
+  int64_t in_row_ = 0;
+  int64_t k_ = 0;
+  double next_ = 0;
+};
+
+enum class AgentState { kStarting, kReady, kDraining, kGone };
+
+struct Agent {
+  int32_t id;
+  double created;
+  double ready_at;
+  AgentState state;
+  int32_t running = 0;
+  uint32_t generation = 0;
+  std::string name;
+  std::vector<std::pair<double, int32_t>> scrapes;  // (time, running)
+};
+
+struct Running {
+  double end;
+  int32_t agent;
+  uint32_t generation;
+  double arrival;
+  double service;
+  double start;
+  bool operator>(const Running& o) const { return end > o.end; }
+};
+
+class Simulation {
+ public:
+  Simulation(const hpa::AutoscalerSpec& spec, const Trace& trace,
+             const AgentModelOptions& opt, HorizontalAutoscaler engine, double interval)
+      : spec_(spec), trace_(trace), opt_(opt), engine_(std::move(engine)),
+        arrivals_(trace, opt, interval), interval_(interval) {}
+
+  absl::StatusOr<AgentModelResult> Run();
+
+ private:
+  void StartTask(Agent& a, Task task, double now) {
+    if (!task.started_before && opt_.record_waits) {
+      result_.waits_seconds.push_back(now - task.arrival);
+    }
+    ++a.running;
+    ++running_total_;
+    heap_.push_back(Running{now + task.service, a.id, a.generation, task.arrival,
+                            task.service, now});
+    std::push_heap(heap_.begin(), heap_.end(), std::greater<Running>());
+  }
+
+  // The least busy ready agent with a free slot, or nullptr.
+  Agent* LeastBusy() {
+    Agent* best = nullptr;
+    for (int32_t id : active_) {
+      Agent& a = agents_[id];
+      if (a.state != AgentState::kReady || a.running >= opt_.slots) continue;
+      if (best == nullptr || a.running < best->running) best = &a;
+    }
+    return best;
+  }
+
+  // Moves queued tasks onto free slots.
+  void Dispatch(double now) {
+    while (!queue_.empty()) {
+      Agent* a = LeastBusy();
+      if (a == nullptr) return;
+      Task t = queue_.front();
+      queue_.pop_front();
+      StartTask(*a, t, now);
+    }
+  }
+
+  void Terminate(Agent& a) {
+    a.state = AgentState::kGone;
+    ++a.generation;
+    --alive_;
+  }
+
+  void ScaleTo(int32_t desired, double now);
+
+  const hpa::AutoscalerSpec& spec_;
+  const Trace& trace_;
+  const AgentModelOptions& opt_;
+  HorizontalAutoscaler engine_;
+  ArrivalStream arrivals_;
+  double interval_;
+
+  std::vector<Agent> agents_;
+  std::vector<int32_t> active_;  // alive, not draining, in creation order
+  int32_t alive_ = 0;
+  int32_t starting_ = 0;
+  std::vector<Running> heap_;
+  std::deque<Task> queue_;
+  int64_t running_total_ = 0;
+  AgentModelResult result_;
+};
+
+void Simulation::ScaleTo(int32_t desired, double now) {
+  const int32_t current = static_cast<int32_t>(active_.size());
+  if (desired > current) {
+    for (int32_t i = current; i < desired; ++i) {
+      Agent a;
+      a.id = static_cast<int32_t>(agents_.size());
+      a.created = now;
+      a.ready_at = now + absl::ToDoubleSeconds(opt_.startup_delay);
+      a.state = AgentState::kStarting;
+      a.name = absl::StrCat("agent-", a.id);
+      agents_.push_back(std::move(a));
+      active_.push_back(agents_.back().id);
+      ++alive_;
+      ++starting_;
+    }
+    return;
+  }
+  // Victims: agents still starting first, then by policy.
+  std::vector<int32_t> order = active_;
+  auto starting = [&](int32_t id) { return agents_[id].state == AgentState::kStarting; };
+  std::stable_sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
+    const Agent& a = agents_[x];
+    const Agent& b = agents_[y];
+    if (starting(x) != starting(y)) return starting(x);
+    if (opt_.victims == VictimPolicy::kFewestActive && a.running != b.running) {
+      return a.running < b.running;
+    }
+    return a.created > b.created || (a.created == b.created && a.id > b.id);
+  });
+  const int32_t remove = current - desired;
+  std::vector<int32_t> requeue_from;
+  for (int32_t k = 0; k < remove; ++k) {
+    Agent& a = agents_[order[k]];
+    active_.erase(std::find(active_.begin(), active_.end(), a.id));
+    if (a.state == AgentState::kStarting) {
+      --starting_;
+      Terminate(a);
+    } else if (opt_.scale_in == ScaleInMode::kDrain) {
+      a.state = AgentState::kDraining;
+      if (a.running == 0) Terminate(a);
+    } else {
+      requeue_from.push_back(a.id);
+    }
+  }
+  if (requeue_from.empty()) return;
+  // Kill: running tasks go back to the front of the queue, oldest first.
+  std::vector<Task> back;
+  for (const Running& r : heap_) {
+    const Agent& a = agents_[r.agent];
+    if (r.generation != a.generation) continue;
+    if (std::find(requeue_from.begin(), requeue_from.end(), r.agent) == requeue_from.end()) {
+      continue;
+    }
+    back.push_back(Task{r.arrival, r.service, true});
+    result_.lost_work_seconds += now - r.start;
+    ++result_.tasks_restarted;
+  }
+  for (int32_t id : requeue_from) {
+    Agent& a = agents_[id];
+    running_total_ -= a.running;
+    a.running = 0;
+    Terminate(a);
+  }
+  std::sort(back.begin(), back.end(),
+            [](const Task& x, const Task& y) { return x.arrival > y.arrival; });
+  for (const Task& t : back) queue_.push_front(t);
+  Dispatch(now);
+}
+
+absl::StatusOr<AgentModelResult> Simulation::Run() {
+  const double t0 = trace_.start();
+  const double horizon =
+      opt_.arrivals == ArrivalShape::kPerRow ? trace_.end() : trace_.end() + interval_;
+  const double scrape = absl::ToDoubleSeconds(opt_.scrape_interval);
+  const double sync = absl::ToDoubleSeconds(opt_.sync_period);
+  const double window = absl::ToDoubleSeconds(opt_.adapter_window);
+  const absl::Time epoch = absl::UnixEpoch();
+
+  const int32_t initial = opt_.initial_replicas >= 0 ? opt_.initial_replicas : spec_.min_replicas;
+  for (int32_t i = 0; i < initial; ++i) {
+    Agent a;
+    a.id = i;
+    a.created = t0 - absl::ToDoubleSeconds(opt_.startup_delay);
+    a.ready_at = t0;
+    a.state = AgentState::kReady;
+    a.name = absl::StrCat("agent-", i);
+    agents_.push_back(std::move(a));
+    active_.push_back(i);
+    ++alive_;
+  }
+
+  const size_t n_metrics = spec_.metrics.size();
+  result_.metric_names.reserve(n_metrics);
+  for (const hpa::MetricSpec& m : spec_.metrics) result_.metric_names.push_back(m.name);
+  result_.metric_values.assign(n_metrics, {});
+  const size_t syncs = static_cast<size_t>(std::floor((horizon - t0) / sync)) + 1;
+  for (auto& v : result_.metric_values) v.reserve(syncs);
+
+  Observation obs;
+  for (const hpa::MetricSpec& m : spec_.metrics) obs.AddMetric(m.name);
+  Decision decision;
+
+  Task next_task;
+  bool have_task = arrivals_.Next(&next_task);
+  double next_scrape = t0, next_sync = t0;
+  double now = t0;
+  double replica_seconds = 0;
+  double first_ready = kInf;
+  std::vector<int32_t> billed;
+  billed.reserve(syncs);
+
+  for (;;) {
+    // Drop completions of agents that were killed.
+    while (!heap_.empty() &&
+           heap_.front().generation != agents_[heap_.front().agent].generation) {
+      std::pop_heap(heap_.begin(), heap_.end(), std::greater<Running>());
+      heap_.pop_back();
+    }
+    const double t_done = heap_.empty() ? kInf : heap_.front().end;
+    first_ready = kInf;
+    if (starting_ > 0) {
+      for (int32_t id : active_) {
+        if (agents_[id].state == AgentState::kStarting) {
+          first_ready = std::min(first_ready, agents_[id].ready_at);
+        }
+      }
+    }
+    const double t_arrival = have_task ? next_task.arrival : kInf;
+    double t = std::min({t_done, first_ready, t_arrival, next_scrape, next_sync});
+    if (t > horizon) break;
+    replica_seconds += static_cast<double>(alive_) * (t - now);
+    now = t;
+
+    if (t_done == t) {
+      Running r = heap_.front();
+      std::pop_heap(heap_.begin(), heap_.end(), std::greater<Running>());
+      heap_.pop_back();
+      Agent& a = agents_[r.agent];
+      --a.running;
+      --running_total_;
+      ++result_.tasks_completed;
+      if (a.state == AgentState::kDraining) {
+        if (a.running == 0) Terminate(a);
+      } else if (!queue_.empty()) {
+        Task task = queue_.front();
+        queue_.pop_front();
+        StartTask(a, task, now);
+      }
+    } else if (first_ready == t) {
+      for (int32_t id : active_) {
+        Agent& a = agents_[id];
+        if (a.state == AgentState::kStarting && a.ready_at <= t) {
+          a.state = AgentState::kReady;
+          --starting_;
+        }
+      }
+      Dispatch(now);
+    } else if (t_arrival == t) {
+      ++result_.tasks_arrived;
+      if (opt_.queue_capacity >= 0 &&
+          static_cast<int64_t>(queue_.size()) >= opt_.queue_capacity) {
+        ++result_.tasks_lost;
+      } else if (!queue_.empty()) {
+        queue_.push_back(next_task);
+      } else if (Agent* a = LeastBusy()) {
+        StartTask(*a, next_task, now);
+      } else {
+        queue_.push_back(next_task);
+      }
+      have_task = arrivals_.Next(&next_task);
+    } else if (next_scrape == t) {
+      for (int32_t id : active_) {
+        Agent& a = agents_[id];
+        if (a.state != AgentState::kReady) continue;
+        auto& s = a.scrapes;
+        s.erase(std::remove_if(s.begin(), s.end(),
+                               [&](const std::pair<double, int32_t>& x) {
+                                 return x.first <= t - window;
+                               }),
+                s.end());
+        s.emplace_back(t, a.running);
+      }
+      next_scrape += scrape;
+    } else {  // sync
+      const absl::Time when = epoch + absl::Seconds(t);
+      const int32_t current = static_cast<int32_t>(active_.size());
+      obs.current_replicas = current;
+      obs.status_replicas = current;
+      obs.pods.resize(active_.size());
+      for (MetricObservation& mo : obs.metrics) {
+        mo.pod_samples.clear();
+        mo.external_values_milli.clear();
+      }
+      for (size_t i = 0; i < active_.size(); ++i) {
+        const Agent& a = agents_[active_[i]];
+        hpa::Pod& pod = obs.pods[i];
+        pod.name = a.name;
+        pod.start_time = epoch + absl::Seconds(a.created);
+        if (a.state == AgentState::kStarting) {
+          pod.phase = hpa::PodPhase::kPending;
+          pod.ready = hpa::ReadyCondition{hpa::ConditionStatus::kFalse, epoch + absl::Seconds(a.created)};
+          continue;
+        }
+        pod.phase = hpa::PodPhase::kRunning;
+        pod.ready = hpa::ReadyCondition{hpa::ConditionStatus::kTrue, epoch + absl::Seconds(a.ready_at)};
+        double sum = 0;
+        int count = 0;
+        for (const auto& [st, running] : a.scrapes) {
+          if (st > t - window && st <= t) {
+            sum += running;
+            ++count;
+          }
+        }
+        if (count == 0) continue;  // missing: no scrape in the window
+        const double avg = sum / count;
+        for (size_t m = 0; m < n_metrics; ++m) {
+          const hpa::MetricSpec& ms = spec_.metrics[m];
+          if (ms.type != hpa::MetricSourceType::kPods) continue;
+          const double v = ms.name == kTaskMetric ? avg : avg * opt_.requests_per_task;
+          obs.metrics[m].pod_samples.push_back(hpa::PodSample{
+              a.name, static_cast<int64_t>(std::ceil(v * 1000.0)), when, opt_.adapter_window});
+        }
+      }
+      for (size_t m = 0; m < n_metrics; ++m) {
+        if (spec_.metrics[m].type == hpa::MetricSourceType::kExternal) {
+          obs.metrics[m].external_values_milli.push_back(
+              static_cast<int64_t>(queue_.size()) * 1000);
+        }
+      }
+      absl::Status st = engine_.Evaluate(when, obs, &decision);
+      if (!st.ok()) return st;
+      if (decision.rescale) {
+        ScaleTo(decision.desired_replicas, now);
+        st = engine_.Commit(decision);
+        if (!st.ok()) return st;
+      }
+      int32_t ready = 0;
+      for (int32_t id : active_) ready += agents_[id].state == AgentState::kReady;
+      result_.time_seconds.push_back(t);
+      result_.demand.push_back(trace_.ValueAt(t));
+      result_.ready_replicas.push_back(ready);
+      result_.desired_replicas.push_back(static_cast<int32_t>(active_.size()));
+      result_.alive_replicas.push_back(alive_);
+      billed.push_back(alive_);
+      result_.queue_length.push_back(static_cast<int64_t>(queue_.size()));
+      result_.running_tasks.push_back(running_total_);
+      for (size_t m = 0; m < n_metrics; ++m) {
+        const MetricResult* r = m < decision.metrics.size() ? &decision.metrics[m] : nullptr;
+        result_.metric_values[m].push_back(
+            r != nullptr && r->valid ? static_cast<double>(r->value_milli) / 1000.0
+                                     : std::nan(""));
+      }
+      result_.limit_reason.push_back(static_cast<int32_t>(decision.limit_reason));
+      result_.path.push_back(static_cast<int32_t>(decision.path));
+      next_sync += sync;
+    }
+  }
+  replica_seconds += static_cast<double>(alive_) * (horizon - now);
+  result_.tasks_queued_at_end = static_cast<int64_t>(queue_.size());
+  result_.tasks_running_at_end = running_total_;
+
+  SummaryInputs in;
+  in.time_seconds = result_.time_seconds;
+  in.period_seconds = sync;
+  in.replicas = result_.desired_replicas;
+  in.initial_replicas = initial;
+  in.billed_replicas = billed;
+  in.billed_replica_seconds = replica_seconds;
+  in.max_replicas = spec_.max_replicas;
+  in.price_per_replica_hour = opt_.price_per_replica_hour;
+  in.waits_seconds = result_.waits_seconds;
+  in.wait_slo_seconds = opt_.wait_slo_seconds;
+  result_.summary = Summarize(in);
+  return std::move(result_);
+}
+
+}  // namespace
+
+const char* ArrivalShapeName(ArrivalShape v) {
+  switch (v) {
+    case ArrivalShape::kUniform: return "uniform";
+    case ArrivalShape::kPoisson: return "poisson";
+    case ArrivalShape::kPerRow: return "per-row";
+  }
+  return "uniform";
+}
+const char* ServiceTimeModelName(ServiceTimeModel v) {
+  switch (v) {
+    case ServiceTimeModel::kFixed: return "fixed";
+    case ServiceTimeModel::kExponential: return "exponential";
+    case ServiceTimeModel::kLognormal: return "lognormal";
+    case ServiceTimeModel::kTraceValue: return "trace-value";
+  }
+  return "exponential";
+}
+const char* VictimPolicyName(VictimPolicy v) {
+  return v == VictimPolicy::kNewestFirst ? "newest-first" : "fewest-active";
+}
+const char* ScaleInModeName(ScaleInMode v) {
+  return v == ScaleInMode::kDrain ? "drain" : "kill";
+}
+
+absl::StatusOr<AgentModelResult> RunAgentModel(const hpa::AutoscalerSpec& spec,
+                                               const Trace& trace,
+                                               const AgentModelOptions& opt) {
+  if (trace.empty()) return absl::InvalidArgumentError("the trace is empty");
+  auto positive = [](absl::Duration d) { return d > absl::ZeroDuration(); };
+  if (!positive(opt.scrape_interval) || !positive(opt.sync_period) ||
+      !positive(opt.adapter_window)) {
+    return absl::InvalidArgumentError(
+        "scrape_interval, adapter_window and sync_period must be positive");
+  }
+  if (opt.startup_delay < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("startup_delay must not be negative");
+  }
+  if (opt.slots < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("slots must be at least 1, got ", opt.slots));
+  }
+  if (!(opt.service_seconds > 0) || !std::isfinite(opt.service_seconds)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("service_seconds must be positive, got ", opt.service_seconds));
+  }
+  if (!(opt.lognormal_sigma >= 0) || !(opt.trace_value_factor >= 0) ||
+      !(opt.requests_per_task >= 0)) {
+    return absl::InvalidArgumentError(
+        "lognormal_sigma, trace_value_factor and requests_per_task must not be negative");
+  }
+  if (opt.service == ServiceTimeModel::kTraceValue && opt.arrivals != ArrivalShape::kPerRow) {
+    return absl::InvalidArgumentError(
+        "service times from the trace's values need one row per arrival "
+        "(arrivals: per-row)");
+  }
+  std::vector<std::string> modelled = {kTaskMetric, kRequestMetric,
+                                       absl::StrCat("External ", opt.queue_metric)};
+  for (const hpa::MetricSpec& m : spec.metrics) {
+    const bool pods = m.type == hpa::MetricSourceType::kPods &&
+                      (m.name == kTaskMetric || m.name == kRequestMetric);
+    const bool queue = m.type == hpa::MetricSourceType::kExternal && m.name == opt.queue_metric;
+    if (!pods && !queue) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the agent model does not report ", m.Describe(),
+          "; it reports Pods metrics ", kTaskMetric, " and ", kRequestMetric,
+          " and the External metric ", opt.queue_metric));
+    }
+  }
+  double interval = absl::ToDoubleSeconds(opt.interval);
+  if (interval <= 0) interval = trace.MedianInterval();
+  if (interval <= 0 && opt.arrivals != ArrivalShape::kPerRow) {
+    return absl::InvalidArgumentError(
+        "cannot tell the interval of a one-row trace; set the interval");
+  }
+  absl::StatusOr<HorizontalAutoscaler> engine = HorizontalAutoscaler::Create(spec, opt.config);
+  if (!engine.ok()) return engine.status();
+  Simulation sim(spec, trace, opt, *std::move(engine), interval);
+  return sim.Run();
+}
+
+}  // namespace agentscale::sim

@@ -1,0 +1,165 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+
+#include "agentscale/sim/summary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace agentscale::sim {
+namespace {
+
+// Nearest-rank percentile of sorted values.
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const double rank = std::ceil(p / 100.0 * static_cast<double>(sorted.size()));
+  size_t i = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
+  if (i >= sorted.size()) i = sorted.size() - 1;
+  return sorted[i];
+}
+
+// Evaluates an alert condition at each sync with Prometheus' `for`
+// semantics: pending from the first true evaluation, firing once it has been
+// true for `hold` seconds, resolved at the first false one.
+template <typename Cond>
+void EvaluateAlert(absl::Span<const double> times, double run_end, double hold,
+                   Cond cond, AlertReport* report) {
+  bool pending = false, firing = false;
+  double pending_since = 0;
+  for (size_t i = 0; i < times.size(); ++i) {
+    const double t = times[i];
+    if (cond(i)) {
+      if (!pending) {
+        pending = true;
+        pending_since = t;
+      }
+      if (!firing && t - pending_since >= hold) {
+        firing = true;
+        report->firings.push_back(AlertFiring{t, t, false});
+      }
+    } else {
+      if (firing) report->firings.back().end_seconds = t;
+      pending = firing = false;
+    }
+  }
+  if (firing) {
+    report->firings.back().end_seconds = run_end;
+    report->firings.back().open = true;
+  }
+  for (const AlertFiring& f : report->firings) {
+    report->firing_seconds += f.end_seconds - f.start_seconds;
+  }
+}
+
+}  // namespace
+
+double PrometheusIncrease(absl::Span<const double> times,
+                          absl::Span<const double> values, double range_start,
+                          double range_end, bool* defined) {
+  // Samples inside (range_start, range_end].
+  size_t lo = static_cast<size_t>(
+      std::upper_bound(times.begin(), times.end(), range_start) - times.begin());
+  size_t hi = static_cast<size_t>(
+      std::upper_bound(times.begin(), times.end(), range_end) - times.begin());
+  if (hi < lo + 2) {
+    *defined = false;
+    return 0;
+  }
+  *defined = true;
+  double correction = 0;
+  for (size_t i = lo + 1; i < hi; ++i) {
+    if (values[i] < values[i - 1]) correction += values[i - 1];  // reset
+  }
+  const double first_t = times[lo], last_t = times[hi - 1];
+  const double first_v = values[lo];
+  double result = values[hi - 1] - first_v + correction;
+  double to_start = first_t - range_start;
+  const double to_end = range_end - last_t;
+  const double sampled = last_t - first_t;
+  const double avg_step = sampled / static_cast<double>(hi - lo - 1);
+  if (result > 0 && first_v >= 0) {
+    // A counter does not extrapolate below zero.
+    const double to_zero = sampled * (first_v / result);
+    if (to_zero < to_start) to_start = to_zero;
+  }
+  const double threshold = avg_step * 1.1;
+  double interval = sampled;
+  interval += to_start < threshold ? to_start : avg_step / 2;
+  interval += to_end < threshold ? to_end : avg_step / 2;
+  return sampled > 0 ? result * (interval / sampled) : result;
+}
+
+RunSummary Summarize(const SummaryInputs& in) {
+  RunSummary s;
+  const size_t n = in.time_seconds.size();
+  if (n == 0) return s;
+  const double period = in.period_seconds;
+  const double run_end = in.time_seconds[n - 1] + period;
+  s.duration_hours = (run_end - in.time_seconds[0]) / 3600.0;
+  absl::Span<const int32_t> billed =
+      in.billed_replicas.empty() ? in.replicas : in.billed_replicas;
+  double replica_seconds = 0;
+  for (size_t i = 0; i < n; ++i) {
+    replica_seconds += static_cast<double>(billed[i]) * period;
+    s.peak_replicas = std::max(s.peak_replicas, billed[i]);
+    if (in.replicas[i] == in.max_replicas) s.time_at_max_seconds += period;
+  }
+  if (in.billed_replica_seconds >= 0) replica_seconds = in.billed_replica_seconds;
+  s.replica_hours = replica_seconds / 3600.0;
+  s.cost = s.replica_hours * in.price_per_replica_hour;
+  s.mean_replicas = s.duration_hours > 0 ? s.replica_hours / s.duration_hours : 0;
+
+  int last_dir = 0;
+  double last_change = -1e300;
+  for (size_t i = in.initial_replicas >= 0 ? 0 : 1; i < n; ++i) {
+    const int32_t prev = i == 0 ? in.initial_replicas : in.replicas[i - 1];
+    const int dir = (in.replicas[i] > prev) - (in.replicas[i] < prev);
+    if (dir == 0) continue;
+    (dir > 0 ? s.scale_ups : s.scale_downs)++;
+    if (last_dir != 0 && dir != last_dir && in.time_seconds[i] - last_change <= 300) {
+      ++s.reversals_within_5m;
+    }
+    last_dir = dir;
+    last_change = in.time_seconds[i];
+  }
+
+  if (!in.waits_seconds.empty()) {
+    s.has_waits = true;
+    std::vector<double> w(in.waits_seconds.begin(), in.waits_seconds.end());
+    std::sort(w.begin(), w.end());
+    s.wait_p50 = Percentile(w, 50);
+    s.wait_p95 = Percentile(w, 95);
+    s.wait_p99 = Percentile(w, 99);
+    s.wait_max = w.back();
+    double sum = 0;
+    size_t over = 0;
+    for (double x : w) {
+      sum += x;
+      over += x > in.wait_slo_seconds;
+    }
+    s.wait_mean = sum / static_cast<double>(w.size());
+    s.share_over_slo = static_cast<double>(over) / static_cast<double>(w.size());
+  }
+
+  // Alerts, evaluated at each sync.
+  s.scaling_too_frequent.name = "AgentScalingTooFrequent";
+  s.scaling_too_frequent.expr = "increase(desired_replicas[5m]) > 3 for 2m";
+  std::vector<double> desired(in.replicas.begin(), in.replicas.end());
+  EvaluateAlert(in.time_seconds, run_end, 120,
+                [&](size_t i) {
+                  bool defined;
+                  const double inc = PrometheusIncrease(
+                      in.time_seconds, desired, in.time_seconds[i] - 300,
+                      in.time_seconds[i], &defined);
+                  return defined && inc > 3;
+                },
+                &s.scaling_too_frequent);
+  s.max_replicas_reached.name = "AgentMaxReplicasReached";
+  s.max_replicas_reached.expr = "current == max for 5m";
+  EvaluateAlert(in.time_seconds, run_end, 300,
+                [&](size_t i) { return in.replicas[i] == in.max_replicas; },
+                &s.max_replicas_reached);
+  return s;
+}
+
+}  // namespace agentscale::sim
