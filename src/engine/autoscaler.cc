@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agentscale/hpa/selector.h"
+#include "agentscale/internal/name_index.h"
 #include "agentscale/hpa/validation.h"
 
 namespace agentscale {
@@ -55,7 +56,7 @@ void AssignConditions(const std::vector<hpa::Condition>& src,
     d.status = s.status;
     d.reason = s.reason;
     d.replicas = s.replicas;
-    if (d.detail != s.detail) d.detail = s.detail;
+    if (!internal::FastEqual(d.detail, s.detail)) d.detail = s.detail;
   }
 }
 
@@ -258,8 +259,8 @@ absl::Status HorizontalAutoscaler::MatchMetrics(const Observation& obs) {
             " metric(s)"));
       }
       target = static_cast<int>(j);
-    } else if (j < n && ObservationName(spec_->metrics[j]) == name &&
-               metric_obs_[j] < 0) {
+    } else if (j < n && metric_obs_[j] < 0 &&
+               internal::FastEqual(ObservationName(spec_->metrics[j]), name)) {
       target = static_cast<int>(j);
     } else {
       for (size_t i = 0; i < n; ++i) {

@@ -53,30 +53,19 @@ void EvaluateAlert(absl::Span<const double> times, double run_end, double hold,
 
 }  // namespace
 
-double PrometheusIncrease(absl::Span<const double> times,
-                          absl::Span<const double> values, double range_start,
-                          double range_end, bool* defined) {
-  // Samples inside (range_start, range_end].
-  size_t lo = static_cast<size_t>(
-      std::upper_bound(times.begin(), times.end(), range_start) - times.begin());
-  size_t hi = static_cast<size_t>(
-      std::upper_bound(times.begin(), times.end(), range_end) - times.begin());
-  if (hi < lo + 2) {
-    *defined = false;
-    return 0;
-  }
-  *defined = true;
-  double correction = 0;
-  for (size_t i = lo + 1; i < hi; ++i) {
-    if (values[i] < values[i - 1]) correction += values[i - 1];  // reset
-  }
-  const double first_t = times[lo], last_t = times[hi - 1];
-  const double first_v = values[lo];
-  double result = values[hi - 1] - first_v + correction;
+namespace {
+
+// Prometheus' extrapolatedRate() for increase(): `n` samples from
+// (first_t, first_v) to (last_t, last_v) inside (range_start, range_end],
+// with `correction` the sum of values before each counter reset.
+double ExtrapolatedIncrease(double first_t, double first_v, double last_t,
+                            double last_v, double correction, size_t n,
+                            double range_start, double range_end) {
+  double result = last_v - first_v + correction;
   double to_start = first_t - range_start;
   const double to_end = range_end - last_t;
   const double sampled = last_t - first_t;
-  const double avg_step = sampled / static_cast<double>(hi - lo - 1);
+  const double avg_step = sampled / static_cast<double>(n - 1);
   if (result > 0 && first_v >= 0) {
     // A counter does not extrapolate below zero.
     const double to_zero = sampled * (first_v / result);
@@ -87,6 +76,29 @@ double PrometheusIncrease(absl::Span<const double> times,
   interval += to_start < threshold ? to_start : avg_step / 2;
   interval += to_end < threshold ? to_end : avg_step / 2;
   return sampled > 0 ? result * (interval / sampled) : result;
+}
+
+}  // namespace
+
+double PrometheusIncrease(absl::Span<const double> times,
+                          absl::Span<const double> values, double range_start,
+                          double range_end, bool* defined) {
+  // Samples inside (range_start, range_end].
+  const size_t lo = static_cast<size_t>(
+      std::upper_bound(times.begin(), times.end(), range_start) - times.begin());
+  const size_t hi = static_cast<size_t>(
+      std::upper_bound(times.begin(), times.end(), range_end) - times.begin());
+  if (hi < lo + 2) {
+    *defined = false;
+    return 0;
+  }
+  *defined = true;
+  double correction = 0;
+  for (size_t i = lo + 1; i < hi; ++i) {
+    if (values[i] < values[i - 1]) correction += values[i - 1];  // reset
+  }
+  return ExtrapolatedIncrease(times[lo], values[lo], times[hi - 1], values[hi - 1],
+                              correction, hi - lo, range_start, range_end);
 }
 
 RunSummary Summarize(const SummaryInputs& in) {
@@ -144,14 +156,23 @@ RunSummary Summarize(const SummaryInputs& in) {
   // Alerts, evaluated at each sync.
   s.scaling_too_frequent.name = "AgentScalingTooFrequent";
   s.scaling_too_frequent.expr = "increase(desired_replicas[5m]) > 3 for 2m";
-  std::vector<double> desired(in.replicas.begin(), in.replicas.end());
+  // increase() over a sliding 5-minute window: two pointers and prefix sums
+  // of the reset corrections keep it linear in the number of syncs.
+  std::vector<double> resets(n, 0.0);  // resets[j]: correction up to j
+  for (size_t j = 1; j < n; ++j) {
+    resets[j] = resets[j - 1] +
+                (in.replicas[j] < in.replicas[j - 1] ? in.replicas[j - 1] : 0);
+  }
+  size_t lo = 0;
   EvaluateAlert(in.time_seconds, run_end, 120,
                 [&](size_t i) {
-                  bool defined;
-                  const double inc = PrometheusIncrease(
-                      in.time_seconds, desired, in.time_seconds[i] - 300,
-                      in.time_seconds[i], &defined);
-                  return defined && inc > 3;
+                  const double t = in.time_seconds[i];
+                  while (lo < i && in.time_seconds[lo] <= t - 300) ++lo;
+                  if (i < lo + 1) return false;  // fewer than two samples
+                  const double inc = ExtrapolatedIncrease(
+                      in.time_seconds[lo], in.replicas[lo], t, in.replicas[i],
+                      resets[i] - resets[lo], i - lo + 1, t - 300, t);
+                  return inc > 3;
                 },
                 &s.scaling_too_frequent);
   s.max_replicas_reached.name = "AgentMaxReplicasReached";

@@ -321,5 +321,59 @@ TEST(Autoscaler, ExplainNamesTheLimit) {
   EXPECT_EQ(d.RescaleReason(), "pods metric app_active_task_count above target");
 }
 
+TEST(Autoscaler, LegacyPathRecordsNoScaleEvents) {
+  hpa::AutoscalerSpec spec = Production();
+  spec.behavior.reset();
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(spec));
+  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kT0, Uniform(2, 300, 0, kT0)));
+  ASSERT_TRUE(d.rescale);  // legacy: max(2 x 2, 4) = 4 at once
+  EXPECT_EQ(d.desired_replicas, 4);
+  ASSERT_THAT(hpa.Commit(d), IsOk());
+  EXPECT_TRUE(hpa.state().scale_up_events.empty());
+  EXPECT_TRUE(hpa.state().scale_down_events.empty());
+}
+
+TEST(Autoscaler, UnsetScaleDownWindowUsesTheControllerFlag) {
+  hpa::AutoscalerSpec spec = Production();
+  spec.behavior->scale_down.stabilization_window.reset();
+  spec.behavior->scale_down.policies = {{hpa::PolicyType::kPercent, 100, absl::Seconds(15)}};
+  hpa::ControllerConfig config;
+  config.downscale_stabilization_window = absl::Seconds(120);
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(spec, config));
+  ASSERT_THAT(hpa.Evaluate(kT0, Uniform(6, 70, 50, kT0)), IsOk());
+  // 119 s later the seeded 6 is still inside the 120 s window: hold.
+  ASSERT_OK_AND_ASSIGN(Decision held,
+                       hpa.Evaluate(kT0 + absl::Seconds(119), Uniform(6, 10, 5, kT0)));
+  EXPECT_FALSE(held.rescale);
+  // 122 s after the last high recommendation nothing high is left in the
+  // window (a zero window would have let it go at once).
+  ASSERT_OK_AND_ASSIGN(Decision down,
+                       hpa.Evaluate(kT0 + absl::Seconds(241), Uniform(6, 10, 5, kT0)));
+  EXPECT_TRUE(down.rescale);
+  EXPECT_EQ(down.desired_replicas, 2);
+}
+
+TEST(Autoscaler, ResourceAverageValueThroughTheEngine) {
+  hpa::AutoscalerSpec spec = Production();
+  spec.metrics = {hpa::MetricSpec::ResourceAverageValue("memory", 512'000)};  // 512 bytes
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(spec));
+  Observation obs;
+  obs.current_replicas = 2;
+  MetricObservation& mem = obs.AddMetric("memory");
+  for (int i = 0; i < 2; ++i) {
+    const std::string pod = absl::StrCat("agent-", i);
+    obs.pods.push_back(hpa::Pod::Ready(pod));
+    hpa::ResourceList usage;
+    usage.memory_milli = 1'024'000;  // 1024 bytes, twice the target
+    mem.resource_samples.push_back({pod, kT0, absl::Seconds(60), {{"main", usage}}});
+  }
+  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kT0, obs));
+  ASSERT_EQ(d.metrics.size(), 1u);
+  EXPECT_TRUE(d.metrics[0].valid);
+  EXPECT_EQ(d.metrics[0].value_milli, 1'024'000);
+  EXPECT_EQ(d.metrics[0].proposal, 4);
+  EXPECT_THAT(d.Explain(), HasSubstr("memory resource 1024/512 proposes 4"));
+}
+
 }  // namespace
 }  // namespace agentscale
