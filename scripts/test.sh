@@ -8,12 +8,14 @@
 #    including the examples and the CMake consumer tests;
 # 3. builds build-asan/ with AddressSanitizer + UndefinedBehaviorSanitizer and
 #    runs its tests (minus the consumer tests, label `consumer`);
-# 4. the Python tests (to be added).
+# 4. the Python package: venv, pip install '.[test]', mypy --strict, pytest
+#    (scripts/python-test.sh).
 #
 # Every stage runs even when an earlier one failed (except after a failed
 # dependency install); the script exits non-zero if any stage failed and ends
 # with a one-line summary of the test counts. Knobs: see scripts/common.sh,
-# plus AGENTSCALE_SKIP_ASAN=1 to skip stage 3.
+# plus AGENTSCALE_SKIP_ASAN=1 to skip stage 3 and AGENTSCALE_SKIP_PYTHON=1
+# to skip stage 4.
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -106,13 +108,29 @@ else
 fi
 
 # --- 4. Python tests --------------------------------------------------------
-# >>> PYTHON TESTS GO HERE (to be added) <<<
-# Planned: create a venv under build-venv/, `pip install .` (scikit-build-core
-# builds agentscale._core), `pip install pytest`, then run
-# `python -m pytest tests/python` through `stage ... run_pytest` and add its
-# counts to tests_passed / tests_failed. Treat pytest's exit 5 (no tests
-# collected) as a failure once tests/python exists.
-# <<< END PYTHON TESTS >>>
+# The package as a user installs it: a venv, `pip install '.[test]'`,
+# mypy --strict, and pytest (which also runs the example script and
+# notebook). Its counts join the totals.
+run_python_tests() {
+  local log="${AGENTSCALE_ROOT}/build/python-test.log" rc=0
+  mkdir -p "$(dirname "${log}")"
+  bash "${AGENTSCALE_ROOT}/scripts/python-test.sh" 2>&1 | tee "${log}" || rc=$?
+  # pytest's closing line, e.g. "128 passed, 2 skipped in 30.1s".
+  local line passed=0 failed=0
+  line="$(grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed)' "${log}" | tail -n 1 || true)"
+  [[ "${line}" =~ ([0-9]+)\ passed ]] && passed=${BASH_REMATCH[1]}
+  [[ "${line}" =~ ([0-9]+)\ failed ]] && failed=${BASH_REMATCH[1]}
+  [[ "${line}" =~ ([0-9]+)\ errors? ]] && failed=$((failed + BASH_REMATCH[1]))
+  if ((rc != 0 && failed == 0)); then failed=1; fi
+  tests_passed=$((tests_passed + passed))
+  tests_failed=$((tests_failed + failed))
+  return "${rc}"
+}
+if [[ "${AGENTSCALE_SKIP_PYTHON:-0}" == 1 ]]; then
+  section "Python tests skipped (AGENTSCALE_SKIP_PYTHON=1)"
+else
+  stage "Python package (pip install, mypy --strict, pytest)" run_python_tests || true
+fi
 
 # --- summary ----------------------------------------------------------------
 section "summary"

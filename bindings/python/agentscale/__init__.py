@@ -1,0 +1,240 @@
+"""agentscale: Kubernetes-exact autoscaling for fleets of data-processing agents.
+
+Every number comes from the C++ engine (agentscale._core); this package adds
+only conveniences on top of it.
+
+    >>> import agentscale
+    >>> spec = agentscale.preset("production")
+    >>> hpa = agentscale.HorizontalAutoscaler(spec)
+    >>> obs = agentscale.make_observation(3, {"app_active_task_count": 93.0,
+    ...                                       "app_active_request_count": 40.0}, now=0.0)
+    >>> hpa.evaluate(0.0, obs).desired_replicas
+    3
+
+Errors: ValueError for invalid input (with the field path and the YAML
+line:column), FileNotFoundError for a missing manifest, KeyError for an
+unknown preset, agentscale.Error (a RuntimeError) for anything else.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Union
+
+from agentscale import _core
+from agentscale._core import (
+    AutoscalerSpec as AutoscalerSpec,
+    AutoscalerState as AutoscalerState,
+    Behavior as Behavior,
+    Condition as Condition,
+    ConditionStatus as ConditionStatus,
+    ConditionType as ConditionType,
+    Container as Container,
+    ContainerUsage as ContainerUsage,
+    ControllerConfig as ControllerConfig,
+    Decision as Decision,
+    DecisionPath as DecisionPath,
+    Error as Error,
+    FieldError as FieldError,
+    HorizontalAutoscaler as HorizontalAutoscaler,
+    LabelSelector as LabelSelector,
+    LabelSelectorRequirement as LabelSelectorRequirement,
+    Limited as Limited,
+    LoadedManifests as LoadedManifests,
+    MetricObservation as MetricObservation,
+    MetricReplicas as MetricReplicas,
+    MetricResult as MetricResult,
+    MetricSourceType as MetricSourceType,
+    MetricSpec as MetricSpec,
+    MetricTarget as MetricTarget,
+    MetricTargetType as MetricTargetType,
+    ObjectReference as ObjectReference,
+    Observation as Observation,
+    OtherAutoscaler as OtherAutoscaler,
+    Pod as Pod,
+    PodGroup as PodGroup,
+    PodPhase as PodPhase,
+    PodResourceSample as PodResourceSample,
+    PodSample as PodSample,
+    PolicyType as PolicyType,
+    ReadinessConfig as ReadinessConfig,
+    ReadyCondition as ReadyCondition,
+    Reason as Reason,
+    Recommendation as Recommendation,
+    ReplicaCalculator as ReplicaCalculator,
+    ResourceList as ResourceList,
+    ResourceName as ResourceName,
+    ResourceReplicas as ResourceReplicas,
+    ScaleEvent as ScaleEvent,
+    ScalingPolicy as ScalingPolicy,
+    ScalingRules as ScalingRules,
+    SelectPolicy as SelectPolicy,
+    Selector as Selector,
+    SelectorCheck as SelectorCheck,
+    SelectorOp as SelectorOp,
+    SelectorRequirement as SelectorRequirement,
+    SeriesResult as SeriesResult,
+    SkippedDocument as SkippedDocument,
+    Tolerances as Tolerances,
+    ceil_to_int32 as ceil_to_int32,
+    check_spec as check_spec,
+    convert_with_behavior_rate as convert_with_behavior_rate,
+    convert_with_legacy_rules as convert_with_legacy_rules,
+    default_behavior as default_behavior,
+    default_scale_down_rules as default_scale_down_rules,
+    default_scale_up_rules as default_scale_up_rules,
+    dump_manifest as dump_manifest,
+    dump_manifests as dump_manifests,
+    format_milli as format_milli,
+    format_quantity as format_quantity,
+    go_zero_time as go_zero_time,
+    load_manifest_file as load_manifest_file,
+    load_manifest_string as load_manifest_string,
+    load_single_autoscaler as load_single_autoscaler,
+    milli as milli,
+    parse_quantity as parse_quantity,
+    parse_quantity_float as parse_quantity_float,
+    per_pod_usage as per_pod_usage,
+    preset as preset,
+    preset_names as preset_names,
+    quantity_to_float as quantity_to_float,
+    replicas_change_in_period as replicas_change_in_period,
+    scale_down_limit as scale_down_limit,
+    scale_up_limit as scale_up_limit,
+    stabilize_legacy as stabilize_legacy,
+    stabilize_with_behavior as stabilize_with_behavior,
+    state_from_json as state_from_json,
+    state_to_json as state_to_json,
+    store_scale_event as store_scale_event,
+    sum_external_values as sum_external_values,
+    sum_resource_samples as sum_resource_samples,
+    to_milli as to_milli,
+    validate_spec as validate_spec,
+)
+from agentscale._core import __version__ as __version__
+
+def make_observation(
+    current_replicas: int,
+    metrics: Mapping[str, Union[float, Sequence[float]]],
+    now: Union[float, datetime.datetime],
+    *,
+    pod_prefix: str = "agent-",
+    window_seconds: float = 60.0,
+) -> Observation:
+    """An Observation of `current_replicas` Ready pods named pod_prefix0, 1, ...
+
+    `metrics` maps each metric name to one value that every pod reports, or
+    to a sequence with one value per pod (plain units). A NaN, infinite or
+    negative value marks that metric invalid, as MetricObservation does.
+    """
+    obs = Observation(current_replicas=current_replicas)
+    obs.add_ready_pods(current_replicas, pod_prefix)
+    for name, values in metrics.items():
+        metric = obs.add_metric(name)
+        if isinstance(values, (int, float)):
+            per_pod = [float(values)] * current_replicas
+        else:
+            per_pod = [float(v) for v in values]
+            if len(per_pod) != current_replicas:
+                raise ValueError(
+                    f"metric {name!r}: {len(per_pod)} values for {current_replicas} pods"
+                )
+        for i, value in enumerate(per_pod):
+            metric.add_pod_value(f"{pod_prefix}{i}", value, now, window_seconds)
+    return obs
+
+
+__all__ = [
+    "AutoscalerSpec",
+    "AutoscalerState",
+    "Behavior",
+    "Condition",
+    "ConditionStatus",
+    "ConditionType",
+    "Container",
+    "ContainerUsage",
+    "ControllerConfig",
+    "Decision",
+    "DecisionPath",
+    "Error",
+    "FieldError",
+    "HorizontalAutoscaler",
+    "LabelSelector",
+    "LabelSelectorRequirement",
+    "Limited",
+    "LoadedManifests",
+    "MetricObservation",
+    "MetricReplicas",
+    "MetricResult",
+    "MetricSourceType",
+    "MetricSpec",
+    "MetricTarget",
+    "MetricTargetType",
+    "ObjectReference",
+    "Observation",
+    "OtherAutoscaler",
+    "Pod",
+    "PodGroup",
+    "PodPhase",
+    "PodResourceSample",
+    "PodSample",
+    "PolicyType",
+    "ReadinessConfig",
+    "ReadyCondition",
+    "Reason",
+    "Recommendation",
+    "ReplicaCalculator",
+    "ResourceList",
+    "ResourceName",
+    "ResourceReplicas",
+    "ScaleEvent",
+    "ScalingPolicy",
+    "ScalingRules",
+    "SelectPolicy",
+    "Selector",
+    "SelectorCheck",
+    "SelectorOp",
+    "SelectorRequirement",
+    "SeriesResult",
+    "SkippedDocument",
+    "Tolerances",
+    "ceil_to_int32",
+    "check_spec",
+    "convert_with_behavior_rate",
+    "convert_with_legacy_rules",
+    "default_behavior",
+    "default_scale_down_rules",
+    "default_scale_up_rules",
+    "dump_manifest",
+    "dump_manifests",
+    "format_milli",
+    "format_quantity",
+    "go_zero_time",
+    "load_manifest_file",
+    "load_manifest_string",
+    "load_single_autoscaler",
+    "milli",
+    "parse_quantity",
+    "parse_quantity_float",
+    "per_pod_usage",
+    "preset",
+    "preset_names",
+    "quantity_to_float",
+    "replicas_change_in_period",
+    "scale_down_limit",
+    "scale_up_limit",
+    "stabilize_legacy",
+    "stabilize_with_behavior",
+    "state_from_json",
+    "state_to_json",
+    "store_scale_event",
+    "sum_external_values",
+    "sum_resource_samples",
+    "to_milli",
+    "validate_spec",
+    "__version__",
+    "make_observation",
+]
+
+del _core

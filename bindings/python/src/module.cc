@@ -1,0 +1,355 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+//
+// agentscale._core: the module definition, the status -> exception mapping,
+// time conversions, enums, quantities, manifests and presets.
+
+#include <cerrno>
+#include <cmath>
+#include <string>
+
+#include "agentscale/config/manifest.h"
+#include "agentscale/config/presets.h"
+#include "agentscale/engine/observation.h"
+#include "agentscale/hpa/quantity.h"
+#include "common.h"
+
+#ifndef AGENTSCALE_VERSION
+#define AGENTSCALE_VERSION "0.0.0"
+#endif
+
+namespace agentscale::python {
+py::object g_error_type;
+
+namespace {
+
+struct CodeName {
+  absl::StatusCode code;
+  const char* name;
+};
+constexpr CodeName kCodes[] = {
+    {absl::StatusCode::kOk, "OK"},
+    {absl::StatusCode::kCancelled, "CANCELLED"},
+    {absl::StatusCode::kUnknown, "UNKNOWN"},
+    {absl::StatusCode::kInvalidArgument, "INVALID_ARGUMENT"},
+    {absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED"},
+    {absl::StatusCode::kNotFound, "NOT_FOUND"},
+    {absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS"},
+    {absl::StatusCode::kPermissionDenied, "PERMISSION_DENIED"},
+    {absl::StatusCode::kResourceExhausted, "RESOURCE_EXHAUSTED"},
+    {absl::StatusCode::kFailedPrecondition, "FAILED_PRECONDITION"},
+    {absl::StatusCode::kAborted, "ABORTED"},
+    {absl::StatusCode::kOutOfRange, "OUT_OF_RANGE"},
+    {absl::StatusCode::kUnimplemented, "UNIMPLEMENTED"},
+    {absl::StatusCode::kInternal, "INTERNAL"},
+    {absl::StatusCode::kUnavailable, "UNAVAILABLE"},
+    {absl::StatusCode::kDataLoss, "DATA_LOSS"},
+    {absl::StatusCode::kUnauthenticated, "UNAUTHENTICATED"},
+};
+
+}  // namespace
+
+std::string StatusCodeName(absl::StatusCode code) {
+  for (const auto& c : kCodes) {
+    if (c.code == code) return c.name;
+  }
+  return "UNKNOWN";
+}
+
+absl::StatusCode StatusCodeFromName(const std::string& name) {
+  for (const auto& c : kCodes) {
+    if (name == c.name) return c.code;
+  }
+  return absl::StatusCode::kUnknown;
+}
+
+py::handle ErrorType() { return g_error_type; }
+
+void RaiseStatus(const absl::Status& status, NotFoundAs not_found) {
+  const std::string msg(status.message());
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      throw py::value_error(msg);
+    case absl::StatusCode::kNotFound:
+      if (not_found == NotFoundAs::kKey) {
+        throw py::key_error(msg);
+      }
+      PyErr_SetObject(PyExc_FileNotFoundError,
+                      py::make_tuple(ENOENT, msg).ptr());
+      throw py::error_already_set();
+    default: {
+      py::object exc = g_error_type(msg);
+      exc.attr("code") = StatusCodeName(status.code());
+      PyErr_SetObject(g_error_type.ptr(), exc.ptr());
+      throw py::error_already_set();
+    }
+  }
+}
+
+absl::Time TimeFromPy(py::handle h) {
+  py::module_ datetime = py::module_::import("datetime");
+  if (py::isinstance(h, datetime.attr("datetime"))) {
+    py::object dt = py::reinterpret_borrow<py::object>(h);
+    py::object utc = datetime.attr("timezone").attr("utc");
+    if (dt.attr("tzinfo").is_none()) dt = dt.attr("replace")(py::arg("tzinfo") = utc);
+    py::object epoch = datetime.attr("datetime")(1970, 1, 1, py::arg("tzinfo") = utc);
+    py::object delta = dt - epoch;
+    return absl::UnixEpoch() + absl::Hours(24) * delta.attr("days").cast<int64_t>() +
+           absl::Seconds(delta.attr("seconds").cast<int64_t>()) +
+           absl::Microseconds(delta.attr("microseconds").cast<int64_t>());
+  }
+  if (py::isinstance<py::bool_>(h) ||
+      !(py::isinstance<py::float_>(h) || py::isinstance<py::int_>(h) ||
+        py::hasattr(h, "__float__"))) {
+    throw py::type_error("a time must be float seconds since the Unix epoch or a datetime, got " +
+                         std::string(py::str(py::type::of(h).attr("__name__"))));
+  }
+  const double x = py::float_(py::reinterpret_borrow<py::object>(h)).cast<double>();
+  if (std::isnan(x)) throw py::value_error("a time cannot be NaN");
+  if (std::isinf(x)) return x > 0 ? absl::InfiniteFuture() : absl::InfinitePast();
+  if (std::fabs(x) > 9.0e15) throw py::value_error("time out of range");
+  const double s = std::floor(x);
+  const int64_t us = std::llround((x - s) * 1e6);
+  return absl::FromUnixSeconds(static_cast<int64_t>(s)) + absl::Microseconds(us);
+}
+
+double TimeToPy(absl::Time t) {
+  if (t == absl::InfiniteFuture()) return INFINITY;
+  if (t == absl::InfinitePast()) return -INFINITY;
+  const int64_t s = absl::ToUnixSeconds(t);  // floor
+  const int64_t ns = absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(s));
+  return static_cast<double>(s) + static_cast<double>(ns) / 1e9;
+}
+
+absl::Duration DurationFromPy(py::handle h) {
+  py::module_ datetime = py::module_::import("datetime");
+  if (py::isinstance(h, datetime.attr("timedelta"))) {
+    return absl::Hours(24) * h.attr("days").cast<int64_t>() +
+           absl::Seconds(h.attr("seconds").cast<int64_t>()) +
+           absl::Microseconds(h.attr("microseconds").cast<int64_t>());
+  }
+  if (py::isinstance<py::bool_>(h) ||
+      !(py::isinstance<py::float_>(h) || py::isinstance<py::int_>(h) ||
+        py::hasattr(h, "__float__"))) {
+    throw py::type_error("a duration must be float seconds or a timedelta, got " +
+                         std::string(py::str(py::type::of(h).attr("__name__"))));
+  }
+  const double x = py::float_(py::reinterpret_borrow<py::object>(h)).cast<double>();
+  if (std::isnan(x)) throw py::value_error("a duration cannot be NaN");
+  if (std::isinf(x)) return x > 0 ? absl::InfiniteDuration() : -absl::InfiniteDuration();
+  if (std::fabs(x) > 9.0e9) throw py::value_error("duration out of range");
+  return absl::Nanoseconds(std::llround(x * 1e9));
+}
+
+double DurationToPy(absl::Duration d) { return absl::ToDoubleSeconds(d); }
+
+void BindEnums(py::module_& m) {
+  using namespace hpa;  // NOLINT
+  BindEnum<MetricSourceType>(
+      m, "MetricSourceType", "autoscaling/v2 MetricSourceType.",
+      {{MetricSourceType::kResource, "RESOURCE", "Resource"},
+       {MetricSourceType::kContainerResource, "CONTAINER_RESOURCE", "ContainerResource"},
+       {MetricSourceType::kPods, "PODS", "Pods"},
+       {MetricSourceType::kObject, "OBJECT", "Object"},
+       {MetricSourceType::kExternal, "EXTERNAL", "External"},
+       {MetricSourceType::kUnknown, "UNKNOWN", "Unknown"}});
+  BindEnum<MetricTargetType>(m, "MetricTargetType", "autoscaling/v2 MetricTargetType.",
+                             {{MetricTargetType::kUtilization, "UTILIZATION", "Utilization"},
+                              {MetricTargetType::kValue, "VALUE", "Value"},
+                              {MetricTargetType::kAverageValue, "AVERAGE_VALUE", "AverageValue"}});
+  BindEnum<ResourceName>(m, "ResourceName", "Resources the resource metrics API reports.",
+                         {{ResourceName::kCpu, "CPU", "cpu"},
+                          {ResourceName::kMemory, "MEMORY", "memory"}});
+  BindEnum<PolicyType>(m, "PolicyType", "HPAScalingPolicyType.",
+                       {{PolicyType::kPods, "PODS", "Pods"},
+                        {PolicyType::kPercent, "PERCENT", "Percent"}});
+  BindEnum<SelectPolicy>(m, "SelectPolicy", "ScalingPolicySelect.",
+                         {{SelectPolicy::kMax, "MAX", "Max"},
+                          {SelectPolicy::kMin, "MIN", "Min"},
+                          {SelectPolicy::kDisabled, "DISABLED", "Disabled"}});
+  BindEnum<PodPhase>(m, "PodPhase", "A pod's phase.",
+                     {{PodPhase::kPending, "PENDING", "Pending"},
+                      {PodPhase::kRunning, "RUNNING", "Running"},
+                      {PodPhase::kSucceeded, "SUCCEEDED", "Succeeded"},
+                      {PodPhase::kFailed, "FAILED", "Failed"},
+                      {PodPhase::kUnknown, "UNKNOWN", "Unknown"}});
+  BindEnum<ConditionStatus>(m, "ConditionStatus", "A pod condition's status.",
+                            {{ConditionStatus::kTrue, "TRUE", "True"},
+                             {ConditionStatus::kFalse, "FALSE", "False"},
+                             {ConditionStatus::kUnknown, "UNKNOWN", "Unknown"}});
+  BindEnum<ConditionType>(m, "ConditionType", "HPA status condition types.",
+                          {{ConditionType::kAbleToScale, "ABLE_TO_SCALE", "AbleToScale"},
+                           {ConditionType::kScalingActive, "SCALING_ACTIVE", "ScalingActive"},
+                           {ConditionType::kScalingLimited, "SCALING_LIMITED", "ScalingLimited"},
+                           {ConditionType::kScaledToZero, "SCALED_TO_ZERO", "ScaledToZero"}});
+  BindEnum<Reason>(
+      m, "Reason",
+      "Kubernetes' HPA condition reasons (NONE: no reason). The integer value of "
+      "each member is the code used in evaluate_series()'s reason arrays.",
+      {{Reason::kNone, "NONE", ""},
+       {Reason::kSucceededGetScale, "SUCCEEDED_GET_SCALE", "SucceededGetScale"},
+       {Reason::kFailedGetScale, "FAILED_GET_SCALE", "FailedGetScale"},
+       {Reason::kReadyForNewScale, "READY_FOR_NEW_SCALE", "ReadyForNewScale"},
+       {Reason::kScaleDownStabilized, "SCALE_DOWN_STABILIZED", "ScaleDownStabilized"},
+       {Reason::kScaleUpStabilized, "SCALE_UP_STABILIZED", "ScaleUpStabilized"},
+       {Reason::kSucceededRescale, "SUCCEEDED_RESCALE", "SucceededRescale"},
+       {Reason::kFailedUpdateScale, "FAILED_UPDATE_SCALE", "FailedUpdateScale"},
+       {Reason::kValidMetricFound, "VALID_METRIC_FOUND", "ValidMetricFound"},
+       {Reason::kScalingDisabled, "SCALING_DISABLED", "ScalingDisabled"},
+       {Reason::kInvalidSelector, "INVALID_SELECTOR", "InvalidSelector"},
+       {Reason::kAmbiguousSelector, "AMBIGUOUS_SELECTOR", "AmbiguousSelector"},
+       {Reason::kFailedGetResourceMetric, "FAILED_GET_RESOURCE_METRIC", "FailedGetResourceMetric"},
+       {Reason::kFailedGetContainerResourceMetric, "FAILED_GET_CONTAINER_RESOURCE_METRIC",
+        "FailedGetContainerResourceMetric"},
+       {Reason::kFailedGetPodsMetric, "FAILED_GET_PODS_METRIC", "FailedGetPodsMetric"},
+       {Reason::kFailedGetObjectMetric, "FAILED_GET_OBJECT_METRIC", "FailedGetObjectMetric"},
+       {Reason::kFailedGetExternalMetric, "FAILED_GET_EXTERNAL_METRIC", "FailedGetExternalMetric"},
+       {Reason::kInvalidMetricSourceType, "INVALID_METRIC_SOURCE_TYPE", "InvalidMetricSourceType"},
+       {Reason::kDesiredWithinRange, "DESIRED_WITHIN_RANGE", "DesiredWithinRange"},
+       {Reason::kTooManyReplicas, "TOO_MANY_REPLICAS", "TooManyReplicas"},
+       {Reason::kTooFewReplicas, "TOO_FEW_REPLICAS", "TooFewReplicas"},
+       {Reason::kScaleUpLimit, "SCALE_UP_LIMIT", "ScaleUpLimit"},
+       {Reason::kScaleDownLimit, "SCALE_DOWN_LIMIT", "ScaleDownLimit"},
+       {Reason::kScaledToZero, "SCALED_TO_ZERO", "ScaledToZero"},
+       {Reason::kNotScaledToZero, "NOT_SCALED_TO_ZERO", "NotScaledToZero"}});
+  BindEnum<PodGroup>(m, "PodGroup", "How the replica calculator classifies a pod.",
+                     {{PodGroup::kReady, "READY", "Ready"},
+                      {PodGroup::kUnready, "UNREADY", "Unready"},
+                      {PodGroup::kMissing, "MISSING", "Missing"},
+                      {PodGroup::kIgnored, "IGNORED", "Ignored"}});
+  BindEnum<Selector::Op>(m, "SelectorOp", "A label selector requirement's operator.",
+                         {{Selector::Op::kEquals, "EQUALS", "="},
+                          {Selector::Op::kNotEquals, "NOT_EQUALS", "!="},
+                          {Selector::Op::kIn, "IN", "in"},
+                          {Selector::Op::kNotIn, "NOT_IN", "notin"},
+                          {Selector::Op::kExists, "EXISTS", "exists"},
+                          {Selector::Op::kDoesNotExist, "DOES_NOT_EXIST", "!"}});
+  BindEnum<DecisionPath>(
+      m, "DecisionPath", "Which branch of the reconcile produced a decision.",
+      {{DecisionPath::kMetrics, "METRICS", "metrics"},
+       {DecisionPath::kAboveMax, "ABOVE_MAX", "above-max"},
+       {DecisionPath::kBelowMin, "BELOW_MIN", "below-min"},
+       {DecisionPath::kScalingDisabled, "SCALING_DISABLED", "scaling-disabled"},
+       {DecisionPath::kMetricsFailed, "METRICS_FAILED", "metrics-failed"},
+       {DecisionPath::kSelectorInvalid, "SELECTOR_INVALID", "selector-invalid"},
+       {DecisionPath::kScaleTargetError, "SCALE_TARGET_ERROR", "scale-target-error"}});
+}
+
+namespace {
+// A path argument: str or os.PathLike.
+std::string PathArg(py::handle h) {
+  return py::str(py::module_::import("os").attr("fspath")(h)).cast<std::string>();
+}
+}  // namespace
+
+void BindConfig(py::module_& m) {
+  ValueClass<config::SkippedDocument>(m, "SkippedDocument",
+                                      "A manifest document that was not an HPA.")
+      .field("index", &config::SkippedDocument::index, "0-based position in the stream.")
+      .field("api_version", &config::SkippedDocument::api_version, "apiVersion.")
+      .field("kind", &config::SkippedDocument::kind, "kind.")
+      .field("name", &config::SkippedDocument::name, "metadata.name ('' if absent).")
+      .field("line", &config::SkippedDocument::line, "1-based line where it starts.")
+      .finish();
+  ValueClass<config::LoadedManifests>(m, "LoadedManifests",
+                                      "Every HPA of a YAML stream, validated.")
+      .field("source", &config::LoadedManifests::source, "File name used in messages.")
+      .field("autoscalers", &config::LoadedManifests::autoscalers,
+             "The AutoscalerSpecs, in document order.")
+      .field("skipped", &config::LoadedManifests::skipped, "Documents of other kinds.")
+      .finish();
+
+  auto cfg = [](const std::optional<hpa::ControllerConfig>& c) {
+    return c.value_or(hpa::ControllerConfig{});
+  };
+  m.def(
+      "load_manifest_file",
+      [cfg](py::handle path, const std::optional<hpa::ControllerConfig>& config) {
+        return Unwrap(config::LoadManifestFile(PathArg(path), cfg(config)));
+      },
+      py::arg("path"), py::arg("config") = py::none(),
+      "Loads every HorizontalPodAutoscaler (autoscaling/v2) in a YAML file. "
+      "ValueError names file:line:column and the field path; a missing file "
+      "is FileNotFoundError.");
+  m.def(
+      "load_manifest_string",
+      [cfg](const std::string& yaml, const std::string& source_name,
+            const std::optional<hpa::ControllerConfig>& config) {
+        return Unwrap(config::LoadManifestString(yaml, source_name, cfg(config)));
+      },
+      py::arg("yaml"), py::arg("source_name") = "<string>", py::arg("config") = py::none(),
+      "As load_manifest_file, for YAML text.");
+  m.def(
+      "load_single_autoscaler",
+      [cfg](py::handle path, const std::optional<hpa::ControllerConfig>& config) {
+        return Unwrap(config::LoadSingleAutoscaler(PathArg(path), cfg(config)));
+      },
+      py::arg("path"), py::arg("config") = py::none(),
+      "Loads a file that holds exactly one HorizontalPodAutoscaler.");
+  m.def("dump_manifest", &config::DumpManifest, py::arg("spec"),
+        "An autoscaling/v2 HorizontalPodAutoscaler manifest (YAML) for a spec.");
+  m.def("dump_manifests", &config::DumpManifests, py::arg("specs"),
+        "Several manifests as one multi-document YAML stream.");
+  m.def(
+      "preset",
+      [](const std::string& name) {
+        return Unwrap(config::Preset(name), NotFoundAs::kKey);
+      },
+      py::arg("name"),
+      "A built-in profile (production, development, high-volume, bursty, "
+      "testing); KeyError for an unknown name.");
+  m.def("preset_names", &config::PresetNames, "The built-in profile names.");
+}
+
+// A target or threshold in plain units: a quantity string ("70", "500m") or
+// a number.
+int64_t MilliFromPy(py::handle h) {
+  if (py::isinstance<py::str>(h)) return Unwrap(hpa::ParseQuantityMilli(h.cast<std::string>()));
+  if (py::isinstance<py::bool_>(h)) throw py::type_error("expected a number or quantity string");
+  return Unwrap(ToMilli(py::float_(py::reinterpret_borrow<py::object>(h)).cast<double>()));
+}
+
+void BindQuantities(py::module_& m) {
+  m.def(
+      "parse_quantity",
+      [](const std::string& s) { return Unwrap(hpa::ParseQuantityMilli(s)); }, py::arg("text"),
+      "A Kubernetes quantity (\"500m\", \"1.5k\", \"2Gi\") as its integer milli value "
+      "(Quantity.MilliValue()); ValueError if malformed.");
+  m.def(
+      "parse_quantity_float",
+      [](const std::string& s) { return Unwrap(hpa::ParseQuantityApproximateFloat(s)); },
+      py::arg("text"), "Quantity.AsApproximateFloat64() of a quantity string.");
+  m.def("format_milli", &hpa::FormatMilli, py::arg("milli"),
+        "A canonical quantity string for a milli value (70000 -> \"70\", 500 -> \"500m\").");
+  m.def("format_quantity", &hpa::FormatQuantityDouble, py::arg("value"),
+        "The shortest quantity string whose approximate float is `value`.");
+  m.def("quantity_to_float", &hpa::QuantityToDouble, py::arg("milli"),
+        "A milli value in plain units (milli / 1000).");
+  m.def(
+      "to_milli", [](double v) { return Unwrap(ToMilli(v)); }, py::arg("value"),
+      "A metric value in plain units as milli-units, rounded up as Kubernetes "
+      "does; ValueError for NaN, infinite, negative or too large values.");
+  m.def(
+      "milli", [](py::handle v) { return MilliFromPy(v); }, py::arg("value"),
+      "A number (plain units) or quantity string as milli-units.");
+}
+
+}  // namespace agentscale::python
+
+PYBIND11_MODULE(_core, m) {
+  namespace ap = agentscale::python;
+  m.doc() =
+      "agentscale's C++ engine: Kubernetes-exact HPA math, behaviors, the "
+      "HorizontalAutoscaler engine, manifests and presets.";
+  m.attr("__version__") = AGENTSCALE_VERSION;
+  ap::g_error_type = pybind11::reinterpret_steal<pybind11::object>(
+      PyErr_NewExceptionWithDoc("agentscale._core.Error",
+                                "An agentscale error that is neither a bad argument "
+                                "nor a missing file or name; .code names the status code.",
+                                PyExc_RuntimeError, nullptr));
+  m.attr("Error") = ap::g_error_type;
+  ap::BindEnums(m);
+  ap::BindQuantities(m);
+  ap::BindHpa(m);
+  ap::BindEngine(m);
+  ap::BindConfig(m);
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds and tests the agentscale Python package the way a user installs it.
+#
+#   bash scripts/python-test.sh
+#
+# 1. creates a virtual environment at .venv (python3 -m venv; reused when it
+#    exists, AGENTSCALE_VENV=path to put it elsewhere);
+# 2. `pip install '.[test]'`: scikit-build-core builds agentscale._core
+#    (Release, -j2; the CMake tree under build/python-<tag> is reused between
+#    runs) and pip brings the test tools from PyPI;
+# 3. mypy --strict on examples/*.py and tests/python;
+# 4. pytest tests/python, which also runs the example script and notebook.
+#
+# Needs the Debian packages of scripts/install-deps.sh and PyPI; nothing else.
+# Exits non-zero if any step fails, including pytest's exit 5 (no tests ran).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "${root}"
+venv="${AGENTSCALE_VENV:-${root}/.venv}"
+python="${PYTHON:-python3}"
+
+section() { printf '\n==== %s ====\n' "$*"; }
+
+section "virtual environment ${venv}"
+if [[ ! -x "${venv}/bin/python" ]]; then
+  "${python}" -m venv "${venv}"
+fi
+"${venv}/bin/python" --version
+
+section "pip install '.[test]'"
+start=${SECONDS}
+"${venv}/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
+  "${root}[test]"
+echo "pip install took $((SECONDS - start)) s"
+
+section "mypy --strict examples/*.py tests/python"
+"${venv}/bin/python" -m mypy --strict examples/*.py tests/python
+
+section "pytest tests/python"
+rc=0
+# Run from outside the source tree's package directory, against the installed
+# package. pytest's exit code 5 (no tests collected) is a failure too.
+"${venv}/bin/python" -m pytest tests/python -q -p no:cacheprovider || rc=$?
+if ((rc == 5)); then
+  echo "python-test: pytest collected no tests" >&2
+fi
+exit "${rc}"

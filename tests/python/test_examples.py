@@ -1,0 +1,46 @@
+"""The Python examples run, so they cannot rot: the script and the notebook."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from conftest import EXAMPLES
+
+
+def test_example_script(tmp_path: pathlib.Path) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "replicas.png"
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / "02_seed_hpa.py"), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert "autoscaler agent-hpa: 5760 syncs over 24 h" in proc.stdout
+    assert out.stat().st_size > 10_000
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_example_notebook(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("matplotlib")
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    out = tmp_path / "notebook.png"
+    monkeypatch.setenv("AGENTSCALE_PLOT", str(out))
+    monkeypatch.setenv("AGENTSCALE_MANIFEST", str(EXAMPLES / "hpa.yaml"))
+    notebook = nbformat.read(str(EXAMPLES / "02_seed_hpa.ipynb"), as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = "".join(
+        output.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
+    )
+    assert "SeriesResult(steps=5760" in text
+    assert os.environ["AGENTSCALE_PLOT"] == str(out)
