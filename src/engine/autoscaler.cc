@@ -145,6 +145,8 @@ HorizontalAutoscaler::HorizontalAutoscaler(hpa::AutoscalerSpec spec,
   }
   for (const hpa::MetricSpec& m : spec_->metrics) {
     metric_descriptions_.push_back(m.Describe());
+    has_object_or_external_ |= m.type == MetricSourceType::kObject ||
+                               m.type == MetricSourceType::kExternal;
   }
   metric_obs_.reserve(spec_->metrics.size());
 }
@@ -237,13 +239,7 @@ bool HorizontalAutoscaler::ScaledToZeroConditionTrue() const {
 }
 
 bool HorizontalAutoscaler::HasObjectOrExternalMetric() const {
-  for (const hpa::MetricSpec& m : spec_->metrics) {
-    if (m.type == MetricSourceType::kObject ||
-        m.type == MetricSourceType::kExternal) {
-      return true;
-    }
-  }
-  return false;
+  return has_object_or_external_;
 }
 
 absl::Status HorizontalAutoscaler::MatchMetrics(const Observation& obs) {
@@ -511,7 +507,9 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
   d->winning_metric = -1;
   d->stabilized_replicas = current;
   d->limit_reason = Reason::kNone;
-  d->metrics.clear();
+  // d->metrics keeps its elements between syncs (each MetricResult holds an
+  // absl::Status); it is resized on the metric path and cleared otherwise.
+  bool metrics_computed = false;
   d->error = absl::OkStatus();
   d->committed = false;
   if (d->spec != spec_) d->spec = spec_;  // skips two atomic ops per sync
@@ -523,6 +521,7 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
     d->desired_replicas = current;
     d->rescale = false;
     d->status_desired_replicas = previous_desired;
+    if (!metrics_computed) d->metrics.clear();
     AssignConditions(state_.conditions, &d->conditions);
     return absl::OkStatus();
   };
@@ -617,6 +616,7 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
     // §5 steps 2-5: every metric, then the maximum.
     const size_t n = spec.metrics.size();
     d->metrics.resize(n);
+    metrics_computed = true;
     int32_t replicas = 0;
     int invalid = 0;
     int first_invalid = -1;
@@ -715,6 +715,7 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
     d->rescale = false;
     state_.desired_replicas = current;
   }
+  if (!metrics_computed) d->metrics.clear();
   AssignConditions(state_.conditions, &d->conditions);
   return absl::OkStatus();
 }

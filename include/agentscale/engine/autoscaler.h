@@ -127,6 +127,7 @@ class HorizontalAutoscaler {
   hpa::ControllerConfig config_;
   hpa::Tolerances tolerances_;
   std::vector<std::string> metric_descriptions_;
+  bool has_object_or_external_ = false;
   AutoscalerState state_;
   // The latest decision that asked for a rescale and awaits Commit.
   std::optional<absl::Time> pending_time_;
