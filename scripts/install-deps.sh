@@ -22,6 +22,8 @@ PACKAGES=(
   pybind11-dev
   python3-venv
   python3-dev
+  clang
+  libclang-rt-14-dev
 )
 
 missing=()

@@ -8,14 +8,19 @@
 #    including the examples and the CMake consumer tests;
 # 3. builds build-asan/ with AddressSanitizer + UndefinedBehaviorSanitizer and
 #    runs its tests (minus the consumer tests, label `consumer`);
-# 4. the Python package: venv, pip install '.[test]', mypy --strict, pytest
+# 4. builds build-tsan/ with ThreadSanitizer and runs only the concurrency
+#    tests (label `tsan`);
+# 5. builds the libFuzzer targets in build-fuzz/ with clang and runs each for
+#    60 s on its seed corpus (tests/fuzz/corpus/);
+# 6. the Python package: venv, pip install '.[test]', mypy --strict, pytest
 #    (scripts/python-test.sh).
 #
 # Every stage runs even when an earlier one failed (except after a failed
 # dependency install); the script exits non-zero if any stage failed and ends
 # with a one-line summary of the test counts. Knobs: see scripts/common.sh,
-# plus AGENTSCALE_SKIP_ASAN=1 to skip stage 3 and AGENTSCALE_SKIP_PYTHON=1
-# to skip stage 4.
+# plus AGENTSCALE_SKIP_ASAN=1, AGENTSCALE_SKIP_TSAN=1, AGENTSCALE_SKIP_FUZZ=1
+# and AGENTSCALE_SKIP_PYTHON=1 to skip stages 3, 4, 5 and 6;
+# AGENTSCALE_FUZZ_SECONDS=N changes the fuzzing time (default 60).
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -107,7 +112,61 @@ else
   fi
 fi
 
-# --- 4. Python tests --------------------------------------------------------
+# --- 4. ThreadSanitizer: the concurrency tests only -------------------------
+if [[ "${AGENTSCALE_SKIP_TSAN:-0}" == 1 ]]; then
+  section "TSan build skipped (AGENTSCALE_SKIP_TSAN=1)"
+else
+  tsan_dir="${AGENTSCALE_ROOT}/build-tsan"
+  # Only the targets labelled `tsan` are built; ctest -L tsan skips the
+  # rest (their tests are not built here).
+  if stage "configure build-tsan/ (TSan)" configure "${tsan_dir}" \
+       -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+       "-DCMAKE_CXX_FLAGS=-fsanitize=thread -fno-omit-frame-pointer" \
+       "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread" \
+       -DAGENTSCALE_BUILD_EXAMPLES=OFF -DAGENTSCALE_BUILD_BENCHMARKS=OFF \
+       -DAGENTSCALE_INSTALL=OFF &&
+     stage "build build-tsan/" build "${tsan_dir}" --target metrics_concurrency_test; then
+    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:${TSAN_OPTIONS}}"
+    stage "test build-tsan/ (ctest -L tsan)" run_ctest "${tsan_dir}" -L tsan || true
+  else
+    tests_failed=$((tests_failed + 1))
+  fi
+fi
+
+# --- 5. fuzzing: each libFuzzer target for a bounded time -------------------
+# New inputs go to a scratch directory; the seed corpus in the repository is
+# only read. A crash leaves its reproducer (crash-*) in build-fuzz/.
+run_fuzzers() {
+  local dir="${AGENTSCALE_ROOT}/build-fuzz" seconds="${AGENTSCALE_FUZZ_SECONDS:-60}"
+  configure "${dir}" -DCMAKE_CXX_COMPILER=clang++ -DAGENTSCALE_BUILD_FUZZERS=ON \
+    -DAGENTSCALE_BUILD_TESTS=OFF -DAGENTSCALE_BUILD_EXAMPLES=OFF \
+    -DAGENTSCALE_BUILD_BENCHMARKS=OFF -DAGENTSCALE_INSTALL=OFF || return 1
+  build "${dir}" --target exposition_fuzz || return 1
+  local work rc=0
+  work="$(mktemp -d "${TMPDIR:-/tmp}/agentscale-fuzz.XXXXXX")"
+  (cd "${dir}" && "${dir}/tests/fuzz/exposition_fuzz" \
+      -max_total_time="${seconds}" -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 "${work}" \
+      "${AGENTSCALE_ROOT}/tests/fuzz/corpus/exposition") \
+    >"${dir}/exposition_fuzz.log" 2>&1 || rc=$?
+  tail -n 25 "${dir}/exposition_fuzz.log"
+  rm -rf "${work}"
+  if ((rc == 0)); then
+    echo "exposition_fuzz: no crash in ${seconds} s"
+    tests_passed=$((tests_passed + 1))
+  else
+    echo "exposition_fuzz: FAILED (exit ${rc}); log: ${dir}/exposition_fuzz.log"
+    tests_failed=$((tests_failed + 1))
+  fi
+  return "${rc}"
+}
+if [[ "${AGENTSCALE_SKIP_FUZZ:-0}" == 1 ]]; then
+  section "fuzzing skipped (AGENTSCALE_SKIP_FUZZ=1)"
+else
+  stage "fuzz exposition parser (libFuzzer, ${AGENTSCALE_FUZZ_SECONDS:-60} s)" run_fuzzers || true
+fi
+
+# --- 6. Python tests --------------------------------------------------------
 # The package as a user installs it: a venv, `pip install '.[test]'`,
 # mypy --strict, and pytest (which also runs the example script and
 # notebook). Its counts join the totals.
