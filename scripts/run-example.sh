@@ -1,29 +1,49 @@
 #!/usr/bin/env bash
-# Builds and runs the seed example (examples/01_seed_hpa.cc) on its embedded
-# default trace.
+# The main job: compares the seed's production, development and bursty
+# profiles on the embedded NASA trace (July 1995, 39,693 minutes, 1.9 million
+# requests) with the agent model, through the same engine code a live
+# controller runs, and prints the comparison table and writes a PNG.
 #
-#   bash scripts/run-example.sh [example args...]
+#   bash scripts/run-example.sh [extra agentscale compare args...]
 #
-# Uses the same build/ directory and settings as scripts/test.sh, and builds
-# only what the example needs.
+# On a fresh Debian 12 machine it
+# 1. installs the Debian packages the build needs (scripts/install-deps.sh;
+#    AGENTSCALE_SKIP_DEPS=1 skips this);
+# 2. creates a virtual environment at .venv (reused when it exists;
+#    AGENTSCALE_VENV=path puts it elsewhere);
+# 3. `pip install '.[plot]'`: scikit-build-core builds agentscale._core
+#    (the CMake tree under build/python-<tag> is reused between runs) and pip
+#    brings numpy, rich and matplotlib from PyPI;
+# 4. runs
+#      agentscale compare production development bursty --plot build/compare.png
+#    (AGENTSCALE_PLOT=path changes the PNG's path; extra arguments are passed
+#    on, e.g. --model fluid, --service-seconds 60, --json).
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "${AGENTSCALE_ROOT}"
 
+venv="${AGENTSCALE_VENV:-${AGENTSCALE_ROOT}/.venv}"
+python="${PYTHON:-python3}"
+plot="${AGENTSCALE_PLOT:-build/compare.png}"
+
 section "dependencies (Debian packages)"
 install_deps
 
-section "toolchain"
-pick_tools
+section "virtual environment ${venv}"
+if [[ ! -x "${venv}/bin/python" ]]; then
+  "${python}" -m venv "${venv}"
+fi
+"${venv}/bin/python" --version
 
-section "configure build/"
-configure_release build
+section "pip install '.[plot]'"
+start=${SECONDS}
+"${venv}/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
+  "${AGENTSCALE_ROOT}[plot]"
+echo "pip install took $((SECONDS - start)) s"
 
-section "build examples/01_seed_hpa"
-# With Ninja an output path is a build target, whatever the CMake target is
-# called.
-build build --target examples/01_seed_hpa
-
-section "run build/examples/01_seed_hpa $*"
-exec build/examples/01_seed_hpa "$@"
+section "agentscale compare production development bursty --plot ${plot} $*"
+mkdir -p "$(dirname "${plot}")"
+start=${SECONDS}
+"${venv}/bin/agentscale" compare production development bursty --plot "${plot}" "$@"
+echo "compare took $((SECONDS - start)) s"

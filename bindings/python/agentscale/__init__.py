@@ -11,6 +11,16 @@ only conveniences on top of it.
     >>> hpa.evaluate(0.0, obs).desired_replicas
     3
 
+What-ifs run through the same engine code in the trace-driven simulator:
+
+    >>> run = agentscale.simulate("production", model="fluid")   # embedded NASA trace
+    >>> cmp = agentscale.compare(["production", "bursty"])        # agent model: task waits
+    >>> cmp.table()[0]["label"]
+    'production'
+
+(agentscale.sim: simulate, compare, sweep; agentscale.lint; the `agentscale`
+command line in agentscale.cli.)
+
 Errors: ValueError for invalid input (with the field path and the YAML
 line:column), FileNotFoundError for a missing manifest, KeyError for an
 unknown preset, agentscale.Error (a RuntimeError) for anything else.
@@ -24,6 +34,11 @@ from typing import Union
 
 from agentscale import _core
 from agentscale._core import (
+    AgentModelOptions as AgentModelOptions,
+    AgentModelResult as AgentModelResult,
+    AlertFiring as AlertFiring,
+    AlertReport as AlertReport,
+    ArrivalShape as ArrivalShape,
     AutoscalerSpec as AutoscalerSpec,
     AutoscalerState as AutoscalerState,
     Behavior as Behavior,
@@ -37,6 +52,8 @@ from agentscale._core import (
     DecisionPath as DecisionPath,
     Error as Error,
     FieldError as FieldError,
+    FluidOptions as FluidOptions,
+    FluidResult as FluidResult,
     HorizontalAutoscaler as HorizontalAutoscaler,
     LabelSelector as LabelSelector,
     LabelSelectorRequirement as LabelSelectorRequirement,
@@ -63,10 +80,13 @@ from agentscale._core import (
     Reason as Reason,
     Recommendation as Recommendation,
     ReplicaCalculator as ReplicaCalculator,
+    Resample as Resample,
     ResourceList as ResourceList,
     ResourceName as ResourceName,
     ResourceReplicas as ResourceReplicas,
+    RunSummary as RunSummary,
     ScaleEvent as ScaleEvent,
+    ScaleInMode as ScaleInMode,
     ScalingPolicy as ScalingPolicy,
     ScalingRules as ScalingRules,
     SelectPolicy as SelectPolicy,
@@ -75,44 +95,70 @@ from agentscale._core import (
     SelectorOp as SelectorOp,
     SelectorRequirement as SelectorRequirement,
     SeriesResult as SeriesResult,
+    ServiceTimeModel as ServiceTimeModel,
     SkippedDocument as SkippedDocument,
     Tolerances as Tolerances,
+    Trace as Trace,
+    VictimPolicy as VictimPolicy,
     ceil_to_int32 as ceil_to_int32,
     check_spec as check_spec,
+    constant_trace as constant_trace,
     convert_with_behavior_rate as convert_with_behavior_rate,
     convert_with_legacy_rules as convert_with_legacy_rules,
     default_behavior as default_behavior,
     default_scale_down_rules as default_scale_down_rules,
     default_scale_up_rules as default_scale_up_rules,
+    diurnal_trace as diurnal_trace,
     dump_manifest as dump_manifest,
     dump_manifests as dump_manifests,
+    fluid_replay as fluid_replay,
     format_milli as format_milli,
     format_quantity as format_quantity,
     go_zero_time as go_zero_time,
     load_manifest_file as load_manifest_file,
     load_manifest_string as load_manifest_string,
     load_single_autoscaler as load_single_autoscaler,
+    load_trace as load_trace,
     milli as milli,
     parse_quantity as parse_quantity,
     parse_quantity_float as parse_quantity_float,
+    parse_trace as parse_trace,
     per_pod_usage as per_pod_usage,
+    poisson_burst_trace as poisson_burst_trace,
     preset as preset,
     preset_names as preset_names,
+    prometheus_increase as prometheus_increase,
     quantity_to_float as quantity_to_float,
+    ramp_trace as ramp_trace,
     replicas_change_in_period as replicas_change_in_period,
+    run_agent_model as run_agent_model,
     scale_down_limit as scale_down_limit,
     scale_up_limit as scale_up_limit,
     stabilize_legacy as stabilize_legacy,
     stabilize_with_behavior as stabilize_with_behavior,
     state_from_json as state_from_json,
     state_to_json as state_to_json,
+    step_trace as step_trace,
     store_scale_event as store_scale_event,
     sum_external_values as sum_external_values,
     sum_resource_samples as sum_resource_samples,
+    summarize as summarize,
     to_milli as to_milli,
+    trace_to_csv as trace_to_csv,
     validate_spec as validate_spec,
 )
 from agentscale._core import __version__ as __version__
+from agentscale.lint import Finding as Finding
+from agentscale.lint import lint_manifest as lint_manifest
+from agentscale.lint import lint_spec as lint_spec
+from agentscale.sim import Comparison as Comparison
+from agentscale.sim import Run as Run
+from agentscale.sim import SweepResult as SweepResult
+from agentscale.sim import compare as compare
+from agentscale.sim import default_trace as default_trace
+from agentscale.sim import resolve_spec as resolve_spec
+from agentscale.sim import simulate as simulate
+from agentscale.sim import sweep as sweep
 
 def make_observation(
     current_replicas: int,
@@ -146,9 +192,15 @@ def make_observation(
 
 
 __all__ = [
+    "AgentModelOptions",
+    "AgentModelResult",
+    "AlertFiring",
+    "AlertReport",
+    "ArrivalShape",
     "AutoscalerSpec",
     "AutoscalerState",
     "Behavior",
+    "Comparison",
     "Condition",
     "ConditionStatus",
     "ConditionType",
@@ -159,6 +211,9 @@ __all__ = [
     "DecisionPath",
     "Error",
     "FieldError",
+    "Finding",
+    "FluidOptions",
+    "FluidResult",
     "HorizontalAutoscaler",
     "LabelSelector",
     "LabelSelectorRequirement",
@@ -185,10 +240,14 @@ __all__ = [
     "Reason",
     "Recommendation",
     "ReplicaCalculator",
+    "Resample",
     "ResourceList",
     "ResourceName",
     "ResourceReplicas",
+    "Run",
+    "RunSummary",
     "ScaleEvent",
+    "ScaleInMode",
     "ScalingPolicy",
     "ScalingRules",
     "SelectPolicy",
@@ -197,41 +256,64 @@ __all__ = [
     "SelectorOp",
     "SelectorRequirement",
     "SeriesResult",
+    "ServiceTimeModel",
     "SkippedDocument",
+    "SweepResult",
     "Tolerances",
+    "Trace",
+    "VictimPolicy",
     "ceil_to_int32",
     "check_spec",
+    "compare",
+    "constant_trace",
     "convert_with_behavior_rate",
     "convert_with_legacy_rules",
     "default_behavior",
     "default_scale_down_rules",
     "default_scale_up_rules",
+    "default_trace",
+    "diurnal_trace",
     "dump_manifest",
     "dump_manifests",
+    "fluid_replay",
     "format_milli",
     "format_quantity",
     "go_zero_time",
+    "lint_manifest",
+    "lint_spec",
     "load_manifest_file",
     "load_manifest_string",
     "load_single_autoscaler",
+    "load_trace",
     "milli",
     "parse_quantity",
     "parse_quantity_float",
+    "parse_trace",
     "per_pod_usage",
+    "poisson_burst_trace",
     "preset",
     "preset_names",
+    "prometheus_increase",
     "quantity_to_float",
+    "ramp_trace",
     "replicas_change_in_period",
+    "resolve_spec",
+    "run_agent_model",
     "scale_down_limit",
     "scale_up_limit",
+    "simulate",
     "stabilize_legacy",
     "stabilize_with_behavior",
     "state_from_json",
     "state_to_json",
+    "step_trace",
     "store_scale_event",
     "sum_external_values",
     "sum_resource_samples",
+    "summarize",
+    "sweep",
     "to_milli",
+    "trace_to_csv",
     "validate_spec",
     "__version__",
     "make_observation",

@@ -333,13 +333,17 @@ void BindQuantities(py::module_& m) {
       "A number (plain units) or quantity string as milli-units.");
 }
 
+// sim.cc: traces, fluid replay, agent model, run summary.
+void BindSim(py::module_& m);
+
 }  // namespace agentscale::python
 
 PYBIND11_MODULE(_core, m) {
   namespace ap = agentscale::python;
   m.doc() =
       "agentscale's C++ engine: Kubernetes-exact HPA math, behaviors, the "
-      "HorizontalAutoscaler engine, manifests and presets.";
+      "HorizontalAutoscaler engine, manifests and presets, and the trace-driven "
+      "simulator.";
   m.attr("__version__") = AGENTSCALE_VERSION;
   ap::g_error_type = pybind11::reinterpret_steal<pybind11::object>(
       PyErr_NewExceptionWithDoc("agentscale._core.Error",
@@ -352,4 +356,5 @@ PYBIND11_MODULE(_core, m) {
   ap::BindHpa(m);
   ap::BindEngine(m);
   ap::BindConfig(m);
+  ap::BindSim(m);
 }

@@ -1,0 +1,752 @@
+"""The ``agentscale`` command line (also ``python -m agentscale``).
+
+    agentscale simulate SPEC [--trace FILE] [--model agent|fluid] [options] [--plot PNG] [--json]
+    agentscale compare SPEC SPEC ... [--trace FILE] [--model agent|fluid] [--plot PNG] [--json]
+    agentscale sweep SPEC --grid KEY=V1,V2 ... [--model fluid|agent] [--workers N] [--pareto] [--json]
+    agentscale replay SPEC [--trace FILE] [--metric NAME] [--period S] [--initial-replicas N] [--json]
+    agentscale lint MANIFEST [--slots N] [--json]
+    agentscale explain --state STATE.json --observation OBS.json SPEC [--json]
+    agentscale presets [--json]
+
+SPEC is a manifest path or a preset name. Without --trace the embedded NASA
+trace is used. Tables go to stdout (rich), progress bars to stderr (only on a
+terminal, and not with --quiet); --json prints one JSON object instead.
+
+Exit codes: 0 ok; 1 findings (lint warnings, failed sweep points); 2 usage
+or input error (bad arguments, a missing or invalid file: the message names
+the file, line and field).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import pathlib
+import sys
+from collections.abc import Sequence
+from typing import Any, Optional
+
+import agentscale
+from agentscale import lint as lint_mod
+from agentscale import sim
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A bad combination of arguments (exit code 2)."""
+
+
+# ---------------------------------------------------------------------------
+# Output helpers.
+# ---------------------------------------------------------------------------
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() or "COLUMNS" in os.environ else 160
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+
+
+def _table(title: Optional[str] = None, caption: Optional[str] = None) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    return Table(title=title, caption=caption, box=box.SIMPLE_HEAVY, title_justify="left")
+
+
+def _json_default(o: Any) -> Any:
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    if hasattr(o, "to_dict"):
+        return o.to_dict()
+    if isinstance(o, pathlib.Path):
+        return str(o)
+    raise TypeError(f"not JSON serializable: {type(o).__name__}")
+
+
+def _clean(o: Any) -> Any:
+    """NaN and infinities as null (strict JSON)."""
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if isinstance(o, dict):
+        return {k: _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    return o
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(_clean(obj), default=_json_default, allow_nan=False))
+    sys.stdout.write("\n")
+
+
+def _when(seconds: float) -> str:
+    """A trace time: UTC date and time for epoch timestamps, else seconds."""
+    if seconds > 1e8:
+        return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M:%S"
+        )
+    return f"{seconds:g} s"
+
+
+def _trace_caption(trace: agentscale.Trace) -> str:
+    hours = (trace.end - trace.start) / 3600.0 if len(trace) else 0.0
+    return f"trace {trace.name or '<trace>'}: {len(trace):,} rows, {hours:,.1f} h"
+
+
+# ---------------------------------------------------------------------------
+# Model options shared by simulate, compare and sweep.
+# ---------------------------------------------------------------------------
+
+# (flag, dest = option field, type, help, agent only)
+_MODEL_FLAGS: tuple[tuple[str, str, Any, str, bool], ...] = (
+    ("--arrivals", "arrivals", str, "uniform, poisson or per-row (default uniform)", True),
+    ("--interval", "interval_seconds", float, "seconds each trace row covers (default: median spacing)", True),
+    ("--service", "service", str, "fixed, exponential, lognormal or trace-value (default exponential)", True),
+    ("--service-seconds", "service_seconds", float, "service time, or its mean (default 300)", True),
+    ("--lognormal-sigma", "lognormal_sigma", float, "sigma of the lognormal service time (default 1)", True),
+    ("--trace-value-factor", "trace_value_factor", float, "trace-value: seconds per unit of value", True),
+    ("--slots", "slots", int, "tasks an agent runs at once (default 100)", True),
+    ("--startup-delay", "startup_delay_seconds", float, "seconds from creation to ready (default 60)", True),
+    ("--victims", "victims", str, "newest-first or fewest-active (default newest-first)", True),
+    ("--scale-in", "scale_in", str, "drain or kill (default drain)", True),
+    ("--scrape-interval", "scrape_interval_seconds", float, "Prometheus scrape interval (default 15)", True),
+    ("--adapter-window", "adapter_window_seconds", float, "adapter avg_over_time window (default 60)", True),
+    ("--sync-period", "sync_period_seconds", float, "HPA sync period (default 15)", True),
+    ("--requests-per-task", "requests_per_task", float, "requests per running task (default 0.6)", True),
+    ("--queue-metric", "queue_metric", str, "External metric reporting the queue (default agent_queue_depth)", True),
+    ("--queue-capacity", "queue_capacity", int, "arrivals beyond this many waiting are lost (default: no limit)", True),
+    ("--seed", "seed", int, "random seed (default 1)", True),
+    ("--wait-slo", "wait_slo_seconds", float, "wait SLO for 'share over SLO' (default 60)", True),
+    ("--period", "period_seconds", float, "fluid: sync period in seconds (default 15)", False),
+    ("--initial-replicas", "initial_replicas", int, "replicas before the first sync (default minReplicas)", False),
+    ("--price", "price_per_replica_hour", float, "price of a replica-hour (default 1)", False),
+)
+_ENUM_OPTIONS = {
+    "arrivals": ("uniform", "poisson", "per-row"),
+    "service": ("fixed", "exponential", "lognormal", "trace-value"),
+    "victims": ("newest-first", "fewest-active"),
+    "scale_in": ("drain", "kill"),
+}
+
+
+def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
+    p.add_argument("--trace", metavar="FILE", help="trace CSV (default: the embedded NASA trace)")
+    p.add_argument("--model", choices=sim.MODELS, default=default_model,
+                   help=f"simulation model (default {default_model})")
+    p.add_argument("--metric", help="fluid: the metric the trace drives (default the spec's first)")
+    g = p.add_argument_group("model options (agent model unless noted)")
+    for flag, dest, typ, help_text, _ in _MODEL_FLAGS:
+        choices = _ENUM_OPTIONS.get(dest)
+        g.add_argument(flag, dest=dest, type=typ, default=None, help=help_text, choices=choices,
+                       metavar=None if choices else dest.split("_")[0].upper())
+
+
+def _model_options(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for flag, dest, _, _, agent_only in _MODEL_FLAGS:
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        if args.model == "fluid" and agent_only:
+            raise UsageError(f"{flag} applies to the agent model (use --model agent)")
+        if args.model == "agent" and dest == "period_seconds":
+            raise UsageError("--period is the fluid model's; use --sync-period for the agent model")
+        out[dest] = value
+    if args.model == "agent" and getattr(args, "metric", None):
+        raise UsageError("--metric applies to the fluid model")
+    return out
+
+
+def _load_trace(args: argparse.Namespace) -> Optional[agentscale.Trace]:
+    return agentscale.load_trace(args.trace) if args.trace else None
+
+
+def _quiet(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "quiet", False))
+
+
+# ---------------------------------------------------------------------------
+# simulate / compare
+# ---------------------------------------------------------------------------
+
+
+def _describe_options(run: sim.Run) -> str:
+    o = run.options
+    if isinstance(o, agentscale.AgentModelOptions):
+        return (
+            f"agent model: arrivals {o.arrivals.kubernetes_name}, service {o.service.kubernetes_name} "
+            f"{o.service_seconds:g} s, {o.slots} slots, startup {o.startup_delay_seconds:g} s, "
+            f"scale-in {o.scale_in.kubernetes_name} ({o.victims.kubernetes_name}), seed {o.seed}"
+        )
+    assert isinstance(run.result, agentscale.FluidResult)
+    driven = ", ".join(run.result.driven_metrics)
+    omitted = ", ".join(run.result.omitted_metrics) or "none"
+    return f"fluid model: period {o.period_seconds:g} s, trace drives {driven} (omitted: {omitted})"
+
+
+def _comparison_table(runs: Sequence[sim.Run]) -> Any:
+    table = _table()
+    table.add_column("")
+    for r in runs:
+        table.add_column(r.label, justify="right")
+    rows = [r.row() for r in runs]
+    for key, heading, fmt in sim.TABLE_COLUMNS:
+        if all(row.get(key) is None for row in rows):
+            continue
+        table.add_row(heading, *(sim.format_value(row.get(key), fmt) for row in rows))
+    return table
+
+
+def _run_specs(args: argparse.Namespace, specs: Sequence[str]) -> sim.Comparison:
+    options = _model_options(args)
+    trace = _load_trace(args)
+    with sim._progress(not _quiet(args), len(specs), f"{args.model} model") as bar:
+        return sim.compare(list(specs), trace, args.model, metric=args.metric,
+                           on_done=lambda _run: bar.advance(), **options)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    comparison = _run_specs(args, [args.spec])
+    run = comparison.runs[0]
+    plot = run.plot(args.plot) if args.plot else None
+    if args.json:
+        d = run.to_dict(series=args.series)
+        d["plot"] = str(plot) if plot else None
+        _print_json(d)
+        return EXIT_OK
+    console = _console()
+    console.print(f"{run.label}: {_describe_options(run)}")
+    console.print(_trace_caption(run.trace))
+    console.print(_comparison_table([run]))
+    counters = run.counters
+    if isinstance(run.result, agentscale.AgentModelResult):
+        console.print(
+            "tasks: " + ", ".join(f"{k.removeprefix('tasks_')} {v:,}" for k, v in counters.items()
+                                  if k.startswith("tasks_"))
+        )
+    if plot:
+        console.print(f"plot: {plot}")
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    comparison = _run_specs(args, args.specs)
+    plot = comparison.plot(args.plot) if args.plot else None
+    if args.json:
+        d = comparison.to_dict()
+        d["plot"] = str(plot) if plot else None
+        _print_json(d)
+        return EXIT_OK
+    first = comparison.runs[0]
+    console = _console()
+    console.print(_describe_options(first))
+    console.print(_trace_caption(first.trace))
+    console.print(_comparison_table(comparison.runs))
+    if plot:
+        console.print(f"plot: {plot}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------
+# sweep
+# ---------------------------------------------------------------------------
+
+
+def _parse_value(text: str) -> Any:
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
+    grid: dict[str, list[Any]] = {}
+    for item in items:
+        key, sep, values = item.partition("=")
+        if not sep or not key or not values:
+            raise UsageError(f"--grid {item!r}: expected KEY=V1,V2,...")
+        grid[key.strip().replace("-", "_")] = [_parse_value(v.strip()) for v in values.split(",") if v.strip()]
+    return grid
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    if not args.grid:
+        raise UsageError("sweep needs at least one --grid KEY=V1,V2,...")
+    grid = _parse_grid(args.grid)
+    options = _model_options(args)
+    result = sim.sweep(
+        args.spec, grid, _load_trace(args), args.model, metric=args.metric,
+        workers=args.workers, progress=not _quiet(args), **options,
+    )
+    x_key, y_key = result.objectives
+    if args.json:
+        _print_json(result.to_dict())
+        return EXIT_FINDINGS if result.errors else EXIT_OK
+    rows = result.pareto_front() if args.pareto else result.table(sort_by=args.sort)
+    shown = rows if args.top is None else rows[: args.top]
+    title = (
+        f"sweep of {args.spec} ({args.model} model, {len(result)} points"
+        + (f"; Pareto front of {x_key} vs {y_key}: {len(rows)} points" if args.pareto else "")
+        + ")"
+    )
+    table = _table(title)
+    headings = {
+        "cost": "cost", "replica_hours": "replica-h", "peak_replicas": "peak",
+        "wait_p99": "wait p99 (s)", "time_over_target_seconds": "over target (s)",
+        "scale_ups": "ups", "scale_downs": "downs", "reversals_within_5m": "reversals",
+        "time_at_max_seconds": "at max (s)",
+    }
+    columns = ["index", *grid.keys(), "cost", "peak_replicas", y_key,
+               "scale_ups", "scale_downs", "reversals_within_5m", "time_at_max_seconds"]
+    body: list[list[str]] = []
+    for r in shown:
+        cells = []
+        for c in columns:
+            v = r.get(c)
+            if v is None:
+                cells.append("-")
+            elif isinstance(v, float):
+                cells.append(f"{v:,.0f}" if abs(v) >= 100 else f"{v:.4g}")
+            else:
+                cells.append(str(v))
+        body.append(cells)
+    for i, c in enumerate(columns):
+        # Numbers never wrap; headings fold onto more lines instead.
+        width = max([len(b[i]) for b in body] + [1])
+        table.add_column(headings.get(c, c).replace("_", " "), justify="right", min_width=width,
+                         overflow="fold")
+    for cells in body:
+        table.add_row(*cells)
+    console = _console()
+    console.print(table)
+    if len(shown) < len(rows):
+        console.print(f"({len(rows) - len(shown)} more rows; --top to show more, --json for all)")
+    failed = [r for r in shown if r.get("error")]
+    for r in failed[:10]:
+        console.print(f"index {r['index']} failed: {r['error']}")
+    if len(failed) > 10:
+        console.print(f"({len(failed) - 10} more failed points; --json for all)")
+    if result.errors:
+        print(f"agentscale sweep: {len(result.errors)} of {len(result)} points failed, e.g. index "
+              f"{result.errors[0]['index']}: {result.errors[0]['error']}", file=sys.stderr)
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+# ---------------------------------------------------------------------------
+# replay
+# ---------------------------------------------------------------------------
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    spec = sim.resolve_spec(args.spec)
+    trace = agentscale.load_trace(args.trace) if args.trace else sim.default_trace()
+    result = agentscale.fluid_replay(
+        spec, trace, metric=args.metric, period_seconds=args.period,
+        initial_replicas=args.initial_replicas, price_per_replica_hour=args.price,
+    )
+    reasons = sim._names(sim._REASON_NAMES, result.limit_reason)
+    if args.json:
+        _print_json({
+            "spec": spec.name,
+            "trace": {"name": trace.name, "rows": len(trace)},
+            "period_seconds": args.period if args.period is not None else 15.0,
+            "driven_metrics": list(result.driven_metrics),
+            "omitted_metrics": list(result.omitted_metrics),
+            "time_seconds": result.time_seconds,
+            "demand": result.demand,
+            "current_replicas": result.current_replicas,
+            "replicas": result.replicas,
+            "metric_value": result.metric_value,
+            "limit_reason": reasons,
+            "summary": result.summary.to_dict(),
+        })
+        return EXIT_OK
+    run = sim.Run(label=sim.spec_label(args.spec), spec=spec, model="fluid", trace=trace,
+                  options=agentscale.FluidOptions(period_seconds=args.period or 15.0), result=result)
+    console = _console()
+    console.print(f"{run.label}: {_describe_options(run)}")
+    console.print(_trace_caption(trace))
+    console.print(_comparison_table([run]))
+    before = result.current_replicas
+    after = result.replicas
+    changes = [i for i in range(len(result)) if after[i] != before[i]]
+    events = _table(f"scale events: {len(changes)}" + (f" (first {args.events})" if len(changes) > args.events else ""))
+    for c in ("time (UTC)", "demand", "per-pod value", "replicas", "limited by"):
+        events.add_column(c, justify="right" if c != "limited by" else "left")
+    for i in changes[: args.events]:
+        events.add_row(_when(float(result.time_seconds[i])), f"{result.demand[i]:g}",
+                       f"{result.metric_value[i]:.3f}", f"{before[i]} -> {after[i]}", reasons[i] or "-")
+    console.print(events)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------
+# lint
+# ---------------------------------------------------------------------------
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    specs, findings = lint_mod.lint_manifest(args.manifest, slots=args.slots)
+    if args.json:
+        _print_json({
+            "file": args.manifest,
+            "autoscalers": [s.name for s in specs],
+            "findings": [f.to_dict() for f in findings],
+        })
+        return EXIT_FINDINGS if findings else EXIT_OK
+    console = _console()
+    if not findings:
+        console.print(f"{args.manifest}: {len(specs)} autoscaler(s), no findings")
+        return EXIT_OK
+    table = _table(f"{args.manifest}: {len(findings)} warning(s)")
+    for c in ("autoscaler", "rule", "field", "message"):
+        table.add_column(c, overflow="fold")
+    for f in findings:
+        table.add_row(f.autoscaler, f.rule, f.field, f.message)
+    console.print(table)
+    return EXIT_FINDINGS
+
+
+# ---------------------------------------------------------------------------
+# explain
+# ---------------------------------------------------------------------------
+
+
+def _read_json(path: str, what: str) -> Any:
+    try:
+        text = pathlib.Path(path).read_text()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what} file not found: {path}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
+
+
+def load_observation(
+    data: Any, spec: agentscale.AutoscalerSpec, source: str = "<observation>",
+    default_time: float = 0.0,
+) -> tuple[float, agentscale.Observation]:
+    """An (time, Observation) from the observation JSON format:
+
+        {"time": 1767258000.0,              optional; default `default_time`
+         "current_replicas": 3,
+         "pods": [{"name": "agent-0", "phase": "Running", "ready": true}, ...],
+                                            optional; default current_replicas
+                                            Ready pods agent-0, agent-1, ...
+         "metrics": {"app_active_task_count": {"agent-0": 80, "agent-1": 95},
+                     "app_active_request_count": 40,
+                     "agent_queue_depth": 120}}
+
+    A metric's value is {pod: value} (per-pod samples) or one number: every
+    pod's value for Pods and Resource metrics, the object's value for Object
+    metrics, the one series' value for External metrics. Values are plain
+    units; samples are stamped at `time` with a 60 s window. ValueError names
+    the source and the field.
+    """
+    def bad(field: str, why: str) -> ValueError:
+        return ValueError(f"{source}: {field}: {why}")
+
+    if not isinstance(data, dict):
+        raise bad("(top level)", "expected a JSON object")
+    unknown = set(data) - {"time", "current_replicas", "pods", "metrics"}
+    if unknown:
+        raise bad(sorted(unknown)[0], "unknown field (expected time, current_replicas, pods, metrics)")
+    now = data.get("time", default_time)
+    if not isinstance(now, (int, float)) or isinstance(now, bool):
+        raise bad("time", "expected seconds since the epoch (a number)")
+    replicas = data.get("current_replicas")
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+        raise bad("current_replicas", "expected a non-negative integer")
+    obs = agentscale.Observation(current_replicas=replicas)
+    pods = data.get("pods")
+    names: list[str] = []
+    if pods is None:
+        obs.add_ready_pods(replicas, "agent-")
+        names = [f"agent-{i}" for i in range(replicas)]
+    else:
+        if not isinstance(pods, list):
+            raise bad("pods", "expected a list")
+        for i, p in enumerate(pods):
+            if not isinstance(p, dict) or not isinstance(p.get("name"), str):
+                raise bad(f"pods[{i}]", "expected {\"name\": ..., \"phase\"?: ..., \"ready\"?: ...}")
+            extra = set(p) - {"name", "phase", "ready"}
+            if extra:
+                raise bad(f"pods[{i}].{sorted(extra)[0]}", "unknown field")
+            pod = agentscale.Pod.ready(p["name"])
+            if "phase" in p:
+                try:
+                    pod.phase = p["phase"]
+                except (ValueError, TypeError) as e:
+                    raise bad(f"pods[{i}].phase", str(e)) from None
+            if "ready" in p:
+                if not isinstance(p["ready"], bool):
+                    raise bad(f"pods[{i}].ready", "expected true or false")
+                assert pod.ready_condition is not None
+                pod.ready_condition.status = (
+                    agentscale.ConditionStatus.TRUE if p["ready"] else agentscale.ConditionStatus.FALSE
+                )
+            obs.add_pod(pod)
+            names.append(p["name"])
+    metrics = data.get("metrics", {})
+    if not isinstance(metrics, dict):
+        raise bad("metrics", "expected an object {metric name: value or {pod: value}}")
+    types = {m.name: m.type for m in spec.metrics}
+    for name, value in metrics.items():
+        field = f"metrics.{name}"
+        if name not in types:
+            raise bad(field, f"not a metric of the spec (its metrics: {', '.join(types)})")
+        kind = types[name]
+        mo = obs.add_metric(name)
+        try:
+            if isinstance(value, dict):
+                for pod_name, v in value.items():
+                    mo.add_pod_value(pod_name, float(v), now)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                if kind == agentscale.MetricSourceType.OBJECT:
+                    mo.set_object_value(float(value))
+                elif kind == agentscale.MetricSourceType.EXTERNAL:
+                    mo.add_external_value(float(value))
+                else:
+                    for pod_name in names:
+                        mo.add_pod_value(pod_name, float(value), now)
+            else:
+                raise TypeError("expected a number or {pod: number}")
+        except (TypeError, ValueError) as e:
+            raise bad(field, str(e)) from None
+    return float(now), obs
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    spec = sim.resolve_spec(args.spec)
+    hpa = agentscale.HorizontalAutoscaler(spec)
+    default_time = 0.0
+    if args.state:
+        text = pathlib.Path(args.state).read_text() if os.path.exists(args.state) else None
+        if text is None:
+            raise FileNotFoundError(f"state file not found: {args.state}")
+        try:
+            state = agentscale.state_from_json(text)
+        except ValueError as e:
+            raise ValueError(f"{args.state}: {e}") from None
+        hpa.import_state(state)
+        if state.last_evaluation is not None and math.isfinite(state.last_evaluation):
+            default_time = state.last_evaluation + 15.0
+    data = _read_json(args.observation, "observation")
+    now, obs = load_observation(data, spec, args.observation, default_time)
+    decision = hpa.evaluate(now, obs)
+    if args.json:
+        _print_json({"explain": decision.explain(), "decision": decision.to_dict()})
+        return EXIT_OK
+    console = _console()
+    console.print(decision.explain())
+    metrics = _table("metrics")
+    for c in ("metric", "value", "proposal", "valid", "error"):
+        metrics.add_column(c)
+    for m in decision.metrics:
+        ms = spec.metrics[m.spec_index] if 0 <= m.spec_index < len(spec.metrics) else None
+        metrics.add_row(ms.describe() if ms else str(m.spec_index), f"{m.value_milli / 1000:g}",
+                        str(m.proposal), "yes" if m.valid else "no", m.error or "")
+    console.print(metrics)
+    conditions = _table("conditions")
+    for c in ("type", "status", "reason", "message"):
+        conditions.add_column(c, overflow="fold")
+    for cond in decision.conditions:
+        conditions.add_row(cond.type_name, "True" if cond.status else "False", cond.reason_name, cond.message)
+    console.print(conditions)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------
+# presets
+# ---------------------------------------------------------------------------
+
+
+def _rules_text(rules: Optional[agentscale.ScalingRules]) -> tuple[str, str]:
+    if rules is None:
+        return "default", "default"
+    window = rules.stabilization_window_seconds
+    policies = ", ".join(
+        f"{p.value}{(' pod' if p.value == 1 else ' pods') if p.type == agentscale.PolicyType.PODS else '%'}"
+        f"/{p.period_seconds:g}s"
+        for p in rules.policies
+    )
+    return ("default" if window is None else f"{window:g}s",
+            f"{policies or 'none'} ({rules.select_policy.kubernetes_name})")
+
+
+def _target_text(m: agentscale.MetricSpec) -> str:
+    t = m.target
+    if t.average_value_milli is not None:
+        v = agentscale.format_milli(t.average_value_milli)
+    elif t.value_milli is not None:
+        v = agentscale.format_milli(t.value_milli)
+    else:
+        v = f"{t.average_utilization}%"
+    return f"{m.name}={v}"
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    rows: list[dict[str, Any]] = []
+    for name in agentscale.preset_names():
+        spec = agentscale.preset(name)
+        b = spec.behavior
+        up_window, up_policies = _rules_text(b.scale_up if b else None)
+        down_window, down_policies = _rules_text(b.scale_down if b else None)
+        rows.append({
+            "name": name,
+            "min_replicas": spec.min_replicas,
+            "max_replicas": spec.max_replicas,
+            "targets": [_target_text(m) for m in spec.metrics],
+            "scale_up_window": up_window,
+            "scale_down_window": down_window,
+            "scale_up_policies": up_policies,
+            "scale_down_policies": down_policies,
+        })
+    if args.json:
+        _print_json({"presets": rows})
+        return EXIT_OK
+    table = _table("built-in presets")
+    for c in ("name", "min", "max", "targets", "up window", "down window", "scale-up policies",
+              "scale-down policies"):
+        table.add_column(c)
+    for r in rows:
+        table.add_row(r["name"], str(r["min_replicas"]), str(r["max_replicas"]), "\n".join(r["targets"]),
+                      r["scale_up_window"], r["scale_down_window"], r["scale_up_policies"],
+                      r["scale_down_policies"])
+    _console().print(table)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------
+# Parser and entry point.
+# ---------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors with exit code 2 without exiting the
+    interpreter (main() turns SystemExit into a return code)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="agentscale",
+        description="Kubernetes-exact autoscaling: replay workloads through HPA specs, compare "
+        "and sweep profiles, lint manifests, explain decisions.",
+        epilog="Exit codes: 0 ok, 1 findings (lint warnings, failed sweep points), 2 usage or "
+        "input error. SPEC is a manifest path or a preset name (agentscale presets).",
+    )
+    parser.add_argument("--version", action="version", version=f"agentscale {agentscale.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("simulate", help="run one spec over a trace and summarize it")
+    p.add_argument("spec", metavar="SPEC")
+    _add_model_options(p, "agent")
+    p.add_argument("--plot", metavar="PNG", help="write a plot of the run")
+    p.add_argument("--series", action="store_true", help="with --json: include every per-sync series")
+    common(p)
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("compare", help="run several specs over the same trace, side by side")
+    p.add_argument("specs", metavar="SPEC", nargs="+")
+    _add_model_options(p, "agent")
+    p.add_argument("--plot", metavar="PNG", help="write a comparison plot")
+    common(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("sweep", help="run a spec over a grid of settings; table and Pareto front")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2",
+                   help="a swept setting, repeatable: target, min_replicas, max_replicas, "
+                   "scale_up_window_seconds, scale_down_window_seconds, scale_up_pods, "
+                   "scale_up_percent, scale_down_pods, ..., or a model option")
+    _add_model_options(p, "fluid")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--pareto", action="store_true",
+                   help="show only the Pareto front (cost vs wait p99; fluid: cost vs time over target)")
+    p.add_argument("--sort", default=None, metavar="COLUMN", help="sort the table by a column")
+    p.add_argument("--top", type=int, default=None, metavar="N", help="show only the first N rows")
+    common(p)
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("replay", help="fluid replay: a trace drives one metric of a spec")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--trace", metavar="FILE", help="trace CSV (default: the embedded NASA trace)")
+    p.add_argument("--metric", help="the metric the trace drives (default the spec's first)")
+    p.add_argument("--period", type=float, default=None, metavar="S", help="sync period (default 15)")
+    p.add_argument("--initial-replicas", type=int, default=None, metavar="N",
+                   help="replicas before the first sync (default minReplicas)")
+    p.add_argument("--price", type=float, default=None, help="price of a replica-hour (default 1)")
+    p.add_argument("--events", type=int, default=20, metavar="N", help="scale events to list (default 20)")
+    common(p)
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("lint", help="validate a manifest and warn on risky settings")
+    p.add_argument("manifest", metavar="MANIFEST")
+    p.add_argument("--slots", type=int, default=100, help="the agents' task slots (default 100)")
+    common(p)
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("explain", help="one decision from a saved state and an observation")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--state", metavar="STATE.json", help="agentscale.state/v1 JSON (default: a fresh engine)")
+    p.add_argument("--observation", metavar="OBS.json", required=True,
+                   help="{time?, current_replicas, pods?: [{name, phase?, ready?}], "
+                   "metrics: {name: value | {pod: value}}}")
+    common(p)
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("presets", help="list the built-in presets")
+    common(p)
+    p.set_defaults(func=cmd_presets)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Runs the command line; returns the exit code (0 ok, 1 findings, 2
+    usage or input error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else EXIT_USAGE
+    prefix = f"agentscale {args.command}: error: "
+    try:
+        return int(args.func(args))
+    except UsageError as e:
+        print(prefix + str(e), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyError as e:
+        print(prefix + (str(e.args[0]) if e.args else "unknown name"), file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as e:
+        text = str(e)
+        if e.strerror:
+            text = e.strerror + (f": {e.filename}" if e.filename else "")
+        print(prefix + text, file=sys.stderr)
+        return EXIT_USAGE
+    except (ValueError, TypeError, agentscale.Error) as e:
+        print(prefix + str(e), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
