@@ -2,7 +2,7 @@
 
 tests/data/seed_example_output.txt is the output of the C++ example; regenerate it with
 
-    bash scripts/run-example.sh > /dev/null && \
+    cmake --build build --target 01_seed_hpa && \
         build/examples/01_seed_hpa examples/hpa.yaml > tests/data/seed_example_output.txt
 
 If build/examples/01_seed_hpa exists, its live output is compared too.
