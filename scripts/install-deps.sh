@@ -19,6 +19,7 @@ PACKAGES=(
   libgmock-dev
   libbenchmark-dev
   nlohmann-json3-dev
+  libcpp-httplib-dev
   pybind11-dev
   python3-venv
   python3-dev
