@@ -144,7 +144,7 @@ else
        -DAGENTSCALE_BUILD_EXAMPLES=OFF -DAGENTSCALE_BUILD_BENCHMARKS=OFF \
        -DAGENTSCALE_INSTALL=OFF &&
      stage "build build-tsan/" build "${tsan_dir}" --target metrics_concurrency_test; then
-    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:${TSAN_OPTIONS}}"
+    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=${AGENTSCALE_ROOT}/tests/tsan.supp${TSAN_OPTIONS:+:${TSAN_OPTIONS}}"
     stage "test build-tsan/ (ctest -L tsan)" run_ctest "${tsan_dir}" -L tsan || true
   else
     tests_failed=$((tests_failed + 1))
