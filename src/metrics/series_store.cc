@@ -469,6 +469,25 @@ AppendResult SeriesStore::Append(absl::string_view metric,
   return r;
 }
 
+namespace {
+
+// Counts one append's outcome into a batch's counts.
+void Tally(AppendResult r, AppendCounts* c) {
+  switch (r) {
+    case AppendResult::kOk:
+      ++c->appended;
+      break;
+    case AppendResult::kDuplicate:
+      ++c->duplicate;
+      break;
+    default:
+      ++c->out_of_order;
+      break;
+  }
+}
+
+}  // namespace
+
 AppendCounts SeriesStore::AppendBatch(absl::Span<const RefSample> samples) {
   AppendCounts c;
   const int64_t retention = retention_ms_.load(std::memory_order_relaxed);
@@ -479,17 +498,7 @@ AppendCounts SeriesStore::AppendBatch(absl::Span<const RefSample> samples) {
       ++c.unknown_series;
       continue;
     }
-    switch (AppendLocked(s, x.timestamp_ms, x.value, retention)) {
-      case AppendResult::kOk:
-        ++c.appended;
-        break;
-      case AppendResult::kDuplicate:
-        ++c.duplicate;
-        break;
-      default:
-        ++c.out_of_order;
-        break;
-    }
+    Tally(AppendLocked(s, x.timestamp_ms, x.value, retention), &c);
   }
   counters_.appended += c.appended;
   counters_.duplicate += c.duplicate;
@@ -511,17 +520,7 @@ AppendCounts SeriesStore::AppendBatch(absl::Span<const LabeledSample> samples) {
       continue;
     }
     if (created) ++c.created_series;
-    switch (AppendLocked(s, x.timestamp_ms, x.value, retention)) {
-      case AppendResult::kOk:
-        ++c.appended;
-        break;
-      case AppendResult::kDuplicate:
-        ++c.duplicate;
-        break;
-      default:
-        ++c.out_of_order;
-        break;
-    }
+    Tally(AppendLocked(s, x.timestamp_ms, x.value, retention), &c);
   }
   counters_.appended += c.appended;
   counters_.duplicate += c.duplicate;
