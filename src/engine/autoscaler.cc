@@ -339,11 +339,9 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
   switch (m.type) {
     case MetricSourceType::kResource:
     case MetricSourceType::kContainerResource: {
-      if (mobs->pod_samples.empty() && mobs->resource_samples.empty()) {
-        return fail(absl::NotFoundError(
-            absl::StrCat("unable to get metrics for resource ", m.name,
-                         ": no metrics returned from resource metrics API")));
-      }
+      absl::Status fetched = hpa::CheckResourceMetricsReturned(
+          m.resource(), mobs->pod_samples.size() + mobs->resource_samples.size());
+      if (!fetched.ok()) return fail(std::move(fetched));
       absl::Span<const hpa::PodSample> samples = mobs->pod_samples;
       if (samples.empty() && !mobs->resource_samples.empty()) {
         hpa::SumResourceSamples(m.resource(), m.container,
@@ -384,11 +382,9 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
         return fail(absl::InvalidArgumentError(
             "invalid pods metric source: no average value target was set"));
       }
-      if (mobs->pod_samples.empty()) {
-        return fail(absl::NotFoundError(absl::StrCat(
-            "unable to get metric ", m.name,
-            ": no metrics returned from custom metrics API")));
-      }
+      absl::Status fetched =
+          hpa::CheckCustomMetricsReturned(m.name, mobs->pod_samples.size());
+      if (!fetched.ok()) return fail(std::move(fetched));
       auto res = calculator_.AverageValue(current, *m.target.average_value_milli,
                                           std::nullopt, tolerances_, obs.pods,
                                           mobs->pod_samples, now);

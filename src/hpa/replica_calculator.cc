@@ -93,6 +93,19 @@ int32_t CeilToInt32(double x) {
   return static_cast<int32_t>(c);
 }
 
+absl::Status CheckResourceMetricsReturned(ResourceName resource, size_t items) {
+  if (items > 0) return absl::OkStatus();
+  return absl::NotFoundError(
+      absl::StrCat("unable to get metrics for resource ", ResourceString(resource),
+                   ": no metrics returned from resource metrics API"));
+}
+
+absl::Status CheckCustomMetricsReturned(const std::string& metric, size_t items) {
+  if (items > 0) return absl::OkStatus();
+  return absl::NotFoundError(absl::StrCat(
+      "unable to get metric ", metric, ": no metrics returned from custom metrics API"));
+}
+
 int64_t PerPodUsage(int64_t usage_milli, int32_t status_replicas) {
   if (status_replicas <= 0) return 0;
   if (usage_milli >= kMaxInt64) return kMaxInt64;

@@ -322,11 +322,11 @@ void RunReplicaCalc(const json& in, const json& exp, Failure* f) {
     hpa::SumResourceSamples(*res, container,
                             ResourceSamples(in.value("resource_metrics", json())),
                             &samples);
-    absl::StatusOr<hpa::ResourceReplicas> r;
-    if (in.value("resource_metrics", json::array()).empty()) {
-      r = absl::FailedPreconditionError(absl::StrCat(
-          "unable to get metrics for resource ", in.at("resource").get<std::string>(),
-          ": no metrics returned from resource metrics API"));
+    const absl::Status fetched = hpa::CheckResourceMetricsReturned(
+        *res, in.value("resource_metrics", json::array()).size());
+    absl::StatusOr<hpa::ResourceReplicas> r = absl::UnknownError("not computed");
+    if (!fetched.ok()) {
+      r = fetched;
     } else {
       r = calc.ResourceUtilization(static_cast<int32_t>(Int(in["current_replicas"])),
                                    static_cast<int32_t>(Int(in["target_utilization"])),
@@ -376,9 +376,10 @@ void RunReplicaCalc(const json& in, const json& exp, Failure* f) {
 
   if (fn == "GetMetricReplicas") {
     std::vector<hpa::PodSample> samples = PodSamples(in.value("pods_metrics", json()));
-    absl::StatusOr<hpa::MetricReplicas> r;
-    if (samples.empty()) {
-      r = absl::FailedPreconditionError("no metrics returned from custom metrics API");
+    const absl::Status fetched = hpa::CheckCustomMetricsReturned("qps", samples.size());
+    absl::StatusOr<hpa::MetricReplicas> r = absl::UnknownError("not computed");
+    if (!fetched.ok()) {
+      r = fetched;
     } else {
       r = calc.AverageValue(static_cast<int32_t>(Int(in["current_replicas"])),
                             Int(in["target_average_value_milli"]), std::nullopt,
@@ -533,15 +534,9 @@ void RunReconcile(const json& in, const json& exp, Failure* f) {
       case hpa::MetricSourceType::kResource:
       case hpa::MetricSourceType::kContainerResource:
         mo.resource_samples = ResourceSamples(in.value("resource_metrics", json()));
-        if (mo.resource_samples.empty()) {
-          mo.error = absl::NotFoundError("no metrics returned from resource metrics API");
-        }
         break;
       case hpa::MetricSourceType::kPods:
         mo.pod_samples = PodSamples(in.value("pods_metrics", json()));
-        if (mo.pod_samples.empty()) {
-          mo.error = absl::NotFoundError("no metrics returned from custom metrics API");
-        }
         break;
       case hpa::MetricSourceType::kObject:
         if (in.contains("object_metric") && !in["object_metric"].is_null()) {
@@ -555,9 +550,6 @@ void RunReconcile(const json& in, const json& exp, Failure* f) {
         }
         for (const json& v : in.value("external_metrics", json::array())) {
           mo.external_values_milli.push_back(Int(v));
-        }
-        if (mo.external_values_milli.empty()) {
-          mo.error = absl::NotFoundError("no metrics returned from external metrics API");
         }
         break;
       case hpa::MetricSourceType::kUnknown:

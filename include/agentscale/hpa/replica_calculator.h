@@ -77,6 +77,13 @@ void SumResourceSamples(ResourceName resource, const std::string& container,
                         absl::Span<const PodResourceSample> samples,
                         std::vector<PodSample>* out);
 
+// The metrics clients' check on what an API returned (spec §4.1 step 1,
+// §4.3): no items at all is an error, named as Kubernetes names it. `items`
+// counts what the API returned, before pods without a usable value are
+// dropped (those become *missing*, not an error).
+absl::Status CheckResourceMetricsReturned(ResourceName resource, size_t items);
+absl::Status CheckCustomMetricsReturned(const std::string& metric, size_t items);
+
 // ceil(usage / status_replicas) for the status of Object/External
 // AverageValue metrics; 0 when status_replicas is 0.
 int64_t PerPodUsage(int64_t usage_milli, int32_t status_replicas);
