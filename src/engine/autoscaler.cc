@@ -65,7 +65,7 @@ const std::string& ObservationName(const hpa::MetricSpec& m) { return m.name; }
 
 }  // namespace
 
-absl::StatusOr<int64_t> ToMilli(double value) {
+absl::StatusOr<int64_t> ToMilli(double value, MilliRounding rounding) {
   if (std::isnan(value)) {
     return absl::InvalidArgumentError("metric value is NaN");
   }
@@ -76,7 +76,9 @@ absl::StatusOr<int64_t> ToMilli(double value) {
     return absl::InvalidArgumentError(
         absl::StrCat("metric value ", value, " is negative"));
   }
-  const double milli = std::ceil(value * 1000.0);
+  const double milli = rounding == MilliRounding::kUp
+                           ? std::ceil(value * 1000.0)
+                           : std::trunc(value * 1000.0);
   if (milli >= 9.2e18) {
     return absl::InvalidArgumentError(
         absl::StrCat("metric value ", value, " is too large"));
@@ -87,7 +89,13 @@ absl::StatusOr<int64_t> ToMilli(double value) {
 void MetricObservation::AddPodValue(const std::string& pod, double value,
                                     absl::Time timestamp,
                                     absl::Duration window) {
-  absl::StatusOr<int64_t> milli = ToMilli(value);
+  AddPodValue(pod, value, timestamp, window, MilliRounding::kUp);
+}
+
+void MetricObservation::AddPodValue(const std::string& pod, double value,
+                                    absl::Time timestamp, absl::Duration window,
+                                    MilliRounding rounding) {
+  absl::StatusOr<int64_t> milli = ToMilli(value, rounding);
   if (!milli.ok()) {
     if (error.ok()) {
       error = absl::InvalidArgumentError(absl::StrCat(
@@ -99,7 +107,11 @@ void MetricObservation::AddPodValue(const std::string& pod, double value,
 }
 
 void MetricObservation::SetObjectValue(double value) {
-  absl::StatusOr<int64_t> milli = ToMilli(value);
+  SetObjectValue(value, MilliRounding::kUp);
+}
+
+void MetricObservation::SetObjectValue(double value, MilliRounding rounding) {
+  absl::StatusOr<int64_t> milli = ToMilli(value, rounding);
   if (!milli.ok()) {
     if (error.ok()) {
       error = absl::InvalidArgumentError(
@@ -111,7 +123,11 @@ void MetricObservation::SetObjectValue(double value) {
 }
 
 void MetricObservation::AddExternalValue(double value) {
-  absl::StatusOr<int64_t> milli = ToMilli(value);
+  AddExternalValue(value, MilliRounding::kUp);
+}
+
+void MetricObservation::AddExternalValue(double value, MilliRounding rounding) {
+  absl::StatusOr<int64_t> milli = ToMilli(value, rounding);
   if (!milli.ok()) {
     if (error.ok()) {
       error = absl::InvalidArgumentError(
@@ -425,6 +441,9 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
       break;
     }
     case MetricSourceType::kExternal: {
+      absl::Status fetched = hpa::CheckExternalMetricsReturned(
+          m.name, mobs->external_values_milli.size());
+      if (!fetched.ok()) return fail(std::move(fetched));
       for (int64_t v : mobs->external_values_milli) {
         if (v < 0) {
           return fail(absl::InvalidArgumentError(

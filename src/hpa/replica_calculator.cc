@@ -106,6 +106,14 @@ absl::Status CheckCustomMetricsReturned(const std::string& metric, size_t items)
       "unable to get metric ", metric, ": no metrics returned from custom metrics API"));
 }
 
+absl::Status CheckExternalMetricsReturned(const std::string& metric,
+                                          size_t items) {
+  if (items > 0) return absl::OkStatus();
+  return absl::NotFoundError(
+      absl::StrCat("unable to get external metric ", metric,
+                   ": no metrics returned from external metrics API"));
+}
+
 int64_t PerPodUsage(int64_t usage_milli, int32_t status_replicas) {
   if (status_replicas <= 0) return 0;
   if (usage_milli >= kMaxInt64) return kMaxInt64;

@@ -240,7 +240,8 @@ absl::Status PrometheusClient::FillPodValues(const std::string& query,
   }
   for (const InstantSample& s : *samples) {
     out->AddPodValue(*FindLabel(s.labels, pod_label), s.value,
-                     absl::FromUnixMillis(s.timestamp_ms), window);
+                     absl::FromUnixMillis(s.timestamp_ms), window,
+                     MilliRounding::kTruncate);
   }
   return absl::OkStatus();
 }

@@ -475,8 +475,9 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
           const hpa::MetricSpec& ms = spec_.metrics[m];
           if (ms.type != hpa::MetricSourceType::kPods) continue;
           const double v = ms.name == kTaskMetric ? avg : avg * opt_.requests_per_task;
+          // Milli-units as prometheus-adapter serves them: truncated.
           obs.metrics[m].pod_samples.push_back(hpa::PodSample{
-              a.name, static_cast<int64_t>(std::ceil(v * 1000.0)), when, opt_.adapter_window});
+              a.name, static_cast<int64_t>(std::trunc(v * 1000.0)), when, opt_.adapter_window});
         }
       }
       for (size_t m = 0; m < n_metrics; ++m) {

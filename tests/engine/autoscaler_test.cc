@@ -21,6 +21,7 @@ namespace agentscale {
 namespace {
 
 using ::agentscale_testing::IsOk;
+using ::agentscale_testing::IsOkAndHolds;
 using ::agentscale_testing::StatusIs;
 using ::testing::HasSubstr;
 using hpa::ConditionType;
@@ -373,6 +374,28 @@ TEST(Autoscaler, ResourceAverageValueThroughTheEngine) {
   EXPECT_EQ(d.metrics[0].value_milli, 1'024'000);
   EXPECT_EQ(d.metrics[0].proposal, 4);
   EXPECT_THAT(d.Explain(), HasSubstr("memory resource 1024/512 proposes 4"));
+}
+
+TEST(ToMilliTest, RoundsUpByDefaultAndTruncatesOnRequest) {
+  EXPECT_THAT(ToMilli(0.3331), IsOkAndHolds(334));
+  EXPECT_THAT(ToMilli(0.3331, MilliRounding::kTruncate), IsOkAndHolds(333));
+  EXPECT_THAT(ToMilli(2.0, MilliRounding::kTruncate), IsOkAndHolds(2000));
+  EXPECT_THAT(ToMilli(std::nan(""), MilliRounding::kTruncate),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ToMilli(-0.5, MilliRounding::kTruncate),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+
+  MetricObservation m;
+  m.AddPodValue("agent-0", 1.2345, kT0, absl::Seconds(60),
+                MilliRounding::kTruncate);
+  m.AddPodValue("agent-1", 1.2345, kT0);
+  m.AddExternalValue(0.0019, MilliRounding::kTruncate);
+  m.SetObjectValue(7.0009, MilliRounding::kTruncate);
+  ASSERT_EQ(m.pod_samples.size(), 2u);
+  EXPECT_EQ(m.pod_samples[0].value_milli, 1234);
+  EXPECT_EQ(m.pod_samples[1].value_milli, 1235);
+  EXPECT_THAT(m.external_values_milli, ::testing::ElementsAre(1));
+  EXPECT_EQ(m.object_value_milli, 7000);
 }
 
 }  // namespace

@@ -341,6 +341,24 @@ TEST(ExternalValue, SumSaturatesInsteadOfWrapping) {
   EXPECT_EQ(SumExternalValues({1, 2, 3}), 6);
 }
 
+TEST(MetricsReturned, EmptyResultsAreKubernetesErrors) {
+  EXPECT_THAT(CheckResourceMetricsReturned(ResourceName::kCpu, 1), IsOk());
+  EXPECT_THAT(CheckCustomMetricsReturned("qps", 2), IsOk());
+  EXPECT_THAT(CheckExternalMetricsReturned("queue", 1), IsOk());
+  EXPECT_THAT(CheckResourceMetricsReturned(ResourceName::kMemory, 0),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("unable to get metrics for resource memory: "
+                                 "no metrics returned from resource metrics API")));
+  EXPECT_THAT(CheckCustomMetricsReturned("qps", 0),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("unable to get metric qps: no metrics "
+                                 "returned from custom metrics API")));
+  EXPECT_THAT(CheckExternalMetricsReturned("queue", 0),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("unable to get external metric queue: no "
+                                 "metrics returned from external metrics API")));
+}
+
 TEST(PerPodUsage, CeilAndZeroReplicas) {
   EXPECT_EQ(PerPodUsage(1000, 3), 334);
   EXPECT_EQ(PerPodUsage(999, 3), 333);

@@ -6,11 +6,15 @@
 
 #include "agentscale/metrics/adapter.h"
 
+#include <map>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agentscale/config/presets.h"
 #include "agentscale/engine/autoscaler.h"
+#include "agentscale/hpa/replica_calculator.h"
 #include "agentscale/metrics/exposition.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -129,8 +133,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::ValuesIn(std::vector<ConfigErrorCase>{
         {"yaml_syntax", "rules: [\n", "adapter config: line 2, column 1"},
         {"not_a_map", "- 1\n", "must be a mapping with a rules: list"},
-        {"external_rules", "externalRules: []\n",
-         "adapter config.externalRules (line 1, column 1): not supported"},
+        {"resource_rules", "resourceRules: {}\n",
+         "adapter config.resourceRules (line 1, column 1): not supported"},
         {"unknown_rule_field",
          "rules:\n- seriesQuery: 'a'\n  bogus: 1\n",
          "rules[0].bogus (line 3, column 3): unknown field"},
@@ -143,11 +147,88 @@ INSTANTIATE_TEST_SUITE_P(
          "rules:\n- seriesQuery: a\n  resources:\n    overrides:\n"
          "      ns: {resource: namespace}\n  metricsQuery: x\n",
          "rules[0].resources (line 4, column 5): no label maps to the pod"},
-        {"object_resource",
+        {"not_a_resource",
          "rules:\n- seriesQuery: a\n  resources:\n    overrides:\n"
-         "      d: {resource: deployment}\n  metricsQuery: x\n",
+         "      d: {resource: Deploy-ment}\n  metricsQuery: x\n",
          "rules[0].resources.overrides.d.resource (line 5, column 21): "
-         "resource \"deployment\" is not supported"},
+         "\"Deploy-ment\" is not a resource name"},
+        {"object_bad_group",
+         "rules:\n- seriesQuery: a\n  resources:\n    overrides:\n"
+         "      d: {resource: deployment, group: \"Apps!\"}\n"
+         "  metricsQuery: x\n",
+         "rules[0].resources.overrides.d.group (line 5, column 40): "
+         "\"Apps!\" is not an API group name"},
+        {"pod_in_a_group",
+         "rules:\n- seriesQuery: a\n  resources:\n    overrides:\n"
+         "      p: {resource: pod, group: apps}\n  metricsQuery: x\n",
+         "rules[0].resources.overrides.p.group (line 5, column 33): only the "
+         "core group"},
+        {"namespaced_in_rules",
+         "rules:\n- seriesQuery: a\n  resources: {namespaced: false}\n",
+         "rules[0].resources.namespaced (line 3, column 15): not supported"},
+        {"label_value_replacements",
+         "rules:\n- seriesQuery: a\n  labelValueReplacements: []\n",
+         "rules[0].labelValueReplacements (line 3, column 3): not supported"},
+        // externalRules.
+        {"external_not_a_list", "externalRules: {}\n",
+         "externalRules (line 1, column 16): must be a list"},
+        {"external_namespaced_without_label",
+         "externalRules:\n- seriesQuery: queue_depth\n"
+         "  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>})'\n",
+         "externalRules[0] (line 2, column 3): namespaced (the default), but "
+         "no label maps to the namespace resource"},
+        {"external_namespaced_pod_only",
+         "externalRules:\n- seriesQuery: queue_depth\n"
+         "  resources: {overrides: {pod: {resource: pod}}}\n"
+         "  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>})'\n",
+         "externalRules[0].resources (line 3, column 14): namespaced (the "
+         "default), but no label maps to the namespace resource"},
+        {"external_namespaced_not_bool",
+         "externalRules:\n- seriesQuery: queue_depth\n"
+         "  resources: {namespaced: maybe}\n  metricsQuery: x\n",
+         "externalRules[0].resources.namespaced (line 3, column 27): must be "
+         "true or false"},
+        {"external_series_filters",
+         "externalRules:\n- seriesQuery: queue_depth\n"
+         "  seriesFilters: [{isNot: x}]\n",
+         "externalRules[0].seriesFilters (line 3, column 3): not supported"},
+        {"external_unknown_field",
+         "externalRules:\n- seriesQuery: queue_depth\n  query: x\n",
+         "externalRules[0].query (line 3, column 3): unknown field"},
+        {"external_bad_series_query",
+         "externalRules:\n- seriesQuery: 'q{a=b}'\n",
+         "externalRules[0].seriesQuery (line 2, column 16): expected a quoted "
+         "string"},
+        {"external_template_other",
+         "externalRules:\n- seriesQuery: q\n"
+         "  resources: {template: \"kube_<<.Resource>>\"}\n",
+         "externalRules[0].resources.template (line 3, column 25): only "
+         "\"<<.Resource>>\" is supported"},
+        {"external_without",
+         "externalRules:\n- seriesQuery: q\n  resources: {namespaced: false}\n"
+         "  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) without (a)'\n",
+         "externalRules[0].metricsQuery (line 4, column 17): unsupported "
+         "metricsQuery: unexpected text at column 38"},
+        {"external_topk",
+         "externalRules:\n- seriesQuery: q\n  resources: {namespaced: false}\n"
+         "  metricsQuery: 'topk(1, <<.Series>>{<<.LabelMatchers>>})'\n",
+         "externalRules[0].metricsQuery (line 4, column 17): unsupported "
+         "metricsQuery: unsupported range function \"topk\""},
+        {"external_group_by_mixed",
+         "externalRules:\n- seriesQuery: q\n  resources: {namespaced: false}\n"
+         "  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by "
+         "(<<.GroupBy>>, a)'\n",
+         "<<.GroupBy>> mixed with other labels"},
+        {"external_group_by_not_a_label",
+         "externalRules:\n- seriesQuery: q\n  resources: {namespaced: false}\n"
+         "  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (\"a\")'\n",
+         "expected a label name in by (...)"},
+        {"external_as_needed",
+         "externalRules:\n- seriesQuery: q\n  resources: {namespaced: false}\n"
+         "  name: {matches: \"^(q)(.*)$\"}\n"
+         "  metricsQuery: '<<.Series>>{<<.LabelMatchers>>}'\n",
+         "externalRules[0].name.as: required when name.matches has 2 capture "
+         "groups"},
         {"unsupported_function", Rule("a", "irate(<<.Series>>{<<.LabelMatchers>>}[1m])"),
          "rules[0].metricsQuery (line 6, column 17): unsupported metricsQuery: "
          "unsupported range function \"irate\""},
@@ -247,6 +328,21 @@ TEST_F(AdapterFillTest, NegativeValuesMarkTheMetricInvalid) {
   adapter_->Fill(store_, kT0, {hpa::Pod::Ready("agent-0")}, "ml", &m);
   EXPECT_FALSE(m.error.ok());
   EXPECT_TRUE(m.pod_samples.empty());
+}
+
+TEST_F(AdapterFillTest, ValuesTruncateToMilliAsTheAdapterServesThem) {
+  // avg(0.3337, 0.3338) = 0.33375: prometheus-adapter serves
+  // NewMilliQuantity(int64(0.33375 * 1000)) = 333m; a parsed quantity
+  // would round up to 334m.
+  Gauge("app_active_task_count", "agent-0", "ml", kT0 - absl::Seconds(15),
+        0.3337);
+  Gauge("app_active_task_count", "agent-0", "ml", kT0, 0.3338);
+  MetricObservation m;
+  m.metric = "app_active_task_count";
+  adapter_->Fill(store_, kT0, {hpa::Pod::Ready("agent-0")}, "ml", &m);
+  ASSERT_OK(m.error);
+  ASSERT_EQ(m.pod_samples.size(), 1u);
+  EXPECT_EQ(m.pod_samples[0].value_milli, 333);
 }
 
 TEST(AdapterTest, GroupsSeveralSeriesPerPod) {
@@ -360,6 +456,749 @@ TEST(SelectorTest, ParsesAndMatches) {
               ::agentscale_testing::IsOkAndHolds(absl::Minutes(90)));
   EXPECT_THAT(ParsePromDuration("500ms"),
               ::agentscale_testing::IsOkAndHolds(absl::Milliseconds(500)));
+}
+
+
+// --- externalRules and Object metrics: configuration -------------------------
+
+constexpr char kExternalConfig[] = R"(rules:
+- seriesQuery: 'http_requests_per_second{namespace!="",service!=""}'
+  resources:
+    overrides:
+      namespace: {resource: "namespace"}
+      service: {resource: "service"}
+      deployment: {group: "apps", resource: "deployments"}
+  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)'
+externalRules:
+- seriesQuery: 'queue_depth{namespace!="",queue!=""}'
+  resources:
+    overrides:
+      namespace: {resource: "namespace"}
+  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (queue)'
+- seriesQuery: '{__name__=~"^broker_.*_lag$"}'
+  resources:
+    namespaced: false
+  name:
+    matches: "^broker_(.*)_lag$"
+    as: "${1}_lag"
+  metricsQuery: 'avg(max_over_time(<<.Series>>{<<.LabelMatchers>>,topic!=""}[2m]))'
+)";
+
+TEST(AdapterConfigTest, LoadsExternalRulesAndObjectResources) {
+  ASSERT_OK_AND_ASSIGN(MetricAdapter a,
+                       MetricAdapter::FromConfig(kExternalConfig));
+  ASSERT_EQ(a.rules().size(), 1u);
+  const MetricRule& r = a.rules()[0];
+  EXPECT_EQ(r.pod_label, "");
+  EXPECT_EQ(r.namespace_label, "namespace");
+  ASSERT_EQ(r.object_labels.size(), 2u);
+  // yaml-cpp keeps the mapping's order.
+  EXPECT_EQ(r.object_labels[0].label, "service");
+  EXPECT_EQ(r.object_labels[0].resource, "service");
+  EXPECT_EQ(r.object_labels[0].group, "");
+  EXPECT_EQ(r.object_labels[1].label, "deployment");
+  EXPECT_EQ(r.object_labels[1].resource, "deployments");
+  EXPECT_EQ(r.object_labels[1].group, "apps");
+  EXPECT_FALSE(r.resource_template);
+  EXPECT_EQ(r.group, GroupAggregation::kSum);
+
+  ASSERT_EQ(a.external_rules().size(), 2u);
+  const ExternalRule& q = a.external_rules()[0];
+  EXPECT_EQ(q.series.metric, "queue_depth");
+  EXPECT_TRUE(q.namespaced);
+  EXPECT_EQ(q.namespace_label, "namespace");
+  EXPECT_EQ(q.aggregation, Aggregation::kLatest);
+  EXPECT_EQ(q.group, GroupAggregation::kSum);
+  EXPECT_THAT(q.group_by, ::testing::ElementsAre("queue"));
+
+  const ExternalRule& lag = a.external_rules()[1];
+  EXPECT_EQ(lag.series.metric, "");
+  EXPECT_FALSE(lag.namespaced);
+  EXPECT_EQ(lag.namespace_label, "");
+  EXPECT_EQ(lag.name_as, "${1}_lag");
+  EXPECT_EQ(lag.aggregation, Aggregation::kMaxOverTime);
+  EXPECT_EQ(lag.window, absl::Minutes(2));
+  ASSERT_EQ(lag.extra_matchers.size(), 1u);
+  EXPECT_EQ(lag.extra_matchers[0].ToString(), "topic!=\"\"");
+  EXPECT_EQ(lag.group, GroupAggregation::kAvg);
+  EXPECT_TRUE(lag.group_by.empty());
+
+  // A config with only externalRules is complete.
+  ASSERT_OK_AND_ASSIGN(
+      MetricAdapter only,
+      MetricAdapter::FromConfig("externalRules:\n- seriesQuery: q\n"
+                                "  resources: {template: \"<<.Resource>>\"}\n"
+                                "  metricsQuery: '<<.Series>>{<<.LabelMatchers>>}'\n"));
+  EXPECT_TRUE(only.rules().empty());
+  ASSERT_EQ(only.external_rules().size(), 1u);
+  EXPECT_EQ(only.external_rules()[0].namespace_label, "namespace");
+  EXPECT_TRUE(only.external_rules()[0].namespaced);
+}
+
+TEST(AdapterConfigTest, TemplateMapsObjectKinds) {
+  ASSERT_OK_AND_ASSIGN(
+      MetricAdapter a,
+      MetricAdapter::FromConfig(
+          "rules:\n- seriesQuery: 'nginx_requests{ingress!=\"\"}'\n"
+          "  resources: {template: \"<<.Resource>>\"}\n"
+          "  metricsQuery: '<<.Series>>{<<.LabelMatchers>>}'\n"));
+  EXPECT_TRUE(a.rules()[0].resource_template);
+  EXPECT_EQ(a.rules()[0].pod_label, "pod");
+}
+
+TEST(AdapterConfigTest, CreateChecksHandBuiltExternalRules) {
+  ExternalRule r;
+  r.series.metric = "queue_depth";
+  EXPECT_THAT(MetricAdapter::FromRules({}, {r}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("externalRules[0].resources: namespaced, but "
+                                 "no label maps to the namespace resource")));
+  r.namespaced = false;
+  r.group_by = {"queue"};
+  EXPECT_THAT(MetricAdapter::FromRules({}, {r}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("group_by without an aggregation")));
+  r.group = GroupAggregation::kSum;
+  EXPECT_OK(MetricAdapter::FromRules({}, {r}).status());
+  r.aggregation = Aggregation::kRate;  // with no window
+  EXPECT_THAT(MetricAdapter::FromRules({}, {r}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("the window must be positive")));
+  // A rule that maps neither pods nor objects is still an error.
+  MetricRule none;
+  none.series.metric = "m";
+  none.pod_label.clear();
+  EXPECT_THAT(MetricAdapter::Create({none}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("rules[0].resources: no label maps to the pod "
+                                 "resource")));
+  none.object_labels.push_back(ResourceLabel{"service", "service", ""});
+  EXPECT_OK(MetricAdapter::Create({none}).status());
+}
+
+struct ExternalQueryCase {
+  std::string name;
+  std::string query;
+  Aggregation aggregation;
+  absl::Duration window;
+  GroupAggregation group;
+  std::vector<std::string> group_by;
+  friend void PrintTo(const ExternalQueryCase& c, std::ostream* os) {
+    *os << c.name;
+  }
+};
+class ExternalMetricsQueryTest
+    : public ::testing::TestWithParam<ExternalQueryCase> {};
+TEST_P(ExternalMetricsQueryTest, Parses) {
+  ExternalRule rule;
+  ASSERT_OK(ParseExternalMetricsQuery(GetParam().query, &rule));
+  EXPECT_EQ(rule.aggregation, GetParam().aggregation);
+  EXPECT_EQ(rule.window, GetParam().window);
+  EXPECT_EQ(rule.group, GetParam().group);
+  EXPECT_EQ(rule.group_by, GetParam().group_by);
+  EXPECT_EQ(rule.metrics_query, GetParam().query);
+}
+INSTANTIATE_TEST_SUITE_P(
+    Supported, ExternalMetricsQueryTest,
+    ::testing::ValuesIn(std::vector<ExternalQueryCase>{
+        {"per_series", "<<.Series>>{<<.LabelMatchers>>}", Aggregation::kLatest,
+         absl::ZeroDuration(), GroupAggregation::kNone, {}},
+        {"sum_without_by", "sum(<<.Series>>{<<.LabelMatchers>>})",
+         Aggregation::kLatest, absl::ZeroDuration(), GroupAggregation::kSum, {}},
+        {"sum_by_group_by_template",
+         "sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+         Aggregation::kLatest, absl::ZeroDuration(), GroupAggregation::kSum, {}},
+        {"sum_by_labels",
+         "sum(<<.Series>>{<<.LabelMatchers>>}) by (queue, topic)",
+         Aggregation::kLatest, absl::ZeroDuration(), GroupAggregation::kSum,
+         {"queue", "topic"}},
+        {"by_first_with_rate",
+         "max by (queue) (rate(<<.Series>>{<<.LabelMatchers>>}[5m]))",
+         Aggregation::kRate, absl::Minutes(5), GroupAggregation::kMax,
+         {"queue"}},
+        {"by_nothing", "min(<<.Series>>{<<.LabelMatchers>>}) by ()",
+         Aggregation::kLatest, absl::ZeroDuration(), GroupAggregation::kMin, {}},
+        {"avg_over_time_alone",
+         "avg_over_time(<<.Series>>{<<.LabelMatchers>>}[30s])",
+         Aggregation::kAvgOverTime, absl::Seconds(30), GroupAggregation::kNone,
+         {}},
+    }),
+    [](const ::testing::TestParamInfo<ExternalQueryCase>& info) {
+      return info.param.name;
+    });
+
+TEST(MetricsQueryTest, RulesStillNeedGroupByTemplate) {
+  // What externalRules accept, rules: do not (a per-pod query must keep the
+  // pod label).
+  MetricRule rule;
+  EXPECT_THAT(
+      ParseMetricsQuery("sum(<<.Series>>{<<.LabelMatchers>>})", &rule),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("aggregation needs by (<<.GroupBy>>)")));
+  EXPECT_THAT(
+      ParseMetricsQuery("sum by (queue) (<<.Series>>{<<.LabelMatchers>>})",
+                        &rule),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("grouping other than by (<<.GroupBy>>)")));
+}
+
+// --- metric selectors --------------------------------------------------------
+
+TEST(SelectorMatchersTest, BuildsTheAdaptersMatchers) {
+  hpa::LabelSelector sel;
+  sel.match_labels = {{"queue", "jobs"}};
+  sel.match_expressions = {
+      {"tier", "In", {"gold", "bronze", "gold"}},
+      {"region", "NotIn", {"eu"}},
+      {"topic", "Exists", {}},
+      {"canary", "DoesNotExist", {}},
+  };
+  ASSERT_OK_AND_ASSIGN(std::vector<LabelMatcher> m, SelectorMatchers(sel));
+  std::vector<std::string> text;
+  for (const LabelMatcher& x : m) text.push_back(x.ToString());
+  EXPECT_THAT(text, ::testing::ElementsAre(
+                        "queue=\"jobs\"", "tier=~\"bronze|gold\"",
+                        "region!~\"eu\"", "topic!=\"\"", "canary=\"\""));
+  const Labels hit = {{"queue", "jobs"}, {"tier", "gold"}, {"topic", "t"}};
+  for (const LabelMatcher& x : m) {
+    EXPECT_TRUE(x.Matches("q", hit)) << x.ToString();
+  }
+  EXPECT_FALSE(m[1].Matches("q", {{"tier", "silver"}}));
+  EXPECT_FALSE(m[2].Matches("q", {{"region", "eu"}}));
+  EXPECT_FALSE(m[3].Matches("q", {}));
+  EXPECT_FALSE(m[4].Matches("q", {{"canary", "yes"}}));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<LabelMatcher> none,
+                       SelectorMatchers(hpa::LabelSelector()));
+  EXPECT_TRUE(none.empty());
+}
+
+struct SelectorErrorCase {
+  std::string name;
+  hpa::LabelSelector selector;
+  std::string message;
+  friend void PrintTo(const SelectorErrorCase& c, std::ostream* os) {
+    *os << c.name;
+  }
+};
+class SelectorMatchersErrorTest
+    : public ::testing::TestWithParam<SelectorErrorCase> {};
+TEST_P(SelectorMatchersErrorTest, Rejects) {
+  EXPECT_THAT(SelectorMatchers(GetParam().selector),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(GetParam().message)));
+}
+INSTANTIATE_TEST_SUITE_P(
+    Errors, SelectorMatchersErrorTest,
+    ::testing::ValuesIn(std::vector<SelectorErrorCase>{
+        {"kubernetes_key",
+         hpa::LabelSelector{{{"app.kubernetes.io/name", "x"}}, {}},
+         "key \"app.kubernetes.io/name\" is not a valid Prometheus label name"},
+        {"in_without_values", hpa::LabelSelector{{}, {{"a", "In", {}}}},
+         "values must not be empty for the In and NotIn operators"},
+        {"exists_with_values", hpa::LabelSelector{{}, {{"a", "Exists", {"x"}}}},
+         "values must be empty for the Exists and DoesNotExist operators"},
+        {"unknown_operator", hpa::LabelSelector{{}, {{"a", "Gt", {"1"}}}},
+         "\"Gt\" is not a valid label selector operator"},
+        {"bad_regex", hpa::LabelSelector{{}, {{"a", "In", {"("}}}},
+         "invalid regular expression"},
+    }),
+    [](const ::testing::TestParamInfo<SelectorErrorCase>& info) {
+      return info.param.name;
+    });
+
+// --- External values ---------------------------------------------------------
+
+class AdapterExternalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(MetricAdapter a,
+                         MetricAdapter::FromConfig(kExternalConfig));
+    adapter_ = std::make_unique<MetricAdapter>(std::move(a));
+    adapter_->RegisterWindows(&store_);
+    // queue_depth: jobs has two shards in ml (7 + 4) and one in another
+    // namespace (100); mail has 5; "old" stopped 6 minutes ago (stale); a
+    // series without the queue label is not the rule's (seriesQuery).
+    Queue({{"namespace", "ml"}, {"queue", "jobs"}, {"shard", "0"}}, 7);
+    Queue({{"namespace", "ml"}, {"queue", "jobs"}, {"shard", "1"}}, 4);
+    Queue({{"namespace", "other"}, {"queue", "jobs"}, {"shard", "0"}}, 100);
+    Queue({{"namespace", "ml"}, {"queue", "mail"}}, 5);
+    ASSERT_EQ(store_.Append("queue_depth",
+                            {{"namespace", "ml"}, {"queue", "old"}},
+                            kT0 - absl::Minutes(6), 50),
+              AppendResult::kOk);
+    Queue({{"namespace", "ml"}}, 1000);
+  }
+  void Queue(const Labels& labels, double v) {
+    ASSERT_EQ(store_.Append("queue_depth", labels, kT0, v), AppendResult::kOk);
+  }
+  MetricObservation External(const std::string& metric,
+                             const hpa::LabelSelector& selector,
+                             const std::string& ns = "ml") {
+    MetricObservation m;
+    m.metric = metric;
+    adapter_->FillExternal(store_, kT0, ns, selector, &m);
+    return m;
+  }
+  static hpa::LabelSelector Match(const std::string& k, const std::string& v) {
+    hpa::LabelSelector s;
+    s.match_labels[k] = v;
+    return s;
+  }
+  SeriesStore store_;
+  std::unique_ptr<MetricAdapter> adapter_;
+};
+
+TEST_F(AdapterExternalTest, SumsTheSelectedSeriesPerGroup) {
+  // sum(queue_depth{queue="jobs",namespace="ml"}) by (queue): one item.
+  MetricObservation jobs = External("queue_depth", Match("queue", "jobs"));
+  ASSERT_OK(jobs.error);
+  EXPECT_THAT(jobs.external_values_milli, ::testing::ElementsAre(11'000));
+
+  // No selector: one item per queue, in label order; the stale queue and
+  // the other namespace's shard are not returned.
+  MetricObservation all = External("queue_depth", hpa::LabelSelector());
+  ASSERT_OK(all.error);
+  EXPECT_THAT(all.external_values_milli,
+              ::testing::ElementsAre(11'000, 5'000));
+
+  // In selects several queues (a regex, as the adapter builds it).
+  hpa::LabelSelector in;
+  in.match_expressions = {{"queue", "In", {"mail", "jobs"}}};
+  EXPECT_THAT(External("queue_depth", in).external_values_milli,
+              ::testing::ElementsAre(11'000, 5'000));
+  hpa::LabelSelector not_in;
+  not_in.match_expressions = {{"queue", "NotIn", {"jobs"}}};
+  EXPECT_THAT(External("queue_depth", not_in).external_values_milli,
+              ::testing::ElementsAre(5'000));
+
+  // The HPA's namespace decides which shards count.
+  EXPECT_THAT(External("queue_depth", Match("queue", "jobs"), "other")
+                  .external_values_milli,
+              ::testing::ElementsAre(100'000));
+
+  EXPECT_THAT(adapter_->ExternalMetricNames(store_),
+              ::testing::ElementsAre("queue_depth"));
+}
+
+TEST_F(AdapterExternalTest, PerSeriesRulesReturnEverySeries) {
+  ASSERT_OK_AND_ASSIGN(
+      MetricAdapter per_series,
+      MetricAdapter::FromConfig(
+          "externalRules:\n- seriesQuery: 'queue_depth{queue!=\"\"}'\n"
+          "  resources: {namespaced: false}\n"
+          "  metricsQuery: '<<.Series>>{<<.LabelMatchers>>}'\n"));
+  MetricObservation m;
+  m.metric = "queue_depth";
+  per_series.FillExternal(store_, kT0, "ml", Match("queue", "jobs"), &m);
+  ASSERT_OK(m.error);
+  // Not namespaced: all three jobs shards, one item each.
+  EXPECT_THAT(m.external_values_milli,
+              ::testing::UnorderedElementsAre(7'000, 4'000, 100'000));
+}
+
+TEST_F(AdapterExternalTest, NamespacedFalseAndRenamedSeries) {
+  // broker_<topic>_lag, max over 2m per series, then averaged.
+  for (int i = 0; i <= 4; ++i) {
+    const absl::Time t = kT0 - absl::Seconds(120 - 30 * i);
+    ASSERT_EQ(store_.Append("broker_orders_lag",
+                            {{"namespace", "kafka"}, {"topic", "a"}}, t,
+                            10.0 * i),
+              AppendResult::kOk);  // max 40
+    ASSERT_EQ(store_.Append("broker_orders_lag",
+                            {{"namespace", "kafka"}, {"topic", "b"}}, t, 20),
+              AppendResult::kOk);  // max 20
+  }
+  // No topic label: the extra matcher topic!="" drops it.
+  ASSERT_EQ(store_.Append("broker_orders_lag", {{"namespace", "kafka"}}, kT0,
+                          1000),
+            AppendResult::kOk);
+  MetricObservation m = External("orders_lag", hpa::LabelSelector(), "ml");
+  ASSERT_OK(m.error);
+  EXPECT_THAT(m.external_values_milli, ::testing::ElementsAre(30'000));
+  EXPECT_THAT(adapter_->ExternalMetricNames(store_),
+              ::testing::ElementsAre("orders_lag", "queue_depth"));
+}
+
+TEST_F(AdapterExternalTest, MissingMetricsFailAndEmptyListsStayEmpty) {
+  // No series exposes the name: the adapter's "metric not found".
+  MetricObservation unknown = External("queue_length", hpa::LabelSelector());
+  EXPECT_THAT(unknown.error,
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("no series for external metric "
+                                 "queue_length")));
+  EXPECT_TRUE(unknown.external_values_milli.empty());
+
+  // The metric exists, but the selector leaves nothing (or only a stale
+  // series): an empty list, no error, as the external metrics API answers.
+  MetricObservation none = External("queue_depth", Match("queue", "nope"));
+  EXPECT_OK(none.error);
+  EXPECT_TRUE(none.external_values_milli.empty());
+  MetricObservation stale = External("queue_depth", Match("queue", "old"));
+  EXPECT_OK(stale.error);
+  EXPECT_TRUE(stale.external_values_milli.empty());
+  // ... which the engine's fetch check turns into Kubernetes' error.
+  EXPECT_THAT(hpa::CheckExternalMetricsReturned(
+                  "queue_depth", stale.external_values_milli.size()),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("unable to get external metric queue_depth: "
+                                 "no metrics returned from external metrics "
+                                 "API")));
+
+  // A selector the adapter cannot turn into PromQL fails the metric.
+  MetricObservation bad = External("queue_depth", Match("app/name", "x"));
+  EXPECT_THAT(bad.error, StatusIs(absl::StatusCode::kInvalidArgument,
+                                  HasSubstr("metric selector: key")));
+}
+
+TEST_F(AdapterExternalTest, InvalidValuesMarkTheMetricInvalid) {
+  Queue({{"namespace", "ml"}, {"queue", "neg"}}, -3);
+  MetricObservation m = External("queue_depth", Match("queue", "neg"));
+  EXPECT_THAT(m.error, StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr("invalid external value")));
+  EXPECT_TRUE(m.external_values_milli.empty());
+}
+
+TEST(AdapterExternalRuleOrderTest, TheLastRuleExposingANameAnswers) {
+  SeriesStore store;
+  ASSERT_EQ(store.Append("jobs_waiting", {{"queue", "a"}}, kT0, 3),
+            AppendResult::kOk);
+  ASSERT_EQ(store.Append("jobs_waiting", {{"queue", "b"}}, kT0, 4),
+            AppendResult::kOk);
+  ASSERT_OK_AND_ASSIGN(
+      MetricAdapter a,
+      MetricAdapter::FromConfig(
+          "externalRules:\n"
+          "- seriesQuery: jobs_waiting\n  resources: {namespaced: false}\n"
+          "  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>})'\n"
+          "- seriesQuery: jobs_waiting\n  resources: {namespaced: false}\n"
+          "  metricsQuery: 'max(<<.Series>>{<<.LabelMatchers>>})'\n"));
+  MetricObservation m;
+  m.metric = "jobs_waiting";
+  a.FillExternal(store, kT0, "ml", hpa::LabelSelector(), &m);
+  ASSERT_OK(m.error);
+  EXPECT_THAT(m.external_values_milli, ::testing::ElementsAre(4'000));
+}
+
+// --- Object values -----------------------------------------------------------
+
+class AdapterObjectTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(MetricAdapter a,
+                         MetricAdapter::FromConfig(kExternalConfig));
+    adapter_ = std::make_unique<MetricAdapter>(std::move(a));
+    // service web in ml: two handlers (summed by the rule's
+    // sum(...) by (<<.GroupBy>>)); web in another namespace; api in ml.
+    Rps({{"handler", "a"}, {"namespace", "ml"}, {"service", "web"}}, 20);
+    Rps({{"handler", "b"}, {"namespace", "ml"}, {"service", "web"}}, 10);
+    Rps({{"namespace", "other"}, {"service", "web"}}, 99);
+    Rps({{"namespace", "ml"}, {"service", "api"}}, 7);
+    Rps({{"deployment", "agents"}, {"namespace", "ml"}, {"service", "x"}}, 42);
+  }
+  void Rps(const Labels& labels, double v) {
+    ASSERT_EQ(store_.Append("http_requests_per_second", labels, kT0, v),
+              AppendResult::kOk);
+  }
+  MetricObservation Object(const std::string& api_version,
+                           const std::string& kind, const std::string& name,
+                           const hpa::LabelSelector& selector = {}) {
+    MetricObservation m;
+    m.metric = "http_requests_per_second";
+    adapter_->FillObject(store_, kT0, "ml",
+                         hpa::ObjectReference{api_version, kind, name},
+                         selector, &m);
+    return m;
+  }
+  SeriesStore store_;
+  std::unique_ptr<MetricAdapter> adapter_;
+};
+
+TEST_F(AdapterObjectTest, TheDescribedObjectsSeries) {
+  MetricObservation web = Object("v1", "Service", "web");
+  ASSERT_OK(web.error);
+  EXPECT_EQ(web.object_value_milli, 30'000);
+  EXPECT_TRUE(web.pod_samples.empty());
+  EXPECT_EQ(Object("v1", "Service", "api").object_value_milli, 7'000);
+
+  // The metric selector narrows the series: only handler a.
+  hpa::LabelSelector handler_a;
+  handler_a.match_labels["handler"] = "a";
+  EXPECT_EQ(Object("v1", "Service", "web", handler_a).object_value_milli,
+            20'000);
+
+  // deployments.apps: the kind's plural, in the rule's group.
+  EXPECT_EQ(Object("apps/v1", "Deployment", "agents").object_value_milli,
+            42'000);
+}
+
+TEST_F(AdapterObjectTest, FailuresNameTheObject) {
+  EXPECT_THAT(Object("v1", "Service", "missing").error,
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("could not find the metric "
+                                 "http_requests_per_second for services "
+                                 "missing")));
+  // A kind no rule maps, and the right kind in the wrong API group.
+  EXPECT_THAT(Object("networking.k8s.io/v1", "Ingress", "main").error,
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("no adapter rule maps a label to ingresses")));
+  EXPECT_THAT(Object("extensions/v1beta1", "Deployment", "agents").error,
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("no adapter rule maps a label to "
+                                 "deployments")));
+  // A selector that filters everything out: no value for the object.
+  hpa::LabelSelector none;
+  none.match_labels["handler"] = "zzz";
+  MetricObservation filtered = Object("v1", "Service", "web", none);
+  EXPECT_THAT(filtered.error, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_FALSE(filtered.object_value_milli.has_value());
+}
+
+TEST(AdapterObjectRulesTest, SeveralSeriesNeedAnAggregation) {
+  SeriesStore store;
+  for (const char* h : {"a", "b"}) {
+    ASSERT_EQ(store.Append("rps", {{"handler", h}, {"service", "web"}}, kT0, 1),
+              AppendResult::kOk);
+  }
+  ASSERT_OK_AND_ASSIGN(
+      MetricAdapter a,
+      MetricAdapter::FromConfig(
+          "rules:\n- seriesQuery: rps\n"
+          "  resources: {overrides: {service: {resource: services}}}\n"
+          "  metricsQuery: '<<.Series>>{<<.LabelMatchers>>}'\n"));
+  MetricObservation m;
+  m.metric = "rps";
+  a.FillObject(store, kT0, "ml", hpa::ObjectReference{"v1", "Service", "web"},
+               {}, &m);
+  EXPECT_THAT(m.error, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("Service web has several series")));
+  // An Object-only rule serves no Pods metric.
+  MetricObservation pods;
+  pods.metric = "rps";
+  a.Fill(store, kT0, {hpa::Pod::Ready("web")}, "ml", &pods);
+  EXPECT_THAT(pods.error, StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(AdapterObjectRulesTest, TemplateRulesServeAnyKind) {
+  SeriesStore store;
+  ASSERT_EQ(store.Append("nginx_requests",
+                         {{"ingress", "main"}, {"namespace", "ml"}}, kT0, 12),
+            AppendResult::kOk);
+  ASSERT_EQ(store.Append("nginx_requests",
+                         {{"ingress", "main"}, {"namespace", "qa"}}, kT0, 50),
+            AppendResult::kOk);
+  ASSERT_OK_AND_ASSIGN(
+      MetricAdapter a,
+      MetricAdapter::FromConfig(
+          "rules:\n- seriesQuery: 'nginx_requests{ingress!=\"\"}'\n"
+          "  resources: {template: \"<<.Resource>>\"}\n"
+          "  metricsQuery: '<<.Series>>{<<.LabelMatchers>>}'\n"));
+  MetricObservation m;
+  m.metric = "nginx_requests";
+  a.FillObject(store, kT0, "ml",
+               hpa::ObjectReference{"networking.k8s.io/v1", "Ingress", "main"},
+               {}, &m);
+  ASSERT_OK(m.error);
+  EXPECT_EQ(m.object_value_milli, 12'000);
+  // Kind Namespace: the HPA's namespace, by the namespace label.
+  MetricObservation ns;
+  ns.metric = "nginx_requests";
+  a.FillObject(store, kT0, "qa",
+               hpa::ObjectReference{"v1", "Namespace", "ignored"}, {}, &ns);
+  ASSERT_OK(ns.error);
+  EXPECT_EQ(ns.object_value_milli, 50'000);
+}
+
+TEST(AdapterPodsSelectorTest, FillPodsAppliesTheMetricSelector) {
+  SeriesStore store;
+  for (const char* pod : {"agent-0", "agent-1"}) {
+    ASSERT_EQ(store.Append("app_active_task_count",
+                           {{"kind", "batch"}, {"namespace", "ml"},
+                            {"pod", pod}},
+                           kT0, 10),
+              AppendResult::kOk);
+  }
+  ASSERT_EQ(store.Append("app_active_task_count",
+                         {{"kind", "chat"}, {"namespace", "ml"},
+                          {"pod", "agent-2"}},
+                         kT0, 90),
+            AppendResult::kOk);
+  ASSERT_OK_AND_ASSIGN(MetricAdapter a, MetricAdapter::FromConfig(kSeedConfig));
+  const std::vector<hpa::Pod> pods = {hpa::Pod::Ready("agent-0"),
+                                      hpa::Pod::Ready("agent-1"),
+                                      hpa::Pod::Ready("agent-2")};
+  hpa::LabelSelector chat;
+  chat.match_labels["kind"] = "chat";
+  MetricObservation m;
+  m.metric = "app_active_task_count";
+  a.FillPods(store, kT0, pods, "ml", chat, &m);
+  ASSERT_OK(m.error);
+  ASSERT_EQ(m.pod_samples.size(), 1u);
+  EXPECT_EQ(m.pod_samples[0].pod, "agent-2");
+  // A selector matching nothing: no samples and no error, so the engine's
+  // "no metrics returned from custom metrics API" applies.
+  hpa::LabelSelector none;
+  none.match_labels["kind"] = "none";
+  MetricObservation empty;
+  empty.metric = "app_active_task_count";
+  a.FillPods(store, kT0, pods, "ml", none, &empty);
+  EXPECT_OK(empty.error);
+  EXPECT_TRUE(empty.pod_samples.empty());
+}
+
+// --- end to end: an HPA spec with External, Object and Pods metrics ----------
+
+// Pods, Object and External metrics from one adapter configuration.
+constexpr char kAllKindsConfig[] = R"(rules:
+- seriesQuery: 'app_active_task_count{namespace!="",pod!=""}'
+  resources: {template: "<<.Resource>>"}
+  metricsQuery: 'avg_over_time(<<.Series>>{<<.LabelMatchers>>}[1m])'
+- seriesQuery: 'http_requests_per_second{namespace!="",service!=""}'
+  resources:
+    overrides:
+      namespace: {resource: namespace}
+      service: {resource: service}
+  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)'
+externalRules:
+- seriesQuery: 'queue_depth{namespace!="",queue!=""}'
+  resources:
+    overrides:
+      namespace: {resource: namespace}
+  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (queue)'
+)";
+
+TEST(AdapterTest, DrivesExternalAndObjectMetricsThroughTheEngine) {
+  SeriesStore store;
+  ASSERT_OK_AND_ASSIGN(MetricAdapter adapter,
+                       MetricAdapter::FromConfig(kAllKindsConfig));
+  adapter.RegisterWindows(&store);
+  const std::vector<std::string> pods = {"agent-0", "agent-1", "agent-2"};
+  // queue_depth{queue="jobs"} totals 55 over two shards; another queue has
+  // 500, which the HPA's selector keeps out.
+  for (const auto& [shard, v] :
+       std::vector<std::pair<std::string, double>>{{"0", 30}, {"1", 25}}) {
+    ASSERT_EQ(store.Append("queue_depth",
+                           {{"namespace", "ml"}, {"queue", "jobs"},
+                            {"shard", shard}},
+                           kT0, v),
+              AppendResult::kOk);
+  }
+  ASSERT_EQ(store.Append("queue_depth", {{"namespace", "ml"}, {"queue", "bulk"}},
+                         kT0, 500),
+            AppendResult::kOk);
+  ASSERT_EQ(store.Append("http_requests_per_second",
+                         {{"namespace", "ml"}, {"service", "gateway"}}, kT0,
+                         150),
+            AppendResult::kOk);
+  for (const std::string& pod : pods) {
+    ASSERT_EQ(store.Append("app_active_task_count",
+                           {{"namespace", "ml"}, {"pod", pod}},
+                           kT0 - absl::Seconds(30), 35),
+              AppendResult::kOk);
+  }
+
+  hpa::AutoscalerSpec spec;
+  spec.name = "agents";
+  spec.namespace_name = "ml";
+  spec.scale_target_ref = {"apps/v1", "Deployment", "agents"};
+  spec.min_replicas = 1;
+  spec.max_replicas = 20;
+  spec.behavior = hpa::DefaultBehavior();
+  hpa::MetricSpec queue = hpa::MetricSpec::ExternalAverageValue("queue_depth",
+                                                                10'000);
+  queue.selector.match_labels["queue"] = "jobs";
+  spec.metrics.push_back(queue);
+  spec.metrics.push_back(hpa::MetricSpec::ObjectValue(
+      {"v1", "Service", "gateway"}, "http_requests_per_second", 100'000));
+  spec.metrics.push_back(
+      hpa::MetricSpec::PodsAverageValue("app_active_task_count", 70'000));
+
+  Observation obs;
+  obs.current_replicas = 3;
+  for (const std::string& pod : pods) obs.pods.push_back(hpa::Pod::Ready(pod));
+  adapter.FillObservationForSpec(store, kT0, spec, &obs);
+  ASSERT_EQ(obs.metrics.size(), 3u);
+  EXPECT_THAT(obs.metrics[0].external_values_milli,
+              ::testing::ElementsAre(55'000));
+  EXPECT_EQ(obs.metrics[1].object_value_milli, 150'000);
+  ASSERT_EQ(obs.metrics[2].pod_samples.size(), 3u);
+  EXPECT_EQ(obs.metrics[2].pod_samples[0].value_milli, 35'000);
+
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa,
+                       HorizontalAutoscaler::Create(spec));
+  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kT0, obs));
+  ASSERT_EQ(d.metrics.size(), 3u);
+  // External AverageValue: ceil(55 / 10) = 6 (ratio 55 / (10 * 3) = 1.83).
+  EXPECT_TRUE(d.metrics[0].valid) << d.Explain();
+  EXPECT_EQ(d.metrics[0].proposal, 6) << d.Explain();
+  EXPECT_EQ(d.metrics[0].value_milli, 18'334);  // per pod, rounded up
+  // Object Value: ratio 150 / 100 = 1.5 over 3 ready pods -> 5.
+  EXPECT_EQ(d.metrics[1].proposal, 5) << d.Explain();
+  // Pods: 35 against 70 -> 2.
+  EXPECT_EQ(d.metrics[2].proposal, 2) << d.Explain();
+  EXPECT_EQ(d.winning_metric, 0);
+  EXPECT_EQ(d.desired_replicas, 6) << d.Explain();
+
+  // The queue's series go away (filtered by a selector that matches none):
+  // the adapter returns an empty list, and the engine fails the External
+  // metric with Kubernetes' message instead of reading zero.
+  hpa::AutoscalerSpec gone = spec;
+  gone.metrics[0].selector.match_labels["queue"] = "deleted";
+  Observation obs2 = obs;  // refilled in place
+  adapter.FillObservationForSpec(store, kT0, gone, &obs2);
+  ASSERT_EQ(obs2.metrics.size(), 3u);
+  EXPECT_TRUE(obs2.metrics[0].external_values_milli.empty());
+  EXPECT_OK(obs2.metrics[0].error);
+  EXPECT_EQ(obs2.metrics[2].pod_samples.size(), 3u);
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa2,
+                       HorizontalAutoscaler::Create(gone));
+  ASSERT_OK_AND_ASSIGN(Decision failed, hpa2.Evaluate(kT0, obs2));
+  EXPECT_FALSE(failed.metrics[0].valid);
+  EXPECT_THAT(failed.metrics[0].error,
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("no metrics returned from external metrics "
+                                 "API")));
+  EXPECT_EQ(failed.metrics[0].failure_reason,
+            hpa::Reason::kFailedGetExternalMetric);
+  // The Object metric still scales up (a failed metric never blocks that).
+  EXPECT_EQ(failed.desired_replicas, 5) << failed.Explain();
+}
+
+TEST(AdapterTest, FillObservationForSpecUsesTheEnginesMatching) {
+  SeriesStore store;
+  ASSERT_EQ(store.Append("queue_depth", {{"namespace", "ml"}, {"queue", "a"}},
+                         kT0, 8),
+            AppendResult::kOk);
+  ASSERT_EQ(store.Append("queue_depth", {{"namespace", "ml"}, {"queue", "b"}},
+                         kT0, 2),
+            AppendResult::kOk);
+  ASSERT_OK_AND_ASSIGN(MetricAdapter adapter,
+                       MetricAdapter::FromConfig(kExternalConfig));
+  // Two External metrics of one name with different selectors, behind a
+  // CPU metric the caller fills.
+  hpa::AutoscalerSpec spec;
+  spec.namespace_name = "ml";
+  spec.metrics.push_back(hpa::MetricSpec::ResourceUtilization("cpu", 50));
+  hpa::MetricSpec a = hpa::MetricSpec::ExternalValue("queue_depth", 1'000);
+  a.selector.match_labels["queue"] = "a";
+  hpa::MetricSpec b = a;
+  b.selector.match_labels["queue"] = "b";
+  spec.metrics.push_back(a);
+  spec.metrics.push_back(b);
+
+  Observation obs;
+  MetricObservation& cpu = obs.AddMetric("cpu");
+  cpu.pod_samples.push_back({"agent-0", 100, kT0, absl::Minutes(1)});
+  // A stale value from an earlier sync is replaced, not appended to.
+  obs.AddMetric("queue_depth").external_values_milli = {999'000};
+  adapter.FillObservationForSpec(store, kT0, spec, &obs);
+  ASSERT_EQ(obs.metrics.size(), 3u);
+  EXPECT_EQ(obs.metrics[0].metric, "cpu");
+  EXPECT_EQ(obs.metrics[0].pod_samples.size(), 1u);  // left alone
+  EXPECT_THAT(obs.metrics[1].external_values_milli,
+              ::testing::ElementsAre(8'000));
+  EXPECT_THAT(obs.metrics[2].external_values_milli,
+              ::testing::ElementsAre(2'000));
 }
 
 }  // namespace

@@ -315,9 +315,10 @@ void BindEngine(py::module_& m) {
           py::arg("pod"), py::arg("value"), py::arg("timestamp"), py::arg("window_seconds") = 60.0,
           "Appends a per-pod value in plain units. NaN, infinite or negative "
           "values mark the whole metric invalid (the engine then holds).")
-      .def("set_object_value", &MetricObservation::SetObjectValue, py::arg("value"),
+      .def("set_object_value", py::overload_cast<double>(&MetricObservation::SetObjectValue), py::arg("value"),
            "Sets an Object metric value (plain units).")
-      .def("add_external_value", &MetricObservation::AddExternalValue, py::arg("value"),
+      .def("add_external_value",
+           py::overload_cast<double>(&MetricObservation::AddExternalValue), py::arg("value"),
            "Appends an External series value (plain units).");
 
   ValueClass<SelectorCheck::OtherAutoscaler>(m, "OtherAutoscaler",

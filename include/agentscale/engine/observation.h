@@ -35,9 +35,22 @@
 
 namespace agentscale {
 
-// Converts a metric value in plain units to milli-units the way Kubernetes
-// rounds (up). NaN, infinite, negative or too large values are errors.
-absl::StatusOr<int64_t> ToMilli(double value);
+// How a metric value in plain units becomes milli-units.
+enum class MilliRounding {
+  // Up, as Quantity.MilliValue() rounds a value with more than three
+  // decimals (the default: values written as quantities).
+  kUp,
+  // Toward zero, as a Prometheus adapter builds the Quantity it serves:
+  // NewMilliQuantity(int64(value * 1000)). The metrics layer uses this for
+  // values it computes from samples, so that they reach the engine exactly
+  // as the custom/external metrics API would deliver them.
+  kTruncate,
+};
+
+// Converts a metric value in plain units to milli-units (rounding up unless
+// told otherwise). NaN, infinite, negative or too large values are errors.
+absl::StatusOr<int64_t> ToMilli(double value,
+                                MilliRounding rounding = MilliRounding::kUp);
 
 // The observed values of one metric of the spec.
 struct MetricObservation {
@@ -67,6 +80,11 @@ struct MetricObservation {
   // units, with the same handling of invalid values.
   void SetObjectValue(double value);
   void AddExternalValue(double value);
+  // The same three with an explicit rounding to milli-units.
+  void AddPodValue(const std::string& pod, double value, absl::Time timestamp,
+                   absl::Duration window, MilliRounding rounding);
+  void SetObjectValue(double value, MilliRounding rounding);
+  void AddExternalValue(double value, MilliRounding rounding);
 };
 
 // The selector checks of spec §5 step 1, for callers that know selectors

@@ -83,6 +83,11 @@ void SumResourceSamples(ResourceName resource, const std::string& container,
 // dropped (those become *missing*, not an error).
 absl::Status CheckResourceMetricsReturned(ResourceName resource, size_t items);
 absl::Status CheckCustomMetricsReturned(const std::string& metric, size_t items);
+// The external metrics API's (§4.6, §4.7): "unable to get external metric
+// <metric>: no metrics returned from external metrics API" (Kubernetes also
+// prints the namespace and the selector between the name and the colon).
+absl::Status CheckExternalMetricsReturned(const std::string& metric,
+                                          size_t items);
 
 // ceil(usage / status_replicas) for the status of Object/External
 // AverageValue metrics; 0 when status_replicas is 0.

@@ -20,9 +20,11 @@
 // A series without the pod label, or two series for one pod, is an error
 // of FillPodValues() (as the adapter's query would fail), recorded in the
 // MetricObservation so that the engine applies Kubernetes' failed-metric
-// rules. NaN and ±Inf values arrive as such (Prometheus writes them as the
-// strings "NaN", "+Inf", "-Inf"); MetricObservation::AddPodValue marks
-// the metric invalid for them, so the engine holds.
+// rules. Values become milli-units truncated, as a Prometheus adapter
+// serves them (MilliRounding::kTruncate). NaN and ±Inf values arrive as
+// such (Prometheus writes them as the strings "NaN", "+Inf", "-Inf");
+// MetricObservation::AddPodValue marks the metric invalid for them, so the
+// engine holds.
 //
 // Thread safety: a PrometheusClient is immutable; its methods may be called
 // from several threads at once (each request uses its own connection).
