@@ -471,6 +471,29 @@ class ValueClass {
     return *this;
   }
 
+  // A data member whose Python form is another type M: `to` converts the
+  // member to M, `from` back, and Conv<M> does the rest (e.g. integer
+  // milliseconds since the epoch read and written as float seconds).
+  template <typename M, typename Member>
+  ValueClass& field_as(const char* name, Member T::*pm, M (*to)(const Member&),
+                       Member (*from)(const M&), const char* doc, bool in_repr = true) {
+    const std::string fname = name;
+    auto setter = [pm, from, fname](T& t, py::handle h) {
+      try {
+        t.*pm = from(Conv<M>::Set(h));
+      } catch (py::cast_error&) {
+        throw py::type_error(ValueTable<T>::name() + "." + fname + ": cannot use " +
+                             std::string(py::str(py::repr(h))));
+      }
+    };
+    auto get = [pm, to](const T& t) { return Conv<M>::Get(to(t.*pm)); };
+    ValueTable<T>::fields().push_back(
+        {fname, get, setter, [pm, to](const T& t) { return Conv<M>::Plain(to(t.*pm)); },
+         in_repr});
+    cls_.def_property(name, get, [setter](T& t, py::handle h) { setter(t, h); }, doc);
+    return *this;
+  }
+
   struct Options {
     bool json = true;    // generic to_json/from_json
     bool pickle = true;  // generic pickling through to_dict
@@ -563,6 +586,9 @@ void BindEnums(py::module_& m);
 void BindHpa(py::module_& m);
 void BindEngine(py::module_& m);
 void BindConfig(py::module_& m);
+// metrics.cc: the series store, exposition parser, adapter rules, scraper,
+// Prometheus query client and the engine's own metrics.
+void BindMetrics(py::module_& m);
 
 }  // namespace agentscale::python
 

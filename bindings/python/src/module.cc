@@ -85,17 +85,27 @@ void RaiseStatus(const absl::Status& status, NotFoundAs not_found) {
   }
 }
 
+namespace {
+// A plain float or int: no datetime lookup (per-call paths such as
+// SeriesStore.append() pass one on every call).
+bool IsPlainNumber(py::handle h) {
+  return PyFloat_CheckExact(h.ptr()) || PyLong_CheckExact(h.ptr());
+}
+}  // namespace
+
 absl::Time TimeFromPy(py::handle h) {
-  py::module_ datetime = py::module_::import("datetime");
-  if (py::isinstance(h, datetime.attr("datetime"))) {
-    py::object dt = py::reinterpret_borrow<py::object>(h);
-    py::object utc = datetime.attr("timezone").attr("utc");
-    if (dt.attr("tzinfo").is_none()) dt = dt.attr("replace")(py::arg("tzinfo") = utc);
-    py::object epoch = datetime.attr("datetime")(1970, 1, 1, py::arg("tzinfo") = utc);
-    py::object delta = dt - epoch;
-    return absl::UnixEpoch() + absl::Hours(24) * delta.attr("days").cast<int64_t>() +
-           absl::Seconds(delta.attr("seconds").cast<int64_t>()) +
-           absl::Microseconds(delta.attr("microseconds").cast<int64_t>());
+  if (!IsPlainNumber(h)) {
+    py::module_ datetime = py::module_::import("datetime");
+    if (py::isinstance(h, datetime.attr("datetime"))) {
+      py::object dt = py::reinterpret_borrow<py::object>(h);
+      py::object utc = datetime.attr("timezone").attr("utc");
+      if (dt.attr("tzinfo").is_none()) dt = dt.attr("replace")(py::arg("tzinfo") = utc);
+      py::object epoch = datetime.attr("datetime")(1970, 1, 1, py::arg("tzinfo") = utc);
+      py::object delta = dt - epoch;
+      return absl::UnixEpoch() + absl::Hours(24) * delta.attr("days").cast<int64_t>() +
+             absl::Seconds(delta.attr("seconds").cast<int64_t>()) +
+             absl::Microseconds(delta.attr("microseconds").cast<int64_t>());
+    }
   }
   if (py::isinstance<py::bool_>(h) ||
       !(py::isinstance<py::float_>(h) || py::isinstance<py::int_>(h) ||
@@ -121,11 +131,13 @@ double TimeToPy(absl::Time t) {
 }
 
 absl::Duration DurationFromPy(py::handle h) {
-  py::module_ datetime = py::module_::import("datetime");
-  if (py::isinstance(h, datetime.attr("timedelta"))) {
-    return absl::Hours(24) * h.attr("days").cast<int64_t>() +
-           absl::Seconds(h.attr("seconds").cast<int64_t>()) +
-           absl::Microseconds(h.attr("microseconds").cast<int64_t>());
+  if (!IsPlainNumber(h)) {
+    py::module_ datetime = py::module_::import("datetime");
+    if (py::isinstance(h, datetime.attr("timedelta"))) {
+      return absl::Hours(24) * h.attr("days").cast<int64_t>() +
+             absl::Seconds(h.attr("seconds").cast<int64_t>()) +
+             absl::Microseconds(h.attr("microseconds").cast<int64_t>());
+    }
   }
   if (py::isinstance<py::bool_>(h) ||
       !(py::isinstance<py::float_>(h) || py::isinstance<py::int_>(h) ||
@@ -342,8 +354,9 @@ PYBIND11_MODULE(_core, m) {
   namespace ap = agentscale::python;
   m.doc() =
       "agentscale's C++ engine: Kubernetes-exact HPA math, behaviors, the "
-      "HorizontalAutoscaler engine, manifests and presets, and the trace-driven "
-      "simulator.";
+      "HorizontalAutoscaler engine, manifests and presets, the trace-driven "
+      "simulator, and the metrics layer (series store, exposition parser, adapter "
+      "rules, scraper, Prometheus query client).";
   m.attr("__version__") = AGENTSCALE_VERSION;
   ap::g_error_type = pybind11::reinterpret_steal<pybind11::object>(
       PyErr_NewExceptionWithDoc("agentscale._core.Error",
@@ -357,4 +370,5 @@ PYBIND11_MODULE(_core, m) {
   ap::BindEngine(m);
   ap::BindConfig(m);
   ap::BindSim(m);
+  ap::BindMetrics(m);
 }

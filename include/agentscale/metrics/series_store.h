@@ -97,6 +97,15 @@ class SeriesRef {
  public:
   SeriesRef() = default;
   bool valid() const { return generation_ != 0; }
+  // The handle as one integer (generation in the high 32 bits, slot in the
+  // low), for arrays of refs (the Python bindings' batch appends);
+  // FromId(ref.id()) == ref, and any id is safe to use (an id the store did
+  // not hand out reads as an unknown series). The default ref's id is 0.
+  uint64_t id() const { return (uint64_t{generation_} << 32) | index_; }
+  static SeriesRef FromId(uint64_t id) {
+    return SeriesRef(static_cast<uint32_t>(id),
+                     static_cast<uint32_t>(id >> 32));
+  }
   friend bool operator==(SeriesRef a, SeriesRef b) {
     return a.index_ == b.index_ && a.generation_ == b.generation_;
   }
@@ -136,7 +145,8 @@ enum class AppendResult {
   kOutOfOrder,     // older than the series' newest sample
   kDuplicate,      // same timestamp as the series' newest sample
   kUnknownSeries,  // invalid or garbage-collected SeriesRef
-  kInvalidSeries,  // (by labels) a metric or label name that is not valid
+  kInvalidSeries,  // (by labels) an invalid metric or label name, or a
+                   // label value that is not valid UTF-8
 };
 const char* AppendResultName(AppendResult result);
 
@@ -228,7 +238,8 @@ class SeriesStore {
   const SeriesStoreOptions& options() const { return options_; }
 
   // The series for (metric, labels), created if absent. Errors name the
-  // invalid metric or label name, a duplicate label, or a `__name__` label.
+  // invalid metric or label name, a label value that is not valid UTF-8, a
+  // duplicate label, or a `__name__` label.
   absl::StatusOr<SeriesRef> GetOrCreate(absl::string_view metric,
                                         absl::Span<const Label> labels);
   // The series if it exists.
