@@ -25,13 +25,34 @@
 //                       number of pods)
 //   --self-metrics      print agentscale's own metrics (Prometheus text
 //                       format) after the last sync
+//   --metrics-port N    serve those metrics at http://127.0.0.1:N/metrics
+//                       while running (default: not served; 0 picks a free
+//                       port). Loopback only: put a proxy in front to
+//                       expose it.
+//   --metrics-port-file PATH   write the port served on to PATH (once it
+//                       listens), for scripts that use --metrics-port 0
+//   --linger S          with --metrics-port: keep serving S seconds after
+//                       the last sync (default 0), so that a scraper reads
+//                       the final values; SIGTERM or SIGINT ends it early
 //   --write-alert-rules PATH   write the seed's alert rules file and exit
 //                       (examples/alerts.yml is made this way)
 //
 // The controller does not change the fleet (it has nothing to scale): it
 // prints what it would do. Each sync prints one line starting "decision ".
+//
+// What the served metrics time: reconciliation_duration_seconds covers a
+// sync's metric fetches (the adapter reading the store, or the Prometheus
+// queries) and Evaluate(), as Kubernetes' covers its reconcile;
+// metric_computation_duration_seconds covers each metric's fetch (see
+// agentscale/metrics/self_metrics.h). Scraping the agents is Prometheus'
+// work in Kubernetes and is timed by neither.
 
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -50,8 +71,21 @@
 #include "agentscale/metrics/scraper.h"
 #include "agentscale/metrics/self_metrics.h"
 #include "agentscale/metrics/series_store.h"
+#include "httplib.h"
 
 namespace {
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+// Sleeps `seconds`, waking early when a signal asked to stop.
+void SleepUnlessStopped(double seconds) {
+  const auto until = std::chrono::steady_clock::now() +
+                     std::chrono::duration<double>(seconds);
+  while (!g_stop && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
 
 namespace metrics = agentscale::metrics;
 
@@ -66,6 +100,9 @@ struct Flags {
   int cycles = 0;
   int current = -1;
   bool self_metrics = false;
+  int metrics_port = -1;  // -1: do not serve
+  std::string metrics_port_file;
+  double linger = 0;
 };
 
 [[noreturn]] void Fail(const std::string& error) {
@@ -119,6 +156,15 @@ Flags ParseFlags(int argc, char** argv) {
       integer(&f.cycles);
     } else if (name == "--current") {
       integer(&f.current);
+    } else if (name == "--metrics-port") {
+      integer(&f.metrics_port);
+      if (f.metrics_port > 65535) Fail("--metrics-port: want 0..65535");
+    } else if (name == "--metrics-port-file") {
+      f.metrics_port_file = value;
+    } else if (name == "--linger") {
+      if (!absl::SimpleAtod(value, &f.linger) || !(f.linger >= 0)) {
+        Fail("--linger: want seconds >= 0, got \"" + value + "\"");
+      }
     } else if (name == "--write-alert-rules") {
       absl::Status st = metrics::WriteAlertRules(value);
       if (!st.ok()) Fail(std::string(st.message()));
@@ -132,6 +178,9 @@ Flags ParseFlags(int argc, char** argv) {
   }
   if (!f.prometheus.empty() && f.pods.empty()) {
     Fail("--prometheus needs --pods");
+  }
+  if (f.metrics_port < 0 && (!f.metrics_port_file.empty() || f.linger > 0)) {
+    Fail("--metrics-port-file and --linger need --metrics-port");
   }
   return f;
 }
@@ -229,9 +278,47 @@ int main(int argc, char** argv) {
 
   agentscale::Decision decision;
   metrics::SelfMetrics self;
-  for (int cycle = 1; flags.cycles == 0 || cycle <= flags.cycles; ++cycle) {
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+
+  // agentscale's own metrics over HTTP, for a Prometheus server to scrape.
+  // SelfMetrics is thread-safe: the server's threads render while the loop
+  // records.
+  httplib::Server metrics_server;
+  std::thread metrics_listener;
+  if (flags.metrics_port >= 0) {
+    metrics_server.Get("/metrics", [&self](const httplib::Request&,
+                                           httplib::Response& res) {
+      res.set_content(self.Render(), "text/plain; version=0.0.4; charset=utf-8");
+    });
+    int port = flags.metrics_port;
+    if (port == 0) {
+      port = metrics_server.bind_to_any_port("127.0.0.1");
+    } else if (!metrics_server.bind_to_port("127.0.0.1", port)) {
+      port = -1;
+    }
+    if (port <= 0) {
+      Fail(absl::StrCat("--metrics-port: cannot listen on 127.0.0.1:",
+                        flags.metrics_port));
+    }
+    metrics_listener = std::thread([&] { metrics_server.listen_after_bind(); });
+    while (!metrics_server.is_running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (!flags.metrics_port_file.empty()) {
+      const std::string tmp = flags.metrics_port_file + ".tmp";
+      std::ofstream(tmp) << port << "\n";
+      std::rename(tmp.c_str(), flags.metrics_port_file.c_str());
+    }
+    std::cout << "controller: serving agentscale's metrics at http://127.0.0.1:"
+              << port << "/metrics" << std::endl;
+  }
+
+  for (int cycle = 1;
+       !g_stop && (flags.cycles == 0 || cycle <= flags.cycles); ++cycle) {
     if (cycle > 1) {
-      std::this_thread::sleep_for(std::chrono::duration<double>(flags.sync_period));
+      SleepUnlessStopped(flags.sync_period);
+      if (g_stop) break;
     }
     const absl::Time now = absl::Now();
     agentscale::Observation obs;
@@ -244,15 +331,30 @@ int main(int argc, char** argv) {
       for (const metrics::ScrapeResult& r : scraper->ScrapeAll(now)) {
         if (!r.status.ok()) std::cout << "  scrape failed: " << r.status.message() << "\n";
       }
-      adapter->FillObservation(store, now, flags.ns, &obs);
-    } else {
-      for (agentscale::MetricObservation& m : obs.metrics) {
+    }
+    // The reconcile, timed as Kubernetes times it: the metric fetches, each
+    // also timed on its own (obs.metrics[i] is spec.metrics[i]), then
+    // Evaluate().
+    const absl::Time start = absl::Now();
+    std::vector<absl::Duration> fetch_durations;
+    for (agentscale::MetricObservation& m : obs.metrics) {
+      const absl::Time fetch_start = absl::Now();
+      if (scraper) {
+        adapter->Fill(store, now, obs.pods, flags.ns, &m);
+      } else {
         const std::string query = absl::StrCat(
             "avg_over_time(", m.metric, "{namespace=\"", flags.ns, "\"}[",
             flags.window, "])");
         absl::Status st = prometheus->FillPodValues(query, now, "pod", &m, *window);
         if (!st.ok()) std::cout << "  query failed: " << st.message() << "\n";
       }
+      fetch_durations.push_back(absl::Now() - fetch_start);
+    }
+    absl::Status st = hpa->Evaluate(now, obs, &decision);
+    if (st.ok()) {
+      self.Record(decision, absl::Now() - start, fetch_durations);
+    } else {
+      self.RecordError(*spec, absl::Now() - start);
     }
     for (const agentscale::MetricObservation& m : obs.metrics) {
       std::cout << "  " << m.metric << ":";
@@ -262,13 +364,6 @@ int main(int argc, char** argv) {
       if (!m.error.ok()) std::cout << " (error: " << m.error.message() << ")";
       std::cout << "\n";
     }
-    const absl::Time start = absl::Now();
-    absl::Status st = hpa->Evaluate(now, obs, &decision);
-    if (st.ok()) {
-      self.Record(decision, absl::Now() - start);
-    } else {
-      self.RecordError(*spec, absl::Now() - start);
-    }
     if (!st.ok()) {
       std::cout << "decision " << cycle << ": error: " << st.message() << std::endl;
       continue;
@@ -276,5 +371,10 @@ int main(int argc, char** argv) {
     std::cout << "decision " << cycle << ": " << decision.Explain() << std::endl;
   }
   if (flags.self_metrics) std::cout << self.Render();
+  if (metrics_listener.joinable()) {
+    SleepUnlessStopped(flags.linger);
+    metrics_server.stop();
+    metrics_listener.join();
+  }
   return 0;
 }

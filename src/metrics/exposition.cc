@@ -2,13 +2,17 @@
 
 #include "agentscale/metrics/exposition.h"
 
+#include <algorithm>
 #include <cstring>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "names.h"
+#include "scrape_internal.h"
 
 namespace agentscale::metrics {
 namespace {
@@ -191,6 +195,16 @@ absl::Status ExpositionParser::ParseComment(absl::string_view line,
   }
   fam.has_help = true;
   if (!c.done()) ++c.i;  // the separating blank
+  // Prometheus: "help text ... is not a valid utf8 string". Escapes are
+  // ASCII, so the raw text is valid exactly when the unescaped one is.
+  const absl::string_view raw_help = line.substr(c.i);
+  const size_t bad = internal::FindInvalidUtf8(raw_help);
+  if (bad != raw_help.size()) {
+    return LineError(line_no,
+                     absl::StrCat("invalid UTF-8 in the HELP text of metric ",
+                                  name, " (byte ", bad + 1, " of the text)"),
+                     line);
+  }
   std::string help;
   for (size_t i = c.i; i < line.size(); ++i) {
     if (line[i] != '\\') {
@@ -269,8 +283,10 @@ absl::Status ExpositionParser::ParseSample(
       const size_t start = c.i;
       bool escaped = false;
       bool closed = false;
+      unsigned char high = 0;  // any byte >= 0x80: UTF-8 to check
       while (c.i < line.size()) {
         const char ch = line[c.i];
+        high |= static_cast<unsigned char>(ch);
         if (ch == '"') {
           closed = true;
           break;
@@ -302,6 +318,18 @@ absl::Status ExpositionParser::ParseSample(
       }
       absl::string_view value = line.substr(start, c.i - start);
       ++c.i;  // closing quote
+      // Prometheus (promparse: "invalid UTF-8 label value") rejects the
+      // scrape; escapes are ASCII, so checking the raw value suffices, and
+      // an all-ASCII value (the usual case) needs no check.
+      const size_t bad =
+          (high & 0x80) != 0 ? internal::FindInvalidUtf8(value) : value.size();
+      if (bad != value.size()) {
+        return LineError(
+            line_no,
+            absl::StrCat("invalid UTF-8 in the value of label ", lname,
+                         " (byte ", bad + 1, " of the value)"),
+            line);
+      }
       if (escaped) {
         const size_t out_start = unescaped_.size();
         for (size_t k = 0; k < value.size(); ++k) {
@@ -490,10 +518,12 @@ absl::StatusOr<Exposition> ParseExposition(absl::string_view text) {
   return out;
 }
 
-absl::StatusOr<AppendCounts> AppendExposition(absl::string_view text,
-                                              const Labels& target_labels,
-                                              absl::Time scrape_time,
-                                              SeriesStore* store) {
+namespace internal {
+
+absl::StatusOr<AppendCounts> AppendScrape(
+    absl::string_view text, const Labels& target_labels,
+    absl::Time scrape_time, SeriesStore* store,
+    std::vector<std::string>* series_keys) {
   struct Owned {
     std::string metric;
     Labels labels;
@@ -502,6 +532,7 @@ absl::StatusOr<AppendCounts> AppendExposition(absl::string_view text,
   };
   std::vector<Owned> owned;
   const int64_t default_ts = ToMillis(scrape_time);
+  std::vector<const Label*> sorted;
   ExpositionParser parser;
   absl::Status st = parser.Parse(text, [&](const SampleView& s) {
     Owned o;
@@ -516,15 +547,42 @@ absl::StatusOr<AppendCounts> AppendExposition(absl::string_view text,
     for (const Label& l : target_labels) o.labels.push_back(l);
     o.ts = s.timestamp_ms.value_or(default_ts);
     o.value = s.value;
+    if (series_keys != nullptr && !s.timestamp_ms.has_value()) {
+      sorted.clear();
+      for (const Label& l : o.labels) {
+        if (!l.value.empty()) sorted.push_back(&l);
+      }
+      std::sort(sorted.begin(), sorted.end(),
+                [](const Label* a, const Label* b) { return a->name < b->name; });
+      std::string& key = series_keys->emplace_back();
+      AppendKeyPart(o.metric, &key);
+      for (const Label* l : sorted) {
+        AppendKeyPart(l->name, &key);
+        AppendKeyPart(l->value, &key);
+      }
+    }
     owned.push_back(std::move(o));
   });
-  if (!st.ok()) return st;
+  if (!st.ok()) {
+    if (series_keys != nullptr) series_keys->clear();
+    return st;
+  }
   std::vector<LabeledSample> batch;
   batch.reserve(owned.size());
   for (const Owned& o : owned) {
     batch.push_back(LabeledSample{o.metric, o.labels, o.ts, o.value});
   }
   return store->AppendBatch(batch);
+}
+
+}  // namespace internal
+
+absl::StatusOr<AppendCounts> AppendExposition(absl::string_view text,
+                                              const Labels& target_labels,
+                                              absl::Time scrape_time,
+                                              SeriesStore* store) {
+  return internal::AppendScrape(text, target_labels, scrape_time, store,
+                                nullptr);
 }
 
 }  // namespace agentscale::metrics

@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -17,6 +20,7 @@
 #include "absl/strings/strip.h"
 #include "agentscale/metrics/exposition.h"
 #include "httplib.h"
+#include "scrape_internal.h"
 
 namespace agentscale::metrics {
 namespace {
@@ -47,6 +51,15 @@ std::string DescribeHttpError(httplib::Error error, absl::Duration connect,
       return absl::StrCat("HTTP client error ", httplib::to_string(error));
   }
 }
+
+struct Scraper::TargetState {
+  // Serializes the target's result application: appends, staleness markers
+  // and `up`. Held while touching the store, never during the HTTP request.
+  std::mutex mu;
+  // The series key (scrape_internal.h) of every series the last successful
+  // scrape wrote without an explicit timestamp; guarded by mu.
+  absl::flat_hash_set<std::string> series;
+};
 
 std::string ScrapeTarget::Name() const {
   return absl::StrCat(host, ":", port, path);
@@ -139,13 +152,16 @@ Scraper::Scraper(std::vector<ScrapeTarget> targets, ScraperOptions options,
         return std::move(targets);
       }()),
       options_(options),
-      store_(store) {
+      store_(store),
+      state_(new TargetState[targets_.size()]) {
   stats_.resize(targets_.size());
   for (size_t i = 0; i < targets_.size(); ++i) {
     stats_[i].target = targets_[i].Name();
     stats_[i].labels = targets_[i].labels;
   }
 }
+
+Scraper::~Scraper() = default;
 
 int64_t Scraper::MarkTargetStale(size_t index, absl::Time now) {
   const Labels& want = targets_[index].labels;
@@ -160,6 +176,9 @@ int64_t Scraper::MarkTargetStale(size_t index, absl::Time now) {
   int64_t marked = 0;
   for (const SeriesInfo& s : series) {
     if (s.metric == kUp) continue;
+    // A series that already reads as missing (marked by an earlier failure,
+    // or silent beyond the lookback) needs no second marker.
+    if (!store_->Latest(s.ref, now).has_value()) continue;
     if (store_->MarkStale(s.ref, now) == AppendResult::kOk) ++marked;
   }
   return marked;
@@ -214,20 +233,47 @@ ScrapeResult Scraper::Scrape(size_t index, absl::Time now) {
           "scrape ", name, ": HTTP status ", res->status));
     }
   }
-  if (result.status.ok()) {
-    absl::StatusOr<AppendCounts> counts =
-        AppendExposition(body, target.labels, now, store_);
-    if (counts.ok()) {
-      result.counts = *counts;
-    } else {
-      result.status = absl::InvalidArgumentError(absl::StrCat(
-          "scrape ", name, ": ", counts.status().message()));
+  {
+    TargetState& state = state_[index];
+    std::lock_guard<std::mutex> target_lock(state.mu);
+    if (result.status.ok()) {
+      std::vector<std::string> keys;
+      absl::StatusOr<AppendCounts> counts =
+          internal::AppendScrape(body, target.labels, now, store_, &keys);
+      if (counts.ok()) {
+        result.counts = *counts;
+        // Prometheus' staleness on success: what the previous successful
+        // scrape wrote and this one did not is marked stale at `now`.
+        absl::flat_hash_set<std::string> current(
+            std::make_move_iterator(keys.begin()),
+            std::make_move_iterator(keys.end()));
+        std::string metric;
+        Labels labels;
+        for (const std::string& key : state.series) {
+          if (current.contains(key)) continue;
+          if (!internal::DecodeSeriesKey(key, &metric, &labels)) continue;
+          if (metric == kUp) continue;  // `up` is the scraper's own
+          std::optional<SeriesRef> ref = store_->Find(metric, labels);
+          if (ref.has_value() &&
+              store_->MarkStale(*ref, now) == AppendResult::kOk) {
+            ++result.stale_marked;
+          }
+        }
+        state.series = std::move(current);
+      } else {
+        result.status = absl::InvalidArgumentError(absl::StrCat(
+            "scrape ", name, ": ", counts.status().message()));
+      }
     }
+    if (!result.status.ok()) {
+      result.stale_marked = MarkTargetStale(index, now);
+      // Every series is stale now; the next success starts afresh.
+      state.series.clear();
+    }
+    // `up`, as Prometheus records it per scrape. Its append can only fail on
+    // a repeated `now`, which is fine to ignore.
+    store_->Append(kUp, target.labels, now, result.status.ok() ? 1.0 : 0.0);
   }
-  if (!result.status.ok()) result.stale_marked = MarkTargetStale(index, now);
-  // `up`, as Prometheus records it per scrape. Its append can only fail on a
-  // repeated `now`, which is fine to ignore.
-  store_->Append(kUp, target.labels, now, result.status.ok() ? 1.0 : 0.0);
 
   std::lock_guard<std::mutex> lock(mu_);
   TargetStats& st = stats_[index];

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -20,6 +21,8 @@ constexpr char kReconciliationDuration[] =
     "horizontal_pod_autoscaler_controller_reconciliation_duration_seconds";
 constexpr char kMetricComputations[] =
     "horizontal_pod_autoscaler_controller_metric_computation_total";
+constexpr char kMetricComputationDuration[] =
+    "horizontal_pod_autoscaler_controller_metric_computation_duration_seconds";
 constexpr char kDesired[] =
     "kube_horizontalpodautoscaler_status_desired_replicas";
 constexpr char kCurrent[] =
@@ -66,9 +69,10 @@ std::string FormatValue(double v) {
   return absl::StrFormat("%.17g", v);
 }
 
+using LabelPairs = std::vector<std::pair<const char*, std::string>>;
+
 // {a="x",b="y"} from name/value pairs.
-std::string LabelSet(
-    std::initializer_list<std::pair<const char*, std::string>> labels) {
+std::string LabelSet(const LabelPairs& labels) {
   std::string out = "{";
   bool first = true;
   for (const auto& [name, value] : labels) {
@@ -78,6 +82,28 @@ std::string LabelSet(
   }
   out += "}";
   return out;
+}
+
+// A histogram's _bucket (cumulative, Kubernetes' bounds, then +Inf), _sum
+// and _count samples. (A template: SelfMetrics::Histogram is private.)
+template <typename Histogram>
+void RenderHistogram(std::string* out, const char* name,
+                     const LabelPairs& labels, const Histogram& h) {
+  LabelPairs with_le = labels;
+  with_le.emplace_back("le", "");
+  int64_t cumulative = 0;
+  for (int i = 0; i < SelfMetrics::kBuckets; ++i) {
+    cumulative += h.buckets[i];
+    with_le.back().second = FormatValue(BucketBound(i));
+    absl::StrAppend(out, name, "_bucket", LabelSet(with_le), " ", cumulative,
+                    "\n");
+  }
+  with_le.back().second = "+Inf";
+  absl::StrAppend(out, name, "_bucket", LabelSet(with_le), " ", h.count,
+                  "\n");
+  absl::StrAppend(out, name, "_sum", LabelSet(labels), " ", FormatValue(h.sum),
+                  "\n");
+  absl::StrAppend(out, name, "_count", LabelSet(labels), " ", h.count, "\n");
 }
 
 void Header(std::string* out, const char* name, const char* type,
@@ -159,19 +185,40 @@ void SelfMetrics::RecordReconcile(const std::string& action,
 }
 
 void SelfMetrics::Record(const Decision& decision,
-                         absl::Duration evaluation_duration) {
+                         absl::Duration evaluation_duration,
+                         absl::Span<const absl::Duration> metric_durations) {
   const std::string action = DecisionAction(decision);
   const std::string error = decision.error.ok() ? "none" : "internal";
   std::lock_guard<std::mutex> lock(mu_);
   RecordReconcile(action, error, evaluation_duration);
   for (const MetricResult& m : decision.metrics) {
+    // Kubernetes' computeReplicasForMetric: the proposal against the
+    // current count; a failed metric is action "none"; its errSpec (an
+    // unknown metric source type) is error "spec", anything else
+    // "internal".
     const char* metric_action =
         !m.valid ? "none"
         : m.proposal > decision.current_replicas ? "scale_up"
         : m.proposal < decision.current_replicas ? "scale_down"
                                                  : "none";
-    ++metric_computations_[{metric_action, m.valid ? "none" : "internal",
-                            hpa::MetricSourceTypeName(m.type)}];
+    const char* metric_error =
+        m.valid ? "none"
+        : m.type == hpa::MetricSourceType::kUnknown ? "spec"
+                                                    : "internal";
+    const bool timed = m.spec_index >= 0 &&
+                       static_cast<size_t>(m.spec_index) <
+                           metric_durations.size();
+    const absl::Duration d =
+        timed ? metric_durations[m.spec_index] : evaluation_duration;
+    // metric_type is HPA.spec.metrics[*].type as written: for a type this
+    // library does not know, the spec keeps that string as the name.
+    std::string metric_type = hpa::MetricSourceTypeName(m.type);
+    if (m.type == hpa::MetricSourceType::kUnknown && decision.spec != nullptr &&
+        static_cast<size_t>(m.spec_index) < decision.spec->metrics.size()) {
+      metric_type = decision.spec->metrics[m.spec_index].name;
+    }
+    metric_computations_[{metric_action, metric_error, metric_type}].Observe(
+        absl::ToDoubleSeconds(d));
   }
   if (decision.spec == nullptr) return;
   const hpa::AutoscalerSpec& spec = *decision.spec;
@@ -228,37 +275,33 @@ std::string SelfMetrics::Render() const {
   Header(&out, kReconciliationDuration, "histogram",
          "The time(seconds) that the HPA controller takes to reconcile once.");
   for (const auto& [k, h] : reconciliations_) {
-    int64_t cumulative = 0;
-    for (int i = 0; i < kBuckets; ++i) {
-      cumulative += h.buckets[i];
-      absl::StrAppend(&out, kReconciliationDuration, "_bucket",
-                      LabelSet({{"action", k.first},
-                                {"error", k.second},
-                                {"le", FormatValue(BucketBound(i))}}),
-                      " ", cumulative, "\n");
-    }
-    absl::StrAppend(
-        &out, kReconciliationDuration, "_bucket",
-        LabelSet({{"action", k.first}, {"error", k.second}, {"le", "+Inf"}}),
-        " ", h.count, "\n");
-    absl::StrAppend(&out, kReconciliationDuration, "_sum",
-                    LabelSet({{"action", k.first}, {"error", k.second}}), " ",
-                    FormatValue(h.sum), "\n");
-    absl::StrAppend(&out, kReconciliationDuration, "_count",
-                    LabelSet({{"action", k.first}, {"error", k.second}}), " ",
-                    h.count, "\n");
+    RenderHistogram(&out, kReconciliationDuration,
+                    {{"action", k.first}, {"error", k.second}}, h);
   }
   Header(&out, kMetricComputations, "counter",
          "Number of metric computations. The label 'action' should be either "
          "'scale_down', 'scale_up', or 'none'. Also, the label 'error' should "
          "be either 'spec', 'internal', or 'none'. The label 'metric_type' "
          "corresponds to HPA.spec.metrics[*].type");
-  for (const auto& [k, n] : metric_computations_) {
+  for (const auto& [k, h] : metric_computations_) {
     absl::StrAppend(&out, kMetricComputations,
                     LabelSet({{"action", std::get<0>(k)},
                               {"error", std::get<1>(k)},
                               {"metric_type", std::get<2>(k)}}),
-                    " ", n, "\n");
+                    " ", h.count, "\n");
+  }
+  Header(&out, kMetricComputationDuration, "histogram",
+         "The time(seconds) that the HPA controller takes to calculate one "
+         "metric. The label 'action' should be either 'scale_down', "
+         "'scale_up', or 'none'. The label 'error' should be either 'spec', "
+         "'internal', or 'none'. The label 'metric_type' corresponds to "
+         "HPA.spec.metrics[*].type");
+  for (const auto& [k, h] : metric_computations_) {
+    RenderHistogram(&out, kMetricComputationDuration,
+                    {{"action", std::get<0>(k)},
+                     {"error", std::get<1>(k)},
+                     {"metric_type", std::get<2>(k)}},
+                    h);
   }
   struct Gauge {
     const char* name;

@@ -77,6 +77,16 @@ absl::Status ValidateSeries(absl::string_view metric,
       return absl::InvalidArgumentError(absl::StrCat(
           "metric ", metric, ": duplicate label name \"", name, "\""));
     }
+    // Prometheus' rule (labels.Labels.IsValid): values are UTF-8.
+    const std::string& value = labels[i]->value;
+    const size_t bad = internal::FindInvalidUtf8(value);
+    if (bad != value.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "metric ", metric, ": the value of label ", name,
+          " is not valid UTF-8 (byte ", bad + 1, "): \"",
+          absl::CHexEscape(value.size() > 40 ? value.substr(0, 40) : value),
+          value.size() > 40 ? "...\"" : "\""));
+    }
   }
   return absl::OkStatus();
 }

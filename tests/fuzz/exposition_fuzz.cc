@@ -1,7 +1,8 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 //
 // libFuzzer target for the Prometheus text exposition parser: any bytes must
-// parse or fail with a "line N: " status, never crash, hang or leak. Built
+// parse or fail with a "line N: " status, never crash, hang or leak, and
+// what it delivers (label values, HELP text) is well-formed UTF-8. Built
 // with clang when AGENTSCALE_BUILD_FUZZERS is ON:
 //
 //   cmake -S . -B /tmp/fuzz -DCMAKE_CXX_COMPILER=clang++ \
@@ -18,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "agentscale/metrics/exposition.h"
+#include "names.h"  // src/metrics: internal::IsValidUtf8
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
@@ -27,11 +29,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       parser.Parse(text, [&](const agentscale::metrics::SampleView& s) {
         // Touch every view so that ASan checks they point at live memory.
         size_t n = s.name.size() + s.family.size();
-        for (const auto& l : s.labels) n += l.name.size() + l.value.size();
+        for (const auto& l : s.labels) {
+          n += l.name.size() + l.value.size();
+          // Label values reach the caller only as well-formed UTF-8.
+          if (!agentscale::metrics::internal::IsValidUtf8(l.value)) {
+            std::abort();
+          }
+        }
         if (n == 0) std::abort();  // a sample always has a name
         ++samples;
       });
   if (!st.ok() && !absl::StartsWith(st.message(), "line ")) std::abort();
+  for (const auto& f : parser.families()) {
+    if (!agentscale::metrics::internal::IsValidUtf8(f.help)) std::abort();
+  }
   // The owning form agrees with the streaming one.
   absl::StatusOr<agentscale::metrics::Exposition> e =
       agentscale::metrics::ParseExposition(text);

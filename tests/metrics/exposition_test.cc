@@ -152,10 +152,38 @@ INSTANTIATE_TEST_SUITE_P(
         {"histogram_bucket_bad_le", "# TYPE h histogram\nh_bucket{le=\"x\"} 1\n", 2, "numeric \"le\" label"},
         {"summary_without_quantile", "# TYPE s summary\ns 1\n", 2, "numeric \"quantile\" label"},
         {"binary_garbage", std::string("a 1\n\x01\xff\x00 2\n", 10), 2, "invalid metric name: \"\\x01\\xff\\x00 2\""},
+        // UTF-8, as Prometheus: label values and HELP text must be
+        // well-formed (Go's utf8.Valid). The quoted line shows the bytes.
+        {"utf8_stray_continuation", "a 1\nb{x=\"ok\xff\"} 1\n", 2, "invalid UTF-8 in the value of label x (byte 3 of the value): \"b{x=\\\"ok\\xff"},
+        {"utf8_overlong", "a{x=\"\xc0\xaf\"} 1\n", 1, "invalid UTF-8 in the value of label x (byte 1 of"},
+        {"utf8_overlong_3byte", "a{x=\"\xe0\x80\xaf\"} 1\n", 1, "invalid UTF-8 in the value of label x"},
+        {"utf8_surrogate", "a{y=\"v\",x=\"-\xed\xa0\x80\"} 1\n", 1, "invalid UTF-8 in the value of label x (byte 2 of"},
+        {"utf8_above_max", "a{x=\"\xf4\x90\x80\x80\"} 1\n", 1, "invalid UTF-8 in the value of label x"},
+        {"utf8_truncated", "a{x=\"\xe2\x82\"} 1\n", 1, "invalid UTF-8 in the value of label x"},
+        {"utf8_latin1_after_escape", "a{x=\"\\\"caf\xe9\"} 1\n", 1, "invalid UTF-8 in the value of label x (byte 6 of"},
+        {"utf8_help", "# HELP a 1\n# HELP b caf\xe9\n", 2, "invalid UTF-8 in the HELP text of metric b (byte 4 of the text)"},
     }),
     [](const ::testing::TestParamInfo<ErrorCase>& info) {
       return info.param.name;
     });
+
+TEST(ExpositionTest, AcceptsWellFormedUtf8) {
+  // 2-, 3- and 4-byte forms and the edges around the excluded ranges:
+  // U+00E9, U+65E5, U+1F600, U+10FFFF (the last code point), U+D7FF (just
+  // below the surrogates) and U+E000 (just above them).
+  const std::string value =
+      "caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf "
+      "\xed\x9f\xbf \xee\x80\x80";
+  ASSERT_OK_AND_ASSIGN(
+      Exposition e,
+      ParseExposition("# HELP a \xe2\x9c\x93 done\na{x=\"" + value + "\"} 1\n"));
+  ASSERT_EQ(e.samples.size(), 1u);
+  EXPECT_THAT(e.samples[0].labels, ElementsAre(Label{"x", value}));
+  ASSERT_EQ(e.families.size(), 1u);
+  EXPECT_EQ(e.families[0].help, "\xe2\x9c\x93 done");
+  // Plain comments are not checked (Prometheus skips them too).
+  EXPECT_OK(ParseExposition("# caf\xe9\na 1\n").status());
+}
 
 TEST(ExpositionTest, LongLinesAreQuotedShortened) {
   const std::string text = "a " + std::string(500, 'x') + "\n";
@@ -217,6 +245,12 @@ TEST(ExpositionTest, AppendExpositionAddsTargetLabels) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("line 2")));
   EXPECT_EQ(store.Find("ok", {}), std::nullopt);  // nothing appended
+
+  // Invalid UTF-8 in a label value fails the whole page, too.
+  EXPECT_THAT(AppendExposition("ok 1\nx{a=\"\xff\"} 1\n", {}, t, &store),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("line 2: invalid UTF-8")));
+  EXPECT_EQ(store.Find("ok", {}), std::nullopt);
 }
 
 }  // namespace

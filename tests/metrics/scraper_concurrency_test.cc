@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -89,6 +90,73 @@ TEST(ScraperConcurrencyTest, ParallelScrapesStatsAndQueries) {
   EXPECT_EQ(scrapes, kTargets * kRounds + kRounds);
   EXPECT_EQ(store.Select("app_active_task_count").size(),
             static_cast<size_t>(kTargets));
+}
+
+// Staleness tracking under concurrency: several threads scrape the same
+// target, whose page alternates between two sets of series, at distinct
+// timestamps. A target's results are applied one at a time under its lock;
+// every scrape must succeed and the vanishing series must get markers.
+TEST(ScraperConcurrencyTest, ConcurrentScrapesOfOneTargetTrackStaleness) {
+  httplib::Server server;
+  const int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::atomic<int> served{0};
+  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+    const int n = served.fetch_add(1);
+    res.set_content(n % 2 == 0 ? "always 1\nsometimes 2\n" : "always 1\n",
+                    "text/plain");
+  });
+  std::thread listener([&] { server.listen_after_bind(); });
+  for (int i = 0; i < 5000 && !server.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+
+  SeriesStore store;
+  std::vector<ScrapeTarget> targets(1);
+  targets[0].port = port;
+  targets[0].labels = {{"pod", "agent-0"}};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Scraper> scraper,
+                       Scraper::Create(targets, {}, &store));
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 12;
+  std::atomic<int64_t> marked{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kThreads; ++w) {
+    threads.emplace_back([&, w] {
+      for (int r = 0; r < kRounds; ++r) {
+        ScrapeResult result =
+            scraper->Scrape(0, t0 + absl::Seconds(kThreads * r + w));
+        EXPECT_OK(result.status);
+        marked += result.stale_marked;
+      }
+    });
+  }
+  std::thread reader([&] {
+    for (int i = 0; i < 50; ++i) {
+      for (const SeriesInfo& s : store.Select("")) {
+        store.Latest(s.ref, t0 + absl::Seconds(kThreads * kRounds));
+      }
+      scraper->Stats();
+      std::this_thread::yield();
+    }
+  });
+  for (std::thread& t : threads) t.join();
+  reader.join();
+  server.stop();
+  listener.join();
+
+  EXPECT_GT(marked.load(), 0);
+  EXPECT_EQ(scraper->Stats()[0].scrapes_total, kThreads * kRounds);
+  EXPECT_EQ(scraper->Stats()[0].scrape_failures_total, 0);
+  // `always` is never marked; `up` never either.
+  for (const char* metric : {"always", "up"}) {
+    std::optional<SeriesRef> ref = store.Find(metric, {{"pod", "agent-0"}});
+    ASSERT_TRUE(ref.has_value()) << metric;
+    for (const Sample& x : store.Samples(*ref)) {
+      EXPECT_FALSE(IsStaleMarker(x.value)) << metric;
+    }
+  }
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,7 +40,10 @@ constexpr char kGoodBody[] =
     "# TYPE app_active_request_count gauge\n"
     "app_active_request_count 3\n";
 
-enum class Mode { kOk, kStatus500, kSlow, kGarbage, kTooBig, kRefused };
+enum class Mode {
+  kOk, kStatus500, kSlow, kGarbage, kTooBig, kRefused,
+  kBody,  // serves set_body()'s text
+};
 
 // An HTTP server on a free loopback port whose /metrics answers as `mode`.
 class TestServer {
@@ -71,6 +75,11 @@ class TestServer {
         case Mode::kTooBig:
           res.set_content(std::string(4096, '#') + "\n", "text/plain");
           break;
+        case Mode::kBody: {
+          std::lock_guard<std::mutex> lock(body_mu_);
+          res.set_content(body_, "text/plain; version=0.0.4");
+          break;
+        }
       }
     });
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -90,8 +99,18 @@ class TestServer {
   }
   int port() const { return port_; }
   void set_mode(Mode m) { mode_ = m; }
+  // Serves `body` from now on.
+  void set_body(std::string body) {
+    {
+      std::lock_guard<std::mutex> lock(body_mu_);
+      body_ = std::move(body);
+    }
+    mode_ = Mode::kBody;
+  }
 
  private:
+  std::mutex body_mu_;
+  std::string body_;  // guarded by body_mu_
   httplib::Server server_;
   std::thread thread_;
   int port_ = 0;
@@ -264,6 +283,179 @@ TEST(ScraperTest, ATargetWithoutLabelsGetsInstanceAndKeepsItsSeriesApart) {
       store.Find("app_active_task_count", {{"pod", "other"}});
   ASSERT_TRUE(other.has_value());
   EXPECT_EQ(store.Latest(*other, t1), 5.0);
+}
+
+// Prometheus' staleness on success: a series the previous successful scrape
+// wrote and this one does not is marked stale at this scrape's `now`, once;
+// it comes back as soon as the page serves it again.
+TEST(ScraperStalenessTest, SeriesThatVanishFromASuccessfulScrapeGoStale) {
+  TestServer server;
+  SeriesStore store;
+  ScrapeTarget target;
+  target.port = server.port();
+  target.labels = {{"pod", "agent-0"}};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Scraper> scraper,
+                       Scraper::Create({target}, {}, &store));
+  const std::string full =
+      "# TYPE tasks gauge\n"
+      "tasks{queue=\"a\"} 1\n"
+      "tasks{queue=\"b\"} 2\n"
+      "requests 3\n"
+      "stamped 4 1699999999000\n";  // explicit timestamp: not tracked
+  const std::string reduced = "# TYPE tasks gauge\ntasks{queue=\"a\"} 1\n";
+  server.set_body(full);
+  ScrapeResult r0 = scraper->Scrape(0, kT0);
+  ASSERT_OK(r0.status);
+  EXPECT_EQ(r0.counts.appended, 4);
+  EXPECT_EQ(r0.stale_marked, 0);
+
+  auto find = [&](const std::string& metric, Labels labels) {
+    labels.push_back({"pod", "agent-0"});
+    std::optional<SeriesRef> ref = store.Find(metric, labels);
+    EXPECT_TRUE(ref.has_value()) << metric;
+    return ref.value_or(SeriesRef());
+  };
+  const SeriesRef a = find("tasks", {{"queue", "a"}});
+  const SeriesRef b = find("tasks", {{"queue", "b"}});
+  const SeriesRef requests = find("requests", {});
+  const SeriesRef stamped = find("stamped", {});
+  const SeriesRef up = find("up", {});
+
+  server.set_body(reduced);
+  const absl::Time t1 = kT0 + absl::Seconds(15);
+  ScrapeResult r1 = scraper->Scrape(0, t1);
+  ASSERT_OK(r1.status);
+  EXPECT_EQ(r1.counts.appended, 1);
+  EXPECT_EQ(r1.stale_marked, 2);  // tasks{queue="b"} and requests
+  EXPECT_EQ(store.Latest(a, t1), 1.0);
+  EXPECT_EQ(store.Latest(b, t1), std::nullopt);
+  EXPECT_EQ(store.Latest(requests, t1), std::nullopt);
+  // Missing, not frozen at its last value, for the window functions too.
+  EXPECT_EQ(store.Query(b, Aggregation::kAvgOverTime, absl::Minutes(1), t1),
+            std::nullopt);
+  // The marker is at the scrape's `now`: just before it, b still reads 2.
+  EXPECT_EQ(store.Latest(b, t1 - absl::Milliseconds(1)), 2.0);
+  std::vector<Sample> b_samples = store.Samples(b);
+  ASSERT_EQ(b_samples.size(), 2u);
+  EXPECT_EQ(b_samples[1].timestamp_ms, ToMillis(t1));
+  EXPECT_TRUE(IsStaleMarker(b_samples[1].value));
+  // Explicitly timestamped series get no marker (as in Prometheus).
+  for (const Sample& x : store.Samples(stamped)) {
+    EXPECT_FALSE(IsStaleMarker(x.value));
+  }
+  // `up` is the scraper's own and says the scrape succeeded.
+  EXPECT_EQ(store.Latest(up, t1), 1.0);
+
+  // Still gone: marked once, not again.
+  const absl::Time t2 = t1 + absl::Seconds(15);
+  ScrapeResult r2 = scraper->Scrape(0, t2);
+  ASSERT_OK(r2.status);
+  EXPECT_EQ(r2.stale_marked, 0);
+  EXPECT_EQ(store.Samples(b).size(), 2u);
+
+  // Back again: it reads its new value; nothing else is marked.
+  server.set_body(full);
+  const absl::Time t3 = t2 + absl::Seconds(15);
+  ScrapeResult r3 = scraper->Scrape(0, t3);
+  ASSERT_OK(r3.status);
+  EXPECT_EQ(r3.stale_marked, 0);
+  EXPECT_EQ(store.Latest(b, t3), 2.0);
+  EXPECT_EQ(store.Latest(requests, t3), 3.0);
+}
+
+TEST(ScraperStalenessTest, LabelOrderAndEmptyValuesDoNotMakeANewSeries) {
+  TestServer server;
+  SeriesStore store;
+  ScrapeTarget target;
+  target.port = server.port();
+  target.labels = {{"pod", "agent-0"}};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Scraper> scraper,
+                       Scraper::Create({target}, {}, &store));
+  server.set_body("m{x=\"1\",y=\"2\"} 1\n");
+  ASSERT_OK(scraper->Scrape(0, kT0).status);
+  // The same series, labels in another order and an empty-valued label
+  // (Prometheus: the same as no label).
+  server.set_body("m{z=\"\",y=\"2\",x=\"1\"} 2\n");
+  const absl::Time t1 = kT0 + absl::Seconds(15);
+  ScrapeResult r = scraper->Scrape(0, t1);
+  ASSERT_OK(r.status);
+  EXPECT_EQ(r.stale_marked, 0);
+  std::optional<SeriesRef> m =
+      store.Find("m", {{"x", "1"}, {"y", "2"}, {"pod", "agent-0"}});
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(store.Latest(*m, t1), 2.0);
+}
+
+TEST(ScraperStalenessTest, AFailureMarksEverythingAndTheNextSuccessStartsAfresh) {
+  TestServer server;
+  SeriesStore store;
+  ScrapeTarget target;
+  target.port = server.port();
+  target.labels = {{"pod", "agent-0"}};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Scraper> scraper,
+                       Scraper::Create({target}, {}, &store));
+  server.set_body("a 1\nb 2\n");
+  ASSERT_OK(scraper->Scrape(0, kT0).status);
+  server.set_mode(Mode::kStatus500);
+  const absl::Time t1 = kT0 + absl::Seconds(15);
+  ScrapeResult failed = scraper->Scrape(0, t1);
+  EXPECT_FALSE(failed.status.ok());
+  EXPECT_EQ(failed.stale_marked, 2);
+  // Recovers with `b` gone: `b` is already stale (from t1), so nothing is
+  // marked again and it keeps exactly one marker.
+  server.set_body("a 1\n");
+  const absl::Time t2 = t1 + absl::Seconds(15);
+  ScrapeResult back = scraper->Scrape(0, t2);
+  ASSERT_OK(back.status);
+  EXPECT_EQ(back.stale_marked, 0);
+  std::optional<SeriesRef> b = store.Find("b", {{"pod", "agent-0"}});
+  ASSERT_TRUE(b.has_value());
+  int markers = 0;
+  for (const Sample& x : store.Samples(*b)) markers += IsStaleMarker(x.value);
+  EXPECT_EQ(markers, 1);
+  EXPECT_EQ(store.Latest(*b, t2), std::nullopt);
+  // A parse failure is a failure too: `a` is marked, `up` reads 0.
+  server.set_body("a 1\nnot a metric {\n");
+  const absl::Time t3 = t2 + absl::Seconds(15);
+  ScrapeResult garbage = scraper->Scrape(0, t3);
+  EXPECT_THAT(garbage.status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(garbage.stale_marked, 1);
+  std::optional<SeriesRef> up = store.Find("up", {{"pod", "agent-0"}});
+  ASSERT_TRUE(up.has_value());
+  EXPECT_EQ(store.Latest(*up, t3), 0.0);
+}
+
+// ScrapeAll() reports each target's markers in its own result; one
+// target's vanished series never touch another's.
+TEST(ScraperStalenessTest, ScrapeAllTracksEachTargetApart) {
+  TestServer a, b;
+  SeriesStore store;
+  std::vector<ScrapeTarget> targets(2);
+  targets[0].port = a.port();
+  targets[0].labels = {{"pod", "agent-0"}};
+  targets[1].port = b.port();
+  targets[1].labels = {{"pod", "agent-1"}};
+  ScraperOptions options;
+  options.parallelism = 2;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Scraper> scraper,
+                       Scraper::Create(targets, options, &store));
+  a.set_body("x 1\ny 1\n");
+  b.set_body("x 2\ny 2\n");
+  for (const ScrapeResult& r : scraper->ScrapeAll(kT0)) ASSERT_OK(r.status);
+  a.set_body("x 1\n");  // agent-0 drops y; agent-1 keeps both
+  const absl::Time t1 = kT0 + absl::Seconds(15);
+  std::vector<ScrapeResult> results = scraper->ScrapeAll(t1);
+  ASSERT_EQ(results.size(), 2u);
+  ASSERT_OK(results[0].status);
+  ASSERT_OK(results[1].status);
+  EXPECT_EQ(results[0].stale_marked, 1);
+  EXPECT_EQ(results[1].stale_marked, 0);
+  std::optional<SeriesRef> y0 = store.Find("y", {{"pod", "agent-0"}});
+  std::optional<SeriesRef> y1 = store.Find("y", {{"pod", "agent-1"}});
+  ASSERT_TRUE(y0.has_value());
+  ASSERT_TRUE(y1.has_value());
+  EXPECT_EQ(store.Latest(*y0, t1), std::nullopt);
+  EXPECT_EQ(store.Latest(*y1, t1), 2.0);
 }
 
 struct TargetCase {

@@ -72,6 +72,9 @@ struct DecisionCase {
   std::string action;
   std::string reason;
   int32_t desired;
+  // Both seed metrics' proposal against the current count (Kubernetes'
+  // per-metric action label).
+  std::string metric_action;
 };
 
 class SelfMetricsTest : public ::testing::TestWithParam<DecisionCase> {};
@@ -152,6 +155,34 @@ TEST_P(SelfMetricsTest, RendersTheDecision) {
             1)
       << text;
   EXPECT_THAT(text, HasSubstr("# TYPE " + duration + " histogram\n"));
+
+  // Kubernetes' metric computation metrics: one observation per metric (the
+  // seed has two Pods metrics). No per-metric durations were passed, so
+  // each observes the evaluation's 3 ms.
+  const std::string computation = absl::StrCat(
+      "action=\"", c.metric_action, "\",error=\"",
+      c.tasks_per_pod < 0 ? "internal" : "none", "\",metric_type=\"Pods\"");
+  EXPECT_EQ(
+      s[absl::StrCat(
+          "horizontal_pod_autoscaler_controller_metric_computation_total{",
+          computation, "}")],
+      2)
+      << text;
+  const std::string computation_duration =
+      "horizontal_pod_autoscaler_controller_metric_computation_duration_"
+      "seconds";
+  EXPECT_EQ(s[absl::StrCat(computation_duration, "_bucket{", computation,
+                           ",le=\"0.002\"}")],
+            0);
+  EXPECT_EQ(s[absl::StrCat(computation_duration, "_bucket{", computation,
+                           ",le=\"0.004\"}")],
+            2);
+  EXPECT_EQ(s[absl::StrCat(computation_duration, "_count{", computation, "}")],
+            2);
+  EXPECT_DOUBLE_EQ(
+      s[absl::StrCat(computation_duration, "_sum{", computation, "}")], 0.006);
+  EXPECT_THAT(text,
+              HasSubstr("# TYPE " + computation_duration + " histogram\n"));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -159,12 +190,17 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::ValuesIn(std::vector<DecisionCase>{
         // Kubernetes seeds the history with the current count: the 60 s
         // scale-up window holds a fresh autoscaler.
+        // (The metrics still propose a scale-up: their action says so.)
         {"SeedHoldsAFreshScaleUp", false, 3, 210, "none", "ScaleUpStabilized",
-         3},
-        {"ScaleUpLimitedByPolicy", true, 3, 210, "scale_up", "ScaleUpLimit", 5},
-        {"ScaleDownToMin", true, 3, 10, "scale_down", "TooFewReplicas", 2},
-        {"WithinTolerance", true, 3, 70, "none", "DesiredWithinRange", 3},
-        {"MetricsMissing", true, 3, -1, "none", "FailedGetPodsMetric", 3},
+         3, "scale_up"},
+        {"ScaleUpLimitedByPolicy", true, 3, 210, "scale_up", "ScaleUpLimit", 5,
+         "scale_up"},
+        {"ScaleDownToMin", true, 3, 10, "scale_down", "TooFewReplicas", 2,
+         "scale_down"},
+        {"WithinTolerance", true, 3, 70, "none", "DesiredWithinRange", 3,
+         "none"},
+        {"MetricsMissing", true, 3, -1, "none", "FailedGetPodsMetric", 3,
+         "none"},
     }),
     [](const ::testing::TestParamInfo<DecisionCase>& info) {
       return info.param.name;
@@ -194,6 +230,130 @@ TEST(SelfMetricsTest, CountsAccumulateAndErrorsAreRecorded) {
   EXPECT_EQ(s["agentscale_decisions_total{action=\"none\","
               "horizontalpodautoscaler=\"agent-hpa\",namespace=\"default\","
               "reason=\"EvaluateError\"}"],
+            2);
+}
+
+// The metrics that count for the computation metrics below.
+std::map<std::string, double> ComputationSamples(const std::string& text) {
+  std::map<std::string, double> out;
+  for (const auto& [k, v] : Samples(text)) {
+    if (k.rfind("horizontal_pod_autoscaler_controller_metric_computation", 0) ==
+        0) {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+Decision EvaluateSeed(int32_t current, double tasks_per_pod) {
+  absl::StatusOr<HorizontalAutoscaler> hpa =
+      HorizontalAutoscaler::Create(SeedSpec(true));
+  EXPECT_OK(hpa.status());
+  Observation obs;
+  obs.current_replicas = current;
+  MetricObservation& tasks = obs.AddMetric("app_active_task_count");
+  MetricObservation& requests = obs.AddMetric("app_active_request_count");
+  for (int i = 0; i < current; ++i) {
+    const std::string pod = absl::StrCat("agent-", i);
+    obs.pods.push_back(hpa::Pod::Ready(pod));
+    tasks.AddPodValue(pod, tasks_per_pod, kT0);
+    requests.AddPodValue(pod, tasks_per_pod / 2, kT0);
+  }
+  absl::StatusOr<Decision> d = hpa->Evaluate(kT0, obs);
+  EXPECT_OK(d.status());
+  return d.ok() ? *d : Decision{};
+}
+
+TEST(SelfMetricsTest, MetricDurationsAreTheCallersMeasurements) {
+  const Decision d = EvaluateSeed(3, 210);
+  ASSERT_EQ(d.metrics.size(), 2u);
+  SelfMetrics self;
+  // tasks (spec index 0) took 20 ms to fetch, requests 0.5 ms.
+  const std::vector<absl::Duration> fetch = {absl::Milliseconds(20),
+                                             absl::Microseconds(500)};
+  self.Record(d, absl::Milliseconds(25), fetch);
+  // Only the first one's time is known: the second falls back to the
+  // evaluation's 3 ms.
+  self.Record(d, absl::Milliseconds(3), {absl::Milliseconds(20)});
+  std::map<std::string, double> s = ComputationSamples(self.Render());
+  const std::string labels =
+      "action=\"scale_up\",error=\"none\",metric_type=\"Pods\"";
+  const std::string name =
+      "horizontal_pod_autoscaler_controller_metric_computation_duration_"
+      "seconds";
+  auto bucket = [&](const std::string& le) {
+    return s[absl::StrCat(name, "_bucket{", labels, ",le=\"", le, "\"}")];
+  };
+  EXPECT_EQ(bucket("0.001"), 1);   // 0.5 ms
+  EXPECT_EQ(bucket("0.002"), 1);
+  EXPECT_EQ(bucket("0.004"), 2);   // + the 3 ms fallback
+  EXPECT_EQ(bucket("0.016"), 2);
+  EXPECT_EQ(bucket("0.032"), 4);   // + 20 ms twice
+  EXPECT_EQ(bucket("16.384"), 4);  // Kubernetes' last bound: 0.001 * 2^14
+  EXPECT_EQ(bucket("+Inf"), 4);
+  EXPECT_DOUBLE_EQ(s[absl::StrCat(name, "_sum{", labels, "}")], 0.0435);
+  EXPECT_EQ(s[absl::StrCat(name, "_count{", labels, "}")], 4);
+  EXPECT_EQ(s[absl::StrCat(
+                "horizontal_pod_autoscaler_controller_metric_computation_"
+                "total{",
+                labels, "}")],
+            4);
+  // Exactly Kubernetes' 15 bounds plus +Inf per label set, and one counter.
+  int buckets = 0;
+  for (const auto& [k, v] : s) {
+    buckets += k.rfind(name + "_bucket{", 0) == 0;
+  }
+  EXPECT_EQ(buckets, 16);
+  EXPECT_EQ(s.size(), 16u + 2u + 1u);
+}
+
+TEST(SelfMetricsTest, NoMetricComputationOnPathsThatComputeNone) {
+  // One pod against minReplicas 2: Kubernetes goes straight to min without
+  // computing a metric, and observes none.
+  const Decision d = EvaluateSeed(1, 210);
+  EXPECT_EQ(d.path, DecisionPath::kBelowMin);
+  SelfMetrics self;
+  self.Record(d, absl::Milliseconds(1));
+  const std::string text = self.Render();
+  EXPECT_THAT(ComputationSamples(text), ::testing::IsEmpty()) << text;
+  EXPECT_EQ(Samples(text)["horizontal_pod_autoscaler_controller_"
+                          "reconciliations_total{action=\"scale_up\","
+                          "error=\"none\"}"],
+            1)
+      << text;
+}
+
+TEST(SelfMetricsTest, AnUnknownMetricTypeIsASpecError) {
+  // Kubernetes' errSpec: a metric source type the controller does not know
+  // (only an unvalidated object can carry one). metric_type is the type as
+  // written.
+  hpa::AutoscalerSpec spec = SeedSpec(true);
+  hpa::MetricSpec unknown;
+  unknown.type = hpa::MetricSourceType::kUnknown;
+  unknown.name = "Custom";
+  spec.metrics.push_back(unknown);
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa,
+                       HorizontalAutoscaler::CreateUnvalidated(spec));
+  Observation obs;
+  obs.current_replicas = 3;
+  MetricObservation& tasks = obs.AddMetric("app_active_task_count");
+  MetricObservation& requests = obs.AddMetric("app_active_request_count");
+  for (int i = 0; i < 3; ++i) {
+    const std::string pod = absl::StrCat("agent-", i);
+    obs.pods.push_back(hpa::Pod::Ready(pod));
+    tasks.AddPodValue(pod, 70, kT0);
+    requests.AddPodValue(pod, 50, kT0);
+  }
+  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kT0, obs));
+  ASSERT_EQ(d.metrics.size(), 3u) << d.Explain();
+  SelfMetrics self;
+  self.Record(d, absl::Milliseconds(1));
+  std::map<std::string, double> s = ComputationSamples(self.Render());
+  const std::string total =
+      "horizontal_pod_autoscaler_controller_metric_computation_total";
+  EXPECT_EQ(s[total + "{action=\"none\",error=\"spec\",metric_type=\"Custom\"}"],
+            1);
+  EXPECT_EQ(s[total + "{action=\"none\",error=\"none\",metric_type=\"Pods\"}"],
             2);
 }
 

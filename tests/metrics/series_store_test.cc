@@ -20,6 +20,7 @@ namespace {
 
 using ::agentscale_testing::IsOk;
 using ::agentscale_testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Optional;
 
@@ -173,6 +174,37 @@ TEST(SeriesStoreTest, GaugeWindowAtNow) {
   EXPECT_THAT(store.Latest(ref, kT0 - absl::Seconds(1)), Optional(70.0));
 }
 
+TEST(SeriesStoreTest, RefsRoundTripThroughTheirIds) {
+  SeriesStore store;
+  absl::StatusOr<SeriesRef> a = store.GetOrCreate("m", {{"pod", "a"}});
+  absl::StatusOr<SeriesRef> b = store.GetOrCreate("m", {{"pod", "b"}});
+  ASSERT_OK(a.status());
+  ASSERT_OK(b.status());
+  EXPECT_EQ(SeriesRef().id(), 0u);
+  EXPECT_NE(a->id(), b->id());
+  EXPECT_EQ(SeriesRef::FromId(a->id()), *a);
+  EXPECT_EQ(store.Append(SeriesRef::FromId(b->id()), kT0, 1), AppendResult::kOk);
+  EXPECT_THAT(store.Latest(*b, kT0), Optional(1.0));
+
+  // Ids the store never handed out: no series, nothing written.
+  for (uint64_t id : {uint64_t{0}, uint64_t{1} << 32 | 12345, ~uint64_t{0},
+                      a->id() + (uint64_t{7} << 32)}) {
+    EXPECT_EQ(store.Append(SeriesRef::FromId(id), kT0, 2),
+              AppendResult::kUnknownSeries)
+        << id;
+  }
+  EXPECT_EQ(store.Stats().samples, 1);
+
+  // A collected series' id stays dead even when its slot is reused.
+  const uint64_t old = a->id();
+  EXPECT_EQ(store.Append(*a, kT0, 4), AppendResult::kOk);
+  EXPECT_EQ(store.CollectGarbage(kT0 + absl::Hours(1)), 2);  // both idle
+  absl::StatusOr<SeriesRef> c = store.GetOrCreate("m", {{"pod", "c"}});
+  ASSERT_OK(c.status());
+  EXPECT_EQ(store.Append(SeriesRef::FromId(old), kT0 + absl::Hours(1), 3),
+            AppendResult::kUnknownSeries);
+}
+
 TEST(SeriesStoreTest, LabelOrderAndEmptyValuesDoNotMatter) {
   SeriesStore store;
   ASSERT_OK_AND_ASSIGN(SeriesRef a,
@@ -223,10 +255,39 @@ INSTANTIATE_TEST_SUITE_P(
         {"duplicate_label", "m", {{"pod", "a"}, {"pod", "b"}},
          "duplicate label name \"pod\""},
         {"reserved_name_label", "m", {{"__name__", "x"}}, "__name__"},
+        // Label values must be UTF-8 (Prometheus' labels.IsValid).
+        {"latin1_value", "m", {{"ns", "ok"}, {"pod", "caf\xe9"}},
+         "metric m: the value of label pod is not valid UTF-8 (byte 4): "
+         "\"caf\\xe9\""},
+        {"surrogate_value", "m", {{"pod", "\xed\xb0\x80"}},
+         "the value of label pod is not valid UTF-8 (byte 1)"},
+        {"overlong_value", "m", {{"pod", "a\xc1\xbf"}},
+         "the value of label pod is not valid UTF-8 (byte 2)"},
+        {"truncated_value", "m", {{"pod", "ab\xf0\x9f\x98"}},
+         "the value of label pod is not valid UTF-8 (byte 3)"},
     }),
     [](const ::testing::TestParamInfo<BadSeriesCase>& info) {
       return info.param.name;
     });
+
+TEST(SeriesStoreTest, Utf8LabelValuesAreAcceptedAndInvalidOnesCounted) {
+  SeriesStore store;
+  const Labels good = {{"pod", "caf\xc3\xa9-\xf0\x9f\x98\x80"}};
+  ASSERT_OK_AND_ASSIGN(SeriesRef ref, store.GetOrCreate("m", good));
+  EXPECT_EQ(store.Append(ref, kT0, 1), AppendResult::kOk);
+  // A long invalid value is quoted shortened in the message.
+  EXPECT_THAT(store.GetOrCreate("m", {{"pod", std::string(100, 'a') + "\xff"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("(byte 101)"), HasSubstr("...\""))));
+  const Labels bad = {{"pod", "\xff"}};
+  const std::vector<LabeledSample> batch = {{"m", good, kT0Ms + 1, 2},
+                                            {"m", bad, kT0Ms + 1, 3}};
+  const AppendCounts c = store.AppendBatch(batch);
+  EXPECT_EQ(c.appended, 1);
+  EXPECT_EQ(c.invalid_series, 1);
+  EXPECT_EQ(store.Stats().series, 1);
+  EXPECT_EQ(store.Find("m", bad), std::nullopt);
+}
 
 TEST(SeriesStoreTest, OutOfOrderAndDuplicateAreRejectedAndCounted) {
   SeriesStore store;

@@ -19,6 +19,9 @@
 //   absl::StatusOr<agentscale::metrics::Exposition> all =
 //       agentscale::metrics::ParseExposition(body);   // owning copy
 //
+// Label values and HELP text must be well-formed UTF-8, as Prometheus
+// requires ("invalid UTF-8 label value"); anything else fails the parse.
+//
 // Errors are InvalidArgument and start with "line N: ", name the problem
 // and quote the offending line (escaped, truncated). Any byte sequence is
 // safe input: the parser never reads out of bounds, never throws and never

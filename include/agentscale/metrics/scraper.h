@@ -19,9 +19,17 @@
 // - A failed scrape (connection refused, timeout, an HTTP status other than
 //   200, a body that does not parse, a body over max_body_bytes) appends
 //   nothing and writes a staleness marker (SeriesStore::MarkStale) into
-//   every series of that target, so its pod reads as *missing* — never as
-//   zero — and the HPA's missing-pod rules apply. A parse error appends
-//   nothing at all (never half a scrape).
+//   every series of that target (that does not read as missing already),
+//   so its pod reads as *missing* — never as zero — and the HPA's
+//   missing-pod rules apply. A parse error appends nothing at all (never
+//   half a scrape).
+// - A series that vanishes from an otherwise successful scrape gets a
+//   staleness marker at that scrape's `now`, as Prometheus writes them: the
+//   scraper remembers, per target, the series the previous successful
+//   scrape wrote, and marks those the current page no longer has. (A
+//   failed scrape marks every series of the target, so the next success
+//   starts from an empty set.) As in Prometheus, series exposed with
+//   explicit timestamps are not tracked.
 // - Every scrape also writes Prometheus' synthetic `up` series (1 or 0) with
 //   the target's labels. `up` is never marked stale.
 // - Each target counts its scrapes and failures (scrapes_total,
@@ -33,8 +41,12 @@
 // The HTTP client is cpp-httplib (plain HTTP only; no TLS, no gzip).
 //
 // Thread safety: a Scraper may be used from several threads at once;
-// ScrapeAll() itself scrapes up to `parallelism` targets concurrently. The
-// store must outlive the scraper.
+// ScrapeAll() itself scrapes up to `parallelism` targets concurrently.
+// Scrapes of different targets run fully in parallel; two scrapes of the
+// same target fetch in parallel but apply their results (appends,
+// staleness markers, `up`) one after the other, each under the target's
+// own lock, so "the previous successful scrape" is the one applied last.
+// The store must outlive the scraper.
 #ifndef AGENTSCALE_METRICS_SCRAPER_H_
 #define AGENTSCALE_METRICS_SCRAPER_H_
 
@@ -84,7 +96,10 @@ struct ScrapeResult {
   absl::Status status;
   int http_status = 0;  // 0 when no response arrived
   AppendCounts counts;  // samples appended (zero on failure)
-  int64_t stale_marked = 0;  // series marked stale on failure
+  // Series given a staleness marker at `now`: on failure, every series of
+  // the target (but `up`) that did not already read as missing; on success,
+  // those the previous successful scrape wrote that this one did not.
+  int64_t stale_marked = 0;
   absl::Duration duration;   // wall time of the HTTP request
 };
 
@@ -115,7 +130,12 @@ class Scraper {
   // Per-target counters, in target order.
   std::vector<TargetStats> Stats() const;
 
+  ~Scraper();
+
  private:
+  // Per target: what staleness tracking needs (defined in scraper.cc).
+  struct TargetState;
+
   Scraper(std::vector<ScrapeTarget> targets, ScraperOptions options,
           SeriesStore* store);
   // Marks every series of target `index` (but `up`) stale at `now`.
@@ -124,6 +144,7 @@ class Scraper {
   const std::vector<ScrapeTarget> targets_;
   const ScraperOptions options_;
   SeriesStore* const store_;
+  const std::unique_ptr<TargetState[]> state_;  // one per target
   mutable std::mutex mu_;
   std::vector<TargetStats> stats_;  // guarded by mu_
 };

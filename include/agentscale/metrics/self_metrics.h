@@ -6,8 +6,11 @@
 //
 //   agentscale::metrics::SelfMetrics self;
 //   const absl::Time start = absl::Now();
+//   // Time each metric's fetch (adapter Fill(), a Prometheus query...):
+//   std::vector<absl::Duration> fetch(spec.metrics.size());
+//   ...
 //   absl::StatusOr<agentscale::Decision> d = autoscaler.Evaluate(now, obs);
-//   if (d.ok()) self.Record(*d, absl::Now() - start);
+//   if (d.ok()) self.Record(*d, absl::Now() - start, fetch);
 //   else self.RecordError(autoscaler.spec(), absl::Now() - start);
 //   std::string body = self.Render();   // serve as text/plain; version=0.0.4
 //
@@ -20,9 +23,22 @@
 //     horizontal_pod_autoscaler_controller_reconciliation_duration_seconds
 //         (histogram; Kubernetes' buckets, 1 ms doubling 15 times)
 //     horizontal_pod_autoscaler_controller_metric_computation_total
-//         (also labelled metric_type: Pods, Resource, ...)
-//   Kubernetes' metric_computation_duration_seconds is not rendered: a
-//   Decision does not time its metrics one by one.
+//     horizontal_pod_autoscaler_controller_metric_computation_duration_seconds
+//         (histogram, same buckets), both also labelled metric_type (Pods,
+//         Resource, ...): one observation per metric the decision computed
+//         (none on the paths that compute no metric: above max, below
+//         min, scaling disabled, bad selector). As in Kubernetes' monitor,
+//         action is that metric's proposal against the current replicas
+//         ("none" when it failed), error is "spec" for an unknown metric
+//         source type, "internal" for any other failure, else "none".
+//   What the duration measures: Kubernetes times computeReplicasForMetric,
+//   which fetches the metric from the metrics API and runs the replica
+//   calculation. Here the fetch happens before Evaluate() (the adapter,
+//   the Prometheus query), so only the caller can time it: pass those
+//   times to Record() as `metric_durations` (indexed like spec.metrics).
+//   A Decision carries no per-metric time, so a metric without one
+//   observes the whole `evaluation_duration` (an upper bound on its share
+//   of Evaluate()).
 // - the HPA object's state as kube-state-metrics exports it, labels
 //   `namespace` and `horizontalpodautoscaler`:
 //     kube_horizontalpodautoscaler_status_desired_replicas
@@ -52,6 +68,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "agentscale/engine/decision.h"
 #include "agentscale/hpa/spec.h"
 
@@ -64,11 +81,17 @@ std::string DecisionReason(const Decision& decision);
 
 class SelfMetrics {
  public:
-  // Kubernetes' reconciliation_duration_seconds buckets: 0.001 * 2^i, i < 15.
+  // Kubernetes' buckets for both duration histograms
+  // (ExponentialBuckets(0.001, 2, 15)): 0.001 * 2^i, i < 15.
   static constexpr int kBuckets = 15;
 
-  // One successful Evaluate(): its decision and how long it took.
-  void Record(const Decision& decision, absl::Duration evaluation_duration);
+  // One successful Evaluate(): its decision and how long the reconcile took
+  // (Kubernetes times its whole reconcile, metric fetches included).
+  // `metric_durations[i]`, when given, is how long spec.metrics[i] took to
+  // compute (see the file comment); missing entries fall back to
+  // `evaluation_duration`.
+  void Record(const Decision& decision, absl::Duration evaluation_duration,
+              absl::Span<const absl::Duration> metric_durations = {});
   // One Evaluate() that returned an error (error="internal", action none).
   void RecordError(const hpa::AutoscalerSpec& spec,
                    absl::Duration evaluation_duration);
@@ -102,8 +125,8 @@ class SelfMetrics {
   mutable std::mutex mu_;
   // (action, error) -> count, histogram
   std::map<std::pair<std::string, std::string>, Histogram> reconciliations_;
-  // (action, error, metric_type) -> count
-  std::map<std::tuple<std::string, std::string, std::string>, int64_t>
+  // (action, error, metric_type) -> count, histogram
+  std::map<std::tuple<std::string, std::string, std::string>, Histogram>
       metric_computations_;
   std::map<Key, Autoscaler> autoscalers_;
   // (namespace, name, action, reason) -> count
