@@ -10,6 +10,7 @@ cpp-httplib, so a build without it there is a bug).
 
 from __future__ import annotations
 
+import datetime
 import gc
 import json
 import math
@@ -618,6 +619,338 @@ def test_adapter_stale_pod_is_missing_not_zero(seed_spec: agentscale.AutoscalerS
     unknown = agentscale.MetricObservation(metric="no_such_metric")
     adapter.fill(store, T0 + 10, pods, unknown)
     assert unknown.error is not None and unknown.pod_samples == []
+
+
+# --- Object and External metrics (rules with object labels, externalRules) ----------
+
+ALL_KINDS_CONFIG = """\
+rules:
+- seriesQuery: 'app_active_task_count{namespace!="",pod!=""}'
+  resources: {template: "<<.Resource>>"}
+  metricsQuery: 'avg_over_time(<<.Series>>{<<.LabelMatchers>>}[1m])'
+- seriesQuery: 'http_requests_per_second{namespace!="",service!=""}'
+  resources:
+    overrides:
+      namespace: {resource: namespace}
+      service: {resource: service}
+  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)'
+externalRules:
+- seriesQuery: 'queue_depth{namespace!="",queue!=""}'
+  resources:
+    overrides:
+      namespace: {resource: namespace}
+  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (queue)'
+"""
+
+AGENT_PODS = ["agent-0", "agent-1", "agent-2"]
+GATEWAY = agentscale.ObjectReference(api_version="v1", kind="Service", name="gateway")
+
+
+def fill_all_kinds_store(store: agentscale.SeriesStore, now: float) -> None:
+    """queue_depth{queue="jobs"} totals 55 over two shards (another queue has
+    500), the gateway Service serves 150 requests/s, each agent runs 35 tasks."""
+    counts = store.append_labeled(
+        "queue_depth",
+        [{"namespace": "ml", "queue": "jobs", "shard": "0"},
+         {"namespace": "ml", "queue": "jobs", "shard": "1"},
+         {"namespace": "ml", "queue": "bulk"}],
+        now, np.array([30.0, 25.0, 500.0]))
+    assert counts.appended == 3
+    store.append_labeled("http_requests_per_second", {"namespace": "ml", "service": "gateway"},
+                         now, np.array([150.0]))
+    store.append_labeled(TASKS, [{"namespace": "ml", "pod": p} for p in AGENT_PODS],
+                         now - 30, np.full(3, 35.0))
+
+
+def all_kinds_spec(queue: str = "jobs") -> agentscale.AutoscalerSpec:
+    queue_metric = agentscale.MetricSpec.external_average_value("queue_depth", 10)
+    queue_metric.selector.match_labels = {"queue": queue}
+    return agentscale.AutoscalerSpec(
+        name="agents", namespace="ml",
+        scale_target_ref=agentscale.ObjectReference(
+            api_version="apps/v1", kind="Deployment", name="agents"),
+        min_replicas=1, max_replicas=20, behavior=agentscale.default_behavior(),
+        metrics=[
+            queue_metric,
+            agentscale.MetricSpec.object_value(GATEWAY, "http_requests_per_second", 100),
+            agentscale.MetricSpec.pods_average_value(TASKS, 70),
+        ])
+
+
+def test_adapter_config_with_external_and_object_rules(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "adapter.yaml"
+    path.write_text(ALL_KINDS_CONFIG)
+    adapter = agentscale.MetricAdapter.from_config_file(path)
+    assert repr(adapter) == "MetricAdapter(rules=2, external_rules=1)"
+    template, service = adapter.rules
+    assert template.resource_template and template.object_labels == []
+    assert not service.resource_template and service.pod_label == ""
+    assert service.object_labels == [
+        agentscale.ResourceLabel(label="service", resource="service", group="")]
+    assert service.namespace_label == "namespace" and service.group == "sum"
+    (queue,) = adapter.external_rules
+    assert queue.series_query == 'queue_depth{namespace!="",queue!=""}'
+    assert queue.metrics_query == "sum(<<.Series>>{<<.LabelMatchers>>}) by (queue)"
+    assert (queue.group, queue.group_by) == ("sum", ["queue"])
+    assert queue.namespaced and queue.namespace_label == "namespace"
+    assert queue.aggregation is agentscale.Aggregation.LATEST and queue.window_seconds == 0.0
+    assert "queue_depth" in repr(queue)
+    # An external rule in a namespace needs a label that names it.
+    with pytest.raises(ValueError, match=r"externalRules\[0\] \(line 2, column 3\): namespaced"):
+        agentscale.MetricAdapter.from_config(
+            "externalRules:\n- seriesQuery: 'queue_depth'\n"
+            "  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>})'\n")
+
+
+def test_fill_external_and_object_from_the_store() -> None:
+    store = agentscale.SeriesStore()
+    adapter = agentscale.MetricAdapter.from_config(ALL_KINDS_CONFIG)
+    adapter.register_windows(store)
+    fill_all_kinds_store(store, T0)
+    assert adapter.external_metric_names(store) == ["queue_depth"]
+    assert sorted(adapter.metric_names(store)) == [TASKS, "http_requests_per_second"]
+
+    # External: the HPA's selector keeps queue="jobs"; its two shards sum to 55.
+    jobs = agentscale.MetricObservation(metric="queue_depth")
+    adapter.fill_external(store, T0, jobs, "ml", selector={"match_labels": {"queue": "jobs"}})
+    assert jobs.external_values_milli == [55_000] and jobs.error is None
+    # Without a selector: one value per queue (by (queue)).
+    every = agentscale.MetricObservation(metric="queue_depth")
+    adapter.fill_external(store, T0, every, "ml")
+    assert sorted(every.external_values_milli) == [55_000, 500_000]
+    # A namespaced rule sees nothing in another namespace: an empty list, no
+    # error (the engine then fails the metric, never reads 0).
+    elsewhere = agentscale.MetricObservation(metric="queue_depth")
+    adapter.fill_external(store, T0, elsewhere, "other")
+    assert elsewhere.external_values_milli == [] and elsewhere.error is None
+    unknown = agentscale.MetricObservation(metric="no_such_queue")
+    adapter.fill_external(store, T0, unknown, "ml")
+    assert unknown.error is not None and "no_such_queue" in unknown.error
+
+    # Object: the gateway Service's series (a dict works as the reference too).
+    gateway = agentscale.MetricObservation(metric="http_requests_per_second")
+    adapter.fill_object(store, T0, GATEWAY, gateway, "ml")
+    assert gateway.object_value_milli == 150_000 and gateway.error is None
+    missing = agentscale.MetricObservation(metric="http_requests_per_second")
+    adapter.fill_object(store, T0, {"api_version": "v1", "kind": "Service", "name": "web"},
+                        missing, "ml")
+    assert missing.object_value_milli is None
+    assert missing.error is not None and "web" in missing.error
+    # Once the series goes stale the object has no value (not 0).
+    (info,) = store.select("http_requests_per_second")
+    store.mark_stale(info.ref, T0 + 1)
+    stale = agentscale.MetricObservation(metric="http_requests_per_second")
+    adapter.fill_object(store, T0 + 2, GATEWAY, stale, "ml")
+    assert stale.object_value_milli is None and stale.error is not None
+    with pytest.raises(TypeError, match="described_object"):
+        adapter.fill_object(store, T0, 42, gateway, "ml")  # type: ignore[arg-type]
+
+
+def test_fill_pods_applies_the_metric_selector() -> None:
+    store = agentscale.SeriesStore()
+    adapter = agentscale.MetricAdapter.from_config(ADAPTER_CONFIG)
+    store.append_labeled(
+        TASKS, [{"namespace": "default", "pod": f"agent-{i}", "tier": t}
+                for i, t in enumerate(["a", "a", "b"])],
+        T0, np.array([10.0, 20.0, 30.0]))
+    pods = [agentscale.Pod.ready(f"agent-{i}") for i in range(3)]
+    tier_a = agentscale.MetricObservation(metric=TASKS)
+    adapter.fill_pods(store, T0, pods, tier_a, "default",
+                      agentscale.LabelSelector(match_labels={"tier": "a"}))
+    assert [(s.pod, s.value_milli) for s in tier_a.pod_samples] == [
+        ("agent-0", 10_000), ("agent-1", 20_000)]
+    everyone = agentscale.MetricObservation(metric=TASKS)
+    adapter.fill_pods(store, T0, pods, everyone, "default")
+    assert len(everyone.pod_samples) == 3
+    # A selector key that is not a Prometheus label name fails the metric.
+    bad = agentscale.MetricObservation(metric=TASKS)
+    adapter.fill_pods(store, T0, pods, bad, "default",
+                      {"match_labels": {"app.kubernetes.io/name": "agent"}})
+    assert bad.pod_samples == [] and bad.error is not None
+    assert "app.kubernetes.io/name" in bad.error
+    with pytest.raises(TypeError, match="selector"):
+        adapter.fill_pods(store, T0, pods, bad, "default", "tier=a")  # type: ignore[arg-type]
+
+
+def test_selector_matchers() -> None:
+    selector = agentscale.LabelSelector(
+        match_labels={"queue": "jobs"},
+        match_expressions=[
+            agentscale.LabelSelectorRequirement(key="tier", op="NotIn", values=["b", "a", "b"]),
+            agentscale.LabelSelectorRequirement(key="zone", op="In", values=["eu"]),
+            agentscale.LabelSelectorRequirement(key="shard", op="Exists"),
+            agentscale.LabelSelectorRequirement(key="legacy", op="DoesNotExist"),
+        ])
+    assert agentscale.selector_matchers(selector) == [
+        'queue="jobs"', 'tier!~"a|b"', 'zone=~"eu"', 'shard!=""', 'legacy=""']
+    assert agentscale.selector_matchers(selector.to_dict()) == agentscale.selector_matchers(selector)
+    assert agentscale.selector_matchers(agentscale.LabelSelector()) == []
+    with pytest.raises(ValueError, match="not a valid Prometheus label name"):
+        agentscale.selector_matchers({"match_labels": {"app.kubernetes.io/name": "x"}})
+    with pytest.raises(ValueError, match="not a valid label selector operator"):
+        agentscale.selector_matchers({"match_expressions": [{"key": "k", "op": "Gt"}]})
+    with pytest.raises(ValueError, match="must not be empty"):
+        agentscale.selector_matchers({"match_expressions": [{"key": "k", "op": "In"}]})
+    with pytest.raises(ValueError, match="must be empty"):
+        agentscale.selector_matchers(
+            {"match_expressions": [{"key": "k", "op": "Exists", "values": ["v"]}]})
+
+
+def test_values_are_truncated_to_milli_as_the_adapter_serves_them() -> None:
+    store = agentscale.SeriesStore()
+    adapter = agentscale.MetricAdapter.from_config(ALL_KINDS_CONFIG)
+    store.append_labeled("http_requests_per_second", {"namespace": "ml", "service": "gateway"},
+                         T0, np.array([0.33375]))
+    store.append_labeled("queue_depth", {"namespace": "ml", "queue": "jobs"}, T0,
+                         np.array([0.33375]))
+    store.append_labeled(TASKS, {"namespace": "ml", "pod": "agent-0"}, T0, np.array([0.33375]))
+    gateway = agentscale.MetricObservation(metric="http_requests_per_second")
+    adapter.fill_object(store, T0, GATEWAY, gateway, "ml")
+    queue = agentscale.MetricObservation(metric="queue_depth")
+    adapter.fill_external(store, T0, queue, "ml")
+    tasks = agentscale.MetricObservation(metric=TASKS)
+    adapter.fill_pods(store, T0, [agentscale.Pod.ready("agent-0")], tasks, "ml")
+    # int64(value * 1000): 333m, where the quantity written by hand is 334m.
+    assert gateway.object_value_milli == 333
+    assert queue.external_values_milli == [333]
+    assert [s.value_milli for s in tasks.pod_samples] == [333]
+    assert agentscale.parse_quantity("0.33375") == 334
+
+
+def test_adapter_drives_pods_object_and_external_metrics() -> None:
+    store = agentscale.SeriesStore()
+    adapter = agentscale.MetricAdapter.from_config(ALL_KINDS_CONFIG)
+    adapter.register_windows(store)
+    fill_all_kinds_store(store, T0)
+    spec = all_kinds_spec()
+
+    obs = agentscale.Observation(current_replicas=3)
+    obs.add_ready_pods(3)  # agent-0, agent-1, agent-2
+    adapter.fill_observation_for_spec(store, T0, spec, obs)
+    assert [m.metric for m in obs.metrics] == ["queue_depth", "http_requests_per_second", TASKS]
+    assert obs.metrics[0].external_values_milli == [55_000]
+    assert obs.metrics[1].object_value_milli == 150_000
+    assert [s.value_milli for s in obs.metrics[2].pod_samples] == [35_000] * 3
+
+    decision = agentscale.HorizontalAutoscaler(spec).evaluate(T0, obs)
+    # External AverageValue 10: ceil(55 / 10) = 6 (55 / 3 pods = 18.334 per pod).
+    # Object Value 100: 150 / 100 = 1.5 over 3 ready pods -> ceil(4.5) = 5.
+    # Pods AverageValue 70: 35 / 70 = 0.5 over 3 pods -> ceil(1.5) = 2.
+    assert [m.proposal for m in decision.metrics] == [6, 5, 2]
+    assert all(m.valid for m in decision.metrics)
+    assert decision.metrics[0].value_milli == 18_334
+    assert decision.winning_metric == 0
+    assert decision.desired_replicas == 6
+
+    # The same Observation refilled for a selector that matches no queue: an
+    # empty list, which the engine fails as Kubernetes does, instead of 0.
+    gone = all_kinds_spec(queue="deleted")
+    adapter.fill_observation_for_spec(store, T0, gone, obs)
+    assert len(obs.metrics) == 3
+    assert obs.metrics[0].external_values_milli == [] and obs.metrics[0].error is None
+    assert len(obs.metrics[2].pod_samples) == 3  # reset, not appended to
+    failed = agentscale.HorizontalAutoscaler(gone).evaluate(T0, obs)
+    assert not failed.metrics[0].valid
+    assert failed.metrics[0].error is not None
+    assert "no metrics returned from external metrics API" in failed.metrics[0].error
+    assert failed.metrics[0].failure_reason is agentscale.Reason.FAILED_GET_EXTERNAL_METRIC
+    assert failed.desired_replicas == 5  # the Object metric still scales up
+
+    # fill_spec_metric: one metric by its type; a Resource metric is the caller's.
+    one = agentscale.MetricObservation()
+    adapter.fill_spec_metric(store, T0, spec.metrics[0], obs.pods, one, "ml")
+    assert one.metric == "queue_depth" and one.external_values_milli == [55_000]
+    cpu = agentscale.MetricObservation(metric="cpu")
+    adapter.fill_spec_metric(store, T0, agentscale.MetricSpec.resource_utilization("cpu", 50),
+                             obs.pods, cpu, "ml")
+    assert cpu == agentscale.MetricObservation(metric="cpu")
+
+
+def test_adapter_from_rules() -> None:
+    tasks = agentscale.MetricRule(
+        series_query='app_active_task_count{pod!=""}',
+        metrics_query="max_over_time(<<.Series>>{<<.LabelMatchers>>}[2m])",
+        namespace_label="namespace")
+    assert (tasks.pod_label, tasks.aggregation, tasks.window_seconds) == (
+        "pod", agentscale.Aggregation.MAX_OVER_TIME, 120.0)
+    services = agentscale.MetricRule(
+        series_query="http_requests_per_second", pod_label="",
+        metrics_query="sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+        object_labels=[{"label": "service", "resource": "services"}])
+    assert services.object_labels == [agentscale.ResourceLabel(label="service", resource="services")]
+    queue = agentscale.ExternalRule(
+        series_query='{__name__=~"^broker_(.*)_lag$"}', name_matches="^broker_(.*)_lag$",
+        name_as="${1}_lag", namespaced=False,
+        metrics_query="avg(max_over_time(<<.Series>>{<<.LabelMatchers>>}[2m]))")
+    assert (queue.group, queue.group_by, queue.window_seconds) == ("avg", [], 120.0)
+    adapter = agentscale.MetricAdapter.from_rules([tasks, services], [queue])
+    assert len(adapter.rules) == 2 and len(adapter.external_rules) == 1
+
+    store = agentscale.SeriesStore()
+    adapter.register_windows(store)
+    store.append_labeled("broker_jobs_lag", [{"namespace": "other", "p": "0"},
+                                             {"namespace": "other", "p": "1"}],
+                         T0, np.array([4.0, 8.0]))
+    assert adapter.external_metric_names(store) == ["jobs_lag"]
+    lag = agentscale.MetricObservation(metric="jobs_lag")
+    adapter.fill_external(store, T0, lag, "ml")  # namespaced=False: any namespace
+    assert lag.external_values_milli == [6_000]
+
+    # Rules recombine: another adapter's rules with these external ones.
+    mixed = agentscale.MetricAdapter.from_rules(
+        agentscale.MetricAdapter.from_config(ALL_KINDS_CONFIG).rules, adapter.external_rules)
+    assert [r.series_query for r in mixed.rules][1] == 'http_requests_per_second{namespace!="",service!=""}'
+    assert mixed.external_rules[0].name_as == "${1}_lag"
+
+    with pytest.raises(ValueError, match="series_query"):
+        agentscale.MetricRule(series_query="m{", metrics_query="<<.Series>>{<<.LabelMatchers>>}")
+    with pytest.raises(ValueError, match="metrics_query.*unsupported range function"):
+        agentscale.ExternalRule(series_query="m", metrics_query="foo(<<.Series>>[1m])")
+    with pytest.raises(ValueError, match=r"externalRules\[0\].resources: namespaced"):
+        agentscale.MetricAdapter.from_rules([], [agentscale.ExternalRule(
+            series_query="q", metrics_query="sum(<<.Series>>{<<.LabelMatchers>>})")])
+    with pytest.raises(ValueError, match=r"rules\[0\].resources"):
+        agentscale.MetricAdapter.from_rules([agentscale.MetricRule(
+            series_query="m", metrics_query="<<.Series>>{<<.LabelMatchers>>}", pod_label="")])
+
+
+def test_self_metrics_per_metric_durations() -> None:
+    store = agentscale.SeriesStore()
+    adapter = agentscale.MetricAdapter.from_config(ALL_KINDS_CONFIG)
+    fill_all_kinds_store(store, T0)
+    spec = all_kinds_spec()
+    obs = agentscale.Observation(current_replicas=3)
+    obs.add_ready_pods(3)
+    adapter.fill_observation_for_spec(store, T0, spec, obs)
+    decision = agentscale.HorizontalAutoscaler(spec).evaluate(T0, obs)
+    assert decision.desired_replicas == 6
+
+    metrics = agentscale.SelfMetrics()
+    # Durations for the External and Object metrics only: the Pods metric
+    # observes the whole evaluation (0.5 s). A timedelta works too.
+    metrics.record(decision, 0.5, [0.0015, datetime.timedelta(milliseconds=3)])
+    family = "horizontal_pod_autoscaler_controller_metric_computation_duration_seconds"
+    samples = agentscale.parse_exposition(metrics.render()).samples
+    sums = {s.labels["metric_type"]: s.value for s in samples if s.metric == family + "_sum"}
+    assert sums == {"External": 0.0015, "Object": 0.003, "Pods": 0.5}
+    buckets = {(s.labels["metric_type"], s.labels["le"]): s.value
+               for s in samples if s.metric == family + "_bucket"}
+    assert buckets[("External", "0.001")] == 0 and buckets[("External", "0.002")] == 1
+    assert buckets[("Object", "0.002")] == 0 and buckets[("Object", "0.004")] == 1
+    assert buckets[("Pods", "0.256")] == 0 and buckets[("Pods", "0.512")] == 1
+    actions = {s.labels["metric_type"]: s.labels["action"]
+               for s in samples if s.metric == family + "_count"}
+    assert actions == {"External": "scale_up", "Object": "scale_up", "Pods": "scale_down"}
+
+    # Without durations every metric observes the evaluation's duration.
+    plain = agentscale.SelfMetrics()
+    plain.record(decision, 0.25)
+    plain_sums = {s.labels["metric_type"]: s.value
+                  for s in agentscale.parse_exposition(plain.render()).samples
+                  if s.metric == family + "_sum"}
+    assert plain_sums == {"External": 0.25, "Object": 0.25, "Pods": 0.25}
+    with pytest.raises(TypeError, match="metric_durations_seconds"):
+        plain.record(decision, 0.25, "0.1")  # type: ignore[arg-type]
 
 
 # --- HTTP fixtures --------------------------------------------------------------------------

@@ -23,9 +23,10 @@ command line in agentscale.cli.)
 
 The metrics layer feeds the engine from samples: a SeriesStore (numpy batch
 appends with append_batch), parse_exposition / append_exposition for the
-Prometheus text format, MetricAdapter (prometheus-adapter rules) to fill an
-Observation, and, when built with cpp-httplib (HAVE_HTTP), a Scraper for
-/metrics endpoints and a PrometheusClient for Prometheus' query API.
+Prometheus text format, MetricAdapter (prometheus-adapter rules and
+externalRules) to fill an Observation's Pods, Object and External metrics,
+and, when built with cpp-httplib (HAVE_HTTP), a Scraper for /metrics
+endpoints and a PrometheusClient for Prometheus' query API.
 
 Errors: ValueError for invalid input (with the field path and the YAML
 line:column), FileNotFoundError for a missing manifest, KeyError for an
@@ -62,6 +63,7 @@ from agentscale._core import (
     Error as Error,
     Exposition as Exposition,
     ExpositionError as ExpositionError,
+    ExternalRule as ExternalRule,
     FamilyInfo as FamilyInfo,
     FieldError as FieldError,
     FluidOptions as FluidOptions,
@@ -101,6 +103,7 @@ from agentscale._core import (
     Recommendation as Recommendation,
     ReplicaCalculator as ReplicaCalculator,
     Resample as Resample,
+    ResourceLabel as ResourceLabel,
     ResourceList as ResourceList,
     ResourceName as ResourceName,
     ResourceReplicas as ResourceReplicas,
@@ -174,6 +177,7 @@ from agentscale._core import (
     run_agent_model as run_agent_model,
     scale_down_limit as scale_down_limit,
     scale_up_limit as scale_up_limit,
+    selector_matchers as selector_matchers,
     stabilize_legacy as stabilize_legacy,
     stabilize_with_behavior as stabilize_with_behavior,
     stale_marker as stale_marker,
@@ -257,6 +261,7 @@ __all__ = [
     "Error",
     "Exposition",
     "ExpositionError",
+    "ExternalRule",
     "FamilyInfo",
     "FieldError",
     "Finding",
@@ -297,6 +302,7 @@ __all__ = [
     "Recommendation",
     "ReplicaCalculator",
     "Resample",
+    "ResourceLabel",
     "ResourceList",
     "ResourceName",
     "ResourceReplicas",
@@ -377,6 +383,7 @@ __all__ = [
     "run_agent_model",
     "scale_down_limit",
     "scale_up_limit",
+    "selector_matchers",
     "simulate",
     "stabilize_legacy",
     "stabilize_with_behavior",

@@ -64,6 +64,7 @@ AGENTSCALE_PY_VALUE(metrics::ScrapeResult);
 AGENTSCALE_PY_VALUE(metrics::TargetStats);
 AGENTSCALE_PY_VALUE(metrics::QueryClientOptions);
 AGENTSCALE_PY_VALUE(metrics::InstantSample);
+AGENTSCALE_PY_VALUE(metrics::ResourceLabel);
 
 namespace {
 
@@ -571,6 +572,42 @@ const char* GroupName(metrics::GroupAggregation g) {
   return "";
 }
 
+std::vector<std::string> MatcherStrings(const std::vector<metrics::LabelMatcher>& matchers) {
+  std::vector<std::string> out;
+  out.reserve(matchers.size());
+  for (const auto& x : matchers) out.push_back(x.ToString());
+  return out;
+}
+
+// A value-type argument that may also be given as its to_dict() form (None:
+// T{}, e.g. the empty selector); a wrong type is a TypeError naming `what`.
+template <typename T>
+T ValueArg(py::handle h, const char* what, const char* expected) {
+  if (h.is_none()) return T{};
+  try {
+    return Conv<T>::Set(h);
+  } catch (py::cast_error&) {
+    throw py::type_error(std::string(what) + ": expected " + expected + ", got " + TypeName(h));
+  }
+}
+
+hpa::LabelSelector SelectorArg(py::handle h) {
+  return ValueArg<hpa::LabelSelector>(h, "selector", "a LabelSelector, a dict or None");
+}
+
+// A status whose message is prefixed with the argument it is about.
+template <typename T>
+T UnwrapArg(absl::StatusOr<T> v, const char* what) {
+  if (!v.ok()) {
+    RaiseStatus(absl::Status(v.status().code(), absl::StrCat(what, ": ", v.status().message())));
+  }
+  return *std::move(v);
+}
+
+void CheckArg(const absl::Status& st, const char* what) {
+  if (!st.ok()) RaiseStatus(absl::Status(st.code(), absl::StrCat(what, ": ", st.message())));
+}
+
 }  // namespace
 
 // Label sets cross as dicts (to_dict() too); a list of (name, value) pairs
@@ -987,27 +1024,66 @@ void BindMetrics(py::module_& m) {
       "a parse error (ExpositionError) nothing is appended.");
 
   // --- adapter.h ----------------------------------------------------------------
-  py::class_<mx::MetricRule>(m, "MetricRule",
-                             "One adapter rule (prometheus-adapter's rules[]), taken apart.")
+  ValueClass<mx::ResourceLabel>(
+      m, "ResourceLabel",
+      "A label naming objects of a resource other than pod and namespace, for Object "
+      "metrics (resources.overrides `service: {resource: service}`).")
+      .field("label", &mx::ResourceLabel::label, "The series label (\"service\").")
+      .field("resource", &mx::ResourceLabel::resource,
+             "The resource as written (\"service\", \"services\", \"deployment\", ...); it "
+             "matches an object whose lowercased kind is its singular or plural form.")
+      .field("group", &mx::ResourceLabel::group,
+             "API group (\"\": any; otherwise the object's apiVersion group must equal it).")
+      .finish();
+  py::class_<mx::MetricRule>(
+      m, "MetricRule",
+      "One adapter rule (prometheus-adapter's rules[], the custom metrics API: Pods and "
+      "Object metrics), taken apart.")
+      .def(py::init([](const std::string& series_query, const std::string& metrics_query,
+                       const std::string& name_matches, const std::string& name_as,
+                       const std::string& pod_label, const std::string& namespace_label,
+                       py::handle object_labels, bool resource_template) {
+             mx::MetricRule r;
+             r.series = UnwrapArg(mx::ParseSeriesSelector(series_query), "series_query");
+             CheckArg(mx::ParseMetricsQuery(metrics_query, &r), "metrics_query");
+             r.name_matches = name_matches;
+             r.name_as = name_as;
+             r.pod_label = pod_label;
+             r.namespace_label = namespace_label;
+             r.object_labels = ValueArg<std::vector<mx::ResourceLabel>>(
+                 object_labels, "object_labels", "a list of ResourceLabel or dicts");
+             r.resource_template = resource_template;
+             return r;
+           }),
+           py::kw_only(), py::arg("series_query"), py::arg("metrics_query"),
+           py::arg("name_matches") = "^(.*)$", py::arg("name_as") = "",
+           py::arg("pod_label") = "pod", py::arg("namespace_label") = "",
+           py::arg("object_labels") = py::none(), py::arg("resource_template") = false,
+           "A rule from its parts: series_query (a series selector) and metrics_query are "
+           "parsed as in a configuration (ValueError names the argument); "
+           "pod_label \"\" makes a rule for Object metrics only (object_labels or "
+           "resource_template). MetricAdapter.from_rules() checks the rest.")
       .def_property_readonly(
           "series_query", [](const mx::MetricRule& r) { return SelectorString(r.series); },
           "seriesQuery as a selector: metric{matchers}.")
       .def_readonly("name_matches", &mx::MetricRule::name_matches, "name.matches (a regex).")
       .def_readonly("name_as", &mx::MetricRule::name_as, "name.as (\"\": $1 or $0).")
-      .def_readonly("pod_label", &mx::MetricRule::pod_label, "The label naming the pod.")
+      .def_readonly("pod_label", &mx::MetricRule::pod_label,
+                    "The label naming the pod (\"\": an Object-only rule).")
       .def_readonly("namespace_label", &mx::MetricRule::namespace_label,
                     "The label naming the namespace (\"\": none).")
+      .def_readonly("object_labels", &mx::MetricRule::object_labels,
+                    "ResourceLabels naming other resources' objects (Object metrics).")
+      .def_readonly("resource_template", &mx::MetricRule::resource_template,
+                    "resources.template \"<<.Resource>>\": an object of kind K is named by the "
+                    "label lowercase(K), besides pod and namespace.")
       .def_readonly("aggregation", &mx::MetricRule::aggregation, "The range function.")
       .def_property_readonly(
           "window_seconds", [](const mx::MetricRule& r) { return DurationToPy(r.window); },
           "The range, seconds.")
       .def_property_readonly(
           "extra_matchers",
-          [](const mx::MetricRule& r) {
-            std::vector<std::string> out;
-            for (const auto& x : r.extra_matchers) out.push_back(x.ToString());
-            return out;
-          },
+          [](const mx::MetricRule& r) { return MatcherStrings(r.extra_matchers); },
           "metricsQuery's own matchers, as written (name op \"value\").")
       .def_property_readonly(
           "group", [](const mx::MetricRule& r) { return std::string(GroupName(r.group)); },
@@ -1017,27 +1093,107 @@ void BindMetrics(py::module_& m) {
         return "MetricRule(series_query=" + std::string(py::repr(py::str(SelectorString(r.series)))) +
                ", metrics_query=" + std::string(py::repr(py::str(r.metrics_query))) + ")";
       });
+  py::class_<mx::ExternalRule>(
+      m, "ExternalRule",
+      "One external adapter rule (prometheus-adapter's externalRules[], the external "
+      "metrics API: External metrics), taken apart.")
+      .def(py::init([](const std::string& series_query, const std::string& metrics_query,
+                       const std::string& name_matches, const std::string& name_as,
+                       bool namespaced, const std::string& namespace_label) {
+             mx::ExternalRule r;
+             r.series = UnwrapArg(mx::ParseSeriesSelector(series_query), "series_query");
+             CheckArg(mx::ParseExternalMetricsQuery(metrics_query, &r), "metrics_query");
+             r.name_matches = name_matches;
+             r.name_as = name_as;
+             r.namespaced = namespaced;
+             r.namespace_label = namespace_label;
+             return r;
+           }),
+           py::kw_only(), py::arg("series_query"), py::arg("metrics_query"),
+           py::arg("name_matches") = "^(.*)$", py::arg("name_as") = "",
+           py::arg("namespaced") = true, py::arg("namespace_label") = "",
+           "A rule from its parts, parsed as in a configuration (ValueError names the "
+           "argument). A namespaced rule (the default) needs namespace_label; "
+           "MetricAdapter.from_rules() checks that.")
+      .def_property_readonly(
+          "series_query", [](const mx::ExternalRule& r) { return SelectorString(r.series); },
+          "seriesQuery as a selector: metric{matchers}.")
+      .def_readonly("name_matches", &mx::ExternalRule::name_matches, "name.matches (a regex).")
+      .def_readonly("name_as", &mx::ExternalRule::name_as, "name.as (\"\": $1 or $0).")
+      .def_readonly("namespaced", &mx::ExternalRule::namespaced,
+                    "resources.namespaced: only series in the HPA's namespace count (True).")
+      .def_readonly("namespace_label", &mx::ExternalRule::namespace_label,
+                    "The label naming the namespace (\"\": none).")
+      .def_readonly("aggregation", &mx::ExternalRule::aggregation,
+                    "The range function (LATEST: an instant selector).")
+      .def_property_readonly(
+          "window_seconds", [](const mx::ExternalRule& r) { return DurationToPy(r.window); },
+          "The range, seconds (0 for LATEST).")
+      .def_property_readonly(
+          "extra_matchers",
+          [](const mx::ExternalRule& r) { return MatcherStrings(r.extra_matchers); },
+          "metricsQuery's own matchers, as written (name op \"value\").")
+      .def_property_readonly(
+          "group", [](const mx::ExternalRule& r) { return std::string(GroupName(r.group)); },
+          "The outer aggregation over series: \"sum\", \"avg\", \"max\", \"min\" or \"\" "
+          "(one value per series).")
+      .def_readonly("group_by", &mx::ExternalRule::group_by,
+                    "`by (l1, l2)`: one value per group; [] (no `by`, or <<.GroupBy>>): one "
+                    "value over all series.")
+      .def_readonly("metrics_query", &mx::ExternalRule::metrics_query,
+                    "metricsQuery as written.")
+      .def("__repr__", [](const mx::ExternalRule& r) {
+        return "ExternalRule(series_query=" +
+               std::string(py::repr(py::str(SelectorString(r.series)))) +
+               ", metrics_query=" + std::string(py::repr(py::str(r.metrics_query))) + ")";
+      });
+  m.def(
+      "selector_matchers",
+      [](py::handle selector) {
+        const hpa::LabelSelector sel = SelectorArg(selector);
+        return MatcherStrings(Unwrap(mx::SelectorMatchers(sel)));
+      },
+      py::arg("selector"),
+      "The PromQL label matchers (name op \"value\") prometheus-adapter puts into "
+      "<<.LabelMatchers>> for an HPA metric selector (a LabelSelector or its dict): "
+      "matchLabels k: v -> k=\"v\", In -> k=~\"a|b\", NotIn -> k!~\"a|b\" (values sorted), "
+      "Exists -> k!=\"\", DoesNotExist -> k=\"\". ValueError for a key that is not a "
+      "Prometheus label name, an unknown operator or values that do not fit it.");
   py::class_<mx::MetricAdapter>(
       m, "MetricAdapter",
       "Adapter rules (the prometheus-adapter configuration subset) applied in-process to "
-      "a SeriesStore: per metric a selector, a window function and the pod label. "
-      "fill_observation() fills an Observation's per-pod values from the store, with "
-      "Kubernetes' rules: a missing or stale series gives no sample (a missing pod). "
-      "Immutable; safe to share between threads.")
+      "a SeriesStore: per metric a selector, a window function and the label naming the "
+      "pod or object. rules serve Pods and Object metrics, external_rules External ones; "
+      "fill_observation_for_spec() fills all of an HPA spec's, with Kubernetes' rules: a "
+      "missing or stale series gives no sample (a missing pod, never 0), values are "
+      "truncated to milli-units as the adapter serves them. Immutable; safe to share "
+      "between threads. The fill methods run without the GIL.")
       .def_static(
           "from_config", [](const std::string& yaml) { return Unwrap(mx::MetricAdapter::FromConfig(yaml)); },
           py::arg("yaml"),
-          "Reads a prometheus-adapter configuration (YAML text); ValueError names the "
-          "unsupported or invalid field with its line and column.")
+          "Reads a prometheus-adapter configuration (YAML text: rules and externalRules); "
+          "ValueError names the unsupported or invalid field with its line and column.")
       .def_static(
           "from_config_file",
           [](py::handle path) { return Unwrap(mx::MetricAdapter::FromConfigFile(PathArg(path))); },
           py::arg("path"), "As from_config, from a file; FileNotFoundError if missing.")
+      .def_static(
+          "from_rules",
+          [](std::vector<mx::MetricRule> rules, std::vector<mx::ExternalRule> external_rules) {
+            return Unwrap(mx::MetricAdapter::FromRules(std::move(rules), std::move(external_rules)));
+          },
+          py::arg("rules"), py::arg("external_rules") = py::tuple(),
+          "An adapter from MetricRules and ExternalRules (constructed, or taken from other "
+          "adapters' rules / external_rules). ValueError names the bad rule "
+          "(\"externalRules[0].resources: ...\").")
       .def_property_readonly("rules", &mx::MetricAdapter::rules, "The MetricRules, in order.")
+      .def_property_readonly("external_rules", &mx::MetricAdapter::external_rules,
+                             "The ExternalRules, in order.")
       .def(
           "register_windows",
           [](const mx::MetricAdapter& a, SeriesStore& store) { a.RegisterWindows(&store); },
-          py::arg("store"), "Makes `store` keep every rule's window of samples.")
+          py::arg("store"),
+          "Makes `store` keep every rule's window of samples (external rules' too).")
       .def(
           "metric_names",
           [](const mx::MetricAdapter& a, const SeriesStore& store) {
@@ -1045,6 +1201,14 @@ void BindMetrics(py::module_& m) {
             return a.MetricNames(store);
           },
           py::arg("store"), "The metric names the store's series expose through the rules.")
+      .def(
+          "external_metric_names",
+          [](const mx::MetricAdapter& a, const SeriesStore& store) {
+            py::gil_scoped_release release;
+            return a.ExternalMetricNames(store);
+          },
+          py::arg("store"),
+          "The metric names the store's series expose through the external rules.")
       .def(
           "fill",
           [](const mx::MetricAdapter& a, const SeriesStore& store, py::handle now,
@@ -1070,9 +1234,99 @@ void BindMetrics(py::module_& m) {
           },
           py::arg("store"), py::arg("now"), py::arg("observation"), py::arg("namespace") = "",
           "fill() for every named metric of `observation` (add_metric() first), over its "
-          "pods; changes `observation` in place.")
+          "pods; changes `observation` in place. Pods metrics only: see "
+          "fill_observation_for_spec() for Object and External ones.")
+      .def(
+          "fill_pods",
+          [](const mx::MetricAdapter& a, const SeriesStore& store, py::handle now,
+             const std::vector<hpa::Pod>& pods, MetricObservation& out,
+             const std::string& namespace_name, py::handle selector) {
+            const absl::Time t = TimeFromPy(now);
+            const hpa::LabelSelector sel = SelectorArg(selector);
+            py::gil_scoped_release release;
+            a.FillPods(store, t, pods, namespace_name, sel, &out);
+          },
+          py::arg("store"), py::arg("now"), py::arg("pods"), py::arg("metric_observation"),
+          py::arg("namespace") = "", py::arg("selector") = py::none(),
+          "fill() with the HPA's metric selector (a LabelSelector or its dict; None: none) "
+          "applied to the series as <<.LabelMatchers>> (see selector_matchers()). Series "
+          "it filters out count as absent, not as an error; a selector that does not "
+          "translate sets metric_observation.error.")
+      .def(
+          "fill_object",
+          [](const mx::MetricAdapter& a, const SeriesStore& store, py::handle now,
+             py::handle described_object, MetricObservation& out,
+             const std::string& namespace_name, py::handle selector) {
+            const absl::Time t = TimeFromPy(now);
+            const auto object = ValueArg<hpa::ObjectReference>(
+                described_object, "described_object", "an ObjectReference or a dict");
+            const hpa::LabelSelector sel = SelectorArg(selector);
+            py::gil_scoped_release release;
+            a.FillObject(store, t, namespace_name, object, sel, &out);
+          },
+          py::arg("store"), py::arg("now"), py::arg("described_object"),
+          py::arg("metric_observation"), py::arg("namespace") = "",
+          py::arg("selector") = py::none(),
+          "An Object metric: sets metric_observation.object_value_milli to the value of "
+          "metric_observation.metric for the series whose label for the object's kind "
+          "(ResourceLabel, the template; kind Pod: the pod label; Namespace: the namespace) "
+          "equals described_object.name, in `namespace` when the rule has a namespace "
+          "label. Sets metric_observation.error when no rule maps the kind, no series has "
+          "the metric, the object has no fresh series, or it has several and the rule does "
+          "not aggregate them.")
+      .def(
+          "fill_external",
+          [](const mx::MetricAdapter& a, const SeriesStore& store, py::handle now,
+             MetricObservation& out, const std::string& namespace_name, py::handle selector) {
+            const absl::Time t = TimeFromPy(now);
+            const hpa::LabelSelector sel = SelectorArg(selector);
+            py::gil_scoped_release release;
+            a.FillExternal(store, t, namespace_name, sel, &out);
+          },
+          py::arg("store"), py::arg("now"), py::arg("metric_observation"),
+          py::arg("namespace") = "", py::arg("selector") = py::none(),
+          "An External metric: appends to metric_observation.external_values_milli one "
+          "value per matching series of metric_observation.metric with a value at `now` "
+          "(in `namespace` for a namespaced rule), or one per group when the rule "
+          "aggregates. Sets metric_observation.error only when no series exposes the metric; "
+          "an empty result stays empty, and the engine fails the metric with Kubernetes' "
+          "\"no metrics returned from external metrics API\".")
+      .def(
+          "fill_spec_metric",
+          [](const mx::MetricAdapter& a, const SeriesStore& store, py::handle now,
+             py::handle metric, const std::vector<hpa::Pod>& pods, MetricObservation& out,
+             const std::string& namespace_name) {
+            const absl::Time t = TimeFromPy(now);
+            const auto spec = ValueArg<hpa::MetricSpec>(metric, "metric", "a MetricSpec or a dict");
+            py::gil_scoped_release release;
+            a.FillSpecMetric(store, t, spec, pods, namespace_name, &out);
+          },
+          py::arg("store"), py::arg("now"), py::arg("metric"), py::arg("pods"),
+          py::arg("metric_observation"), py::arg("namespace") = "",
+          "One metric of an HPA spec (a MetricSpec), by its type: Pods -> fill_pods(), "
+          "Object -> fill_object(), External -> fill_external(), each with the metric's "
+          "selector; metric_observation.metric is set to metric.name. Resource and "
+          "ContainerResource metrics are not served by the adapter: metric_observation is "
+          "left untouched.")
+      .def(
+          "fill_observation_for_spec",
+          [](const mx::MetricAdapter& a, const SeriesStore& store, py::handle now,
+             const hpa::AutoscalerSpec& spec, Observation& obs) {
+            const absl::Time t = TimeFromPy(now);
+            const hpa::AutoscalerSpec copy = spec;
+            py::gil_scoped_release release;
+            a.FillObservationForSpec(store, t, copy, &obs);
+          },
+          py::arg("store"), py::arg("now"), py::arg("spec"), py::arg("observation"),
+          "fill_spec_metric() for every Pods, Object and External metric of `spec` (an "
+          "AutoscalerSpec), over observation.pods in spec.namespace. Each metric's "
+          "MetricObservation is the one HorizontalAutoscaler.evaluate() will read for it "
+          "(unnamed at the metric's position, else the first unused one of that name) or "
+          "is appended, and is reset first, so one Observation can be refilled every sync. "
+          "Resource metrics are left to the caller. Changes `observation` in place.")
       .def("__repr__", [](const mx::MetricAdapter& a) {
-        return "MetricAdapter(rules=" + std::to_string(a.rules().size()) + ")";
+        return "MetricAdapter(rules=" + std::to_string(a.rules().size()) +
+               ", external_rules=" + std::to_string(a.external_rules().size()) + ")";
       });
 
   // --- scraper.h ----------------------------------------------------------------
@@ -1337,11 +1591,28 @@ void BindMetrics(py::module_& m) {
       .def(py::init<>())
       .def(
           "record",
-          [](mx::SelfMetrics& s, const Decision& d, py::handle duration) {
-            s.Record(d, DurationFromPy(duration));
+          [](mx::SelfMetrics& s, const Decision& d, py::handle duration,
+             py::handle metric_durations) {
+            const absl::Duration total = DurationFromPy(duration);
+            std::vector<absl::Duration> per_metric;
+            if (!metric_durations.is_none()) {
+              if (py::isinstance<py::str>(metric_durations) ||
+                  !py::hasattr(metric_durations, "__iter__")) {
+                throw py::type_error(
+                    "metric_durations_seconds: expected a sequence of seconds, got " +
+                    TypeName(metric_durations));
+              }
+              for (auto x : metric_durations) per_metric.push_back(DurationFromPy(x));
+            }
+            s.Record(d, total, per_metric);
           },
           py::arg("decision"), py::arg("evaluation_duration_seconds"),
-          "One successful evaluate(): its Decision and how long it took.")
+          py::arg("metric_durations_seconds") = py::none(),
+          "One successful evaluate(): its Decision and how long the reconcile took. "
+          "metric_durations_seconds[i], when given, is how long spec.metrics[i] took to "
+          "fetch and compute (e.g. the adapter's fill); metrics without an entry observe "
+          "the whole evaluation_duration_seconds in "
+          "horizontal_pod_autoscaler_controller_metric_computation_duration_seconds.")
       .def(
           "record_error",
           [](mx::SelfMetrics& s, const hpa::AutoscalerSpec& spec, py::handle duration) {
