@@ -1306,6 +1306,27 @@ absl::Status LoadName(const std::string& field, const YAML::Node& n,
   return absl::OkStatus();
 }
 
+// A rule's `name` and `metricsQuery` (required), the latter parsed by
+// `parse` (pods/object rules and external rules differ there).
+template <typename Rule>
+absl::Status LoadNameAndQuery(const std::string& field, const YAML::Node& n,
+                              absl::Status (*parse)(absl::string_view, Rule*),
+                              Rule* rule) {
+  AGENTSCALE_RETURN_IF_ERROR(
+      LoadName(field, n, &rule->name_matches, &rule->name_as));
+  if (!n["metricsQuery"]) {
+    return FieldError(field, n, "metricsQuery is required");
+  }
+  AGENTSCALE_ASSIGN_OR_RETURN(
+      std::string mq, Scalar(field + ".metricsQuery", n["metricsQuery"]));
+  absl::Status st = parse(mq, rule);
+  if (!st.ok()) {
+    return FieldError(field + ".metricsQuery", n["metricsQuery"],
+                      st.message());
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<SeriesSelector> LoadSeriesQuery(const std::string& field,
                                                const YAML::Node& n) {
   if (!n["seriesQuery"]) return FieldError(field, n, "seriesQuery is required");
@@ -1349,18 +1370,7 @@ absl::StatusOr<MetricRule> LoadRule(const std::string& field,
   }
 
   AGENTSCALE_RETURN_IF_ERROR(
-      LoadName(field, n, &rule.name_matches, &rule.name_as));
-
-  if (!n["metricsQuery"]) {
-    return FieldError(field, n, "metricsQuery is required");
-  }
-  AGENTSCALE_ASSIGN_OR_RETURN(
-      std::string mq, Scalar(field + ".metricsQuery", n["metricsQuery"]));
-  absl::Status st = ParseMetricsQuery(mq, &rule);
-  if (!st.ok()) {
-    return FieldError(field + ".metricsQuery", n["metricsQuery"],
-                      st.message());
-  }
+      LoadNameAndQuery(field, n, &ParseMetricsQuery, &rule));
   return rule;
 }
 
@@ -1391,18 +1401,7 @@ absl::StatusOr<ExternalRule> LoadExternalRule(const std::string& field,
   }
 
   AGENTSCALE_RETURN_IF_ERROR(
-      LoadName(field, n, &rule.name_matches, &rule.name_as));
-
-  if (!n["metricsQuery"]) {
-    return FieldError(field, n, "metricsQuery is required");
-  }
-  AGENTSCALE_ASSIGN_OR_RETURN(
-      std::string mq, Scalar(field + ".metricsQuery", n["metricsQuery"]));
-  absl::Status st = ParseExternalMetricsQuery(mq, &rule);
-  if (!st.ok()) {
-    return FieldError(field + ".metricsQuery", n["metricsQuery"],
-                      st.message());
-  }
+      LoadNameAndQuery(field, n, &ParseExternalMetricsQuery, &rule));
   return rule;
 }
 
