@@ -1,7 +1,9 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 //
 // One full sync of the seed autoscaler: HorizontalAutoscaler::Evaluate(now,
-// obs, &decision), the overload that reuses the Decision, in steady state.
+// obs, &decision), the overload that reuses the Decision, in steady state
+// (BM_Engine_EvaluateSeed); and a whole series through EvaluateSeries(), the
+// work of Python's evaluate_series() (BM_Engine_EvaluateSeries, below).
 //
 // The spec is the seed's production preset (== examples/hpa.yaml: two Pods
 // metrics, app_active_task_count target 70 and app_active_request_count
@@ -47,6 +49,7 @@
 #include "agentscale/engine/autoscaler.h"
 #include "agentscale/engine/decision.h"
 #include "agentscale/engine/observation.h"
+#include "agentscale/engine/series.h"
 #include "benchmark/benchmark.h"
 
 // --- allocation counting -----------------------------------------------------
@@ -337,6 +340,101 @@ void BM_Engine_EvaluateSeed(benchmark::State& state) {
 }
 
 BENCHMARK(BM_Engine_EvaluateSeed)->Arg(10)->Arg(100)->Arg(1000);
+
+// EvaluateSeries() (engine/series.h) on exactly the input of
+// bench/python/bench_python.py's evaluate_series case, so that the Python
+// call's time per step can be set against the same work in C++: the
+// production preset as it is (maxReplicas 10), one step every 15 s from
+// 1,767,258,000 s, fleet totals load = 350 + 300 sin(2 pi x) +
+// 50 sin(2 pi 37 x) tasks with x = step / 5760 (a day-long swing with a
+// ripple), requests 0.6 x load, the fleet starting at minReplicas and
+// following every decision (commit). A week (40,320 steps) is the Python
+// script's default; a day (5,760) shows the per-call overhead. Each
+// iteration runs a fresh engine (built with the timer paused, as the Python
+// script builds it outside its timer) over the whole series and returns the
+// result's columns, as evaluate_series() does before numpy wraps them.
+//
+// Counters: time_per_step (CPU seconds per step), mean_pods (the mean of
+// current_replicas: bench_python.py prints the same figure for its run),
+// rescales, and allocs_per_step (heap allocations inside the call divided
+// by the steps; the result's columns are most of them).
+void BM_Engine_EvaluateSeries(benchmark::State& state) {
+  const int64_t steps = state.range(0);
+  absl::StatusOr<agentscale::hpa::AutoscalerSpec> spec =
+      agentscale::config::Preset("production");
+  if (!spec.ok()) {
+    state.SkipWithError(std::string(spec.status().message()).c_str());
+    return;
+  }
+  // The same float64 arithmetic as the numpy expressions, term by term.
+  std::vector<double> times(steps), tasks(steps), requests(steps);
+  for (int64_t i = 0; i < steps; ++i) {
+    times[i] = 1'767'258'000.0 + 15.0 * static_cast<double>(i);
+    const double x = static_cast<double>(i) / (4 * 60 * 24);
+    tasks[i] = 350 + 300 * std::sin(2 * M_PI * x) +
+               50 * std::sin(2 * M_PI * 37 * x);
+    requests[i] = 0.6 * tasks[i];
+  }
+  agentscale::SeriesInput in;
+  in.unix_seconds = times;
+  in.metrics.push_back({"app_active_task_count",
+                        agentscale::SeriesLayout::kFleetTotal, tasks});
+  in.metrics.push_back({"app_active_request_count",
+                        agentscale::SeriesLayout::kFleetTotal, requests});
+
+  double pods_sum = 0;
+  int64_t rescales = 0;
+  int64_t allocs = 0;
+  // Outside the loop, so that the previous engine is destroyed untimed.
+  absl::StatusOr<agentscale::HorizontalAutoscaler> hpa;
+  for (auto _ : state) {
+    state.PauseTiming();
+    hpa = agentscale::HorizontalAutoscaler::Create(*spec);
+    if (!hpa.ok()) {
+      state.SkipWithError(std::string(hpa.status().message()).c_str());
+      return;
+    }
+    state.ResumeTiming();
+    const int64_t before = g_allocs;
+    g_counting = true;
+    absl::StatusOr<agentscale::SeriesResult> r =
+        agentscale::EvaluateSeries(*hpa, in);
+    g_counting = false;
+    allocs += g_allocs - before;
+    if (!r.ok()) {
+      state.SkipWithError(std::string(r.status().message()).c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(r->desired_replicas.data());
+    state.PauseTiming();
+    pods_sum = 0;
+    rescales = 0;
+    for (int64_t t = 0; t < steps; ++t) {
+      pods_sum += r->current_replicas[t];
+      rescales += r->rescale[t];
+    }
+    r = absl::StatusOr<agentscale::SeriesResult>();  // freed untimed
+    state.ResumeTiming();
+  }
+  const double iters = static_cast<double>(state.iterations());
+  state.SetItemsProcessed(state.iterations() * steps);
+  state.counters["steps"] = static_cast<double>(steps);
+  // Seconds per step (printed as e.g. "410ns").
+  state.counters["time_per_step"] = benchmark::Counter(
+      static_cast<double>(steps),
+      benchmark::Counter::kIsIterationInvariantRate |
+          benchmark::Counter::kInvert);
+  state.counters["mean_pods"] = pods_sum / static_cast<double>(steps);
+  state.counters["rescales"] = static_cast<double>(rescales);
+  state.counters["allocs_per_step"] =
+      static_cast<double>(allocs) / (iters * static_cast<double>(steps));
+  g_allocs = 0;
+}
+
+BENCHMARK(BM_Engine_EvaluateSeries)
+    ->Arg(4 * 60 * 24)
+    ->Arg(4 * 60 * 24 * 7)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -1,6 +1,6 @@
 """Python-side benchmarks of agentscale: binding overhead against C++.
 
-    python bench/python/bench_python.py [--pods 10] [--steps 100000] [--cpp-bench build/bench/engine_bench]
+    python bench/python/bench_python.py [--pods 10] [--steps 40320] [--cpp-bench build-bench/bench/engine_bench]
 
 1. Per-call overhead of one HorizontalAutoscaler.evaluate() from Python: the
    same observation is evaluated (a) in a Python loop over
@@ -8,11 +8,17 @@
    same HorizontalAutoscaler::Evaluate() call (agentscale._core.
    _bench_evaluate_loop). Overhead = (a) - (b) per call. Also reported: the
    call returning a new Decision, and building the observation in Python.
-2. The vectorized call: evaluate_series() over a day-long trace against the
-   same loop in C++ (one evaluate per step with the observation rebuilt,
-   which is what evaluate_series does), i.e. its cost per step against the
-   per-call C++ time of (b) plus observation building. If the C++ Google
-   Benchmark binary is given (BM_Engine_EvaluateSeed), its figure is shown too.
+2. The vectorized call: evaluate_series() over a week-long trace (40,320
+   steps at 15 s) against a bare C++ Evaluate() per step on a prebuilt
+   observation (the per-call time of (b), which does less work: no
+   observation is built). With --cpp-bench (engine_bench of a Release build,
+   e.g. build-bench/bench/engine_bench) the equal-work figure is shown next
+   to it: BM_Engine_EvaluateSeries runs agentscale::EvaluateSeries(), the C++
+   loop behind evaluate_series(), on exactly this input, so the ratio of the
+   two is the cost of the Python call itself (argument conversion, the lock
+   and GIL release, wrapping the columns as numpy arrays). Python's figure
+   is wall time (best of --repeats), C++'s CPU time (best of as many
+   repetitions). The binary's BM_Engine_EvaluateSeed figures are shown too.
 
 Prints a table and, with --json FILE, writes the figures as JSON. Reports,
 does not assert.
@@ -139,15 +145,50 @@ def bench_series(steps: int, repeats: int) -> dict[str, float]:
     }
 
 
-def cpp_benchmark(binary: pathlib.Path) -> list[dict[str, Any]]:
+NS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def run_cpp(binary: pathlib.Path, benchmark_filter: str, repetitions: int = 1) -> list[dict[str, Any]]:
+    """Runs a Google Benchmark binary; its per-repetition rows (aggregates dropped)."""
     out = subprocess.run(
-        [str(binary), "--benchmark_filter=BM_Engine_EvaluateSeed", "--benchmark_format=json"],
+        [
+            str(binary),
+            f"--benchmark_filter={benchmark_filter}",
+            f"--benchmark_repetitions={repetitions}",
+            "--benchmark_format=json",
+        ],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
     rows: list[dict[str, Any]] = json.loads(out)["benchmarks"]
-    return [{"name": r["name"], "cpu_time_ns": r["cpu_time"]} for r in rows]
+    return [r for r in rows if r.get("run_type", "iteration") == "iteration"]
+
+
+def cpp_benchmark(binary: pathlib.Path) -> list[dict[str, Any]]:
+    rows = run_cpp(binary, "BM_Engine_EvaluateSeed")
+    return [{"name": r["name"], "cpu_time_ns": r["cpu_time"] * NS_PER_UNIT[r["time_unit"]]} for r in rows]
+
+
+def cpp_series_benchmark(binary: pathlib.Path, steps: int, repeats: int) -> dict[str, Any] | None:
+    """BM_Engine_EvaluateSeries/<steps>: the same work as bench_series in C++.
+
+    Best (and median) of `repeats` repetitions, CPU time per step; None when
+    the binary has no case for this many steps.
+    """
+    rows = run_cpp(binary, f"BM_Engine_EvaluateSeries/{steps}$", repeats)
+    if not rows:
+        return None
+    per_step = sorted(r["cpu_time"] * NS_PER_UNIT[r["time_unit"]] / steps for r in rows)
+    return {
+        "name": rows[0]["name"],
+        "repetitions": len(rows),
+        "best_ns_per_step": per_step[0],
+        "median_ns_per_step": per_step[len(per_step) // 2],
+        "mean_pods": rows[0]["mean_pods"],
+        "rescales": rows[0]["rescales"],
+        "allocs_per_step": rows[0]["allocs_per_step"],
+    }
 
 
 def main() -> int:
@@ -174,10 +215,26 @@ def main() -> int:
     r = bench_series(args.steps, args.repeats)
     results["series"] = r
     print()
-    print(f"evaluate_series over {r['steps']} steps (mean {r['mean_pods']:.1f} pods):")
+    print(f"evaluate_series over {r['steps']} steps (mean {r['mean_pods']:.2f} pods):")
     print(f"  {r['series_per_step_us']:.3f} us/step vs C++ Evaluate() alone {r['cpp_evaluate_per_step_us']:.3f} us/step "
           f"(ratio {r['series_vs_cpp_evaluate']:.2f}; the series also builds each observation)")
+    if args.cpp_bench and not args.cpp_bench.exists():
+        print(f"\n--cpp-bench {args.cpp_bench}: no such file")
     if args.cpp_bench and args.cpp_bench.exists():
+        eq = cpp_series_benchmark(args.cpp_bench, args.steps, args.repeats)
+        results["cpp_series"] = eq
+        if eq is None:
+            print(f"  C++ equal work: {args.cpp_bench.name} has no BM_Engine_EvaluateSeries/{args.steps} "
+                  "(its cases: 5760 and 40320 steps)")
+        else:
+            ratio = r["series_per_step_us"] * 1e3 / eq["best_ns_per_step"]
+            eq["python_vs_cpp"] = ratio
+            print(f"  C++ equal work ({eq['name']}, CPU time, best of {eq['repetitions']}): "
+                  f"{eq['best_ns_per_step'] / 1e3:.3f} us/step (median {eq['median_ns_per_step'] / 1e3:.3f}); "
+                  f"Python / C++ = {ratio:.3f} ({(ratio - 1) * 100:+.1f} %)")
+            if abs(eq["mean_pods"] - r["mean_pods"]) > 1e-9:
+                print(f"  warning: the C++ run averaged {eq['mean_pods']:.6f} pods, the Python run "
+                      f"{r['mean_pods']:.6f}: the inputs differ")
         rows = cpp_benchmark(args.cpp_bench)
         results["cpp_benchmark"] = rows
         print()

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/types/span.h"
+#include "agentscale/engine/series.h"
 #include "agentscale/engine/state_json.h"
 #include "common.h"
 
@@ -50,8 +52,9 @@ std::unique_lock<std::mutex> Lock(PyAutoscaler& a) {
   return l;
 }
 
-// The result of evaluate_series(): one row per time step.
-struct SeriesResult {
+// The result of evaluate_series(): one row per time step (the columns of
+// agentscale::SeriesResult, moved into numpy arrays).
+struct PySeriesResult {
   py::array times;
   py::array current_replicas;
   py::array desired_replicas;
@@ -71,6 +74,7 @@ struct SeriesResult {
   std::vector<std::string> metric_names;
 };
 
+// A numpy array owning `v`'s buffer (moved, not copied).
 template <typename T>
 py::array ToArray(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
   auto* heap = new std::vector<T>(std::move(v));
@@ -78,22 +82,24 @@ py::array ToArray(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
   return py::array_t<T>(shape, heap->data(), owner);
 }
 
-struct SeriesInput {
-  std::string name;
-  py::array_t<double, py::array::c_style | py::array::forcecast> data;
-  int cols = 0;         // 0: one value per step (1-D); else per-pod columns
-  bool total = false;   // a fleet total, split evenly among the pods
-};
+using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using Int32Array = py::array_t<int32_t, py::array::c_style | py::array::forcecast>;
 
-SeriesResult EvaluateSeries(PyAutoscaler& a, py::handle times_in, py::handle per_pod,
-                            py::handle fleet_totals, py::handle replicas_in,
-                            std::optional<int32_t> initial_replicas, bool commit,
-                            const std::string& pod_prefix, double window_seconds) {
-  auto times = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(times_in);
+// evaluate_series(): checks the arrays' shapes, points a SeriesInput at their
+// buffers and runs agentscale::EvaluateSeries() (engine/series.h) without
+// the GIL.
+PySeriesResult EvaluateSeries(PyAutoscaler& a, py::handle times_in, py::handle per_pod,
+                              py::handle fleet_totals, py::handle replicas_in,
+                              std::optional<int32_t> initial_replicas, bool commit,
+                              const std::string& pod_prefix, double window_seconds) {
+  auto times = DoubleArray::ensure(times_in);
   if (!times || times.ndim() != 1) throw py::value_error("times must be a 1-D array of float seconds");
   const py::ssize_t T = times.shape(0);
 
-  std::vector<SeriesInput> inputs;
+  // The arrays (C-contiguous float64 copies where the input was not) stay
+  // alive here while C++ reads them through the spans.
+  std::vector<DoubleArray> arrays;
+  SeriesInput in;
   auto add_inputs = [&](py::handle mapping, bool total) {
     if (mapping.is_none()) return;
     if (!py::isinstance<py::dict>(mapping)) {
@@ -101,170 +107,84 @@ SeriesResult EvaluateSeries(PyAutoscaler& a, py::handle times_in, py::handle per
                            " must be a dict of metric name -> array");
     }
     for (auto item : py::reinterpret_borrow<py::dict>(mapping)) {
-      SeriesInput in;
-      in.name = item.first.cast<std::string>();
-      in.total = total;
-      in.data = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(item.second);
-      if (!in.data) throw py::type_error("metric '" + in.name + "': not a numeric array");
-      if (in.data.ndim() == 2 && !total) {
-        in.cols = static_cast<int>(in.data.shape(1));
-      } else if (in.data.ndim() != 1) {
-        throw py::value_error("metric '" + in.name + "': expected shape (T,)" +
+      SeriesMetric m;
+      m.name = item.first.cast<std::string>();
+      auto data = DoubleArray::ensure(item.second);
+      if (!data) throw py::type_error("metric '" + m.name + "': not a numeric array");
+      if (data.ndim() == 2 && !total) {
+        m.layout = SeriesLayout::kPerPod;
+        m.columns = static_cast<int32_t>(data.shape(1));
+      } else if (data.ndim() == 1) {
+        m.layout = total ? SeriesLayout::kFleetTotal : SeriesLayout::kEveryPod;
+      } else {
+        throw py::value_error("metric '" + m.name + "': expected shape (T,)" +
                               std::string(total ? "" : " or (T, pods)"));
       }
-      if (in.data.shape(0) != T) {
-        throw py::value_error("metric '" + in.name + "': " + std::to_string(in.data.shape(0)) +
+      // EvaluateSeries() checks these too; here they keep their Python
+      // messages (and a (rows, 0) array has no values to count rows by).
+      if (data.shape(0) != T) {
+        throw py::value_error("metric '" + m.name + "': " + std::to_string(data.shape(0)) +
                               " rows, but times has " + std::to_string(T));
       }
-      for (const auto& other : inputs) {
-        if (other.name == in.name) throw py::value_error("metric '" + in.name + "' given twice");
+      for (const SeriesMetric& other : in.metrics) {
+        if (other.name == m.name) throw py::value_error("metric '" + m.name + "' given twice");
       }
-      inputs.push_back(std::move(in));
+      m.values = absl::MakeConstSpan(data.data(), static_cast<size_t>(data.size()));
+      arrays.push_back(std::move(data));
+      in.metrics.push_back(std::move(m));
     }
   };
   add_inputs(per_pod, false);
   add_inputs(fleet_totals, true);
 
-  std::optional<py::array_t<int32_t, py::array::c_style | py::array::forcecast>> given;
+  std::optional<Int32Array> given;
   if (!replicas_in.is_none()) {
-    given = py::array_t<int32_t, py::array::c_style | py::array::forcecast>::ensure(replicas_in);
+    given = Int32Array::ensure(replicas_in);
     if (!*given || given->ndim() != 1 || given->shape(0) != T) {
       throw py::value_error("replicas must be a 1-D integer array as long as times");
     }
+    in.replicas = absl::MakeConstSpan(given->data(), static_cast<size_t>(T));
   }
+  in.unix_seconds = absl::MakeConstSpan(times.data(), static_cast<size_t>(T));
+  in.initial_replicas = initial_replicas;
+  in.commit = commit;
+  in.pod_prefix = pod_prefix;
+  in.window = absl::Nanoseconds(std::llround(window_seconds * 1e9));
 
-  const hpa::AutoscalerSpec& spec = a.hpa.spec();
-  const size_t M = spec.metrics.size();
-  std::vector<double> out_times(T);
-  std::vector<int32_t> cur(T), desired(T), status_desired(T), metric_replicas(T), stabilized(T),
-      winning(T);
-  std::vector<uint8_t> rescale(T), path(T), limit(T), able(T), active(T), has_error(T);
-  std::vector<int64_t> values(T * M, 0);
-  std::vector<int32_t> proposals(T * M, 0);
-  std::vector<uint8_t> valid(T * M, 0);
-
-  // Raw pointers into the arrays, read while the GIL is released (the arrays
-  // are kept alive by `inputs`, `times` and `given`).
-  const double* tp = times.data();
-  std::vector<const double*> data;
-  for (const auto& in : inputs) data.push_back(in.data.data());
-  const int32_t* gp = given ? given->data() : nullptr;
-
-  absl::Status error;
-  py::ssize_t error_step = -1;
+  SeriesResult out;
+  absl::Status st;
   {
     py::gil_scoped_release release;
     std::lock_guard<std::mutex> lock(a.mu);
-    int32_t replicas = initial_replicas.value_or(spec.min_replicas);
-    Observation obs;
-    for (const auto& in : inputs) obs.AddMetric(in.name);
-    std::vector<std::string> names;
-    Decision d;
-    const absl::Duration window = absl::Nanoseconds(std::llround(window_seconds * 1e9));
-    for (py::ssize_t t = 0; t < T; ++t) {
-      const double x = tp[t];
-      if (!std::isfinite(x)) {
-        error = absl::InvalidArgumentError("times must be finite");
-        error_step = t;
-        break;
-      }
-      const double s = std::floor(x);
-      const absl::Time now = absl::FromUnixSeconds(static_cast<int64_t>(s)) +
-                             absl::Microseconds(std::llround((x - s) * 1e6));
-      if (gp) replicas = gp[t];
-      const int32_t n = replicas < 0 ? 0 : replicas;
-      while (static_cast<int32_t>(names.size()) < n) {
-        names.push_back(pod_prefix + std::to_string(names.size()));
-      }
-      obs.current_replicas = replicas;
-      if (static_cast<int32_t>(obs.pods.size()) > n) obs.pods.resize(n);
-      while (static_cast<int32_t>(obs.pods.size()) < n) {
-        obs.pods.push_back(hpa::Pod::Ready(names[obs.pods.size()]));
-      }
-      for (size_t k = 0; k < inputs.size(); ++k) {
-        MetricObservation& mo = obs.metrics[k];
-        mo.error = absl::OkStatus();
-        mo.pod_samples.clear();
-        const SeriesInput& in = inputs[k];
-        for (int32_t i = 0; i < n; ++i) {
-          double v;
-          if (in.cols > 0) {
-            v = i < in.cols ? data[k][t * in.cols + i] : std::nan("");
-          } else if (in.total) {
-            v = data[k][t] / n;
-          } else {
-            v = data[k][t];
-          }
-          if (std::isnan(v)) continue;  // no sample: a missing pod
-          mo.AddPodValue(names[i], v, now, window);
-        }
-      }
-      absl::Status st = a.hpa.Evaluate(now, obs, &d);
-      if (!st.ok()) {
-        error = st;
-        error_step = t;
-        break;
-      }
-      out_times[t] = x;
-      cur[t] = d.current_replicas;
-      desired[t] = d.desired_replicas;
-      rescale[t] = d.rescale;
-      status_desired[t] = d.status_desired_replicas;
-      metric_replicas[t] = d.metric_replicas;
-      stabilized[t] = d.stabilized_replicas;
-      winning[t] = d.winning_metric;
-      path[t] = static_cast<uint8_t>(d.path);
-      limit[t] = static_cast<uint8_t>(d.limit_reason);
-      const hpa::Condition* c = d.FindCondition(hpa::ConditionType::kAbleToScale);
-      able[t] = static_cast<uint8_t>(c ? c->reason : hpa::Reason::kNone);
-      c = d.FindCondition(hpa::ConditionType::kScalingActive);
-      active[t] = static_cast<uint8_t>(c ? c->reason : hpa::Reason::kNone);
-      has_error[t] = !d.error.ok();
-      for (const MetricResult& r : d.metrics) {
-        if (r.spec_index < 0 || static_cast<size_t>(r.spec_index) >= M) continue;
-        const size_t j = t * M + r.spec_index;
-        values[j] = r.value_milli;
-        proposals[j] = r.proposal;
-        valid[j] = r.valid;
-      }
-      if (d.rescale && commit) {
-        st = a.hpa.Commit(d);
-        if (!st.ok()) {
-          error = st;
-          error_step = t;
-          break;
-        }
-        if (!gp) replicas = d.desired_replicas;
-      }
-    }
+    st = agentscale::EvaluateSeries(a.hpa, in, &out);
   }
-  if (!error.ok()) {
-    RaiseStatus(absl::Status(error.code(), "evaluate_series: step " + std::to_string(error_step) +
-                                               ": " + std::string(error.message())));
+  if (!st.ok()) {
+    RaiseStatus(absl::Status(st.code(), "evaluate_series: " + std::string(st.message())));
   }
-  SeriesResult r;
-  const auto TT = static_cast<py::ssize_t>(T), MM = static_cast<py::ssize_t>(M);
-  r.times = ToArray(std::move(out_times), {TT});
-  r.current_replicas = ToArray(std::move(cur), {TT});
-  r.desired_replicas = ToArray(std::move(desired), {TT});
-  r.rescale = ToArray(std::move(rescale), {TT}).attr("astype")("bool");
-  r.status_desired_replicas = ToArray(std::move(status_desired), {TT});
-  r.metric_replicas = ToArray(std::move(metric_replicas), {TT});
-  r.stabilized_replicas = ToArray(std::move(stabilized), {TT});
-  r.winning_metric = ToArray(std::move(winning), {TT});
-  r.path = ToArray(std::move(path), {TT});
-  r.limit_reason = ToArray(std::move(limit), {TT});
-  r.able_to_scale_reason = ToArray(std::move(able), {TT});
-  r.scaling_active_reason = ToArray(std::move(active), {TT});
-  r.has_error = ToArray(std::move(has_error), {TT}).attr("astype")("bool");
-  r.metric_value_milli = ToArray(std::move(values), {TT, MM});
-  r.metric_proposals = ToArray(std::move(proposals), {TT, MM});
-  r.metric_valid = ToArray(std::move(valid), {TT, MM}).attr("astype")("bool");
-  for (const auto& ms : spec.metrics) r.metric_names.push_back(ms.name);
+  PySeriesResult r;
+  const auto TT = static_cast<py::ssize_t>(out.steps());
+  const auto MM = static_cast<py::ssize_t>(out.metric_names.size());
+  r.times = ToArray(std::move(out.unix_seconds), {TT});
+  r.current_replicas = ToArray(std::move(out.current_replicas), {TT});
+  r.desired_replicas = ToArray(std::move(out.desired_replicas), {TT});
+  r.rescale = ToArray(std::move(out.rescale), {TT}).attr("astype")("bool");
+  r.status_desired_replicas = ToArray(std::move(out.status_desired_replicas), {TT});
+  r.metric_replicas = ToArray(std::move(out.metric_replicas), {TT});
+  r.stabilized_replicas = ToArray(std::move(out.stabilized_replicas), {TT});
+  r.winning_metric = ToArray(std::move(out.winning_metric), {TT});
+  r.path = ToArray(std::move(out.path), {TT});
+  r.limit_reason = ToArray(std::move(out.limit_reason), {TT});
+  r.able_to_scale_reason = ToArray(std::move(out.able_to_scale_reason), {TT});
+  r.scaling_active_reason = ToArray(std::move(out.scaling_active_reason), {TT});
+  r.has_error = ToArray(std::move(out.has_error), {TT}).attr("astype")("bool");
+  r.metric_value_milli = ToArray(std::move(out.metric_value_milli), {TT, MM});
+  r.metric_proposals = ToArray(std::move(out.metric_proposals), {TT, MM});
+  r.metric_valid = ToArray(std::move(out.metric_valid), {TT, MM}).attr("astype")("bool");
+  r.metric_names = std::move(out.metric_names);
   return r;
 }
 
-py::dict SeriesColumns(const SeriesResult& r) {
+py::dict SeriesColumns(const PySeriesResult& r) {
   py::dict d;
   d["time"] = r.times;
   d["current_replicas"] = r.current_replicas;
@@ -435,42 +355,42 @@ void BindEngine(py::module_& m) {
       py::arg("text"), "AutoscalerState.from_json().");
 
   // --- series -----------------------------------------------------------------
-  py::class_<SeriesResult>(m, "SeriesResult",
+  py::class_<PySeriesResult>(m, "SeriesResult",
                            "evaluate_series()'s result: numpy arrays, one row per step. "
                            "Reason and path arrays hold the integer values of Reason and "
                            "DecisionPath members.")
-      .def_readonly("times", &SeriesResult::times, "float64 seconds.")
-      .def_readonly("current_replicas", &SeriesResult::current_replicas, "int32.")
-      .def_readonly("desired_replicas", &SeriesResult::desired_replicas, "int32.")
-      .def_readonly("rescale", &SeriesResult::rescale, "bool.")
-      .def_readonly("status_desired_replicas", &SeriesResult::status_desired_replicas, "int32.")
-      .def_readonly("metric_replicas", &SeriesResult::metric_replicas, "int32.")
-      .def_readonly("stabilized_replicas", &SeriesResult::stabilized_replicas, "int32.")
-      .def_readonly("winning_metric", &SeriesResult::winning_metric, "int32 spec index or -1.")
-      .def_readonly("path", &SeriesResult::path, "uint8 DecisionPath values.")
-      .def_readonly("limit_reason", &SeriesResult::limit_reason, "uint8 Reason values.")
-      .def_readonly("able_to_scale_reason", &SeriesResult::able_to_scale_reason,
+      .def_readonly("times", &PySeriesResult::times, "float64 seconds.")
+      .def_readonly("current_replicas", &PySeriesResult::current_replicas, "int32.")
+      .def_readonly("desired_replicas", &PySeriesResult::desired_replicas, "int32.")
+      .def_readonly("rescale", &PySeriesResult::rescale, "bool.")
+      .def_readonly("status_desired_replicas", &PySeriesResult::status_desired_replicas, "int32.")
+      .def_readonly("metric_replicas", &PySeriesResult::metric_replicas, "int32.")
+      .def_readonly("stabilized_replicas", &PySeriesResult::stabilized_replicas, "int32.")
+      .def_readonly("winning_metric", &PySeriesResult::winning_metric, "int32 spec index or -1.")
+      .def_readonly("path", &PySeriesResult::path, "uint8 DecisionPath values.")
+      .def_readonly("limit_reason", &PySeriesResult::limit_reason, "uint8 Reason values.")
+      .def_readonly("able_to_scale_reason", &PySeriesResult::able_to_scale_reason,
                     "uint8 Reason values of the AbleToScale condition.")
-      .def_readonly("scaling_active_reason", &SeriesResult::scaling_active_reason,
+      .def_readonly("scaling_active_reason", &PySeriesResult::scaling_active_reason,
                     "uint8 Reason values of the ScalingActive condition.")
-      .def_readonly("has_error", &SeriesResult::has_error, "bool: the decision carried an error.")
-      .def_readonly("metric_value_milli", &SeriesResult::metric_value_milli,
+      .def_readonly("has_error", &PySeriesResult::has_error, "bool: the decision carried an error.")
+      .def_readonly("metric_value_milli", &PySeriesResult::metric_value_milli,
                     "int64 (T, metrics): status values in milli-units, spec order.")
-      .def_readonly("metric_proposals", &SeriesResult::metric_proposals,
+      .def_readonly("metric_proposals", &PySeriesResult::metric_proposals,
                     "int32 (T, metrics): per-metric proposals.")
-      .def_readonly("metric_valid", &SeriesResult::metric_valid, "bool (T, metrics).")
-      .def_readonly("metric_names", &SeriesResult::metric_names, "Spec metric names.")
-      .def("__len__", [](const SeriesResult& r) { return r.times.shape(0); })
+      .def_readonly("metric_valid", &PySeriesResult::metric_valid, "bool (T, metrics).")
+      .def_readonly("metric_names", &PySeriesResult::metric_names, "Spec metric names.")
+      .def("__len__", [](const PySeriesResult& r) { return r.times.shape(0); })
       .def("to_dict", &SeriesColumns,
            "Columns as a dict of 1-D arrays (per-metric columns 'value:<name>' in "
            "plain units and 'proposal:<name>').")
       .def(
           "to_pandas",
-          [](const SeriesResult& r) {
+          [](const PySeriesResult& r) {
             return py::module_::import("pandas").attr("DataFrame")(SeriesColumns(r));
           },
           "The columns as a pandas DataFrame (needs pandas).")
-      .def("__repr__", [](const SeriesResult& r) {
+      .def("__repr__", [](const PySeriesResult& r) {
         return "SeriesResult(steps=" + std::to_string(r.times.shape(0)) +
                ", metrics=" + std::string(py::repr(py::cast(r.metric_names))) + ")";
       });
