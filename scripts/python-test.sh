@@ -8,7 +8,7 @@
 # 2. `pip install '.[test]'`: scikit-build-core builds agentscale._core
 #    (Release, -j2; the CMake tree under build/python-<tag> is reused between
 #    runs) and pip brings the test tools from PyPI;
-# 3. mypy --strict on examples/*.py and tests/python;
+# 3. mypy --strict on examples/*.py, tests/python and bench/python;
 # 4. pytest tests/python, which also runs the example script and notebook.
 #
 # Needs the Debian packages of scripts/install-deps.sh and PyPI; nothing else.
@@ -37,8 +37,8 @@ start=${SECONDS}
   "${root}[test]"
 echo "pip install took $((SECONDS - start)) s"
 
-section "mypy --strict examples/*.py tests/python"
-"${venv}/bin/python" -m mypy --strict examples/*.py tests/python
+section "mypy --strict examples/*.py tests/python bench/python"
+"${venv}/bin/python" -m mypy --strict examples/*.py tests/python bench/python
 
 section "pytest tests/python"
 export AGENTSCALE_REQUIRE_HTTP="${AGENTSCALE_REQUIRE_HTTP:-1}"

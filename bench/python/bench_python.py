@@ -31,6 +31,7 @@ import json
 import pathlib
 import subprocess
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -43,11 +44,8 @@ TASKS = "app_active_task_count"
 REQUESTS = "app_active_request_count"
 
 
-def best_of(fn: Any, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        times.append(fn())
-    return min(times)
+def best_of(fn: Callable[[], float], repeats: int) -> float:
+    return min(fn() for _ in range(repeats))
 
 
 def bench_single(pods: int, iterations: int, repeats: int) -> dict[str, float]:

@@ -61,9 +61,9 @@ def cpp_figures(binary: str) -> dict[str, float]:
 def sweep_grid(points: int) -> dict[str, list[float]]:
     """A grid of about `points` points over three axes."""
     n = max(1, round(points ** (1 / 3)))
-    targets = [40 + 10 * i for i in range(n)]
-    down = [60 * i for i in range(n)]
-    up = [15 * i for i in range(max(1, math.ceil(points / (n * n))))]
+    targets: list[float] = [40 + 10 * i for i in range(n)]
+    down: list[float] = [60 * i for i in range(n)]
+    up: list[float] = [15 * i for i in range(max(1, math.ceil(points / (n * n))))]
     return {"target": targets, "scale_down_window_seconds": down, "scale_up_window_seconds": up}
 
 
