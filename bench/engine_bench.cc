@@ -46,10 +46,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "agentscale/config/presets.h"
-#include "agentscale/engine/autoscaler.h"
-#include "agentscale/engine/decision.h"
-#include "agentscale/engine/observation.h"
-#include "agentscale/engine/series.h"
+#include "agentscale/hpa/autoscaler.h"
+#include "agentscale/policy/decision.h"
+#include "agentscale/observation.h"
+#include "agentscale/sim/series.h"
 #include "benchmark/benchmark.h"
 
 // --- allocation counting -----------------------------------------------------
@@ -341,7 +341,7 @@ void BM_Engine_EvaluateSeed(benchmark::State& state) {
 
 BENCHMARK(BM_Engine_EvaluateSeed)->Arg(10)->Arg(100)->Arg(1000);
 
-// EvaluateSeries() (engine/series.h) on exactly the input of
+// EvaluateSeries() (sim/series.h) on exactly the input of
 // bench/python/bench_python.py's evaluate_series case, so that the Python
 // call's time per step can be set against the same work in C++: the
 // production preset as it is (maxReplicas 10), one step every 15 s from

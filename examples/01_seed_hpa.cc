@@ -21,7 +21,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "agentscale/config/manifest.h"
-#include "agentscale/engine/autoscaler.h"
+#include "agentscale/hpa/autoscaler.h"
 
 namespace {
 

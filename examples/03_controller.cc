@@ -44,7 +44,7 @@
 // sync's metric fetches (the adapter reading the store, or the Prometheus
 // queries) and Evaluate(), as Kubernetes' covers its reconcile;
 // metric_computation_duration_seconds covers each metric's fetch (see
-// agentscale/metrics/self_metrics.h). Scraping the agents is Prometheus'
+// agentscale/drivers/self_metrics.h). Scraping the agents is Prometheus'
 // work in Kubernetes and is timed by neither.
 
 #include <atomic>
@@ -65,11 +65,11 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "agentscale/config/manifest.h"
-#include "agentscale/engine/autoscaler.h"
+#include "agentscale/hpa/autoscaler.h"
 #include "agentscale/metrics/adapter.h"
 #include "agentscale/metrics/query_client.h"
 #include "agentscale/metrics/scraper.h"
-#include "agentscale/metrics/self_metrics.h"
+#include "agentscale/drivers/self_metrics.h"
 #include "agentscale/metrics/series_store.h"
 #include "httplib.h"
 

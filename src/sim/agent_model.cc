@@ -16,7 +16,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "agentscale/engine/autoscaler.h"
+#include "agentscale/hpa/autoscaler.h"
+#include "agentscale/sim/fleet_loop.h"
 
 namespace agentscale::sim {
 namespace {
@@ -188,14 +189,22 @@ struct Running {
   bool operator>(const Running& o) const { return end > o.end; }
 };
 
-class Simulation {
+// The agent model as a fleet model on the fleet loop: between syncs,
+// AdvanceTo() runs the discrete-event simulation; at a sync, Observe() is
+// the metrics pipeline's view and Apply() the scale-in or scale-out.
+class Simulation final : public FleetModel {
  public:
-  Simulation(const hpa::AutoscalerSpec& spec, const Trace& trace,
-             const AgentModelOptions& opt, HorizontalAutoscaler engine, double interval)
-      : spec_(spec), trace_(trace), opt_(opt), engine_(std::move(engine)),
+  Simulation(Policy& policy, const Trace& trace, const AgentModelOptions& opt,
+             double interval)
+      : policy_(policy), metrics_(policy.metrics()), trace_(trace), opt_(opt),
         arrivals_(trace, opt, interval), interval_(interval) {}
 
   absl::StatusOr<AgentModelResult> Run();
+
+  absl::Status AdvanceTo(double t) override;
+  absl::Status Observe(double t, absl::Time now, Observation* obs) override;
+  void Apply(double t, int32_t desired) override { ScaleTo(desired, now_); }
+  void AfterSync(double t, const Decision& decision) override;
 
  private:
   void StartTask(Agent& a, Task task, double now) {
@@ -239,12 +248,22 @@ class Simulation {
 
   void ScaleTo(int32_t desired, double now);
 
-  const hpa::AutoscalerSpec& spec_;
+  Policy& policy_;
+  const std::vector<hpa::MetricSpec>& metrics_;
   const Trace& trace_;
   const AgentModelOptions& opt_;
-  HorizontalAutoscaler engine_;
   ArrivalStream arrivals_;
   double interval_;
+
+  // Event-loop state kept between syncs.
+  Task next_task_;
+  bool have_task_ = false;
+  double next_scrape_ = 0;
+  double now_ = 0;
+  double replica_seconds_ = 0;
+  double scrape_ = 0;
+  double window_ = 0;
+  std::vector<int32_t> billed_;
 
   std::vector<Agent> agents_;
   std::vector<int32_t> active_;  // alive, not draining, in creation order
@@ -325,48 +344,7 @@ void Simulation::ScaleTo(int32_t desired, double now) {
   Dispatch(now);
 }
 
-absl::StatusOr<AgentModelResult> Simulation::Run() {
-  const double t0 = trace_.start();
-  const double horizon =
-      opt_.arrivals == ArrivalShape::kPerRow ? trace_.end() : trace_.end() + interval_;
-  const double scrape = absl::ToDoubleSeconds(opt_.scrape_interval);
-  const double sync = absl::ToDoubleSeconds(opt_.sync_period);
-  const double window = absl::ToDoubleSeconds(opt_.adapter_window);
-  const absl::Time epoch = absl::UnixEpoch();
-
-  const int32_t initial = opt_.initial_replicas >= 0 ? opt_.initial_replicas : spec_.min_replicas;
-  for (int32_t i = 0; i < initial; ++i) {
-    Agent a;
-    a.id = i;
-    a.created = t0 - absl::ToDoubleSeconds(opt_.startup_delay);
-    a.ready_at = t0;
-    a.state = AgentState::kReady;
-    a.name = absl::StrCat("agent-", i);
-    agents_.push_back(std::move(a));
-    active_.push_back(i);
-    ++alive_;
-  }
-
-  const size_t n_metrics = spec_.metrics.size();
-  result_.metric_names.reserve(n_metrics);
-  for (const hpa::MetricSpec& m : spec_.metrics) result_.metric_names.push_back(m.name);
-  result_.metric_values.assign(n_metrics, {});
-  const size_t syncs = static_cast<size_t>(std::floor((horizon - t0) / sync)) + 1;
-  for (auto& v : result_.metric_values) v.reserve(syncs);
-
-  Observation obs;
-  for (const hpa::MetricSpec& m : spec_.metrics) obs.AddMetric(m.name);
-  Decision decision;
-
-  Task next_task;
-  bool have_task = arrivals_.Next(&next_task);
-  double next_scrape = t0, next_sync = t0;
-  double now = t0;
-  double replica_seconds = 0;
-  double first_ready = kInf;
-  std::vector<int32_t> billed;
-  billed.reserve(syncs);
-
+absl::Status Simulation::AdvanceTo(double until) {
   for (;;) {
     // Drop completions of agents that were killed.
     while (!heap_.empty() &&
@@ -375,7 +353,7 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
       heap_.pop_back();
     }
     const double t_done = heap_.empty() ? kInf : heap_.front().end;
-    first_ready = kInf;
+    double first_ready = kInf;
     if (starting_ > 0) {
       for (int32_t id : active_) {
         if (agents_[id].state == AgentState::kStarting) {
@@ -383,11 +361,12 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
         }
       }
     }
-    const double t_arrival = have_task ? next_task.arrival : kInf;
-    double t = std::min({t_done, first_ready, t_arrival, next_scrape, next_sync});
-    if (t > horizon) break;
-    replica_seconds += static_cast<double>(alive_) * (t - now);
-    now = t;
+    const double t_arrival = have_task_ ? next_task_.arrival : kInf;
+    // A sync at `until` comes after every other event at that time.
+    const double t = std::min({t_done, first_ready, t_arrival, next_scrape_});
+    if (t > until) return absl::OkStatus();
+    replica_seconds_ += static_cast<double>(alive_) * (t - now_);
+    now_ = t;
 
     if (t_done == t) {
       Running r = heap_.front();
@@ -402,7 +381,7 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
       } else if (!queue_.empty()) {
         Task task = queue_.front();
         queue_.pop_front();
-        StartTask(a, task, now);
+        StartTask(a, task, now_);
       }
     } else if (first_ready == t) {
       for (int32_t id : active_) {
@@ -412,109 +391,159 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
           --starting_;
         }
       }
-      Dispatch(now);
+      Dispatch(now_);
     } else if (t_arrival == t) {
       ++result_.tasks_arrived;
       if (opt_.queue_capacity >= 0 &&
           static_cast<int64_t>(queue_.size()) >= opt_.queue_capacity) {
         ++result_.tasks_lost;
       } else if (!queue_.empty()) {
-        queue_.push_back(next_task);
+        queue_.push_back(next_task_);
       } else if (Agent* a = LeastBusy()) {
-        StartTask(*a, next_task, now);
+        StartTask(*a, next_task_, now_);
       } else {
-        queue_.push_back(next_task);
+        queue_.push_back(next_task_);
       }
-      have_task = arrivals_.Next(&next_task);
-    } else if (next_scrape == t) {
+      have_task_ = arrivals_.Next(&next_task_);
+    } else {  // scrape
       for (int32_t id : active_) {
         Agent& a = agents_[id];
         if (a.state != AgentState::kReady) continue;
         auto& s = a.scrapes;
         s.erase(std::remove_if(s.begin(), s.end(),
                                [&](const std::pair<double, int32_t>& x) {
-                                 return x.first <= t - window;
+                                 return x.first <= t - window_;
                                }),
                 s.end());
         s.emplace_back(t, a.running);
       }
-      next_scrape += scrape;
-    } else {  // sync
-      const absl::Time when = epoch + absl::Seconds(t);
-      const int32_t current = static_cast<int32_t>(active_.size());
-      obs.current_replicas = current;
-      obs.status_replicas = current;
-      obs.pods.resize(active_.size());
-      for (MetricObservation& mo : obs.metrics) {
-        mo.pod_samples.clear();
-        mo.external_values_milli.clear();
-      }
-      for (size_t i = 0; i < active_.size(); ++i) {
-        const Agent& a = agents_[active_[i]];
-        hpa::Pod& pod = obs.pods[i];
-        pod.name = a.name;
-        pod.start_time = epoch + absl::Seconds(a.created);
-        if (a.state == AgentState::kStarting) {
-          pod.phase = hpa::PodPhase::kPending;
-          pod.ready = hpa::ReadyCondition{hpa::ConditionStatus::kFalse, epoch + absl::Seconds(a.created)};
-          continue;
-        }
-        pod.phase = hpa::PodPhase::kRunning;
-        pod.ready = hpa::ReadyCondition{hpa::ConditionStatus::kTrue, epoch + absl::Seconds(a.ready_at)};
-        double sum = 0;
-        int count = 0;
-        for (const auto& [st, running] : a.scrapes) {
-          if (st > t - window && st <= t) {
-            sum += running;
-            ++count;
-          }
-        }
-        if (count == 0) continue;  // missing: no scrape in the window
-        const double avg = sum / count;
-        for (size_t m = 0; m < n_metrics; ++m) {
-          const hpa::MetricSpec& ms = spec_.metrics[m];
-          if (ms.type != hpa::MetricSourceType::kPods) continue;
-          const double v = ms.name == kTaskMetric ? avg : avg * opt_.requests_per_task;
-          // Milli-units as prometheus-adapter serves them: truncated.
-          obs.metrics[m].pod_samples.push_back(hpa::PodSample{
-              a.name, static_cast<int64_t>(std::trunc(v * 1000.0)), when, opt_.adapter_window});
-        }
-      }
-      for (size_t m = 0; m < n_metrics; ++m) {
-        if (spec_.metrics[m].type == hpa::MetricSourceType::kExternal) {
-          obs.metrics[m].external_values_milli.push_back(
-              static_cast<int64_t>(queue_.size()) * 1000);
-        }
-      }
-      absl::Status st = engine_.Evaluate(when, obs, &decision);
-      if (!st.ok()) return st;
-      if (decision.rescale) {
-        ScaleTo(decision.desired_replicas, now);
-        st = engine_.Commit(decision);
-        if (!st.ok()) return st;
-      }
-      int32_t ready = 0;
-      for (int32_t id : active_) ready += agents_[id].state == AgentState::kReady;
-      result_.time_seconds.push_back(t);
-      result_.demand.push_back(trace_.ValueAt(t));
-      result_.ready_replicas.push_back(ready);
-      result_.desired_replicas.push_back(static_cast<int32_t>(active_.size()));
-      result_.alive_replicas.push_back(alive_);
-      billed.push_back(alive_);
-      result_.queue_length.push_back(static_cast<int64_t>(queue_.size()));
-      result_.running_tasks.push_back(running_total_);
-      for (size_t m = 0; m < n_metrics; ++m) {
-        const MetricResult* r = m < decision.metrics.size() ? &decision.metrics[m] : nullptr;
-        result_.metric_values[m].push_back(
-            r != nullptr && r->valid ? static_cast<double>(r->value_milli) / 1000.0
-                                     : std::nan(""));
-      }
-      result_.limit_reason.push_back(static_cast<int32_t>(decision.limit_reason));
-      result_.path.push_back(static_cast<int32_t>(decision.path));
-      next_sync += sync;
+      next_scrape_ += scrape_;
     }
   }
-  replica_seconds += static_cast<double>(alive_) * (horizon - now);
+}
+
+absl::Status Simulation::Observe(double t, absl::Time when, Observation* obs) {
+  replica_seconds_ += static_cast<double>(alive_) * (t - now_);
+  now_ = t;
+  const absl::Time epoch = absl::UnixEpoch();
+  const size_t n_metrics = metrics_.size();
+  const int32_t current = static_cast<int32_t>(active_.size());
+  obs->current_replicas = current;
+  obs->status_replicas = current;
+  obs->pods.resize(active_.size());
+  for (MetricObservation& mo : obs->metrics) {
+    mo.pod_samples.clear();
+    mo.external_values_milli.clear();
+  }
+  for (size_t i = 0; i < active_.size(); ++i) {
+    const Agent& a = agents_[active_[i]];
+    hpa::Pod& pod = obs->pods[i];
+    pod.name = a.name;
+    pod.start_time = epoch + absl::Seconds(a.created);
+    if (a.state == AgentState::kStarting) {
+      pod.phase = hpa::PodPhase::kPending;
+      pod.ready = hpa::ReadyCondition{hpa::ConditionStatus::kFalse,
+                                      epoch + absl::Seconds(a.created)};
+      continue;
+    }
+    pod.phase = hpa::PodPhase::kRunning;
+    pod.ready = hpa::ReadyCondition{hpa::ConditionStatus::kTrue,
+                                    epoch + absl::Seconds(a.ready_at)};
+    double sum = 0;
+    int count = 0;
+    for (const auto& [st, running] : a.scrapes) {
+      if (st > t - window_ && st <= t) {
+        sum += running;
+        ++count;
+      }
+    }
+    if (count == 0) continue;  // missing: no scrape in the window
+    const double avg = sum / count;
+    for (size_t m = 0; m < n_metrics; ++m) {
+      const hpa::MetricSpec& ms = metrics_[m];
+      if (ms.type != hpa::MetricSourceType::kPods) continue;
+      const double v = ms.name == kTaskMetric ? avg : avg * opt_.requests_per_task;
+      // Milli-units as prometheus-adapter serves them: truncated.
+      obs->metrics[m].AddPodValue(a.name, v, when, opt_.adapter_window,
+                                  MilliRounding::kTruncate);
+    }
+  }
+  for (size_t m = 0; m < n_metrics; ++m) {
+    if (metrics_[m].type == hpa::MetricSourceType::kExternal) {
+      obs->metrics[m].AddExternalValue(static_cast<double>(queue_.size()),
+                                       MilliRounding::kTruncate);
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Simulation::AfterSync(double t, const Decision& decision) {
+  const size_t n_metrics = metrics_.size();
+  int32_t ready = 0;
+  for (int32_t id : active_) ready += agents_[id].state == AgentState::kReady;
+  result_.time_seconds.push_back(t);
+  result_.demand.push_back(trace_.ValueAt(t));
+  result_.ready_replicas.push_back(ready);
+  result_.desired_replicas.push_back(static_cast<int32_t>(active_.size()));
+  result_.alive_replicas.push_back(alive_);
+  billed_.push_back(alive_);
+  result_.queue_length.push_back(static_cast<int64_t>(queue_.size()));
+  result_.running_tasks.push_back(running_total_);
+  for (size_t m = 0; m < n_metrics; ++m) {
+    const MetricResult* r = m < decision.metrics.size() ? &decision.metrics[m] : nullptr;
+    result_.metric_values[m].push_back(
+        r != nullptr && r->valid ? static_cast<double>(r->value_milli) / 1000.0
+                                 : std::nan(""));
+  }
+  result_.limit_reason.push_back(static_cast<int32_t>(decision.limit_reason));
+  result_.path.push_back(static_cast<int32_t>(decision.path));
+}
+
+absl::StatusOr<AgentModelResult> Simulation::Run() {
+  const double t0 = trace_.start();
+  const double horizon =
+      opt_.arrivals == ArrivalShape::kPerRow ? trace_.end() : trace_.end() + interval_;
+  scrape_ = absl::ToDoubleSeconds(opt_.scrape_interval);
+  const double sync = absl::ToDoubleSeconds(opt_.sync_period);
+  window_ = absl::ToDoubleSeconds(opt_.adapter_window);
+
+  const int32_t initial =
+      opt_.initial_replicas >= 0 ? opt_.initial_replicas : policy_.min_replicas();
+  for (int32_t i = 0; i < initial; ++i) {
+    Agent a;
+    a.id = i;
+    a.created = t0 - absl::ToDoubleSeconds(opt_.startup_delay);
+    a.ready_at = t0;
+    a.state = AgentState::kReady;
+    a.name = absl::StrCat("agent-", i);
+    agents_.push_back(std::move(a));
+    active_.push_back(i);
+    ++alive_;
+  }
+
+  const size_t n_metrics = metrics_.size();
+  result_.metric_names.reserve(n_metrics);
+  for (const hpa::MetricSpec& m : metrics_) result_.metric_names.push_back(m.name);
+  result_.metric_values.assign(n_metrics, {});
+  const double span = std::floor((horizon - t0) / sync);
+  if (!(span < 1e9)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "agent model: ", horizon - t0, " s at a sync period of ", sync,
+        " s is over the limit of 1e9 syncs"));
+  }
+  const size_t syncs = static_cast<size_t>(span) + 1;
+  for (auto& v : result_.metric_values) v.reserve(syncs);
+  billed_.reserve(syncs);
+
+  have_task_ = arrivals_.Next(&next_task_);
+  next_scrape_ = t0;
+  now_ = t0;
+  absl::Status st = RunFleetLoop(policy_, *this, SyncSchedule::Periodic(t0, sync, syncs));
+  if (!st.ok()) return st;
+  // The fleet runs on after the last sync, to the end of the trace.
+  st = AdvanceTo(horizon);
+  if (!st.ok()) return st;
+  replica_seconds_ += static_cast<double>(alive_) * (horizon - now_);
   result_.tasks_queued_at_end = static_cast<int64_t>(queue_.size());
   result_.tasks_running_at_end = running_total_;
 
@@ -523,9 +552,9 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   in.period_seconds = sync;
   in.replicas = result_.desired_replicas;
   in.initial_replicas = initial;
-  in.billed_replicas = billed;
-  in.billed_replica_seconds = replica_seconds;
-  in.max_replicas = spec_.max_replicas;
+  in.billed_replicas = billed_;
+  in.billed_replica_seconds = replica_seconds_;
+  in.max_replicas = policy_.max_replicas();
   in.price_per_replica_hour = opt_.price_per_replica_hour;
   in.waits_seconds = result_.waits_seconds;
   in.wait_slo_seconds = opt_.wait_slo_seconds;
@@ -559,9 +588,11 @@ const char* ScaleInModeName(ScaleInMode v) {
   return v == ScaleInMode::kDrain ? "drain" : "kill";
 }
 
-absl::StatusOr<AgentModelResult> RunAgentModel(const hpa::AutoscalerSpec& spec,
-                                               const Trace& trace,
-                                               const AgentModelOptions& opt) {
+namespace {
+
+absl::Status CheckOptions(const std::vector<hpa::MetricSpec>& metrics,
+                          const Trace& trace, const AgentModelOptions& opt,
+                          double* interval) {
   if (trace.empty()) return absl::InvalidArgumentError("the trace is empty");
   auto positive = [](absl::Duration d) { return d > absl::ZeroDuration(); };
   if (!positive(opt.scrape_interval) || !positive(opt.sync_period) ||
@@ -589,9 +620,7 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const hpa::AutoscalerSpec& spec,
         "service times from the trace's values need one row per arrival "
         "(arrivals: per-row)");
   }
-  std::vector<std::string> modelled = {kTaskMetric, kRequestMetric,
-                                       absl::StrCat("External ", opt.queue_metric)};
-  for (const hpa::MetricSpec& m : spec.metrics) {
+  for (const hpa::MetricSpec& m : metrics) {
     const bool pods = m.type == hpa::MetricSourceType::kPods &&
                       (m.name == kTaskMetric || m.name == kRequestMetric);
     const bool queue = m.type == hpa::MetricSourceType::kExternal && m.name == opt.queue_metric;
@@ -602,15 +631,37 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const hpa::AutoscalerSpec& spec,
           " and the External metric ", opt.queue_metric));
     }
   }
-  double interval = absl::ToDoubleSeconds(opt.interval);
-  if (interval <= 0) interval = trace.MedianInterval();
-  if (interval <= 0 && opt.arrivals != ArrivalShape::kPerRow) {
+  *interval = absl::ToDoubleSeconds(opt.interval);
+  if (*interval <= 0) *interval = trace.MedianInterval();
+  if (*interval <= 0 && opt.arrivals != ArrivalShape::kPerRow) {
     return absl::InvalidArgumentError(
         "cannot tell the interval of a one-row trace; set the interval");
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<AgentModelResult> RunAgentModel(const hpa::AutoscalerSpec& spec,
+                                               const Trace& trace,
+                                               const AgentModelOptions& opt) {
+  double interval = 0;
+  if (absl::Status st = CheckOptions(spec.metrics, trace, opt, &interval); !st.ok()) {
+    return st;
+  }
   absl::StatusOr<HorizontalAutoscaler> engine = HorizontalAutoscaler::Create(spec, opt.config);
   if (!engine.ok()) return engine.status();
-  Simulation sim(spec, trace, opt, *std::move(engine), interval);
+  Simulation sim(*engine, trace, opt, interval);
+  return sim.Run();
+}
+
+absl::StatusOr<AgentModelResult> RunAgentModel(Policy& policy, const Trace& trace,
+                                               const AgentModelOptions& opt) {
+  double interval = 0;
+  if (absl::Status st = CheckOptions(policy.metrics(), trace, opt, &interval); !st.ok()) {
+    return st;
+  }
+  Simulation sim(policy, trace, opt, interval);
   return sim.Run();
 }
 

@@ -24,7 +24,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "agentscale/engine/autoscaler.h"
+#include "agentscale/hpa/autoscaler.h"
 #include "agentscale/hpa/normalize.h"
 #include "agentscale/hpa/pod.h"
 #include "agentscale/hpa/replica_calculator.h"

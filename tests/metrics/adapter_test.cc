@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "agentscale/config/presets.h"
-#include "agentscale/engine/autoscaler.h"
+#include "agentscale/hpa/autoscaler.h"
 #include "agentscale/hpa/replica_calculator.h"
 #include "agentscale/metrics/exposition.h"
 #include "gmock/gmock.h"

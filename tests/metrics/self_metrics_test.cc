@@ -5,7 +5,7 @@
 // parser), and the alert rules file (the committed examples/alerts.yml is
 // the generator's output; promtool accepts it when installed).
 
-#include "agentscale/metrics/self_metrics.h"
+#include "agentscale/drivers/self_metrics.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -17,7 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agentscale/config/manifest.h"
-#include "agentscale/engine/autoscaler.h"
+#include "agentscale/hpa/autoscaler.h"
 #include "agentscale/metrics/exposition.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agentscale/config/presets.h"
-#include "agentscale/engine/autoscaler.h"
+#include "agentscale/hpa/autoscaler.h"
 #include "agentscale/sim/agent_model.h"
 #include "agentscale/sim/fluid.h"
 #include "agentscale/sim/summary.h"

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "absl/types/span.h"
-#include "agentscale/engine/series.h"
-#include "agentscale/engine/state_json.h"
+#include "agentscale/sim/series.h"
+#include "agentscale/hpa/state_json.h"
 #include "common.h"
 
 namespace agentscale::python {
@@ -86,7 +86,7 @@ using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecas
 using Int32Array = py::array_t<int32_t, py::array::c_style | py::array::forcecast>;
 
 // evaluate_series(): checks the arrays' shapes, points a SeriesInput at their
-// buffers and runs agentscale::EvaluateSeries() (engine/series.h) without
+// buffers and runs agentscale::EvaluateSeries() (sim/series.h) without
 // the GIL.
 PySeriesResult EvaluateSeries(PyAutoscaler& a, py::handle times_in, py::handle per_pod,
                               py::handle fleet_totals, py::handle replicas_in,

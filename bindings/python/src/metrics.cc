@@ -36,7 +36,7 @@
 #include "agentscale/metrics/exposition.h"
 #include "agentscale/metrics/query_client.h"
 #include "agentscale/metrics/scraper.h"
-#include "agentscale/metrics/self_metrics.h"
+#include "agentscale/drivers/self_metrics.h"
 #include "agentscale/metrics/series_store.h"
 #include "common.h"
 

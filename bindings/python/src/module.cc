@@ -9,7 +9,7 @@
 
 #include "agentscale/config/manifest.h"
 #include "agentscale/config/presets.h"
-#include "agentscale/engine/observation.h"
+#include "agentscale/observation.h"
 #include "agentscale/hpa/quantity.h"
 #include "common.h"
 

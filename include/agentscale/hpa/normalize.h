@@ -4,7 +4,7 @@
 // stabilization over the recommendation history, rate limits over the scale
 // event history, and the clamps to [minReplicas, maxReplicas]. These are the
 // controller's own functions as pure math on plain history values; the
-// engine (engine/autoscaler.h) owns one history per target and calls them.
+// engine (hpa/autoscaler.h) owns one history per target and calls them.
 //
 //   std::vector<agentscale::hpa::Recommendation> history;
 //   int32_t stabilized = agentscale::hpa::StabilizeWithBehavior(

@@ -90,7 +90,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "agentscale/engine/observation.h"
+#include "agentscale/observation.h"
 #include "agentscale/hpa/pod.h"
 #include "agentscale/hpa/spec.h"
 #include "agentscale/metrics/series_store.h"

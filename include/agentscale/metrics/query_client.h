@@ -39,7 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "agentscale/engine/observation.h"
+#include "agentscale/observation.h"
 #include "agentscale/metrics/series_store.h"
 
 namespace agentscale::metrics {

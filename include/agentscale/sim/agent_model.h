@@ -42,6 +42,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "agentscale/hpa/spec.h"
+#include "agentscale/policy/policy.h"
 #include "agentscale/sim/summary.h"
 #include "agentscale/sim/trace.h"
 
@@ -120,6 +121,12 @@ struct AgentModelResult {
 
 absl::StatusOr<AgentModelResult> RunAgentModel(const hpa::AutoscalerSpec& spec,
                                                const Trace& trace,
+                                               const AgentModelOptions& options = {});
+
+// The same run with any policy (policy/policy.h), which keeps its state.
+// The policy's metrics must be ones the model reports (above);
+// options.config is not used (the policy has its own).
+absl::StatusOr<AgentModelResult> RunAgentModel(Policy& policy, const Trace& trace,
                                                const AgentModelOptions& options = {});
 
 }  // namespace agentscale::sim

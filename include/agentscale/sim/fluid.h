@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "agentscale/hpa/spec.h"
+#include "agentscale/policy/policy.h"
 #include "agentscale/sim/summary.h"
 #include "agentscale/sim/trace.h"
 
@@ -73,6 +74,14 @@ using MetricTraces = std::vector<std::pair<std::string, const Trace*>>;
 
 absl::StatusOr<FluidResult> FluidReplay(const hpa::AutoscalerSpec& spec,
                                         const MetricTraces& traces,
+                                        const FluidOptions& options = {});
+
+// The same replay of any policy (policy/policy.h), which keeps its state:
+// traces drive the policy's metrics by name; a metric without a trace is
+// observed as failed at every sync (it can hold a scale-down, never cause
+// one) and listed in `omitted_metrics`. options.config is not used (the
+// policy has its own).
+absl::StatusOr<FluidResult> FluidReplay(Policy& policy, const MetricTraces& traces,
                                         const FluidOptions& options = {});
 
 }  // namespace agentscale::sim

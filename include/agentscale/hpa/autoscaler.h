@@ -1,6 +1,7 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 //
-// HorizontalAutoscaler: one target's Kubernetes HPA controller as a value.
+// HorizontalAutoscaler: one target's Kubernetes HPA controller as a value,
+// and the HPA family's Policy (policy/policy.h): Decide() is Evaluate().
 // It owns the target's recommendation history, scale events and status
 // conditions; Evaluate() runs one sync (spec §3) on an Observation and
 // returns a Decision; Commit() records the scale event once the caller has
@@ -17,14 +18,14 @@
 //   }
 //
 // State is a value: ExportState()/ImportState() (and their JSON forms in
-// engine/state_json.h) let a restarted service keep its stabilization
+// hpa/state_json.h) let a restarted service keep its stabilization
 // window, which Kubernetes itself forgets on a controller restart.
 //
 // Thread safety: a HorizontalAutoscaler is not internally synchronized.
 // Const methods may run concurrently; Evaluate/Commit/ImportState need
 // exclusive access. Distinct instances are independent.
-#ifndef AGENTSCALE_ENGINE_AUTOSCALER_H_
-#define AGENTSCALE_ENGINE_AUTOSCALER_H_
+#ifndef AGENTSCALE_HPA_AUTOSCALER_H_
+#define AGENTSCALE_HPA_AUTOSCALER_H_
 
 #include <cstdint>
 #include <memory>
@@ -34,8 +35,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "agentscale/engine/decision.h"
-#include "agentscale/engine/observation.h"
+#include "agentscale/observation.h"
+#include "agentscale/policy/decision.h"
+#include "agentscale/policy/policy.h"
+#include "agentscale/policy/state.h"
 #include "agentscale/hpa/conditions.h"
 #include "agentscale/hpa/normalize.h"
 #include "agentscale/hpa/replica_calculator.h"
@@ -68,7 +71,7 @@ struct AutoscalerState {
   }
 };
 
-class HorizontalAutoscaler {
+class HorizontalAutoscaler final : public Policy {
  public:
   // Validates `spec` (hpa/validation.h) against `config`.
   static absl::StatusOr<HorizontalAutoscaler> Create(
@@ -94,10 +97,11 @@ class HorizontalAutoscaler {
   // The caller applied decision.desired_replicas: records the scale event
   // (behavior only), lastScaleTime and the SucceededRescale condition.
   // Fails if the decision is not this engine's latest rescale decision.
-  absl::Status Commit(Decision& decision);
+  absl::Status Commit(Decision& decision) override;
   // The caller could not apply it: AbleToScale=False/FailedUpdateScale;
   // status.desiredReplicas keeps its previous value; no event is recorded.
-  absl::Status CommitFailed(Decision& decision, const absl::Status& error);
+  absl::Status CommitFailed(Decision& decision,
+                            const absl::Status& error) override;
 
   const AutoscalerState& state() const { return state_; }
   AutoscalerState ExportState() const { return state_; }
@@ -105,6 +109,24 @@ class HorizontalAutoscaler {
 
   // The per-direction tolerances in force (spec §4.0).
   hpa::Tolerances tolerances() const { return tolerances_; }
+
+  // Policy. The state document is StateToJson()'s (hpa/state_json.h).
+  std::string family() const override { return "hpa"; }
+  int32_t min_replicas() const override { return spec_->min_replicas; }
+  int32_t max_replicas() const override { return spec_->max_replicas; }
+  const std::vector<hpa::MetricSpec>& metrics() const override {
+    return spec_->metrics;
+  }
+  using Policy::Decide;
+  absl::Status Decide(absl::Time now, const Observation& obs,
+                      Decision* out) override {
+    return Evaluate(now, obs, out);
+  }
+  PolicyState ExportPolicyState() const override;
+  absl::Status ImportPolicyState(const PolicyState& state) override;
+  std::unique_ptr<Policy> Clone() const override {
+    return std::make_unique<HorizontalAutoscaler>(*this);
+  }
 
  private:
   HorizontalAutoscaler(hpa::AutoscalerSpec spec, hpa::ControllerConfig config);
@@ -141,4 +163,4 @@ class HorizontalAutoscaler {
 
 }  // namespace agentscale
 
-#endif  // AGENTSCALE_ENGINE_AUTOSCALER_H_
+#endif  // AGENTSCALE_HPA_AUTOSCALER_H_

@@ -1,6 +1,6 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 
-#include "agentscale/engine/state_json.h"
+#include "agentscale/hpa/state_json.h"
 
 #include <string>
 #include <vector>

@@ -3,7 +3,7 @@
 // The engine: one reconcile per Evaluate(), Commit semantics, bad input and
 // the invariants every decision keeps.
 
-#include "agentscale/engine/autoscaler.h"
+#include "agentscale/hpa/autoscaler.h"
 
 #include <cmath>
 #include <random>

@@ -55,8 +55,8 @@
 //
 // Thread safety: Record()/RecordError() and Render() may be called from any
 // threads at once (a std::mutex guards the state).
-#ifndef AGENTSCALE_METRICS_SELF_METRICS_H_
-#define AGENTSCALE_METRICS_SELF_METRICS_H_
+#ifndef AGENTSCALE_DRIVERS_SELF_METRICS_H_
+#define AGENTSCALE_DRIVERS_SELF_METRICS_H_
 
 #include <array>
 #include <cstdint>
@@ -69,7 +69,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "agentscale/engine/decision.h"
+#include "agentscale/policy/decision.h"
 #include "agentscale/hpa/spec.h"
 
 namespace agentscale::metrics {
@@ -145,4 +145,4 @@ absl::Status WriteAlertRules(const std::string& path);
 
 }  // namespace agentscale::metrics
 
-#endif  // AGENTSCALE_METRICS_SELF_METRICS_H_
+#endif  // AGENTSCALE_DRIVERS_SELF_METRICS_H_

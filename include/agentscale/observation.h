@@ -18,8 +18,8 @@
 // the spec does not have is an error of Evaluate(); a spec metric with no
 // observation fails the way a metrics API error does (Kubernetes' rules for
 // failed metrics then apply: it can hold a scale-down, never cause one).
-#ifndef AGENTSCALE_ENGINE_OBSERVATION_H_
-#define AGENTSCALE_ENGINE_OBSERVATION_H_
+#ifndef AGENTSCALE_OBSERVATION_H_
+#define AGENTSCALE_OBSERVATION_H_
 
 #include <cstdint>
 #include <deque>
@@ -51,6 +51,12 @@ enum class MilliRounding {
 // told otherwise). NaN, infinite, negative or too large values are errors.
 absl::StatusOr<int64_t> ToMilli(double value,
                                 MilliRounding rounding = MilliRounding::kUp);
+// One of `parts` equal shares of `total`, in milli-units: total x 1000 /
+// parts rounded as told, computed in that order (as the fluid replay splits
+// a fleet's demand over its pods). The same errors, and parts must be
+// positive.
+absl::StatusOr<int64_t> ToMilliShare(double total, int64_t parts,
+                                     MilliRounding rounding = MilliRounding::kUp);
 
 // The observed values of one metric of the spec.
 struct MetricObservation {
@@ -122,4 +128,4 @@ struct Observation {
 
 }  // namespace agentscale
 
-#endif  // AGENTSCALE_ENGINE_OBSERVATION_H_
+#endif  // AGENTSCALE_OBSERVATION_H_

@@ -1,6 +1,6 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 
-#include "agentscale/metrics/self_metrics.h"
+#include "agentscale/drivers/self_metrics.h"
 
 #include <cmath>
 #include <cstdlib>

@@ -12,13 +12,13 @@
 //
 // Times are RFC 3339 strings in UTC with nanoseconds. The document carries
 // "format": "agentscale.state/v1"; unknown fields are errors.
-#ifndef AGENTSCALE_ENGINE_STATE_JSON_H_
-#define AGENTSCALE_ENGINE_STATE_JSON_H_
+#ifndef AGENTSCALE_HPA_STATE_JSON_H_
+#define AGENTSCALE_HPA_STATE_JSON_H_
 
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "agentscale/engine/autoscaler.h"
+#include "agentscale/hpa/autoscaler.h"
 
 namespace agentscale {
 
@@ -27,4 +27,4 @@ absl::StatusOr<AutoscalerState> StateFromJson(const std::string& json);
 
 }  // namespace agentscale
 
-#endif  // AGENTSCALE_ENGINE_STATE_JSON_H_
+#endif  // AGENTSCALE_HPA_STATE_JSON_H_

@@ -4,7 +4,7 @@
 // Evaluate()/Commit() on freshly built observations gives, the engine ends
 // in the same state, and bad input fails with the field or the step named.
 
-#include "agentscale/engine/series.h"
+#include "agentscale/sim/series.h"
 
 #include <cmath>
 #include <cstdint>
@@ -16,9 +16,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "agentscale/config/presets.h"
-#include "agentscale/engine/autoscaler.h"
-#include "agentscale/engine/decision.h"
-#include "agentscale/engine/observation.h"
+#include "agentscale/hpa/autoscaler.h"
+#include "agentscale/policy/decision.h"
+#include "agentscale/observation.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"

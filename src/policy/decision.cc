@@ -1,6 +1,6 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 
-#include "agentscale/engine/decision.h"
+#include "agentscale/policy/decision.h"
 
 #include <string>
 
@@ -45,6 +45,20 @@ const char* DecisionPathName(DecisionPath path) {
   return "unknown";
 }
 
+const char* AdjustmentKindName(AdjustmentKind kind) {
+  switch (kind) {
+    case AdjustmentKind::kBounds:
+      return "bounds";
+    case AdjustmentKind::kFloor:
+      return "floor";
+    case AdjustmentKind::kMaxOf:
+      return "max-of";
+    case AdjustmentKind::kActivation:
+      return "activation";
+  }
+  return "unknown";
+}
+
 const hpa::Condition* Decision::FindCondition(hpa::ConditionType type) const {
   for (const hpa::Condition& c : conditions) {
     if (c.type == type) return &c;
@@ -74,6 +88,19 @@ std::string Decision::RescaleReason() const {
 }
 
 std::string Decision::Explain() const {
+  // Explains the decision of the wrapped policy, then what combinators did.
+  // The head ("3 -> 5 (scale up)") is the final count.
+  std::string out = ExplainPolicy();
+  for (const Adjustment& a : adjustments) {
+    if (a.from == a.to) continue;
+    absl::StrAppend(&out, "; ", AdjustmentKindName(a.kind), " ", a.by,
+                    a.to > a.from ? " raised " : " lowered ", a.from, " to ",
+                    a.to);
+  }
+  return out;
+}
+
+std::string Decision::ExplainPolicy() const {
   std::string out = absl::StrCat(current_replicas, " -> ", desired_replicas);
   if (desired_replicas > current_replicas) {
     out += " (scale up)";

@@ -2,7 +2,10 @@
 //
 // A Decision is everything one sync concluded and why: each metric's
 // proposal and status value, which metric won, the stabilized count, the
-// limit that applied, Kubernetes' conditions, and a line a person can read.
+// limit that applied, Kubernetes' conditions, what a combinator changed, and
+// a line a person can read. Every policy family returns this one type (see
+// policy/policy.h): the HPA fills all of it; a family fills what applies and
+// names its sources through `spec`'s metrics.
 //
 //   absl::StatusOr<agentscale::Decision> d = autoscaler.Evaluate(now, obs);
 //   if (d.ok() && d->rescale) {
@@ -11,8 +14,8 @@
 //     else autoscaler.CommitFailed(*d, absl::UnavailableError("..."));
 //   }
 //   std::cout << d->Explain() << "\n";
-#ifndef AGENTSCALE_ENGINE_DECISION_H_
-#define AGENTSCALE_ENGINE_DECISION_H_
+#ifndef AGENTSCALE_POLICY_DECISION_H_
+#define AGENTSCALE_POLICY_DECISION_H_
 
 #include <cstdint>
 #include <memory>
@@ -55,6 +58,28 @@ enum class DecisionPath {
 };
 const char* DecisionPathName(DecisionPath path);
 
+// What a combinator (policy/combinators.h) did to the decision of the
+// policy it wraps, in the order they applied.
+enum class AdjustmentKind {
+  kBounds,      // clamped into [min, max] in force at this time
+  kFloor,       // raised to a floor from another source
+  kMaxOf,       // the highest of several policies' decisions
+  kActivation,  // KEDA-style activation: to or from the idle count
+};
+const char* AdjustmentKindName(AdjustmentKind kind);  // "bounds", ...
+
+struct Adjustment {
+  AdjustmentKind kind = AdjustmentKind::kBounds;
+  int32_t from = 0;  // desired replicas before
+  int32_t to = 0;    // desired replicas after
+  // Which combinator or source, e.g. "month_end_surge" or "policy #1".
+  std::string by;
+
+  friend bool operator==(const Adjustment& a, const Adjustment& b) {
+    return a.kind == b.kind && a.from == b.from && a.to == b.to && a.by == b.by;
+  }
+};
+
 struct Decision {
   absl::Time time;
   DecisionPath path = DecisionPath::kMetrics;
@@ -83,6 +108,9 @@ struct Decision {
   absl::Status error;
   // Set by Commit() / CommitFailed().
   bool committed = false;
+  // Changes made by combinators around the policy that decided; empty for a
+  // policy used on its own.
+  std::vector<Adjustment> adjustments;
   // The spec the decision was made for (names for explanations).
   std::shared_ptr<const hpa::AutoscalerSpec> spec;
 
@@ -94,9 +122,13 @@ struct Decision {
   // One line for a person, e.g. "3 -> 4 (scale up): pods metric
   // app_active_task_count 93/70 proposes 4; ScalingLimited=False
   // DesiredWithinRange".
+  // Adjustments follow, e.g. "; floor forecast raised 3 to 5".
   std::string Explain() const;
+
+ private:
+  std::string ExplainPolicy() const;
 };
 
 }  // namespace agentscale
 
-#endif  // AGENTSCALE_ENGINE_DECISION_H_
+#endif  // AGENTSCALE_POLICY_DECISION_H_

@@ -25,8 +25,8 @@
 // as the names fit std::string's inline buffer (15 characters in
 // libstdc++; "agent-0" does): each step copies a name into every pod and
 // sample it (re)creates.
-#ifndef AGENTSCALE_ENGINE_SERIES_H_
-#define AGENTSCALE_ENGINE_SERIES_H_
+#ifndef AGENTSCALE_SIM_SERIES_H_
+#define AGENTSCALE_SIM_SERIES_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -38,7 +38,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "agentscale/engine/autoscaler.h"
+#include "agentscale/hpa/autoscaler.h"
+#include "agentscale/policy/policy.h"
 
 namespace agentscale {
 
@@ -129,13 +130,13 @@ struct SeriesResult {
 // or an error of Evaluate() or Commit(), e.g. time going backwards), with
 // its code and "step N: " before its message. Steps before a failing one
 // have run: `hpa`'s state includes them.
-absl::StatusOr<SeriesResult> EvaluateSeries(HorizontalAutoscaler& hpa,
+absl::StatusOr<SeriesResult> EvaluateSeries(Policy& policy,
                                             const SeriesInput& input);
 // The same, reusing `out`'s storage (its columns are resized to the number
 // of steps; on error their contents are unspecified).
-absl::Status EvaluateSeries(HorizontalAutoscaler& hpa, const SeriesInput& input,
+absl::Status EvaluateSeries(Policy& policy, const SeriesInput& input,
                             SeriesResult* out);
 
 }  // namespace agentscale
 
-#endif  // AGENTSCALE_ENGINE_SERIES_H_
+#endif  // AGENTSCALE_SIM_SERIES_H_

@@ -3,7 +3,7 @@
 // One sync of Kubernetes' HPA reconcile loop (horizontal.go), in the order of
 // the spec's §3, on an Observation instead of API calls.
 
-#include "agentscale/engine/autoscaler.h"
+#include "agentscale/hpa/autoscaler.h"
 
 #include <algorithm>
 #include <string>
@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agentscale/hpa/selector.h"
+#include "agentscale/hpa/state_json.h"
 #include "agentscale/internal/name_index.h"
 #include "agentscale/hpa/validation.h"
 
@@ -65,85 +66,6 @@ const std::string& ObservationName(const hpa::MetricSpec& m) { return m.name; }
 
 }  // namespace
 
-absl::StatusOr<int64_t> ToMilli(double value, MilliRounding rounding) {
-  if (std::isnan(value)) {
-    return absl::InvalidArgumentError("metric value is NaN");
-  }
-  if (std::isinf(value)) {
-    return absl::InvalidArgumentError("metric value is infinite");
-  }
-  if (value < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metric value ", value, " is negative"));
-  }
-  const double milli = rounding == MilliRounding::kUp
-                           ? std::ceil(value * 1000.0)
-                           : std::trunc(value * 1000.0);
-  if (milli >= 9.2e18) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metric value ", value, " is too large"));
-  }
-  return static_cast<int64_t>(milli);
-}
-
-void MetricObservation::AddPodValue(const std::string& pod, double value,
-                                    absl::Time timestamp,
-                                    absl::Duration window) {
-  AddPodValue(pod, value, timestamp, window, MilliRounding::kUp);
-}
-
-void MetricObservation::AddPodValue(const std::string& pod, double value,
-                                    absl::Time timestamp, absl::Duration window,
-                                    MilliRounding rounding) {
-  absl::StatusOr<int64_t> milli = ToMilli(value, rounding);
-  if (!milli.ok()) {
-    if (error.ok()) {
-      error = absl::InvalidArgumentError(absl::StrCat(
-          "invalid value for pod ", pod, ": ", milli.status().message()));
-    }
-    return;
-  }
-  pod_samples.push_back(hpa::PodSample{pod, *milli, timestamp, window});
-}
-
-void MetricObservation::SetObjectValue(double value) {
-  SetObjectValue(value, MilliRounding::kUp);
-}
-
-void MetricObservation::SetObjectValue(double value, MilliRounding rounding) {
-  absl::StatusOr<int64_t> milli = ToMilli(value, rounding);
-  if (!milli.ok()) {
-    if (error.ok()) {
-      error = absl::InvalidArgumentError(
-          absl::StrCat("invalid object value: ", milli.status().message()));
-    }
-    return;
-  }
-  object_value_milli = *milli;
-}
-
-void MetricObservation::AddExternalValue(double value) {
-  AddExternalValue(value, MilliRounding::kUp);
-}
-
-void MetricObservation::AddExternalValue(double value, MilliRounding rounding) {
-  absl::StatusOr<int64_t> milli = ToMilli(value, rounding);
-  if (!milli.ok()) {
-    if (error.ok()) {
-      error = absl::InvalidArgumentError(
-          absl::StrCat("invalid external value: ", milli.status().message()));
-    }
-    return;
-  }
-  external_values_milli.push_back(*milli);
-}
-
-MetricObservation& Observation::AddMetric(const std::string& metric) {
-  metrics.emplace_back();
-  metrics.back().metric = metric;
-  return metrics.back();
-}
-
 HorizontalAutoscaler::HorizontalAutoscaler(hpa::AutoscalerSpec spec,
                                            hpa::ControllerConfig config)
     : spec_(std::make_shared<const hpa::AutoscalerSpec>(std::move(spec))),
@@ -182,6 +104,20 @@ absl::StatusOr<HorizontalAutoscaler> HorizontalAutoscaler::CreateUnvalidated(
                      spec.min_replicas, " and max ", spec.max_replicas));
   }
   return HorizontalAutoscaler(std::move(spec), config);
+}
+
+PolicyState HorizontalAutoscaler::ExportPolicyState() const {
+  PolicyState s;
+  s.family = family();
+  s.state_json = StateToJson(state_, -1);
+  return s;
+}
+
+absl::Status HorizontalAutoscaler::ImportPolicyState(const PolicyState& state) {
+  if (absl::Status st = CheckPolicyState(state, family(), 0); !st.ok()) return st;
+  absl::StatusOr<AutoscalerState> s = StateFromJson(state.state_json);
+  if (!s.ok()) return s.status();
+  return ImportState(*std::move(s));
 }
 
 absl::Status HorizontalAutoscaler::ImportState(AutoscalerState state) {
@@ -527,6 +463,7 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
   bool metrics_computed = false;
   d->error = absl::OkStatus();
   d->committed = false;
+  d->adjustments.clear();
   if (d->spec != spec_) d->spec = spec_;  // skips two atomic ops per sync
 
   // A held sync: status keeps its previous desired count, nothing moves.
