@@ -12,6 +12,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "agentscale/metrics/extrapolation.h"
 #include "names.h"
 
 namespace agentscale::metrics {
@@ -102,37 +103,21 @@ inline void KahanSumInc(double inc, double* sum, double* c) {
   *sum = t;
 }
 
-// Prometheus' extrapolatedRate() for counters (promql/functions.go, 2.x).
 double ExtrapolatedRate(absl::Span<const Sample> s, int64_t now_ms,
                         int64_t window_ms, bool is_rate) {
   const Sample& first = s.front();
   const Sample& last = s.back();
-  double result = last.value - first.value;
+  double correction = 0;
   double prev = first.value;
   for (const Sample& x : s) {
-    if (x.value < prev) result += prev;  // counter reset
+    if (x.value < prev) correction += prev;  // counter reset
     prev = x.value;
   }
-  const double range_start = static_cast<double>(now_ms - window_ms) / 1000.0;
-  const double range_end = static_cast<double>(now_ms) / 1000.0;
-  double to_start = static_cast<double>(first.timestamp_ms) / 1000.0 -
-                    range_start;
-  const double to_end =
-      range_end - static_cast<double>(last.timestamp_ms) / 1000.0;
-  const double sampled =
-      static_cast<double>(last.timestamp_ms - first.timestamp_ms) / 1000.0;
-  const double average_between = sampled / static_cast<double>(s.size() - 1);
-  if (result > 0 && first.value >= 0) {
-    // A counter cannot go below zero: do not extrapolate past the point
-    // where it would have been zero.
-    const double to_zero = sampled * (first.value / result);
-    if (to_zero < to_start) to_start = to_zero;
-  }
-  const double threshold = average_between * 1.1;
-  double interval = sampled;
-  interval += to_start < threshold ? to_start : average_between / 2;
-  interval += to_end < threshold ? to_end : average_between / 2;
-  result = result * (interval / sampled);
+  double result = ExtrapolatedIncrease(
+      {static_cast<double>(first.timestamp_ms) / 1000.0, first.value},
+      {static_cast<double>(last.timestamp_ms) / 1000.0, last.value}, correction,
+      s.size(), static_cast<double>(now_ms - window_ms) / 1000.0,
+      static_cast<double>(now_ms) / 1000.0);
   if (is_rate) result /= static_cast<double>(window_ms) / 1000.0;
   return result;
 }
@@ -712,6 +697,26 @@ StoreStats SeriesStore::Stats() const {
       (sizeof(std::pair<std::string, std::vector<uint32_t>>) + 1));
   st.memory_bytes = bytes;
   return st;
+}
+
+double ExtrapolatedIncrease(TimedValue first, TimedValue last, double correction,
+                            size_t n, double range_start, double range_end) {
+  double result = last.value - first.value + correction;
+  double to_start = first.time_seconds - range_start;
+  const double to_end = range_end - last.time_seconds;
+  const double sampled = last.time_seconds - first.time_seconds;
+  const double average_between = sampled / static_cast<double>(n - 1);
+  if (result > 0 && first.value >= 0) {
+    // A counter cannot go below zero: do not extrapolate past the point
+    // where it would have been zero.
+    const double to_zero = sampled * (first.value / result);
+    if (to_zero < to_start) to_start = to_zero;
+  }
+  const double threshold = average_between * 1.1;
+  double interval = sampled;
+  interval += to_start < threshold ? to_start : average_between / 2;
+  interval += to_end < threshold ? to_end : average_between / 2;
+  return sampled > 0 ? result * (interval / sampled) : result;
 }
 
 }  // namespace agentscale::metrics

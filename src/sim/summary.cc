@@ -6,6 +6,8 @@
 #include <cmath>
 #include <vector>
 
+#include "agentscale/metrics/extrapolation.h"
+
 namespace agentscale::sim {
 namespace {
 
@@ -53,33 +55,6 @@ void EvaluateAlert(absl::Span<const double> times, double run_end, double hold,
 
 }  // namespace
 
-namespace {
-
-// Prometheus' extrapolatedRate() for increase(): `n` samples from
-// (first_t, first_v) to (last_t, last_v) inside (range_start, range_end],
-// with `correction` the sum of values before each counter reset.
-double ExtrapolatedIncrease(double first_t, double first_v, double last_t,
-                            double last_v, double correction, size_t n,
-                            double range_start, double range_end) {
-  double result = last_v - first_v + correction;
-  double to_start = first_t - range_start;
-  const double to_end = range_end - last_t;
-  const double sampled = last_t - first_t;
-  const double avg_step = sampled / static_cast<double>(n - 1);
-  if (result > 0 && first_v >= 0) {
-    // A counter does not extrapolate below zero.
-    const double to_zero = sampled * (first_v / result);
-    if (to_zero < to_start) to_start = to_zero;
-  }
-  const double threshold = avg_step * 1.1;
-  double interval = sampled;
-  interval += to_start < threshold ? to_start : avg_step / 2;
-  interval += to_end < threshold ? to_end : avg_step / 2;
-  return sampled > 0 ? result * (interval / sampled) : result;
-}
-
-}  // namespace
-
 double PrometheusIncrease(absl::Span<const double> times,
                           absl::Span<const double> values, double range_start,
                           double range_end, bool* defined) {
@@ -97,8 +72,9 @@ double PrometheusIncrease(absl::Span<const double> times,
   for (size_t i = lo + 1; i < hi; ++i) {
     if (values[i] < values[i - 1]) correction += values[i - 1];  // reset
   }
-  return ExtrapolatedIncrease(times[lo], values[lo], times[hi - 1], values[hi - 1],
-                              correction, hi - lo, range_start, range_end);
+  return metrics::ExtrapolatedIncrease({times[lo], values[lo]},
+                                       {times[hi - 1], values[hi - 1]}, correction,
+                                       hi - lo, range_start, range_end);
 }
 
 RunSummary Summarize(const SummaryInputs& in) {
@@ -169,8 +145,9 @@ RunSummary Summarize(const SummaryInputs& in) {
                   const double t = in.time_seconds[i];
                   while (lo < i && in.time_seconds[lo] <= t - 300) ++lo;
                   if (i < lo + 1) return false;  // fewer than two samples
-                  const double inc = ExtrapolatedIncrease(
-                      in.time_seconds[lo], in.replicas[lo], t, in.replicas[i],
+                  const double inc = metrics::ExtrapolatedIncrease(
+                      {in.time_seconds[lo], static_cast<double>(in.replicas[lo])},
+                      {t, static_cast<double>(in.replicas[i])},
                       resets[i] - resets[lo], i - lo + 1, t - 300, t);
                   return inc > 3;
                 },
