@@ -81,3 +81,22 @@ configure_release() {
   fi
   configure "${build_dir}" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${extra[@]}" "$@"
 }
+
+# venv_install EXTRAS: creates the virtual environment (AGENTSCALE_VENV,
+# default .venv; reused when it exists) and runs `pip install '.[EXTRAS]'` in
+# it: scikit-build-core builds agentscale._core (the CMake tree under
+# build/python-<tag> is reused between runs). Sets AGENTSCALE_VENV_DIR.
+venv_install() {
+  local extras="$1" python="${PYTHON:-python3}"
+  AGENTSCALE_VENV_DIR="${AGENTSCALE_VENV:-${AGENTSCALE_ROOT}/.venv}"
+  section "virtual environment ${AGENTSCALE_VENV_DIR}"
+  if [[ ! -x "${AGENTSCALE_VENV_DIR}/bin/python" ]]; then
+    "${python}" -m venv "${AGENTSCALE_VENV_DIR}" || return 1
+  fi
+  "${AGENTSCALE_VENV_DIR}/bin/python" --version
+  section "pip install '.[${extras}]'"
+  local start=${SECONDS}
+  "${AGENTSCALE_VENV_DIR}/bin/python" -m pip install --disable-pip-version-check \
+    --progress-bar off "${AGENTSCALE_ROOT}[${extras}]" || return 1
+  echo "pip install took $((SECONDS - start)) s"
+}

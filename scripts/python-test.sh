@@ -18,24 +18,12 @@
 # Exits non-zero if any step fails, including pytest's exit 5 (no tests ran).
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+root="${AGENTSCALE_ROOT}"
 cd "${root}"
-venv="${AGENTSCALE_VENV:-${root}/.venv}"
-python="${PYTHON:-python3}"
 
-section() { printf '\n==== %s ====\n' "$*"; }
-
-section "virtual environment ${venv}"
-if [[ ! -x "${venv}/bin/python" ]]; then
-  "${python}" -m venv "${venv}"
-fi
-"${venv}/bin/python" --version
-
-section "pip install '.[test]'"
-start=${SECONDS}
-"${venv}/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
-  "${root}[test]"
-echo "pip install took $((SECONDS - start)) s"
+venv_install test
+venv="${AGENTSCALE_VENV_DIR}"
 
 section "mypy --strict examples/*.py tests/python bench/python"
 "${venv}/bin/python" -m mypy --strict examples/*.py tests/python bench/python

@@ -23,24 +23,13 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "${AGENTSCALE_ROOT}"
 
-venv="${AGENTSCALE_VENV:-${AGENTSCALE_ROOT}/.venv}"
-python="${PYTHON:-python3}"
 plot="${AGENTSCALE_PLOT:-build/compare.png}"
 
 section "dependencies (Debian packages)"
 install_deps
 
-section "virtual environment ${venv}"
-if [[ ! -x "${venv}/bin/python" ]]; then
-  "${python}" -m venv "${venv}"
-fi
-"${venv}/bin/python" --version
-
-section "pip install '.[plot]'"
-start=${SECONDS}
-"${venv}/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
-  "${AGENTSCALE_ROOT}[plot]"
-echo "pip install took $((SECONDS - start)) s"
+venv_install plot
+venv="${AGENTSCALE_VENV_DIR}"
 
 section "agentscale compare production development bursty --plot ${plot} $*"
 mkdir -p "$(dirname "${plot}")"

@@ -109,47 +109,51 @@ else
   tests_failed=$((tests_failed + 1))
 fi
 
-# --- 3. sanitizer build -----------------------------------------------------
-if [[ "${AGENTSCALE_SKIP_ASAN:-0}" == 1 ]]; then
-  section "ASan/UBSan build skipped (AGENTSCALE_SKIP_ASAN=1)"
-else
-  asan_dir="${AGENTSCALE_ROOT}/build-asan"
-  sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all"
-  if stage "configure build-asan/ (ASan + UBSan)" configure "${asan_dir}" \
-       -DCMAKE_BUILD_TYPE=Debug \
-       "-DCMAKE_CXX_FLAGS=-O1 -fno-omit-frame-pointer ${sanitize}" \
-       "-DCMAKE_EXE_LINKER_FLAGS=${sanitize}" \
-       "-DCMAKE_SHARED_LINKER_FLAGS=${sanitize}" &&
-     stage "build build-asan/" build "${asan_dir}"; then
-    export ASAN_OPTIONS="halt_on_error=1:print_stacktrace=1:detect_leaks=1:strict_init_order=1${ASAN_OPTIONS:+:${ASAN_OPTIONS}}"
-    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:${UBSAN_OPTIONS}}"
-    stage "test build-asan/ (ctest -LE 'consumer|prometheus')" \
-      run_ctest "${asan_dir}" -LE 'consumer|prometheus' || true
+# sanitizer_stage NAME DIR SKIP_VAR FLAGS CTEST_ARGS -- [cmake args] [-- build args]:
+# configures DIR with the sanitizer FLAGS (compile and link), builds it and
+# runs ctest with CTEST_ARGS (a space-separated list), each as its own stage;
+# skipped when the variable named SKIP_VAR is 1. The caller exports the
+# sanitizer's *_OPTIONS first.
+sanitizer_stage() {
+  local name="$1" dir="$2" skip_var="$3" flags="$4" ctest_args="$5"
+  shift 5
+  [[ "${1:-}" == -- ]] && shift
+  local cmake_args=() build_args=()
+  while (($#)) && [[ "$1" != -- ]]; do cmake_args+=("$1"); shift; done
+  [[ "${1:-}" == -- ]] && shift
+  build_args=("$@")
+  if [[ "${!skip_var:-0}" == 1 ]]; then
+    section "${name} build skipped (${skip_var}=1)"
+    return 0
+  fi
+  local rel="${dir#"${AGENTSCALE_ROOT}"/}"
+  if stage "configure ${rel}/ (${name})" configure "${dir}" \
+       "-DCMAKE_CXX_FLAGS=${flags}" "-DCMAKE_EXE_LINKER_FLAGS=${flags}" \
+       "-DCMAKE_SHARED_LINKER_FLAGS=${flags}" "${cmake_args[@]}" &&
+     stage "build ${rel}/" build "${dir}" "${build_args[@]}"; then
+    # shellcheck disable=SC2086  # ctest_args is a word list
+    stage "test ${rel}/ (ctest ${ctest_args})" run_ctest "${dir}" ${ctest_args} || true
   else
     tests_failed=$((tests_failed + 1))
   fi
-fi
+}
+
+# --- 3. ASan + UBSan: every test but the consumer and Prometheus ones ------
+export ASAN_OPTIONS="halt_on_error=1:print_stacktrace=1:detect_leaks=1:strict_init_order=1${ASAN_OPTIONS:+:${ASAN_OPTIONS}}"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:${UBSAN_OPTIONS}}"
+sanitizer_stage "ASan + UBSan" "${AGENTSCALE_ROOT}/build-asan" AGENTSCALE_SKIP_ASAN \
+  "-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+  "-LE consumer|prometheus" -- -DCMAKE_BUILD_TYPE=Debug
 
 # --- 4. ThreadSanitizer: the concurrency tests only -------------------------
-if [[ "${AGENTSCALE_SKIP_TSAN:-0}" == 1 ]]; then
-  section "TSan build skipped (AGENTSCALE_SKIP_TSAN=1)"
-else
-  tsan_dir="${AGENTSCALE_ROOT}/build-tsan"
-  # Only the targets labelled `tsan` are built; ctest -L tsan skips the
-  # rest (their tests are not built here).
-  if stage "configure build-tsan/ (TSan)" configure "${tsan_dir}" \
-       -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-       "-DCMAKE_CXX_FLAGS=-fsanitize=thread -fno-omit-frame-pointer" \
-       "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread" \
-       -DAGENTSCALE_BUILD_EXAMPLES=OFF -DAGENTSCALE_BUILD_BENCHMARKS=OFF \
-       -DAGENTSCALE_INSTALL=OFF &&
-     stage "build build-tsan/" build "${tsan_dir}" --target metrics_concurrency_test; then
-    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=${AGENTSCALE_ROOT}/tests/tsan.supp${TSAN_OPTIONS:+:${TSAN_OPTIONS}}"
-    stage "test build-tsan/ (ctest -L tsan)" run_ctest "${tsan_dir}" -L tsan || true
-  else
-    tests_failed=$((tests_failed + 1))
-  fi
-fi
+# Only the targets labelled `tsan` are built; ctest -L tsan skips the rest
+# (their tests are not built here).
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=${AGENTSCALE_ROOT}/tests/tsan.supp${TSAN_OPTIONS:+:${TSAN_OPTIONS}}"
+sanitizer_stage "TSan" "${AGENTSCALE_ROOT}/build-tsan" AGENTSCALE_SKIP_TSAN \
+  "-fsanitize=thread -fno-omit-frame-pointer" "-L tsan" -- \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAGENTSCALE_BUILD_EXAMPLES=OFF \
+  -DAGENTSCALE_BUILD_BENCHMARKS=OFF -DAGENTSCALE_INSTALL=OFF \
+  -- --target metrics_concurrency_test
 
 # --- 5. fuzzing: each libFuzzer target for a bounded time -------------------
 # New inputs go to a scratch directory; the seed corpus in the repository is

@@ -104,6 +104,12 @@ void MetricObservation::AddExternalValue(double value, MilliRounding rounding) {
   external_values_milli.push_back(*milli);
 }
 
+void Observation::AddReadyPods(int32_t count, const std::string& prefix) {
+  for (int32_t i = 0; i < count; ++i) {
+    pods.push_back(hpa::Pod::Ready(prefix + std::to_string(i)));
+  }
+}
+
 MetricObservation& Observation::AddMetric(const std::string& metric) {
   metrics.emplace_back();
   metrics.back().metric = metric;

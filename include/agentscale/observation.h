@@ -124,6 +124,8 @@ struct Observation {
   // Appends and returns an observation for the named metric; the reference
   // stays valid while `metrics` is only appended to.
   MetricObservation& AddMetric(const std::string& metric);
+  // Appends `count` Running, Ready pods named prefix + "0", prefix + "1", ...
+  void AddReadyPods(int32_t count, const std::string& prefix = "agent-");
 };
 
 }  // namespace agentscale

@@ -361,3 +361,21 @@ def test_sweep_on_dask() -> None:
                 "production", small_grid(), trace, executor=client.get_executor(), progress=False
             )
     assert via_client.rows == inline.rows == via_executor.rows
+
+
+def test_grid_settings_are_cxx_and_checked() -> None:
+    spec = agentscale.preset("production")
+    assert spec.behavior is not None
+    spec.behavior.scale_down.policies = []
+    edited, rest = sim.apply_grid_point(spec, {"scale_down_percent": 50, "service_seconds": 30})
+    assert rest == {"service_seconds": 30}
+    assert edited.behavior is not None
+    (policy,) = edited.behavior.scale_down.policies
+    assert policy.period_seconds == 15.0  # Kubernetes' default period, not 60 s
+    assert spec.behavior.scale_down.policies == []  # the input is not changed
+    assert agentscale.is_spec_grid_key("target:app_active_task_count")
+    assert not agentscale.is_spec_grid_key("slots")
+    with pytest.raises(ValueError, match='grid key "min_replicas": must be a whole number'):
+        sim.apply_grid_point(spec, {"min_replicas": 2.5})
+    with pytest.raises(ValueError, match='grid key "scale_up_select_policy": must be Max, Min or Disabled'):
+        agentscale.apply_grid_setting(spec, "scale_up_select_policy", "Most")

@@ -423,17 +423,6 @@ def cmd_lint(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------
 
 
-def _read_json(path: str, what: str) -> Any:
-    try:
-        text = pathlib.Path(path).read_text()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{what} file not found: {path}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
-
-
 def load_observation(
     data: Any, spec: agentscale.AutoscalerSpec, source: str = "<observation>",
     default_time: float = 0.0,
@@ -453,78 +442,11 @@ def load_observation(
     pod's value for Pods and Resource metrics, the object's value for Object
     metrics, the one series' value for External metrics. Values are plain
     units; samples are stamped at `time` with a 60 s window. ValueError names
-    the source and the field.
+    the source and the field. `data` is the JSON text or its parsed value; the
+    format is read in C++ (agentscale::ObservationFromJson).
     """
-    def bad(field: str, why: str) -> ValueError:
-        return ValueError(f"{source}: {field}: {why}")
-
-    if not isinstance(data, dict):
-        raise bad("(top level)", "expected a JSON object")
-    unknown = set(data) - {"time", "current_replicas", "pods", "metrics"}
-    if unknown:
-        raise bad(sorted(unknown)[0], "unknown field (expected time, current_replicas, pods, metrics)")
-    now = data.get("time", default_time)
-    if not isinstance(now, (int, float)) or isinstance(now, bool):
-        raise bad("time", "expected seconds since the epoch (a number)")
-    replicas = data.get("current_replicas")
-    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-        raise bad("current_replicas", "expected a non-negative integer")
-    obs = agentscale.Observation(current_replicas=replicas)
-    pods = data.get("pods")
-    names: list[str] = []
-    if pods is None:
-        obs.add_ready_pods(replicas, "agent-")
-        names = [f"agent-{i}" for i in range(replicas)]
-    else:
-        if not isinstance(pods, list):
-            raise bad("pods", "expected a list")
-        for i, p in enumerate(pods):
-            if not isinstance(p, dict) or not isinstance(p.get("name"), str):
-                raise bad(f"pods[{i}]", "expected {\"name\": ..., \"phase\"?: ..., \"ready\"?: ...}")
-            extra = set(p) - {"name", "phase", "ready"}
-            if extra:
-                raise bad(f"pods[{i}].{sorted(extra)[0]}", "unknown field")
-            pod = agentscale.Pod.ready(p["name"])
-            if "phase" in p:
-                try:
-                    pod.phase = p["phase"]
-                except (ValueError, TypeError) as e:
-                    raise bad(f"pods[{i}].phase", str(e)) from None
-            if "ready" in p:
-                if not isinstance(p["ready"], bool):
-                    raise bad(f"pods[{i}].ready", "expected true or false")
-                assert pod.ready_condition is not None
-                pod.ready_condition.status = (
-                    agentscale.ConditionStatus.TRUE if p["ready"] else agentscale.ConditionStatus.FALSE
-                )
-            obs.add_pod(pod)
-            names.append(p["name"])
-    metrics = data.get("metrics", {})
-    if not isinstance(metrics, dict):
-        raise bad("metrics", "expected an object {metric name: value or {pod: value}}")
-    types = {m.name: m.type for m in spec.metrics}
-    for name, value in metrics.items():
-        field = f"metrics.{name}"
-        if name not in types:
-            raise bad(field, f"not a metric of the spec (its metrics: {', '.join(types)})")
-        kind = types[name]
-        mo = obs.add_metric(name)
-        try:
-            if isinstance(value, dict):
-                for pod_name, v in value.items():
-                    mo.add_pod_value(pod_name, float(v), now)
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                if kind == agentscale.MetricSourceType.OBJECT:
-                    mo.set_object_value(float(value))
-                elif kind == agentscale.MetricSourceType.EXTERNAL:
-                    mo.add_external_value(float(value))
-                else:
-                    for pod_name in names:
-                        mo.add_pod_value(pod_name, float(value), now)
-            else:
-                raise TypeError("expected a number or {pod: number}")
-        except (TypeError, ValueError) as e:
-            raise bad(field, str(e)) from None
+    text = data if isinstance(data, str) else json.dumps(data)
+    now, obs = agentscale.observation_from_json(text, list(spec.metrics), source, default_time)
     return float(now), obs
 
 
@@ -543,8 +465,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
         hpa.import_state(state)
         if state.last_evaluation is not None and math.isfinite(state.last_evaluation):
             default_time = state.last_evaluation + 15.0
-    data = _read_json(args.observation, "observation")
-    now, obs = load_observation(data, spec, args.observation, default_time)
+    try:
+        text = pathlib.Path(args.observation).read_text()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"observation file not found: {args.observation}") from None
+    now, obs = load_observation(text, spec, args.observation, default_time)
     decision = hpa.evaluate(now, obs)
     if args.json:
         _print_json({"explain": decision.explain(), "decision": decision.to_dict()})

@@ -48,20 +48,16 @@ from agentscale._core import (
     AgentModelOptions,
     AgentModelResult,
     AutoscalerSpec,
-    Behavior,
     ControllerConfig,
     DecisionPath,
     FluidOptions,
     FluidResult,
-    MetricTargetType,
-    PolicyType,
     Reason,
     RunSummary,
-    ScalingPolicy,
-    ScalingRules,
     Trace,
-    default_behavior,
+    apply_grid_setting,
     fluid_replay,
+    is_spec_grid_key,
     load_single_autoscaler,
     load_trace,
     preset,
@@ -632,22 +628,6 @@ def grid_keys(model: str) -> tuple[str, ...]:
     return SPEC_GRID_KEYS + tuple(k for k in option_names(model) if k != "config")
 
 
-def _rules(behavior: Behavior, direction: str) -> ScalingRules:
-    return behavior.scale_up if direction == "up" else behavior.scale_down
-
-
-def _set_policy(rules: ScalingRules, kind: PolicyType, value: int, default_period: float) -> None:
-    policies = list(rules.policies)
-    for p in policies:
-        if p.type == kind:
-            p.value = int(value)
-            break
-    else:
-        period = policies[0].period_seconds if policies else default_period
-        policies.append(ScalingPolicy(type=kind, value=int(value), period_seconds=period))
-    rules.policies = policies
-
-
 def apply_grid_point(
     spec: AutoscalerSpec, point: Mapping[str, Any]
 ) -> tuple[AutoscalerSpec, dict[str, Any]]:
@@ -661,52 +641,15 @@ def apply_grid_point(
     *_period_seconds: every policy's period; *_select_policy: Max, Min or
     Disabled; tolerance: the controller tolerance (an option's config).
     """
-    s = copy.deepcopy(spec)
+    s = spec
     rest: dict[str, Any] = {}
-    if any(k.startswith("scale_") for k in point) and s.behavior is None:
-        s.behavior = default_behavior()
     for key, value in point.items():
-        if key == "target" or key.startswith("target:"):
-            name = key.partition(":")[2] if ":" in key else (s.metrics[0].name if s.metrics else "")
-            metrics = list(s.metrics)
-            for m in metrics:
-                if m.name == name:
-                    t = m.target
-                    if t.type == MetricTargetType.UTILIZATION:
-                        t.average_utilization = int(value)
-                    elif t.type == MetricTargetType.VALUE:
-                        t.value_milli = int(math.ceil(float(value) * 1000))
-                    else:
-                        t.average_value_milli = int(math.ceil(float(value) * 1000))
-                    break
-            else:
-                raise ValueError(f"grid key {key!r}: the spec has no metric {name!r}")
-            s.metrics = metrics
-        elif key in ("min_replicas", "max_replicas"):
-            setattr(s, key, int(value))
-        elif key.startswith("scale_up_") or key.startswith("scale_down_"):
-            assert s.behavior is not None
-            direction = "up" if key.startswith("scale_up_") else "down"
-            field = key[len(f"scale_{direction}_"):]
-            rules = _rules(s.behavior, direction)
-            default_period = 15.0 if direction == "up" else 60.0
-            if field == "window_seconds":
-                rules.stabilization_window_seconds = float(value)
-            elif field == "pods":
-                _set_policy(rules, PolicyType.PODS, value, default_period)
-            elif field == "percent":
-                _set_policy(rules, PolicyType.PERCENT, value, default_period)
-            elif field == "period_seconds":
-                policies = list(rules.policies)
-                for p in policies:
-                    p.period_seconds = float(value)
-                rules.policies = policies
-            elif field == "select_policy":
-                rules.select_policy = value
-            else:
-                raise ValueError(f"unknown grid key {key!r}")
+        if is_spec_grid_key(key):
+            s = apply_grid_setting(s, key, value)
         else:
             rest[key] = value
+    if s is spec:
+        s = copy.deepcopy(spec)
     return s, rest
 
 

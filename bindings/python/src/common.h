@@ -584,6 +584,7 @@ int64_t MilliFromPy(py::handle h);
 void BindQuantities(py::module_& m);
 void BindEnums(py::module_& m);
 void BindHpa(py::module_& m);
+void BindPolicy(py::module_& m);
 void BindEngine(py::module_& m);
 void BindConfig(py::module_& m);
 // metrics.cc: the series store, exposition parser, adapter rules, scraper,

@@ -34,12 +34,43 @@ namespace {
 
 // A HorizontalAutoscaler plus the lock that serializes its mutating calls:
 // evaluate_series() runs without the GIL, so two Python threads could
-// otherwise reach one engine at once.
-struct PyAutoscaler {
+// otherwise reach one engine at once. It is a Policy (to Python, a subclass
+// of agentscale.Policy): each call takes the lock.
+struct PyAutoscaler final : public Policy {
   explicit PyAutoscaler(HorizontalAutoscaler h) : hpa(std::move(h)) {}
-  PyAutoscaler(const PyAutoscaler& o) : hpa(o.hpa) {}
+  PyAutoscaler(const PyAutoscaler& o) : Policy(), hpa(o.hpa) {}
   HorizontalAutoscaler hpa;
-  std::mutex mu;
+  mutable std::mutex mu;
+
+  std::string family() const override { return hpa.family(); }
+  int32_t min_replicas() const override { return hpa.min_replicas(); }
+  int32_t max_replicas() const override { return hpa.max_replicas(); }
+  const std::vector<hpa::MetricSpec>& metrics() const override { return hpa.metrics(); }
+  using Policy::Decide;
+  absl::Status Decide(absl::Time now, const Observation& obs, Decision* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    return hpa.Evaluate(now, obs, out);
+  }
+  absl::Status Commit(Decision& d) override {
+    std::lock_guard<std::mutex> l(mu);
+    return hpa.Commit(d);
+  }
+  absl::Status CommitFailed(Decision& d, const absl::Status& error) override {
+    std::lock_guard<std::mutex> l(mu);
+    return hpa.CommitFailed(d, error);
+  }
+  PolicyState ExportPolicyState() const override {
+    std::lock_guard<std::mutex> l(mu);
+    return hpa.ExportPolicyState();
+  }
+  absl::Status ImportPolicyState(const PolicyState& state) override {
+    std::lock_guard<std::mutex> l(mu);
+    return hpa.ImportPolicyState(state);
+  }
+  std::unique_ptr<Policy> Clone() const override {
+    std::lock_guard<std::mutex> l(mu);
+    return std::make_unique<PyAutoscaler>(*this);
+  }
 };
 
 // Locks `a`; waits without holding the GIL if another thread has it.
@@ -88,10 +119,11 @@ using Int32Array = py::array_t<int32_t, py::array::c_style | py::array::forcecas
 // evaluate_series(): checks the arrays' shapes, points a SeriesInput at their
 // buffers and runs agentscale::EvaluateSeries() (sim/series.h) without
 // the GIL.
-PySeriesResult EvaluateSeries(PyAutoscaler& a, py::handle times_in, py::handle per_pod,
-                              py::handle fleet_totals, py::handle replicas_in,
-                              std::optional<int32_t> initial_replicas, bool commit,
-                              const std::string& pod_prefix, double window_seconds) {
+PySeriesResult EvaluateSeries(Policy& policy, std::mutex* mu, py::handle times_in,
+                              py::handle per_pod, py::handle fleet_totals,
+                              py::handle replicas_in, std::optional<int32_t> initial_replicas,
+                              bool commit, const std::string& pod_prefix,
+                              double window_seconds) {
   auto times = DoubleArray::ensure(times_in);
   if (!times || times.ndim() != 1) throw py::value_error("times must be a 1-D array of float seconds");
   const py::ssize_t T = times.shape(0);
@@ -155,8 +187,9 @@ PySeriesResult EvaluateSeries(PyAutoscaler& a, py::handle times_in, py::handle p
   absl::Status st;
   {
     py::gil_scoped_release release;
-    std::lock_guard<std::mutex> lock(a.mu);
-    st = agentscale::EvaluateSeries(a.hpa, in, &out);
+    std::unique_lock<std::mutex> lock;
+    if (mu != nullptr) lock = std::unique_lock<std::mutex>(*mu);
+    st = agentscale::EvaluateSeries(policy, in, &out);
   }
   if (!st.ok()) {
     RaiseStatus(absl::Status(st.code(), "evaluate_series: " + std::string(st.message())));
@@ -276,9 +309,7 @@ void BindEngine(py::module_& m) {
           py::arg("pod"), "Appends a pod.")
       .def(
           "add_ready_pods",
-          [](Observation& o, int n, const std::string& prefix) {
-            for (int i = 0; i < n; ++i) o.pods.push_back(hpa::Pod::Ready(prefix + std::to_string(i)));
-          },
+          [](Observation& o, int n, const std::string& prefix) { o.AddReadyPods(n, prefix); },
           py::arg("count"), py::arg("prefix") = "agent-",
           "Appends `count` Ready pods named prefix0, prefix1, ...");
 
@@ -421,7 +452,7 @@ void BindEngine(py::module_& m) {
                             spec, config.value_or(hpa::ControllerConfig{}));
     return std::make_unique<PyAutoscaler>(Unwrap(std::move(h)));
   };
-  py::class_<PyAutoscaler>(m, "HorizontalAutoscaler",
+  py::class_<PyAutoscaler, Policy>(m, "HorizontalAutoscaler",
                            "One target's Kubernetes HPA controller. evaluate() runs one "
                            "sync; commit() records an applied rescale. Calls on one "
                            "instance are serialized; distinct instances run in parallel.")
@@ -527,8 +558,8 @@ void BindEngine(py::module_& m) {
           [](PyAutoscaler& a, py::handle times, py::handle per_pod, py::handle fleet_totals,
              py::handle replicas, std::optional<int32_t> initial_replicas, bool commit,
              const std::string& pod_prefix, double window_seconds) {
-            return EvaluateSeries(a, times, per_pod, fleet_totals, replicas, initial_replicas,
-                                  commit, pod_prefix, window_seconds);
+            return EvaluateSeries(a.hpa, &a.mu, times, per_pod, fleet_totals, replicas,
+                                  initial_replicas, commit, pod_prefix, window_seconds);
           },
           py::arg("times"), py::arg("per_pod") = py::none(), py::kw_only(),
           py::arg("fleet_totals") = py::none(), py::arg("replicas") = py::none(),
@@ -567,6 +598,24 @@ void BindEngine(py::module_& m) {
                ", max_replicas=" + std::to_string(s.max_replicas) +
                ", metrics=" + std::to_string(s.metrics.size()) + ")";
       });
+
+  m.def(
+      "evaluate_series",
+      [](Policy& policy, py::handle times, py::handle per_pod, py::handle fleet_totals,
+         py::handle replicas, std::optional<int32_t> initial_replicas, bool commit,
+         const std::string& pod_prefix, double window_seconds) {
+        auto* hpa = dynamic_cast<PyAutoscaler*>(&policy);
+        return EvaluateSeries(hpa != nullptr ? static_cast<Policy&>(hpa->hpa) : policy,
+                              hpa != nullptr ? &hpa->mu : nullptr, times, per_pod,
+                              fleet_totals, replicas, initial_replicas, commit, pod_prefix,
+                              window_seconds);
+      },
+      py::arg("policy"), py::arg("times"), py::arg("per_pod") = py::none(), py::kw_only(),
+      py::arg("fleet_totals") = py::none(), py::arg("replicas") = py::none(),
+      py::arg("initial_replicas") = py::none(), py::arg("commit") = true,
+      py::arg("pod_prefix") = "agent-", py::arg("window_seconds") = 60.0,
+      "HorizontalAutoscaler.evaluate_series() for any Policy (a Python subclass "
+      "of agentscale.Policy included): the same columns, the same loop.");
 }
 
 }  // namespace agentscale::python

@@ -7,10 +7,11 @@
 #include <cmath>
 #include <string>
 
+#include "agentscale/config/grid.h"
 #include "agentscale/config/manifest.h"
 #include "agentscale/config/presets.h"
-#include "agentscale/observation.h"
 #include "agentscale/hpa/quantity.h"
+#include "agentscale/observation.h"
 #include "common.h"
 
 #ifndef AGENTSCALE_VERSION
@@ -270,6 +271,26 @@ void BindConfig(py::module_& m) {
       .field("skipped", &config::LoadedManifests::skipped, "Documents of other kinds.")
       .finish();
 
+  m.def("is_spec_grid_key", &config::IsSpecGridKey, py::arg("key"),
+        "Whether a sweep grid key edits the spec (else it is a simulation option).");
+  m.def(
+      "apply_grid_setting",
+      [](const hpa::AutoscalerSpec& spec, const std::string& key, py::handle value) {
+        hpa::AutoscalerSpec out = spec;
+        if (py::isinstance<py::str>(value)) {
+          RaiseIfError(config::ApplyGridSetting(key, value.cast<std::string>(), &out));
+        } else if (py::isinstance<py::bool_>(value)) {
+          throw py::type_error("grid key \"" + key + "\": takes a number, not a bool");
+        } else {
+          RaiseIfError(config::ApplyGridSetting(key, value.cast<double>(), &out));
+        }
+        return out;
+      },
+      py::arg("spec"), py::arg("key"), py::arg("value"),
+      "A copy of `spec` with one sweep setting applied (config/grid.h): target, "
+      "target:<metric>, min/max_replicas, scale_{up,down}_{window_seconds, pods, "
+      "percent, period_seconds, select_policy}. ValueError names the key.");
+
   auto cfg = [](const std::optional<hpa::ControllerConfig>& c) {
     return c.value_or(hpa::ControllerConfig{});
   };
@@ -367,6 +388,7 @@ PYBIND11_MODULE(_core, m) {
   ap::BindEnums(m);
   ap::BindQuantities(m);
   ap::BindHpa(m);
+  ap::BindPolicy(m);
   ap::BindEngine(m);
   ap::BindConfig(m);
   ap::BindSim(m);

@@ -612,6 +612,32 @@ void BindSim(py::module_& m) {
 
   m.def(
       "fluid_replay",
+      [](Policy& policy, py::handle traces, std::optional<std::string> metric,
+         std::optional<sim::FluidOptions> options, py::handle period_seconds,
+         std::optional<int32_t> initial_replicas,
+         std::optional<double> price_per_replica_hour) {
+        sim::FluidOptions opt = options.value_or(sim::FluidOptions{});
+        if (!period_seconds.is_none()) opt.period = DurationFromPy(period_seconds);
+        if (initial_replicas) opt.initial_replicas = *initial_replicas;
+        if (price_per_replica_hour) opt.price_per_replica_hour = *price_per_replica_hour;
+        hpa::AutoscalerSpec names;
+        names.metrics = policy.metrics();
+        std::vector<py::object> keep;
+        const sim::MetricTraces mt = TracesArg(names, traces, metric, &keep);
+        absl::StatusOr<sim::FluidResult> r;
+        {
+          py::gil_scoped_release release;
+          r = sim::FluidReplay(policy, mt, opt);
+        }
+        return ToPy(Unwrap(std::move(r)));
+      },
+      py::arg("policy"), py::arg("traces"), py::kw_only(), py::arg("metric") = py::none(),
+      py::arg("options") = py::none(), py::arg("period_seconds") = py::none(),
+      py::arg("initial_replicas") = py::none(), py::arg("price_per_replica_hour") = py::none(),
+      "The same replay of any Policy (it keeps its state; a metric without a "
+      "trace is observed as failed).");
+  m.def(
+      "fluid_replay",
       [](const hpa::AutoscalerSpec& spec, py::handle traces, std::optional<std::string> metric,
          std::optional<sim::FluidOptions> options, py::handle period_seconds,
          std::optional<int32_t> initial_replicas,
@@ -728,6 +754,21 @@ void BindSim(py::module_& m) {
                ", wait_p99=" + std::string(py::repr(py::float_(r.summary.wait_p99))) + ")";
       });
 
+  m.def(
+      "run_agent_model",
+      [](Policy& policy, py::object trace, std::optional<sim::AgentModelOptions> options) {
+        const sim::Trace& t = trace.cast<const sim::Trace&>();
+        const sim::AgentModelOptions opt = options.value_or(sim::AgentModelOptions{});
+        absl::StatusOr<sim::AgentModelResult> r;
+        {
+          py::gil_scoped_release release;
+          r = sim::RunAgentModel(policy, t, opt);
+        }
+        return ToPy(Unwrap(std::move(r)));
+      },
+      py::arg("policy"), py::arg("trace"), py::arg("options") = py::none(),
+      "The agent model under any Policy (it keeps its state; options.config is "
+      "not used).");
   m.def(
       "run_agent_model",
       [](const hpa::AutoscalerSpec& spec, py::object trace,
