@@ -15,12 +15,14 @@ set(AGENTSCALE_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/agentscale"
   CACHE STRING "Where agentscale's CMake package files are installed, relative to the prefix")
 mark_as_advanced(AGENTSCALE_INSTALL_CMAKEDIR)
 
-# Public headers: everything under include/agentscale/, internal/ included
-# (inline code in public headers uses it).
+# Public headers: everything under include/agentscale/ but internal/, which
+# only agentscale's own sources include (no public header does; the
+# find_package consumer test builds against the installed tree).
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/agentscale"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
   COMPONENT agentscale_Development
-  FILES_MATCHING PATTERN "*.h" PATTERN "*.inc")
+  FILES_MATCHING PATTERN "*.h" PATTERN "*.inc"
+  PATTERN "internal" EXCLUDE)
 
 # Libraries. Targets that a given build does not define (agentscale_sim is
 # planned) are skipped, so this file need not change when one is added.

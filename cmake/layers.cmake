@@ -44,9 +44,12 @@ function(agentscale_layer)
   set_target_properties(${target} PROPERTIES
     EXPORT_NAME ${L_NAME} OUTPUT_NAME ${target} POSITION_INDEPENDENT_CODE ON)
   target_compile_features(${target} PUBLIC cxx_std_17)
-  target_include_directories(${target} PUBLIC
-    $<BUILD_INTERFACE:${tree}>
-    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_include_directories(${target}
+    PUBLIC
+      $<BUILD_INTERFACE:${tree}>
+      $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
+    # Helpers shared by the sources of several layers (never installed).
+    PRIVATE ${PROJECT_SOURCE_DIR}/src/common)
   set(deps)
   foreach(dep IN LISTS L_DEPS)
     list(APPEND deps agentscale_${dep})

@@ -30,6 +30,7 @@
 #include "agentscale/hpa/spec.h"
 #include "agentscale/hpa/validation.h"
 #include "agentscale/status_macros.h"
+#include "yaml_fields.h"
 
 namespace agentscale::config {
 namespace {
@@ -115,20 +116,10 @@ class DocumentParser {
   // `<file>:<line>:<col>: <path>: <problem>`.
   absl::Status ErrorAt(const YAML::Mark& mark, const std::string& path,
                        const std::string& problem) const {
-    return absl::InvalidArgumentError(Message(mark, path, problem));
+    return yaml_fields::Error(source_, mark.is_null() ? doc_mark_ : mark, path, problem);
   }
 
  private:
-  std::string Message(const YAML::Mark& mark, const std::string& path,
-                      const std::string& problem) const {
-    const YAML::Mark m = mark.is_null() ? doc_mark_ : mark;
-    std::string out = absl::StrCat(source_, ":", m.line + 1, ":", m.column + 1,
-                                   ": ");
-    if (!path.empty()) absl::StrAppend(&out, path, ": ");
-    absl::StrAppend(&out, problem);
-    return out;
-  }
-
   absl::Status ErrorAt(const YAML::Node& node, const std::string& path,
                        const std::string& problem) const {
     return ErrorAt(node.Mark(), path, problem);
@@ -657,7 +648,7 @@ class DocumentParser {
     if (errors.empty()) return absl::OkStatus();
     std::vector<std::string> lines;
     for (const hpa::FieldError& e : errors) {
-      lines.push_back(Message(MarkOf(e.path), e.path, e.message));
+      lines.push_back(std::string(ErrorAt(MarkOf(e.path), e.path, e.message).message()));
     }
     return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
   }
@@ -668,9 +659,9 @@ class DocumentParser {
   std::map<std::string, YAML::Mark> marks_;
 };
 
+// "<source>:<line>:<col>: " (src/common/yaml_fields.h).
 std::string MarkPrefix(const std::string& source, const YAML::Mark& mark) {
-  if (mark.is_null()) return absl::StrCat(source, ": ");
-  return absl::StrCat(source, ":", mark.line + 1, ":", mark.column + 1, ": ");
+  return yaml_fields::Where(source, mark);
 }
 
 // The scalar at top-level `key` of a mapping document, or "" when absent or

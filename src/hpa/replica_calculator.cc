@@ -5,6 +5,8 @@
 
 #include "agentscale/hpa/replica_calculator.h"
 
+#include "agentscale/internal/name_index.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -167,6 +169,23 @@ void SumResourceSamples(ResourceName resource, const std::string& container,
   }
 }
 
+ReplicaCalculator::PodIndex::PodIndex() : index_(std::make_unique<internal::NameIndex>()) {}
+ReplicaCalculator::PodIndex::~PodIndex() = default;
+ReplicaCalculator::PodIndex::PodIndex(const PodIndex&)
+    : index_(std::make_unique<internal::NameIndex>()) {}
+ReplicaCalculator::PodIndex& ReplicaCalculator::PodIndex::operator=(const PodIndex&) {
+  // Scratch: this one's contents are as good as the other's.
+  if (index_ == nullptr) index_ = std::make_unique<internal::NameIndex>();
+  return *this;
+}
+ReplicaCalculator::PodIndex::PodIndex(PodIndex&& o) noexcept : index_(std::move(o.index_)) {
+  o.index_ = nullptr;
+}
+ReplicaCalculator::PodIndex& ReplicaCalculator::PodIndex::operator=(PodIndex&& o) noexcept {
+  std::swap(index_, o.index_);
+  return *this;
+}
+
 absl::Status ReplicaCalculator::MatchSamples(
     absl::Span<const Pod> pods, absl::Span<const PodSample> samples) {
   const size_t n = pods.size();
@@ -184,9 +203,9 @@ absl::Status ReplicaCalculator::MatchSamples(
     same_pods = same_pods && internal::FastEqual(validated_pods_[i], name);
   }
   if (!same_pods || !aligned) {
-    pod_index_.Reset(aligned ? n : n + samples.size());
+    pod_index_->Reset(aligned ? n : n + samples.size());
     for (size_t i = 0; i < n; ++i) {
-      if (pod_index_.Insert(pods[i].name, static_cast<int32_t>(i)) !=
+      if (pod_index_->Insert(pods[i].name, static_cast<int32_t>(i)) !=
           internal::NameIndex::kAbsent) {
         validated_pods_.clear();
         return absl::InvalidArgumentError(
@@ -207,13 +226,13 @@ absl::Status ReplicaCalculator::MatchSamples(
   }
   std::fill(pod_sample_.begin(), pod_sample_.end(), -1);
   for (size_t j = 0; j < samples.size(); ++j) {
-    const int32_t p = pod_index_.Find(samples[j].pod);
+    const int32_t p = pod_index_->Find(samples[j].pod);
     if (p < 0) {
       // Superfluous (no such pod): kept, as in Kubernetes. Two with the same
       // name would collapse into one map entry there; reject them instead
       // of guessing which one counts.
       sample_pod_[j] = -1;
-      if (pod_index_.Insert(samples[j].pod, -2) != internal::NameIndex::kAbsent) {
+      if (pod_index_->Insert(samples[j].pod, -2) != internal::NameIndex::kAbsent) {
         return absl::InvalidArgumentError(absl::StrCat(
             "duplicate metric sample for pod \"", samples[j].pod, "\""));
       }

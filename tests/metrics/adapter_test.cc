@@ -131,88 +131,88 @@ const std::string kQ = "avg_over_time(<<.Series>>{<<.LabelMatchers>>}[1m])";
 INSTANTIATE_TEST_SUITE_P(
     Errors, AdapterConfigErrorTest,
     ::testing::ValuesIn(std::vector<ConfigErrorCase>{
-        {"yaml_syntax", "rules: [\n", "adapter config: line 2, column 1"},
+        {"yaml_syntax", "rules: [\n", "adapter config:2:1: "},
         {"not_a_map", "- 1\n", "must be a mapping with a rules: list"},
         {"resource_rules", "resourceRules: {}\n",
-         "adapter config.resourceRules (line 1, column 1): not supported"},
+         "adapter config:1:1: resourceRules: not supported"},
         {"unknown_rule_field",
          "rules:\n- seriesQuery: 'a'\n  bogus: 1\n",
-         "rules[0].bogus (line 3, column 3): unknown field"},
+         "adapter config:3:3: rules[0].bogus: unknown field"},
         {"series_filters", "rules:\n- seriesFilters: []\n",
-         "rules[0].seriesFilters (line 2, column 3): not supported"},
+         "adapter config:2:3: rules[0].seriesFilters: not supported"},
         {"bad_series_query", Rule("a{b=}", kQ),
-         "rules[0].seriesQuery (line 2, column 16): expected a quoted string"},
+         "adapter config:2:16: rules[0].seriesQuery: expected a quoted string"},
         {"bad_regex", Rule("a{b=~\"(\"}", kQ), "invalid regular expression"},
         {"no_pod_label",
          "rules:\n- seriesQuery: a\n  resources:\n    overrides:\n"
          "      ns: {resource: namespace}\n  metricsQuery: x\n",
-         "rules[0].resources (line 4, column 5): no label maps to the pod"},
+         "adapter config:4:5: rules[0].resources: no label maps to the pod"},
         {"not_a_resource",
          "rules:\n- seriesQuery: a\n  resources:\n    overrides:\n"
          "      d: {resource: Deploy-ment}\n  metricsQuery: x\n",
-         "rules[0].resources.overrides.d.resource (line 5, column 21): "
+         "adapter config:5:21: rules[0].resources.overrides.d.resource: "
          "\"Deploy-ment\" is not a resource name"},
         {"object_bad_group",
          "rules:\n- seriesQuery: a\n  resources:\n    overrides:\n"
          "      d: {resource: deployment, group: \"Apps!\"}\n"
          "  metricsQuery: x\n",
-         "rules[0].resources.overrides.d.group (line 5, column 40): "
+         "adapter config:5:40: rules[0].resources.overrides.d.group: "
          "\"Apps!\" is not an API group name"},
         {"pod_in_a_group",
          "rules:\n- seriesQuery: a\n  resources:\n    overrides:\n"
          "      p: {resource: pod, group: apps}\n  metricsQuery: x\n",
-         "rules[0].resources.overrides.p.group (line 5, column 33): only the "
+         "adapter config:5:33: rules[0].resources.overrides.p.group: only the "
          "core group"},
         {"namespaced_in_rules",
          "rules:\n- seriesQuery: a\n  resources: {namespaced: false}\n",
-         "rules[0].resources.namespaced (line 3, column 15): not supported"},
+         "adapter config:3:15: rules[0].resources.namespaced: not supported"},
         {"label_value_replacements",
          "rules:\n- seriesQuery: a\n  labelValueReplacements: []\n",
-         "rules[0].labelValueReplacements (line 3, column 3): not supported"},
+         "adapter config:3:3: rules[0].labelValueReplacements: not supported"},
         // externalRules.
         {"external_not_a_list", "externalRules: {}\n",
-         "externalRules (line 1, column 16): must be a list"},
+         "adapter config:1:16: externalRules: must be a list"},
         {"external_namespaced_without_label",
          "externalRules:\n- seriesQuery: queue_depth\n"
          "  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>})'\n",
-         "externalRules[0] (line 2, column 3): namespaced (the default), but "
+         "adapter config:2:3: externalRules[0]: namespaced (the default), but "
          "no label maps to the namespace resource"},
         {"external_namespaced_pod_only",
          "externalRules:\n- seriesQuery: queue_depth\n"
          "  resources: {overrides: {pod: {resource: pod}}}\n"
          "  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>})'\n",
-         "externalRules[0].resources (line 3, column 14): namespaced (the "
+         "adapter config:3:14: externalRules[0].resources: namespaced (the "
          "default), but no label maps to the namespace resource"},
         {"external_namespaced_not_bool",
          "externalRules:\n- seriesQuery: queue_depth\n"
          "  resources: {namespaced: maybe}\n  metricsQuery: x\n",
-         "externalRules[0].resources.namespaced (line 3, column 27): must be "
+         "adapter config:3:27: externalRules[0].resources.namespaced: must be "
          "true or false"},
         {"external_series_filters",
          "externalRules:\n- seriesQuery: queue_depth\n"
          "  seriesFilters: [{isNot: x}]\n",
-         "externalRules[0].seriesFilters (line 3, column 3): not supported"},
+         "adapter config:3:3: externalRules[0].seriesFilters: not supported"},
         {"external_unknown_field",
          "externalRules:\n- seriesQuery: queue_depth\n  query: x\n",
-         "externalRules[0].query (line 3, column 3): unknown field"},
+         "adapter config:3:3: externalRules[0].query: unknown field"},
         {"external_bad_series_query",
          "externalRules:\n- seriesQuery: 'q{a=b}'\n",
-         "externalRules[0].seriesQuery (line 2, column 16): expected a quoted "
+         "adapter config:2:16: externalRules[0].seriesQuery: expected a quoted "
          "string"},
         {"external_template_other",
          "externalRules:\n- seriesQuery: q\n"
          "  resources: {template: \"kube_<<.Resource>>\"}\n",
-         "externalRules[0].resources.template (line 3, column 25): only "
+         "adapter config:3:25: externalRules[0].resources.template: only "
          "\"<<.Resource>>\" is supported"},
         {"external_without",
          "externalRules:\n- seriesQuery: q\n  resources: {namespaced: false}\n"
          "  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) without (a)'\n",
-         "externalRules[0].metricsQuery (line 4, column 17): unsupported "
+         "adapter config:4:17: externalRules[0].metricsQuery: unsupported "
          "metricsQuery: unexpected text at column 38"},
         {"external_topk",
          "externalRules:\n- seriesQuery: q\n  resources: {namespaced: false}\n"
          "  metricsQuery: 'topk(1, <<.Series>>{<<.LabelMatchers>>})'\n",
-         "externalRules[0].metricsQuery (line 4, column 17): unsupported "
+         "adapter config:4:17: externalRules[0].metricsQuery: unsupported "
          "metricsQuery: unsupported range function \"topk\""},
         {"external_group_by_mixed",
          "externalRules:\n- seriesQuery: q\n  resources: {namespaced: false}\n"
@@ -230,7 +230,7 @@ INSTANTIATE_TEST_SUITE_P(
          "externalRules[0].name.as: required when name.matches has 2 capture "
          "groups"},
         {"unsupported_function", Rule("a", "irate(<<.Series>>{<<.LabelMatchers>>}[1m])"),
-         "rules[0].metricsQuery (line 6, column 17): unsupported metricsQuery: "
+         "adapter config:6:17: rules[0].metricsQuery: unsupported metricsQuery: "
          "unsupported range function \"irate\""},
         {"binary_operator",
          Rule("a", "<<.Series>>{<<.LabelMatchers>>} / 2"),

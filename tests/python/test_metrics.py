@@ -696,7 +696,7 @@ def test_adapter_config_with_external_and_object_rules(tmp_path: pathlib.Path) -
     assert queue.aggregation is agentscale.Aggregation.LATEST and queue.window_seconds == 0.0
     assert "queue_depth" in repr(queue)
     # An external rule in a namespace needs a label that names it.
-    with pytest.raises(ValueError, match=r"externalRules\[0\] \(line 2, column 3\): namespaced"):
+    with pytest.raises(ValueError, match=r"adapter config:2:3: externalRules\[0\]: namespaced"):
         agentscale.MetricAdapter.from_config(
             "externalRules:\n- seriesQuery: 'queue_depth'\n"
             "  metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>})'\n")

@@ -21,6 +21,7 @@
 #define AGENTSCALE_HPA_REPLICA_CALCULATOR_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,8 +32,11 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "agentscale/hpa/pod.h"
-#include "agentscale/internal/name_index.h"
 #include "agentscale/hpa/spec.h"
+
+namespace agentscale::internal {
+class NameIndex;
+}  // namespace agentscale::internal
 
 namespace agentscale::hpa {
 
@@ -176,7 +180,24 @@ class ReplicaCalculator {
   std::vector<int32_t> pod_sample_;  // pod index -> sample index or -1
   std::vector<int32_t> sample_pod_;  // sample index -> pod index or -1
   std::vector<int64_t> requests_;
-  internal::NameIndex pod_index_;
+  // Scratch: an index of pod names, rebuilt whenever it is used (so a copy
+  // starts with an empty one). Held by pointer so that the index's header
+  // stays out of the installed API.
+  class PodIndex {
+   public:
+    PodIndex();
+    ~PodIndex();
+    PodIndex(const PodIndex&);
+    PodIndex& operator=(const PodIndex&);
+    PodIndex(PodIndex&&) noexcept;
+    PodIndex& operator=(PodIndex&&) noexcept;
+    internal::NameIndex& operator*() const { return *index_; }
+    internal::NameIndex* operator->() const { return index_.get(); }
+
+   private:
+    std::unique_ptr<internal::NameIndex> index_;
+  };
+  PodIndex pod_index_;
   std::vector<std::string> validated_pods_;  // last pod list found unique
 };
 

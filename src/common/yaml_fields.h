@@ -1,0 +1,78 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+//
+// The YAML field checks every loader shares (not installed), and the one
+// error format of every loader:
+//
+//   <source>:<line>:<column>: <field.path>: <problem>
+//
+// (without a position when the node has none). Only for sources that link
+// yaml-cpp privately (config/, the adapter's rules in metrics/).
+#ifndef AGENTSCALE_SRC_COMMON_YAML_FIELDS_H_
+#define AGENTSCALE_SRC_COMMON_YAML_FIELDS_H_
+
+#include <initializer_list>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "yaml-cpp/yaml.h"
+
+namespace agentscale::yaml_fields {
+
+// "<source>:<line>:<column>: ", or "<source>: " for a node without a mark.
+inline std::string Where(const std::string& source, const YAML::Mark& mark) {
+  if (mark.is_null() || mark.line < 0) return absl::StrCat(source, ": ");
+  return absl::StrCat(source, ":", mark.line + 1, ":", mark.column + 1, ": ");
+}
+
+inline absl::Status Error(const std::string& source, const YAML::Mark& mark,
+                          const std::string& path, absl::string_view problem) {
+  std::string out = Where(source, mark);
+  if (!path.empty()) absl::StrAppend(&out, path, ": ");
+  absl::StrAppend(&out, problem);
+  return absl::InvalidArgumentError(out);
+}
+
+// A yaml-cpp parse error, at its position.
+inline absl::Status FromException(const std::string& source, const YAML::Exception& e) {
+  return Error(source, e.mark, "", e.msg);
+}
+
+// The scalar at `n`, or "must be a string".
+inline absl::StatusOr<std::string> Scalar(const std::string& source,
+                                          const std::string& path, const YAML::Node& n) {
+  if (!n.IsScalar()) return Error(source, n.Mark(), path, "must be a string");
+  return n.Scalar();
+}
+
+// `n` is a mapping whose keys are all in `supported`; a key in
+// `known_unsupported` is named as `unsupported_why` (a field the format has
+// but this loader does not implement), any other as an unknown field.
+inline absl::Status CheckKeys(const std::string& source, const std::string& path,
+                              const YAML::Node& n,
+                              std::initializer_list<absl::string_view> supported,
+                              std::initializer_list<absl::string_view> known_unsupported,
+                              absl::string_view unsupported_why) {
+  if (!n.IsMap()) return Error(source, n.Mark(), path, "must be a mapping");
+  for (const auto& kv : n) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    bool ok = false;
+    for (absl::string_view s : supported) ok = ok || key == s;
+    if (ok) continue;
+    const std::string child = path.empty() ? key : absl::StrCat(path, ".", key);
+    for (absl::string_view s : known_unsupported) {
+      if (key == s) return Error(source, kv.first.Mark(), child, unsupported_why);
+    }
+    return Error(source, kv.first.Mark(), child,
+                 absl::StrCat("unknown field (supported: ", absl::StrJoin(supported, ", "),
+                              ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace agentscale::yaml_fields
+
+#endif  // AGENTSCALE_SRC_COMMON_YAML_FIELDS_H_
