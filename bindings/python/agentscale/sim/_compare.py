@@ -1,0 +1,187 @@
+"""Several specs on one trace: compare() and its Comparison."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import importlib
+import math
+import os
+import pathlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Optional, Union
+
+from agentscale._core import (
+    AgentModelOptions,
+    AutoscalerSpec,
+    FluidOptions,
+    preset,
+)
+from agentscale.sim._resolve import (
+    SpecLike,
+    TraceLike,
+    _check_model,
+    make_options,
+    resolve_spec,
+    resolve_trace,
+    spec_label,
+)
+from agentscale.sim._run import (
+    Run,
+    simulate,
+)
+
+
+# ---------------------------------------------------------------------------
+# Comparisons.
+# ---------------------------------------------------------------------------
+
+SpecsArg = Union[Mapping[str, SpecLike], Sequence[Union[SpecLike, tuple[str, SpecLike]]]]
+
+# What a comparison table shows, in order: (key, heading, format).
+TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("replica_hours", "replica-hours", "{:.1f}"),
+    ("cost", "cost", "{:.2f}"),
+    ("mean_replicas", "mean replicas", "{:.2f}"),
+    ("peak_replicas", "peak replicas", "{}"),
+    ("wait_p50", "wait p50 (s)", "{:.1f}"),
+    ("wait_p95", "wait p95 (s)", "{:.1f}"),
+    ("wait_p99", "wait p99 (s)", "{:.1f}"),
+    ("wait_max", "wait max (s)", "{:.1f}"),
+    ("share_over_slo", "share over SLO", "{:.2%}"),
+    ("tasks_lost", "lost tasks", "{}"),
+    ("peak_per_pod_value", "peak per-pod value", "{:.1f}"),
+    ("time_over_target_seconds", "time over target (s)", "{:.0f}"),
+    ("scale_ups", "scale-ups", "{}"),
+    ("scale_downs", "scale-downs", "{}"),
+    ("reversals_within_5m", "reversals within 5m", "{}"),
+    ("time_at_max_seconds", "time at max (s)", "{:.0f}"),
+    ("scaling_too_frequent_firings", "AgentScalingTooFrequent firings", "{}"),
+    ("scaling_too_frequent_seconds", "AgentScalingTooFrequent firing (s)", "{:.0f}"),
+    ("max_replicas_reached_firings", "AgentMaxReplicasReached firings", "{}"),
+    ("max_replicas_reached_seconds", "AgentMaxReplicasReached firing (s)", "{:.0f}"),
+)
+
+
+def format_value(value: Any, fmt: str) -> str:
+    """A table cell: '-' for None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return fmt.format(value)
+
+
+def _labelled(specs: SpecsArg, labels: Optional[Sequence[str]]) -> list[tuple[str, SpecLike]]:
+    items: list[tuple[str, SpecLike]] = []
+    if isinstance(specs, Mapping):
+        items = [(str(k), v) for k, v in specs.items()]
+    else:
+        for s in specs:
+            if isinstance(s, tuple):
+                items.append((str(s[0]), s[1]))
+            else:
+                items.append((spec_label(s), s))
+    if labels is not None:
+        if len(labels) != len(items):
+            raise ValueError(f"{len(labels)} labels for {len(items)} specs")
+        items = [(lab, s) for lab, (_, s) in zip(labels, items)]
+    if not items:
+        raise ValueError("compare needs at least one spec")
+    seen: dict[str, int] = {}
+    out = []
+    for lab, s in items:
+        n = seen.get(lab, 0)
+        seen[lab] = n + 1
+        out.append((lab if n == 0 else f"{lab} ({n + 1})", s))
+    return out
+
+
+@dataclasses.dataclass
+class Comparison:
+    """Several specs run over one trace with one model."""
+
+    runs: list[Run]
+    model: str
+
+    @property
+    def labels(self) -> list[str]:
+        return [r.label for r in self.runs]
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per spec (see Run.row)."""
+        return [r.row() for r in self.runs]
+
+    def to_pandas(self) -> Any:
+        """table() as a DataFrame indexed by label (needs pandas)."""
+        pd: Any = importlib.import_module("pandas")
+        return pd.DataFrame(self.table()).set_index("label")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "trace": {"name": self.runs[0].trace.name, "rows": len(self.runs[0].trace)},
+            "rows": self.table(),
+        }
+
+    def plot(self, path: Union[str, os.PathLike[str]]) -> pathlib.Path:
+        """A PNG: replicas over time per spec (whole run and the busiest day)
+        and bars of cost and wait p99 (fluid: time over target) per spec."""
+        from agentscale import plots
+
+        return plots.plot_comparison(self, path)
+
+    def __getitem__(self, label: str) -> Run:
+        for r in self.runs:
+            if r.label == label:
+                return r
+        raise KeyError(label)
+
+    def __repr__(self) -> str:
+        return f"Comparison(model={self.model!r}, labels={self.labels!r})"
+
+
+def compare(
+    specs: SpecsArg,
+    trace: TraceLike = None,
+    model: str = "agent",
+    *,
+    labels: Optional[Sequence[str]] = None,
+    metric: Optional[str] = None,
+    options: Union[AgentModelOptions, FluidOptions, None] = None,
+    max_workers: Optional[int] = None,
+    on_done: Optional[Callable[[Run], None]] = None,
+    **overrides: Any,
+) -> Comparison:
+    """Runs every spec over the same trace (default: the embedded NASA trace)
+    with the same model and options, in parallel threads (the simulator
+    releases the GIL), and returns a Comparison in the given order.
+
+    specs: preset names, manifest paths or AutoscalerSpec objects; (label,
+        spec) tuples or a {label: spec} dict to name them.
+    on_done: called with each Run as it finishes (e.g. to advance a progress
+        bar), from the calling thread.
+    """
+    _check_model(model)
+    items = _labelled(specs, labels)
+    resolved = [(lab, resolve_spec(s)) for lab, s in items]
+    tr = resolve_trace(trace)
+    make_options(model, options, **overrides)  # option errors before any work
+
+    def one(item: tuple[str, AutoscalerSpec]) -> Run:
+        return simulate(item[1], tr, model, metric=metric, label=item[0], options=options, **overrides)
+
+    workers = max_workers or min(len(resolved), os.cpu_count() or 1)
+    runs: list[Optional[Run]] = [None] * len(resolved)
+    if workers <= 1:
+        for i, item in enumerate(resolved):
+            runs[i] = one(item)
+            if on_done:
+                on_done(runs[i])  # type: ignore[arg-type]
+    else:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(one, item): i for i, item in enumerate(resolved)}
+            for f in concurrent.futures.as_completed(futures):
+                run = f.result()
+                runs[futures[f]] = run
+                if on_done:
+                    on_done(run)
+    return Comparison(runs=[r for r in runs if r is not None], model=model)

@@ -1,0 +1,138 @@
+"""Inputs: the default trace, specs (preset names, manifest paths, AutoscalerSpec objects) and simulation options."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import importlib.resources
+import os
+import pathlib
+from typing import Any, Optional, Union
+
+from agentscale._core import (
+    AgentModelOptions,
+    AutoscalerSpec,
+    ControllerConfig,
+    FluidOptions,
+    Trace,
+    load_single_autoscaler,
+    load_trace,
+    preset,
+    preset_names,
+)
+
+
+SpecLike = Union[str, "os.PathLike[str]", AutoscalerSpec]
+TraceLike = Union[Trace, str, "os.PathLike[str]", None]
+DEFAULT_TRACE_FILE = "nasa_http_jul1995_per_minute.csv"
+MODELS = ("agent", "fluid")
+
+# ---------------------------------------------------------------------------
+# Inputs: the default trace, specs and options.
+# ---------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _default_trace() -> Trace:
+    ref = importlib.resources.files("agentscale").joinpath("data", DEFAULT_TRACE_FILE)
+    with importlib.resources.as_file(ref) as path:
+        trace = load_trace(path)
+    trace.name = "nasa_http_jul1995_per_minute"
+    return trace
+
+
+def default_trace() -> Trace:
+    """The embedded default trace: NASA Kennedy Space Center HTTP requests per
+    minute, 1-28 July 1995 (39,693 rows, 1,891,714 requests; provenance in
+    ``trace.comments``). Loaded once per process; each call returns a copy."""
+    return copy.copy(_default_trace())
+
+
+def resolve_trace(trace: TraceLike) -> Trace:
+    """A Trace as given, a CSV file loaded with load_trace(), or (None) the
+    default trace."""
+    if trace is None:
+        return _default_trace()
+    if isinstance(trace, Trace):
+        return trace
+    return load_trace(trace)
+
+
+def resolve_spec(spec: SpecLike, config: Optional[ControllerConfig] = None) -> AutoscalerSpec:
+    """An AutoscalerSpec as given, a built-in preset by name, or the single
+    HorizontalPodAutoscaler of a manifest file.
+
+    A name that is neither a preset nor an existing file raises KeyError
+    listing the presets (FileNotFoundError when it looks like a path).
+    """
+    if isinstance(spec, AutoscalerSpec):
+        return spec
+    text = os.fspath(spec)
+    if text in preset_names():
+        return preset(text)
+    path = pathlib.Path(text)
+    if path.exists() or path.suffix in (".yaml", ".yml", ".json") or os.sep in text:
+        return load_single_autoscaler(path, config)
+    raise KeyError(
+        f"{text!r} is neither a built-in preset ({', '.join(preset_names())}) "
+        "nor a manifest file"
+    )
+
+
+def spec_label(spec: SpecLike) -> str:
+    """A short label: the preset name, the manifest file's stem, or the spec's
+    metadata.name."""
+    if isinstance(spec, AutoscalerSpec):
+        return spec.name or "spec"
+    text = os.fspath(spec)
+    if text in preset_names():
+        return text
+    return pathlib.Path(text).stem
+
+
+_AGENT_FIELDS = tuple(AgentModelOptions().to_dict())
+_FLUID_FIELDS = tuple(FluidOptions().to_dict())
+
+
+def option_names(model: str) -> tuple[str, ...]:
+    """The keyword options simulate() accepts for a model."""
+    _check_model(model)
+    return _AGENT_FIELDS if model == "agent" else _FLUID_FIELDS
+
+
+def _check_model(model: str) -> None:
+    if model not in MODELS:
+        raise ValueError(f"model must be 'agent' or 'fluid', got {model!r}")
+
+
+def make_options(
+    model: str,
+    options: Union[AgentModelOptions, FluidOptions, None] = None,
+    **overrides: Any,
+) -> Union[AgentModelOptions, FluidOptions]:
+    """AgentModelOptions or FluidOptions: a copy of `options` (or the
+    defaults) with keyword overrides; ``initial_replicas=None`` means
+    minReplicas. TypeError names an unknown option."""
+    _check_model(model)
+    opts: Union[AgentModelOptions, FluidOptions]
+    if model == "agent":
+        if options is not None and not isinstance(options, AgentModelOptions):
+            raise TypeError("options must be AgentModelOptions for the agent model")
+        opts = copy.copy(options) if options is not None else AgentModelOptions()
+    else:
+        if options is not None and not isinstance(options, FluidOptions):
+            raise TypeError("options must be FluidOptions for the fluid model")
+        opts = copy.copy(options) if options is not None else FluidOptions()
+    valid = option_names(model)
+    for key, value in overrides.items():
+        if key not in valid:
+            raise TypeError(
+                f"unknown option {key!r} for the {model} model; valid: {', '.join(valid)}"
+            )
+        if key == "initial_replicas" and value is None:
+            value = -1
+        try:
+            setattr(opts, key, value)
+        except TypeError as e:
+            raise TypeError(f"option {key}: {e}") from None
+    return opts
