@@ -10,6 +10,7 @@
 namespace agentscale {
 
 absl::StatusOr<int64_t> ToMilli(double value, MilliRounding rounding) {
+  if (int64_t milli; TryToMilli(value, rounding, &milli)) return milli;
   if (std::isnan(value)) {
     return absl::InvalidArgumentError("metric value is NaN");
   }
@@ -32,6 +33,7 @@ absl::StatusOr<int64_t> ToMilli(double value, MilliRounding rounding) {
 
 absl::StatusOr<int64_t> ToMilliShare(double total, int64_t parts,
                                      MilliRounding rounding) {
+  if (int64_t milli; TryToMilliShare(total, parts, rounding, &milli)) return milli;
   if (parts <= 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot split a metric value over ", parts, " pods"));
@@ -58,18 +60,13 @@ void MetricObservation::AddPodValue(const std::string& pod, double value,
   AddPodValue(pod, value, timestamp, window, MilliRounding::kUp);
 }
 
-void MetricObservation::AddPodValue(const std::string& pod, double value,
-                                    absl::Time timestamp, absl::Duration window,
-                                    MilliRounding rounding) {
+void MetricObservation::MarkInvalidPodValue(const std::string& pod, double value,
+                                            MilliRounding rounding) {
   absl::StatusOr<int64_t> milli = ToMilli(value, rounding);
-  if (!milli.ok()) {
-    if (error.ok()) {
-      error = absl::InvalidArgumentError(absl::StrCat(
-          "invalid value for pod ", pod, ": ", milli.status().message()));
-    }
-    return;
+  if (error.ok()) {
+    error = absl::InvalidArgumentError(absl::StrCat(
+        "invalid value for pod ", pod, ": ", milli.status().message()));
   }
-  pod_samples.push_back(hpa::PodSample{pod, *milli, timestamp, window});
 }
 
 void MetricObservation::SetObjectValue(double value) {

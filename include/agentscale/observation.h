@@ -21,6 +21,7 @@
 #ifndef AGENTSCALE_OBSERVATION_H_
 #define AGENTSCALE_OBSERVATION_H_
 
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -58,6 +59,27 @@ absl::StatusOr<int64_t> ToMilli(double value,
 absl::StatusOr<int64_t> ToMilliShare(double total, int64_t parts,
                                      MilliRounding rounding = MilliRounding::kUp);
 
+// The same conversions for hot loops: false (and *out untouched) where
+// ToMilli/ToMilliShare would return an error.
+inline bool TryToMilli(double value, MilliRounding rounding, int64_t* out) {
+  if (!(value >= 0)) return false;  // NaN or negative
+  const double milli = rounding == MilliRounding::kUp ? std::ceil(value * 1000.0)
+                                                      : std::trunc(value * 1000.0);
+  if (!(milli < 9.2e18)) return false;  // infinite or too large
+  *out = static_cast<int64_t>(milli);
+  return true;
+}
+inline bool TryToMilliShare(double total, int64_t parts, MilliRounding rounding,
+                            int64_t* out) {
+  if (parts <= 0 || !(total >= 0)) return false;
+  const double share = total * 1000.0 / static_cast<double>(parts);
+  const double milli =
+      rounding == MilliRounding::kUp ? std::ceil(share) : std::trunc(share);
+  if (!(milli < 9.2e18)) return false;
+  *out = static_cast<int64_t>(milli);
+  return true;
+}
+
 // The observed values of one metric of the spec.
 struct MetricObservation {
   // The metric's name (resource name for Resource metrics); empty means "the
@@ -88,9 +110,20 @@ struct MetricObservation {
   void AddExternalValue(double value);
   // The same three with an explicit rounding to milli-units.
   void AddPodValue(const std::string& pod, double value, absl::Time timestamp,
-                   absl::Duration window, MilliRounding rounding);
+                   absl::Duration window, MilliRounding rounding) {
+    int64_t milli;
+    if (TryToMilli(value, rounding, &milli)) {
+      pod_samples.push_back(hpa::PodSample{pod, milli, timestamp, window});
+    } else {
+      MarkInvalidPodValue(pod, value, rounding);
+    }
+  }
   void SetObjectValue(double value, MilliRounding rounding);
   void AddExternalValue(double value, MilliRounding rounding);
+
+ private:
+  // AddPodValue's error path, out of line.
+  void MarkInvalidPodValue(const std::string& pod, double value, MilliRounding rounding);
 };
 
 // The selector checks of spec §5 step 1, for callers that know selectors

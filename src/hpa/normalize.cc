@@ -110,15 +110,23 @@ int32_t StabilizeWithBehavior(absl::Time now, absl::Duration up_window,
   return recommendation;
 }
 
-int32_t ReplicasChangeInPeriod(absl::Time now, absl::Duration period,
-                               const std::vector<ScaleEvent>& events) {
-  const absl::Time cutoff = now - period;
+namespace {
+
+// The change recorded in `events` strictly after `cutoff`.
+int32_t ReplicasChangeAfter(absl::Time cutoff, const std::vector<ScaleEvent>& events) {
   int64_t replicas = 0;
   for (const ScaleEvent& e : events) {
     if (e.timestamp > cutoff) replicas += e.replica_change;
   }
   return static_cast<int32_t>(
       std::clamp<int64_t>(replicas, kMinInt32, kMaxInt32));
+}
+
+}  // namespace
+
+int32_t ReplicasChangeInPeriod(absl::Time now, absl::Duration period,
+                               const std::vector<ScaleEvent>& events) {
+  return ReplicasChangeAfter(now - period, events);
 }
 
 int32_t ScaleUpLimit(absl::Time now, int32_t current,
@@ -129,9 +137,10 @@ int32_t ScaleUpLimit(absl::Time now, int32_t current,
   const bool pick_min = rules.select_policy == SelectPolicy::kMin;
   int32_t result = pick_min ? kMaxInt32 : kMinInt32;
   for (const ScalingPolicy& policy : rules.policies) {
-    const int64_t added = ReplicasChangeInPeriod(now, policy.period, up_events);
-    const int64_t deleted =
-        ReplicasChangeInPeriod(now, policy.period, down_events);
+    // One cutoff for both lists (a Time subtraction is a call into Abseil).
+    const absl::Time cutoff = now - policy.period;
+    const int64_t added = ReplicasChangeAfter(cutoff, up_events);
+    const int64_t deleted = ReplicasChangeAfter(cutoff, down_events);
     const int64_t period_start = current - added + deleted;
     int64_t proposed;
     if (policy.type == PolicyType::kPods) {
@@ -157,9 +166,10 @@ int32_t ScaleDownLimit(absl::Time now, int32_t current,
   const bool pick_min_change = rules.select_policy == SelectPolicy::kMin;
   int32_t result = pick_min_change ? kMinInt32 : kMaxInt32;
   for (const ScalingPolicy& policy : rules.policies) {
-    const int64_t added = ReplicasChangeInPeriod(now, policy.period, up_events);
-    const int64_t deleted =
-        ReplicasChangeInPeriod(now, policy.period, down_events);
+    // One cutoff for both lists (a Time subtraction is a call into Abseil).
+    const absl::Time cutoff = now - policy.period;
+    const int64_t added = ReplicasChangeAfter(cutoff, up_events);
+    const int64_t deleted = ReplicasChangeAfter(cutoff, down_events);
     const int64_t period_start = current - added + deleted;
     int64_t proposed;
     if (policy.type == PolicyType::kPods) {

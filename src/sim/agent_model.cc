@@ -538,7 +538,8 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   have_task_ = arrivals_.Next(&next_task_);
   next_scrape_ = t0;
   now_ = t0;
-  absl::Status st = RunFleetLoop(policy_, *this, SyncSchedule::Periodic(t0, sync, syncs));
+  absl::Status st =
+      RunFleetLoopWith(policy_, *this, SyncSchedule::Periodic(t0, sync, syncs));
   if (!st.ok()) return st;
   // The fleet runs on after the last sync, to the end of the trace.
   st = AdvanceTo(horizon);

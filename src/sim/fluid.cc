@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agentscale/hpa/autoscaler.h"
@@ -40,7 +41,9 @@ class FluidFleet final : public FleetModel {
     return absl::OkStatus();
   }
 
-  absl::Status Observe(double t, absl::Time now, Observation* obs) override {
+  // Inlined into the loop: it runs once per decision (docs/benchmarks.md §5).
+  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status Observe(double t, absl::Time now,
+                                                    Observation* obs) override {
     const int32_t replicas = replicas_;
     obs->current_replicas = replicas;
     obs->status_replicas = replicas;
@@ -63,7 +66,7 @@ class FluidFleet final : public FleetModel {
       while (c + 1 < tr.size() && tr.time_seconds[c + 1] <= t) ++c;
       const double demand = tr.time_seconds[c] <= t ? tr.values[c] : tr.values.front();
       if (mi == 0) demand_ = demand;
-      mo.error = absl::OkStatus();
+      if (!mo.error.ok()) mo.error = absl::OkStatus();
       switch (metrics_[mi].type) {
         case hpa::MetricSourceType::kObject: {
           absl::StatusOr<int64_t> v = ToMilli(demand);
@@ -79,10 +82,8 @@ class FluidFleet final : public FleetModel {
         }
         default: {
           int64_t v = 0;
-          if (replicas > 0) {
-            absl::StatusOr<int64_t> share = ToMilliShare(demand, replicas);
-            if (!share.ok()) return Invalid(t, mi, share.status());
-            v = *share;
+          if (replicas > 0 && !TryToMilliShare(demand, replicas, MilliRounding::kUp, &v)) {
+            return Invalid(t, mi, ToMilliShare(demand, replicas).status());
           }
           if (static_cast<int32_t>(mo.pod_samples.size()) != replicas) {
             mo.pod_samples.resize(static_cast<size_t>(replicas));
@@ -185,7 +186,8 @@ absl::Status CheckDriven(const hpa::MetricSpec& m, const Trace* t) {
   return absl::OkStatus();
 }
 
-absl::Status Replay(Policy& policy, const std::vector<hpa::MetricSpec>& metrics,
+template <typename PolicyT>
+absl::Status Replay(PolicyT& policy, const std::vector<hpa::MetricSpec>& metrics,
                     const std::vector<const Trace*>& metric_trace,
                     const FluidOptions& options, FluidResult* result) {
   double t0 = std::numeric_limits<double>::infinity();
@@ -222,7 +224,7 @@ absl::Status Replay(Policy& policy, const std::vector<hpa::MetricSpec>& metrics,
       {policy.max_replicas(), policy.min_replicas(), initial_replicas, 1});
   FluidFleet fleet(metrics, metric_trace, initial_replicas, max_pods, period, result);
   absl::Status st =
-      RunFleetLoop(policy, fleet, SyncSchedule::Periodic(t0, period, syncs));
+      RunFleetLoopWith(policy, fleet, SyncSchedule::Periodic(t0, period, syncs));
   if (!st.ok()) return st;
 
   SummaryInputs in;

@@ -214,7 +214,7 @@ absl::Status EvaluateSeries(Policy& policy, const SeriesInput& input,
   sim::FleetLoopOptions options;
   options.commit = input.commit;
   size_t failed = 0;
-  absl::Status st = sim::RunFleetLoop(
+  absl::Status st = sim::RunFleetLoopWith(
       policy, fleet, sim::SyncSchedule::Given(input.unix_seconds), options, &failed);
   if (!st.ok()) return AtStep(failed, st);
   return absl::OkStatus();

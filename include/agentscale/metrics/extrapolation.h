@@ -25,8 +25,26 @@ struct TimedValue {
 // (range_start, range_end], in seconds; `correction` is the sum of the
 // values just before each counter reset. Not divided by the range: that is
 // rate()'s last step.
-double ExtrapolatedIncrease(TimedValue first, TimedValue last, double correction,
-                            size_t n, double range_start, double range_end);
+// Inline: the simulator calls it once per sync.
+inline double ExtrapolatedIncrease(TimedValue first, TimedValue last, double correction,
+                                   size_t n, double range_start, double range_end) {
+  double result = last.value - first.value + correction;
+  double to_start = first.time_seconds - range_start;
+  const double to_end = range_end - last.time_seconds;
+  const double sampled = last.time_seconds - first.time_seconds;
+  const double average_between = sampled / static_cast<double>(n - 1);
+  if (result > 0 && first.value >= 0) {
+    // A counter cannot go below zero: do not extrapolate past the point
+    // where it would have been zero.
+    const double to_zero = sampled * (first.value / result);
+    if (to_zero < to_start) to_start = to_zero;
+  }
+  const double threshold = average_between * 1.1;
+  double interval = sampled;
+  interval += to_start < threshold ? to_start : average_between / 2;
+  interval += to_end < threshold ? to_end : average_between / 2;
+  return sampled > 0 ? result * (interval / sampled) : result;
+}
 
 }  // namespace agentscale::metrics
 

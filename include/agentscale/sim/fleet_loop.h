@@ -56,10 +56,18 @@ class SyncSchedule {
     return given_.empty() && count_ > 0 ? start_ + period_ * static_cast<double>(k)
                                         : given_[k];
   }
-  // Errors for a non-finite given time.
-  absl::Status TimeAt(size_t k, absl::Time* out) const;
+  // False for a non-finite given time.
+  bool TimeAt(size_t k, absl::Time* out) const {
+    if (given_.empty()) {
+      *out = absl::UnixEpoch() + absl::Seconds(SecondsAt(k));
+      return true;
+    }
+    return GivenTimeAt(k, out);
+  }
 
  private:
+  bool GivenTimeAt(size_t k, absl::Time* out) const;
+
   double start_ = 0;
   double period_ = 0;
   size_t count_ = 0;
@@ -99,6 +107,42 @@ absl::Status RunFleetLoop(Policy& policy, FleetModel& fleet,
                           const SyncSchedule& schedule,
                           const FleetLoopOptions& options = {},
                           size_t* failed_sync = nullptr);
+
+// The same loop for a policy and a fleet model whose types the caller knows
+// (a `final` class): the calls are direct and inline, which the fluid replay
+// and the agent model measure (docs/benchmarks.md §5). RunFleetLoop() is
+// this with the two interfaces.
+template <typename PolicyT, typename FleetT>
+absl::Status RunFleetLoopWith(PolicyT& policy, FleetT& fleet,
+                              const SyncSchedule& schedule,
+                              const FleetLoopOptions& options = {},
+                              size_t* failed_sync = nullptr) {
+  size_t k = 0;
+  auto fail = [&](absl::Status st) {
+    if (failed_sync != nullptr) *failed_sync = k;
+    return st;
+  };
+  Observation obs;
+  if (absl::Status st = fleet.Prepare(policy, &obs); !st.ok()) return fail(st);
+  Decision decision;
+  for (; k < schedule.size(); ++k) {
+    absl::Time now;
+    if (!schedule.TimeAt(k, &now)) {
+      return fail(absl::InvalidArgumentError("times must be finite"));
+    }
+    const double t = schedule.SecondsAt(k);
+    if (absl::Status st = fleet.AdvanceTo(t); !st.ok()) return fail(st);
+    if (absl::Status st = fleet.Observe(t, now, &obs); !st.ok()) return fail(st);
+    if (absl::Status st = policy.Decide(now, obs, &decision); !st.ok()) return fail(st);
+    fleet.OnDecision(t, decision);
+    if (decision.rescale && options.commit) {
+      fleet.Apply(t, decision.desired_replicas);
+      if (absl::Status st = policy.Commit(decision); !st.ok()) return fail(st);
+    }
+    fleet.AfterSync(t, decision);
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace agentscale::sim
 
