@@ -42,7 +42,7 @@ class FluidFleet final : public FleetModel {
   }
 
   // Inlined into the loop: it runs once per decision (docs/benchmarks.md §5).
-  ABSL_ATTRIBUTE_ALWAYS_INLINE absl::Status Observe(double t, absl::Time now,
+  absl::Status Observe(double t, absl::Time now,
                                                     Observation* obs) override {
     const int32_t replicas = replicas_;
     obs->current_replicas = replicas;
