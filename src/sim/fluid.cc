@@ -227,6 +227,24 @@ absl::Status Replay(PolicyT& policy, const std::vector<hpa::MetricSpec>& metrics
       RunFleetLoopWith(policy, fleet, SyncSchedule::Periodic(t0, period, syncs));
   if (!st.ok()) return st;
 
+  result->peak_per_pod_value = std::nan("");
+  for (double v : result->metric_value) {
+    if (!std::isnan(v) && !(v <= result->peak_per_pod_value)) result->peak_per_pod_value = v;
+  }
+  if (!metrics.empty()) {
+    const hpa::MetricTarget& target = metrics.front().target;
+    if (target.average_value_milli.has_value()) {
+      result->target = static_cast<double>(*target.average_value_milli) / 1000.0;
+    } else if (target.value_milli.has_value()) {
+      result->target = static_cast<double>(*target.value_milli) / 1000.0;
+    }
+  }
+  if (result->target.has_value()) {
+    int64_t over = 0;
+    for (double v : result->metric_value) over += v > *result->target;
+    result->time_over_target_seconds = static_cast<double>(over) * period;
+  }
+
   SummaryInputs in;
   in.time_seconds = result->time_seconds;
   in.period_seconds = period;

@@ -155,6 +155,32 @@ TEST(FluidReplay, StaysWithinBoundsAndReportsSummary) {
   }
 }
 
+TEST(FluidReplay, PeakAndTimeOverTarget) {
+  // 70 tasks per pod target; 210 tasks on a fleet held at one pod (max 1):
+  // every sync is over target, the peak is 210.
+  hpa::AutoscalerSpec spec = Production();
+  spec.metrics.resize(1);
+  spec.min_replicas = 1;
+  spec.max_replicas = 1;
+  Trace trace = StepTrace(35, 210, absl::Minutes(5), absl::Minutes(10), absl::Minutes(1));
+  ASSERT_OK_AND_ASSIGN(FluidResult r, FluidReplay(spec, {{"app_active_task_count", &trace}}));
+  ASSERT_TRUE(r.target.has_value());
+  EXPECT_EQ(*r.target, 70);
+  EXPECT_EQ(r.peak_per_pod_value, 210);
+  ASSERT_TRUE(r.time_over_target_seconds.has_value());
+  int over = 0;
+  for (double v : r.metric_value) over += v > 70;
+  EXPECT_GT(over, 0);
+  EXPECT_EQ(*r.time_over_target_seconds, over * 15.0);
+  // A NaN trace value is an error naming the metric and the time.
+  Trace bad;
+  bad.time_seconds = {0, 60};
+  bad.values = {std::nan(""), 1};
+  EXPECT_THAT(FluidReplay(spec, {{"app_active_task_count", &bad}}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("the trace for app_active_task_count at t=0 s: metric value is NaN")));
+}
+
 TEST(FluidReplay, Errors) {
   Trace trace = ConstantTrace(10, absl::Minutes(5), absl::Minutes(1));
   EXPECT_THAT(FluidReplay(Production(), {{"gpu_util", &trace}}),

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "agentscale/config/grid.h"
+#include "agentscale/config/lint.h"
 #include "agentscale/config/manifest.h"
 #include "agentscale/config/presets.h"
 #include "agentscale/hpa/quantity.h"
@@ -271,6 +272,42 @@ void BindConfig(py::module_& m) {
       .field("skipped", &config::LoadedManifests::skipped, "Documents of other kinds.")
       .finish();
 
+  m.def(
+      "lint_spec",
+      [](const hpa::AutoscalerSpec& spec, int32_t slots,
+         const std::optional<hpa::ControllerConfig>& config) {
+        config::LintOptions o;
+        o.slots = slots;
+        if (config) o.config = *config;
+        py::list out;
+        for (const config::LintFinding& f : config::LintSpec(spec, o)) {
+          py::dict d;
+          d["rule"] = f.rule;
+          d["autoscaler"] = f.autoscaler;
+          d["field"] = f.field;
+          d["message"] = f.message;
+          d["severity"] = f.severity;
+          out.append(d);
+        }
+        return out;
+      },
+      py::arg("spec"), py::kw_only(), py::arg("slots") = 100, py::arg("config") = py::none(),
+      "The lint findings for one validated spec (config/lint.h), as dicts with "
+      "rule, autoscaler, field, message and severity.");
+  m.def(
+      "time_to_max_replicas",
+      [](const hpa::AutoscalerSpec& spec, const std::optional<hpa::ControllerConfig>& config,
+         double horizon_seconds) {
+        config::ScaleUpProbe p = Unwrap(config::TimeToMaxReplicas(
+            spec, config.value_or(hpa::ControllerConfig{}), absl::Seconds(horizon_seconds)));
+        py::object at = p.time_to_max.has_value()
+                            ? py::object(py::float_(absl::ToDoubleSeconds(*p.time_to_max)))
+                            : py::object(py::none());
+        return py::make_tuple(at, p.reached);
+      },
+      py::arg("spec"), py::arg("config") = py::none(), py::arg("horizon_seconds") = 600.0,
+      "(seconds from minReplicas to maxReplicas under unbounded demand, or None "
+      "if not within the horizon; the replicas reached by then).");
   m.def("is_spec_grid_key", &config::IsSpecGridKey, py::arg("key"),
         "Whether a sweep grid key edits the spec (else it is a simulation option).");
   m.def(

@@ -121,6 +121,9 @@ struct PyFluidResult {
   int64_t scale_ups = 0;
   int64_t scale_downs = 0;
   double replica_hours = 0;
+  std::optional<double> target;
+  double peak_per_pod_value = 0;
+  std::optional<double> time_over_target_seconds;
   sim::RunSummary summary;
 };
 
@@ -138,6 +141,9 @@ PyFluidResult ToPy(sim::FluidResult&& r) {
   p.scale_ups = r.scale_ups;
   p.scale_downs = r.scale_downs;
   p.replica_hours = r.replica_hours;
+  p.target = r.target;
+  p.peak_per_pod_value = r.peak_per_pod_value;
+  p.time_over_target_seconds = r.time_over_target_seconds;
   p.summary = std::move(r.summary);
   return p;
 }
@@ -600,6 +606,13 @@ void BindSim(py::module_& m) {
       .def_readonly("scale_downs", &PyFluidResult::scale_downs, "Scale-downs applied.")
       .def_readonly("replica_hours", &PyFluidResult::replica_hours,
                     "Sum of replicas x period, hours.")
+      .def_readonly("target", &PyFluidResult::target,
+                    "The first driven metric's target in plain units (None for Utilization).")
+      .def_readonly("peak_per_pod_value", &PyFluidResult::peak_per_pod_value,
+                    "The highest per-pod value the engine saw (NaN if none was valid).")
+      .def_readonly("time_over_target_seconds", &PyFluidResult::time_over_target_seconds,
+                    "Syncs with the per-pod value above the target, times the period "
+                    "(None without a target).")
       .def_readonly("summary", &PyFluidResult::summary, "The RunSummary (no waits).")
       .def("__len__", [](const PyFluidResult& r) { return r.time_seconds.shape(0); })
       .def("__repr__", [](const PyFluidResult& r) {

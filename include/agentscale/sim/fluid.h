@@ -23,6 +23,7 @@
 #define AGENTSCALE_SIM_FLUID_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +64,14 @@ struct FluidResult {
   int64_t scale_downs = 0;
   // Sum over syncs of replicas x period, in hours.
   double replica_hours = 0;
+  // For the metric whose values metric_value holds (the first driven one):
+  // its target in plain units (AverageValue or Value; unset for a
+  // Utilization target), the highest per-pod value the engine saw (NaN if
+  // none was valid), and the time its per-pod value spent above the target
+  // (syncs with value > target, times the period; unset without a target).
+  std::optional<double> target;
+  double peak_per_pod_value = 0;
+  std::optional<double> time_over_target_seconds;
   // Cost, churn, time at max and the seed's alerts (no waits: the fluid
   // replay has no tasks).
   RunSummary summary;

@@ -48,7 +48,6 @@ from agentscale.sim._run import (
     _PATH_NAMES as _PATH_NAMES,
     _REASON_NAMES as _REASON_NAMES,
     _names as _names,
-    _target_of as _target_of,
     simulate as simulate,
 )
 from agentscale.sim._compare import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import math
 import os
 import pathlib
 from collections.abc import Mapping
@@ -56,19 +57,6 @@ for _p in DecisionPath:
 
 def _names(table: npt.NDArray[np.str_], codes: npt.NDArray[Any]) -> npt.NDArray[np.str_]:
     return table[np.asarray(codes, dtype=np.intp)].astype(str)
-
-
-def _target_of(spec: AutoscalerSpec, metric: str) -> Optional[float]:
-    """A metric's target in plain units (AverageValue or Value); None for
-    Utilization targets."""
-    for m in spec.metrics:
-        if m.name == metric:
-            if m.target.average_value_milli is not None:
-                return m.target.average_value_milli / 1000.0
-            if m.target.value_milli is not None:
-                return m.target.value_milli / 1000.0
-            return None
-    return None
 
 
 @dataclasses.dataclass
@@ -166,13 +154,12 @@ class Run:
         r = self.result
         if not isinstance(r, FluidResult) or not r.driven_metrics or len(r) == 0:
             return {"target": None, "peak_per_pod_value": None, "time_over_target_seconds": None}
-        target = _target_of(self.spec, r.driven_metrics[0])
-        values = r.metric_value
-        over = None if target is None else float(np.count_nonzero(values > target)) * self.period_seconds
+        # Computed by the C++ replay (sim::FluidResult).
+        peak = r.peak_per_pod_value
         return {
-            "target": target,
-            "peak_per_pod_value": float(np.nanmax(values)),
-            "time_over_target_seconds": over,
+            "target": r.target,
+            "peak_per_pod_value": None if math.isnan(peak) else peak,
+            "time_over_target_seconds": r.time_over_target_seconds,
         }
 
     def row(self) -> dict[str, Any]:

@@ -1,0 +1,134 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+
+#include "agentscale/config/lint.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "agentscale/hpa/autoscaler.h"
+#include "agentscale/observation.h"
+
+namespace agentscale::config {
+namespace {
+
+constexpr char kTaskMetric[] = "app_active_task_count";
+constexpr char kProbeMetric[] = "agentscale_lint_load";
+constexpr absl::Duration kMinScaleDownWindow = absl::Seconds(60);
+constexpr absl::Duration kSync = absl::Seconds(15);
+
+// A number as Python's "{:g}" writes it: 300 -> "300", 0.5 -> "0.5".
+std::string G(double x) { return absl::StrFormat("%g", x); }
+
+// "Pods 2 per 30s, selectPolicy Max, window 60s".
+std::string Policies(const hpa::AutoscalerSpec& spec, bool up) {
+  if (!spec.behavior.has_value()) return "Kubernetes' default behavior";
+  const hpa::ScalingRules& rules = up ? spec.behavior->scale_up : spec.behavior->scale_down;
+  std::vector<std::string> parts;
+  for (const hpa::ScalingPolicy& p : rules.policies) {
+    parts.push_back(absl::StrCat(hpa::PolicyTypeName(p.type), " ", p.value, " per ",
+                                 G(absl::ToDoubleSeconds(p.period)), "s"));
+  }
+  std::string text = parts.empty() ? "no policies" : absl::StrJoin(parts, ", ");
+  absl::StrAppend(&text, ", selectPolicy ", hpa::SelectPolicyName(rules.select_policy));
+  if (rules.stabilization_window.has_value()) {
+    absl::StrAppend(&text, ", window ", G(absl::ToDoubleSeconds(*rules.stabilization_window)),
+                    "s");
+  }
+  return text;
+}
+
+}  // namespace
+
+absl::StatusOr<ScaleUpProbe> TimeToMaxReplicas(const hpa::AutoscalerSpec& spec,
+                                               const hpa::ControllerConfig& config,
+                                               absl::Duration horizon) {
+  hpa::AutoscalerSpec probe = spec;
+  probe.metrics = {hpa::MetricSpec::PodsAverageValue(kProbeMetric, 1)};
+  absl::StatusOr<HorizontalAutoscaler> engine = HorizontalAutoscaler::Create(probe, config);
+  if (!engine.ok()) return engine.status();
+  ScaleUpProbe out;
+  int32_t replicas = spec.min_replicas;
+  Observation obs;
+  Decision d;
+  const absl::Time t0 = absl::UnixEpoch();
+  for (absl::Duration t = absl::ZeroDuration(); t <= horizon; t += kSync) {
+    if (replicas >= spec.max_replicas) {
+      out.time_to_max = t;
+      break;
+    }
+    const absl::Time now = t0 + t;
+    obs = Observation();
+    obs.current_replicas = replicas;
+    obs.AddReadyPods(replicas);
+    MetricObservation& load = obs.AddMetric(kProbeMetric);
+    for (const hpa::Pod& p : obs.pods) load.AddPodValue(p.name, 1e6, now);
+    if (absl::Status st = engine->Evaluate(now, obs, &d); !st.ok()) return st;
+    if (d.rescale) {
+      if (absl::Status st = engine->Commit(d); !st.ok()) return st;
+      replicas = d.desired_replicas;
+      if (replicas >= spec.max_replicas) {
+        out.time_to_max = t;
+        break;
+      }
+    }
+  }
+  out.reached = replicas;
+  return out;
+}
+
+std::vector<LintFinding> LintSpec(const hpa::AutoscalerSpec& spec, const LintOptions& options) {
+  const std::string name = spec.name.empty() ? "<unnamed>" : spec.name;
+  std::vector<LintFinding> out;
+
+  std::optional<absl::Duration> window;
+  if (spec.behavior.has_value()) window = spec.behavior->scale_down.stabilization_window;
+  const absl::Duration effective =
+      window.value_or(options.config.downscale_stabilization_window);
+  if (effective < kMinScaleDownWindow) {
+    out.push_back({"short-scale-down-window", name,
+                   "spec.behavior.scaleDown.stabilizationWindowSeconds",
+                   absl::StrCat("scale-down stabilization window is ",
+                                G(absl::ToDoubleSeconds(effective)), "s (under ",
+                                G(absl::ToDoubleSeconds(kMinScaleDownWindow)),
+                                "s): replicas will flap when load dips briefly; Kubernetes' "
+                                "default is 300s")});
+  }
+
+  if (spec.min_replicas == spec.max_replicas) {
+    out.push_back({"fixed-size", name, "spec.minReplicas",
+                   absl::StrCat("minReplicas == maxReplicas == ", spec.max_replicas,
+                                ": the autoscaler can never scale")});
+  } else {
+    absl::StatusOr<ScaleUpProbe> probe =
+        TimeToMaxReplicas(spec, options.config, options.scale_up_horizon);
+    if (probe.ok() && !probe->time_to_max.has_value()) {
+      out.push_back(
+          {"slow-scale-up", name, "spec.behavior.scaleUp",
+           absl::StrCat("scale-up cannot reach maxReplicas ", spec.max_replicas,
+                        " from minReplicas ", spec.min_replicas, " within ",
+                        G(absl::ToDoubleMinutes(options.scale_up_horizon)), " minutes (reaches ",
+                        probe->reached, "; ", Policies(spec, true), ")")});
+    }
+  }
+
+  for (size_t i = 0; i < spec.metrics.size(); ++i) {
+    const hpa::MetricSpec& m = spec.metrics[i];
+    if (m.type != hpa::MetricSourceType::kPods || m.name != kTaskMetric) continue;
+    if (!m.target.average_value_milli.has_value()) continue;
+    const double target = static_cast<double>(*m.target.average_value_milli) / 1000.0;
+    if (target >= options.slots) {
+      out.push_back({"no-slot-headroom", name,
+                     absl::StrCat("spec.metrics[", i, "].pods.target.averageValue"),
+                     absl::StrCat("target ", G(target), " tasks per agent is not below the agents' ",
+                                  options.slots,
+                                  " slots: a full agent never exceeds it, so the queue grows "
+                                  "without a scale-up")});
+    }
+  }
+  return out;
+}
+
+}  // namespace agentscale::config
