@@ -751,7 +751,7 @@ absl::StatusOr<Trace> ParsePrometheusTraceImpl(const std::string& json,
       if (off > 1e-3 + 1e-9 * std::fabs(p.t)) {
         return fail(absl::StrCat("timestamp ", FormatSeconds(p.t), " is not on the ", step,
                                   " s step grid that starts at ", FormatSeconds(t0),
-                                 " (step_seconds, --step)"));
+                                 " (step_seconds, --trace-step)"));
       }
       k = static_cast<size_t>(x);
     }

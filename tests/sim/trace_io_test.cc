@@ -158,6 +158,20 @@ TEST(TraceIoCsv, KeepsCommentsAsProvenance) {
   EXPECT_EQ(t->name, "<string>");
 }
 
+TEST(TraceIoCsv, CsvRoundTripIsExact) {
+  Trace t;
+  t.time_seconds = {1709294400, 1709294400.125, 1709294460.1};
+  t.values = {0.1, 1234567.891, 1e-7};
+  const std::string csv = TraceToCsv(t);
+  EXPECT_EQ(csv,
+            "timestamp_seconds,value\n1709294400,0.1\n1709294400.125,1234567.891\n"
+            "1709294460.1,1e-07\n");
+  absl::StatusOr<Trace> back = ParseTraceCsv(csv, TraceCsvOptions{});
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->time_seconds, t.time_seconds);
+  EXPECT_EQ(back->values, t.values);
+}
+
 TEST(TraceIoCsv, ReadsWhatTheOriginalLoaderReads) {
   const std::string csv = "# source: test\ntimestamp_seconds,value\n0,5\n60,7.5\n120,0\n";
   absl::StatusOr<Trace> old = ParseTraceCsv(csv, "x.csv");
@@ -428,13 +442,13 @@ INSTANTIATE_TEST_SUITE_P(
         {"OffGrid", Matrix(Series("", R"([0,"1"],[20,"1"])")),
          Opt("", false, Gaps::kZero, NonFinite::kError, 15),
          "r.json: timestamp 20 is not on the 15 s step grid that starts at 0 (step_seconds, "
-         "--step)"},
+         "--trace-step)"},
         {"OffGridAcrossSeries",
          Matrix(Series(R"("pod":"a")", R"([0,"1"],[15,"1"],[30,"1"])") + "," +
                 Series(R"("pod":"b")", R"([7,"1"],[22,"1"])")),
          Opt("", true, Gaps::kZero),
          "r.json: timestamp 15 is not on the 7 s step grid that starts at 0 (step_seconds, "
-         "--step)"},
+         "--trace-step)"},
         {"DuplicatePoint", Matrix(Series(R"("pod":"a")", R"([0,"1"],[0,"2"],[15,"1"])")), {},
          "r.json: series {pod=\"a\"} has two points at 0"},
         {"TooManyBytes", Matrix(kAgent0), Small(10, 100),
