@@ -442,7 +442,7 @@ def test_load_trace_options_of_the_other_format_are_errors(tmp_path: pathlib.Pat
     with pytest.raises(ValueError, match="apply to CSV"):
         agentscale.parse_trace(_matrix(AGENT0), time_column="t")
     with pytest.raises(ValueError, match="gaps: expected"):
-        agentscale.parse_trace(_matrix(AGENT0), gaps="fill")
+        agentscale.parse_trace(_matrix(AGENT0), gaps="fill")  # type: ignore[arg-type]
     assert agentscale.parse_trace_timestamp("2024-03-01T14:00:00+02:00") == T0
 
 
