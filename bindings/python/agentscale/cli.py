@@ -827,7 +827,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         *[c for c in trace.comments if not c.startswith("source: ")],
     ]
     trace.name = args.output or source
-    csv = trace.to_csv()
+    csv = agentscale.trace_to_csv(trace)
     if args.output:
         pathlib.Path(args.output).write_text(csv)
         print(f"{args.output}: {len(trace):,} rows from {_when(trace.start)} to {_when(trace.end)}",
