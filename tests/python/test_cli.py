@@ -530,3 +530,17 @@ def test_fetch_reports_prometheus_errors(capsys: pytest.CaptureFixture[str], fak
     code, _, err = run(capsys, "fetch", "--prometheus", f"127.0.0.1:{prom.port}", "--query", "q",
                        "--start", "0", "--end", "86400", "--step", "1")
     assert code == 2 and "Prometheus serves at most 11000 points per series" in err
+
+
+def test_fetch_without_a_server_names_it(capsys: pytest.CaptureFixture[str]) -> None:
+    if not agentscale.HAVE_HTTP:
+        pytest.skip("built without cpp-httplib (agentscale.HAVE_HTTP is False)")
+    import socket
+
+    with socket.socket() as s:  # a loopback port with nobody listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code, out, err = run(capsys, "fetch", "--prometheus", f"127.0.0.1:{port}", "--query", "up",
+                         "--start", "0", "--end", "60", "--step", "15", "--timeout", "2")
+    assert code == 2 and out == ""
+    assert f'range query "up" at 127.0.0.1:{port}: ' in err and "Traceback" not in err
