@@ -253,7 +253,8 @@ absl::StatusOr<Trace> ParseTraceCsv(const std::string& text, const TraceCsvOptio
   Trace trace;
   trace.name = source;
   int line_no = 0;
-  size_t pos = 0;
+  // Spreadsheet exports often start with a UTF-8 byte order mark.
+  size_t pos = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
   std::vector<std::string> header;
   std::vector<std::string> fields;
   size_t time_index = 0, value_index = 0;

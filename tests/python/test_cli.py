@@ -287,6 +287,9 @@ FETCH = ["fetch", "--prometheus", "127.0.0.1:9", "--query", "up", "--start", "0"
         (["simulate", "production", "--slots", "0"], "argument --slots: must be >= 1, got 0"),
         (["simulate", "production", "--slots", "2.5"], "argument --slots: expected an integer, got '2.5'"),
         (["simulate", "production", "--queue-capacity", "-1"], "argument --queue-capacity: must be >= 0, got -1"),
+        (["simulate", "production", "--slots", "99999999999"],
+         "argument --slots: must be <= 2147483647, got 99999999999"),
+        (["simulate", "production", "--seed", str(2**64)], f"argument --seed: must be <= {2**64 - 1}, got {2**64}"),
         (["simulate", "production", "--queue-metric", " "], "argument --queue-metric: must not be empty"),
         (["simulate", "production", "--series"], "--series adds the per-sync series to the JSON output: add --json"),
         (["compare", "production", "bursty", "--wait-slo", "-60"], "argument --wait-slo: must be >= 0, got -60"),
@@ -318,13 +321,16 @@ FETCH = ["fetch", "--prometheus", "127.0.0.1:9", "--query", "up", "--start", "0"
         (["simulate", "production", "--trace-format", "yaml"], "argument --trace-format: invalid choice: 'yaml'"),
         (["simulate", "production", "--gaps", "interpolate"], "argument --gaps: invalid choice: 'interpolate'"),
         ([*FETCH[:-1], "0"], "argument --step: must be a finite duration > 0, got '0'"),
-        ([*FETCH[:-2], "--step=-15s"], "argument --step: expected seconds or a duration such as 15s, 5m, 1h, 7d; got '-15s'"),
+        ([*FETCH[:-2], "--step=-15s"],
+         "argument --step: expected seconds or a duration such as 15s, 5m, 1h, 7d; got '-15s'"),
         ([*FETCH[:-1], "nan"], "argument --step: must be a finite duration > 0, got 'nan'"),
-        ([*FETCH[:6], "yesterday", *FETCH[7:]], "argument --start: \"yesterday\": expected epoch seconds or an RFC 3339"),
+        ([*FETCH[:6], "yesterday", *FETCH[7:]],
+         "argument --start: \"yesterday\": expected epoch seconds or an RFC 3339"),
         ([*FETCH[:8], "2024-02-30T00:00:00Z", *FETCH[9:]],
          "argument --end: \"2024-02-30T00:00:00Z\": day out of range for 2024-02"),
         ([*FETCH[:6], "120", *FETCH[7:]], "--end (60 s) is before --start (120 s)"),
-        (["fetch", "--prometheus", "https://prom:9090", *FETCH[3:]], "argument --prometheus: https://prom:9090: only http:// is supported"),
+        (["fetch", "--prometheus", "https://prom:9090", *FETCH[3:]],
+         "argument --prometheus: https://prom:9090: only http:// is supported"),
         (["fetch", "--prometheus", "http://prom:9090/prom", *FETCH[3:]],
          "argument --prometheus: http://prom:9090/prom: a path prefix or query is not supported"),
         (["fetch", "--prometheus", "prom:99999", *FETCH[3:]],
@@ -334,7 +340,8 @@ FETCH = ["fetch", "--prometheus", "127.0.0.1:9", "--query", "up", "--start", "0"
         (FETCH[:-2], "the following arguments are required: --step"),
     ],
     ids=["price-negative", "price-nan", "interval-zero", "service-nan", "startup-negative", "sync-inf",
-         "slots-zero", "slots-float", "queue-capacity-negative", "queue-metric-empty", "series-without-json",
+         "slots-zero", "slots-float", "queue-capacity-negative", "slots-huge", "seed-huge",
+         "queue-metric-empty", "series-without-json",
          "wait-slo-negative", "period-negative", "initial-replicas-negative", "events-negative",
          "events-with-json", "grid-not-a-number", "grid-negative-target", "grid-float-replicas",
          "grid-bad-policy", "grid-model-option", "grid-no-values", "grid-empty-value", "grid-twice",
@@ -497,7 +504,9 @@ def fake_prometheus() -> Any:
         s.close()
 
 
-def test_fetch_writes_a_trace_csv(capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path, fake_prometheus: Any) -> None:
+def test_fetch_writes_a_trace_csv(
+    capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path, fake_prometheus: Any
+) -> None:
     prom = fake_prometheus(_matrix(AGENT0, AGENT1))
     out, raw = tmp_path / "fetched.csv", tmp_path / "raw.json"
     code, _, err = run(capsys, "fetch", "--prometheus", f"http://127.0.0.1:{prom.port}", "--query",

@@ -147,6 +147,7 @@ INSTANTIATE_TEST_SUITE_P(
         {"SpacesAroundFields", " time , value \n 0 , 1 \n", "", "", {0}, {1}},
         {"CommentsAnywhere", "# a\ntime,value\n# b\n0,1\n", "", "", {0}, {1}},
         {"EqualTimes", "time,value\n0,1\n0,2\n", "", "", {0, 0}, {1, 2}},
+        {"ByteOrderMark", "\xEF\xBB\xBFtime,tasks\n0,1\n", "time", "tasks", {0}, {1}},
     }),
     [](const ::testing::TestParamInfo<CsvCase>& i) { return i.param.name; });
 

@@ -116,9 +116,10 @@ def _trace_caption(trace: agentscale.Trace) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _number(kind: type, minimum: Optional[float] = None, strict: bool = False) -> Callable[[str], Any]:
+def _number(kind: type, minimum: Optional[float] = None, strict: bool = False,
+            maximum: Optional[int] = None) -> Callable[[str], Any]:
     """An argparse type: an int or a finite float, >= minimum (> when
-    strict)."""
+    strict), <= maximum."""
     what = "an integer" if kind is int else "a number"
 
     def parse(text: str) -> Any:
@@ -130,6 +131,8 @@ def _number(kind: type, minimum: Optional[float] = None, strict: bool = False) -
             raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
         if minimum is not None and (value <= minimum if strict else value < minimum):
             raise argparse.ArgumentTypeError(f"must be {'>' if strict else '>='} {minimum:g}, got {text}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be <= {maximum}, got {text}")
         return value
 
     parse.__name__ = kind.__name__
@@ -138,8 +141,11 @@ def _number(kind: type, minimum: Optional[float] = None, strict: bool = False) -
 
 _POSITIVE = _number(float, 0, strict=True)
 _NON_NEGATIVE = _number(float, 0)
-_COUNT = _number(int, 1)
-_NON_NEGATIVE_INT = _number(int, 0)
+_INT32_MAX = 2**31 - 1
+_COUNT = _number(int, 1, maximum=_INT32_MAX)
+_NON_NEGATIVE_INT = _number(int, 0, maximum=_INT32_MAX)
+_QUEUE_CAPACITY = _number(int, 0, maximum=2**63 - 1)
+_SEED = _number(int, 0, maximum=2**64 - 1)
 
 
 def _non_empty(text: str) -> str:
@@ -217,8 +223,8 @@ _MODEL_FLAGS: tuple[tuple[str, str, Any, str, bool], ...] = (
     ("--sync-period", "sync_period_seconds", _POSITIVE, "HPA sync period (default 15)", True),
     ("--requests-per-task", "requests_per_task", _NON_NEGATIVE, "requests per running task (default 0.6)", True),
     ("--queue-metric", "queue_metric", _non_empty, "External metric reporting the queue (default agent_queue_depth)", True),
-    ("--queue-capacity", "queue_capacity", _NON_NEGATIVE_INT, "arrivals beyond this many waiting are lost (default: no limit)", True),
-    ("--seed", "seed", _NON_NEGATIVE_INT, "random seed (default 1)", True),
+    ("--queue-capacity", "queue_capacity", _QUEUE_CAPACITY, "arrivals beyond this many waiting are lost (default: no limit)", True),
+    ("--seed", "seed", _SEED, "random seed (default 1)", True),
     ("--wait-slo", "wait_slo_seconds", _NON_NEGATIVE, "wait SLO for 'share over SLO' (default 60)", True),
     ("--period", "period_seconds", _POSITIVE, "fluid: sync period in seconds (default 15)", False),
     ("--initial-replicas", "initial_replicas", _NON_NEGATIVE_INT, "replicas before the first sync (default minReplicas)", False),
@@ -299,7 +305,7 @@ def _sniff_format(path: str) -> str:
     """prometheus-json when the file starts with '{' (after blanks), else csv."""
     try:
         with open(path, "rb") as f:
-            head = f.read(4096).lstrip()
+            head = f.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
     except OSError:
         return "csv"  # load_trace reports the missing file
     return "prometheus-json" if head.startswith(b"{") else "csv"

@@ -446,7 +446,7 @@ void BindSim(py::module_& m) {
                       const std::string& source) -> absl::StatusOr<sim::Trace> {
     bool json = a.format == "prometheus-json";
     if (a.format == "auto") {
-      const size_t first = text.find_first_not_of(" \t\r\n");
+      const size_t first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
       json = first != std::string::npos && text[first] == '{';
     }
     if (!json && a.prom_options) {

@@ -16,8 +16,9 @@
 //   absl::StatusOr<agentscale::sim::Trace> p =
 //       agentscale::sim::LoadPrometheusTrace("range.json", prom);
 //
-// CSV (ParseTraceCsv with options). '#' lines anywhere are kept as the
-// trace's provenance (Trace::comments); the first other line is the header,
+// CSV (ParseTraceCsv with options). A UTF-8 byte order mark is skipped.
+// '#' lines anywhere are kept as the trace's provenance (Trace::comments);
+// the first other line is the header,
 // a comma-separated list of column names (double quotes allowed, "" for a
 // quote inside); every later line has as many fields. The time column is
 // `time_column` (default "timestamp_seconds") and the value column
