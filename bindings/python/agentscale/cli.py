@@ -14,12 +14,16 @@ trace is used. A --trace file is a trace CSV (any header: --time-column and
 --value-column name the columns; epoch or ISO 8601 times) or a saved
 Prometheus query_range response (--trace-format prometheus-json, detected
 when the file starts with '{'; --match/--sum choose series, --gaps and
---non-finite say what to do with missing and NaN points). Tables go to stdout (rich), progress bars to stderr (only on a
-terminal, and not with --quiet); --json prints one JSON object instead.
+--non-finite say what to do with missing and NaN points). Tables go to
+stdout (rich), progress bars to stderr (only on a terminal, and not with
+--quiet); --json prints one JSON object instead.
 
 Exit codes: 0 ok; 1 findings (lint warnings, failed sweep points); 2 usage
 or input error (bad arguments, a missing or invalid file: the message names
-the file, line and field).
+the file, line and field). A bad value (a negative price, a zero interval, a
+NaN duration, a grid value of the wrong type, a flag that would be ignored,
+an output path in a missing directory) is argparse's usage error naming the
+flag, before any work starts.
 """
 
 from __future__ import annotations
