@@ -8,8 +8,11 @@
 #    including the examples and the CMake consumer tests, except the one
 #    labelled `prometheus`, which runs next in a stage of its own:
 #    end to end with a real Prometheus server (tests/metrics/
-#    prometheus_e2e.sh; installs the Debian package `prometheus` if missing,
-#    skipped, saying why, only when it cannot be installed);
+#    prometheus_e2e.sh: scraping and the controller; prometheus_range_e2e.sh:
+#    query_range as a trace, through the C++ client and, when .venv holds
+#    this checkout's package, `agentscale fetch`; they install the Debian
+#    package `prometheus` if missing, and are skipped, saying why, only when
+#    it cannot be installed);
 # 3. builds build-asan/ with AddressSanitizer + UndefinedBehaviorSanitizer and
 #    runs its tests (minus the consumer tests, label `consumer`, and the
 #    real-Prometheus test, label `prometheus`);

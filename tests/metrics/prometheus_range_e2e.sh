@@ -9,8 +9,9 @@
 #      sum of two, a stale gap as an error naming it and as zeros, a bad
 #      query as Prometheus' own error), and the summed trace is replayed
 #      through the manifest (fluid replay);
-#   2. when the Python package is installed in .venv (AGENTSCALE_VENV to
-#      use another), `agentscale fetch` writes the same trace, and
+#   2. when this checkout's Python package is installed in .venv
+#      (AGENTSCALE_VENV to use another), `agentscale fetch` writes the same
+#      trace, and
 #      `agentscale replay --trace` replays it with the same outcome as the
 #      C++ replay. Skipped, saying why, when it is not installed.
 #
@@ -179,6 +180,14 @@ if [[ ! -x "${python}" ]] || ! "${python}" -c 'import agentscale' 2>/dev/null; t
 fi
 if ! "${python}" -c 'import agentscale, sys; sys.exit(0 if agentscale.HAVE_HTTP else 1)'; then
   log "SKIP (Python half): the agentscale in ${venv} was built without cpp-httplib (HAVE_HTTP False)"
+  exit 0
+fi
+# A package installed from an older checkout would test old code (test.sh
+# runs this stage before it reinstalls the package).
+installed_cli="$("${python}" -c 'import agentscale.cli as c; print(c.__file__)')"
+if ! cmp -s "${installed_cli}" "${root}/bindings/python/agentscale/cli.py"; then
+  log "SKIP (Python half): the agentscale in ${venv} is not this checkout's (its cli.py differs;" \
+    "bash scripts/python-test.sh reinstalls it)"
   exit 0
 fi
 "${python}" -m agentscale fetch --prometheus "http://127.0.0.1:${prom_port}" --query agent_tasks \
