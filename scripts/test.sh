@@ -8,15 +8,18 @@
 #    including the examples and the CMake consumer tests, except the one
 #    labelled `prometheus`, which runs next in a stage of its own:
 #    end to end with a real Prometheus server (tests/metrics/
-#    prometheus_e2e.sh; installs the Debian package `prometheus` if missing,
-#    skipped, saying why, only when it cannot be installed);
+#    prometheus_e2e.sh: scraping and the controller; prometheus_range_e2e.sh:
+#    query_range as a trace, through the C++ client and, when .venv holds
+#    this checkout's package, `agentscale fetch`; they install the Debian
+#    package `prometheus` if missing, and are skipped, saying why, only when
+#    it cannot be installed);
 # 3. builds build-asan/ with AddressSanitizer + UndefinedBehaviorSanitizer and
 #    runs its tests (minus the consumer tests, label `consumer`, and the
 #    real-Prometheus test, label `prometheus`);
 # 4. builds build-tsan/ with ThreadSanitizer and runs only the concurrency
 #    tests (label `tsan`);
-# 5. builds the libFuzzer targets in build-fuzz/ with clang and runs each for
-#    60 s on its seed corpus (tests/fuzz/corpus/);
+# 5. builds the libFuzzer targets in build-fuzz/ with clang and runs them on
+#    their seed corpora (tests/fuzz/corpus/), 60 s split evenly between them;
 # 6. the Python package: venv, pip install '.[test]', mypy --strict, pytest
 #    (scripts/python-test.sh).
 #
@@ -25,7 +28,8 @@
 # with a one-line summary of the test counts. Knobs: see scripts/common.sh,
 # plus AGENTSCALE_SKIP_ASAN=1, AGENTSCALE_SKIP_TSAN=1, AGENTSCALE_SKIP_FUZZ=1
 # and AGENTSCALE_SKIP_PYTHON=1 to skip stages 3, 4, 5 and 6;
-# AGENTSCALE_FUZZ_SECONDS=N changes the fuzzing time (default 60).
+# AGENTSCALE_FUZZ_SECONDS=N changes the fuzzing time (default 60, for all
+# targets together).
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -158,34 +162,46 @@ sanitizer_stage "TSan" "${AGENTSCALE_ROOT}/build-tsan" AGENTSCALE_SKIP_TSAN \
 # --- 5. fuzzing: each libFuzzer target for a bounded time -------------------
 # New inputs go to a scratch directory; the seed corpus in the repository is
 # only read. A crash leaves its reproducer (crash-*) in build-fuzz/.
+# The stage's time (AGENTSCALE_FUZZ_SECONDS, default 60) is split evenly
+# between the targets, so adding a target does not make the stage longer.
+fuzz_targets=(exposition_fuzz:exposition trace_fuzz:trace)
 run_fuzzers() {
-  local dir="${AGENTSCALE_ROOT}/build-fuzz" seconds="${AGENTSCALE_FUZZ_SECONDS:-60}"
+  local dir="${AGENTSCALE_ROOT}/build-fuzz" total="${AGENTSCALE_FUZZ_SECONDS:-60}"
+  local seconds=$((total / ${#fuzz_targets[@]}))
+  ((seconds >= 1)) || seconds=1
   configure "${dir}" -DCMAKE_CXX_COMPILER=clang++ -DAGENTSCALE_BUILD_FUZZERS=ON \
     -DAGENTSCALE_BUILD_TESTS=OFF -DAGENTSCALE_BUILD_EXAMPLES=OFF \
     -DAGENTSCALE_BUILD_BENCHMARKS=OFF -DAGENTSCALE_INSTALL=OFF || return 1
-  build "${dir}" --target exposition_fuzz || return 1
-  local work rc=0
-  work="$(mktemp -d "${TMPDIR:-/tmp}/agentscale-fuzz.XXXXXX")"
-  (cd "${dir}" && "${dir}/tests/fuzz/exposition_fuzz" \
-      -max_total_time="${seconds}" -timeout=10 -rss_limit_mb=2048 \
-      -print_final_stats=1 "${work}" \
-      "${AGENTSCALE_ROOT}/tests/fuzz/corpus/exposition") \
-    >"${dir}/exposition_fuzz.log" 2>&1 || rc=$?
-  tail -n 25 "${dir}/exposition_fuzz.log"
-  rm -rf "${work}"
-  if ((rc == 0)); then
-    echo "exposition_fuzz: no crash in ${seconds} s"
-    tests_passed=$((tests_passed + 1))
-  else
-    echo "exposition_fuzz: FAILED (exit ${rc}); log: ${dir}/exposition_fuzz.log"
-    tests_failed=$((tests_failed + 1))
-  fi
-  return "${rc}"
+  local names=() entry
+  for entry in "${fuzz_targets[@]}"; do names+=("${entry%%:*}"); done
+  build "${dir}" --target "${names[@]}" || return 1
+  local status=0
+  for entry in "${fuzz_targets[@]}"; do
+    local name="${entry%%:*}" corpus="${entry#*:}" work rc=0
+    work="$(mktemp -d "${TMPDIR:-/tmp}/agentscale-fuzz.XXXXXX")"
+    (cd "${dir}" && "${dir}/tests/fuzz/${name}" \
+        -max_total_time="${seconds}" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 "${work}" \
+        "${AGENTSCALE_ROOT}/tests/fuzz/corpus/${corpus}") \
+      >"${dir}/${name}.log" 2>&1 || rc=$?
+    tail -n 25 "${dir}/${name}.log"
+    rm -rf "${work}"
+    if ((rc == 0)); then
+      echo "${name}: no crash in ${seconds} s"
+      tests_passed=$((tests_passed + 1))
+    else
+      echo "${name}: FAILED (exit ${rc}); log: ${dir}/${name}.log"
+      tests_failed=$((tests_failed + 1))
+      status=1
+    fi
+  done
+  return "${status}"
 }
 if [[ "${AGENTSCALE_SKIP_FUZZ:-0}" == 1 ]]; then
   section "fuzzing skipped (AGENTSCALE_SKIP_FUZZ=1)"
 else
-  stage "fuzz exposition parser (libFuzzer, ${AGENTSCALE_FUZZ_SECONDS:-60} s)" run_fuzzers || true
+  stage "fuzz exposition parser and trace loaders (libFuzzer, ${AGENTSCALE_FUZZ_SECONDS:-60} s in all)" \
+    run_fuzzers || true
 fi
 
 # --- 6. Python tests --------------------------------------------------------

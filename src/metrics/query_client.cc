@@ -209,6 +209,76 @@ absl::StatusOr<std::vector<InstantSample>> PrometheusClient::Query(
   return samples;
 }
 
+absl::StatusOr<std::string> PrometheusClient::QueryRange(
+    const std::string& query, absl::Time start, absl::Time end,
+    absl::Duration step, size_t max_bytes) const {
+  const std::string where = absl::StrCat(
+      "range query \"", query, "\" at ", options_.host, ":", options_.port);
+  if (step <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": the step must be positive, got ",
+                     absl::FormatDuration(step)));
+  }
+  if (end < start) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": the end is before the start"));
+  }
+  const double points = std::floor(absl::FDivDuration(end - start, step)) + 1;
+  if (!(points <= static_cast<double>(kMaxRangePoints))) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: %.0f steps of %s; Prometheus serves at most %d points per "
+        "series: use a larger step or a shorter range",
+        where, points, absl::FormatDuration(step), kMaxRangePoints));
+  }
+  const auto unix_seconds = [](absl::Time t) {
+    return absl::ToDoubleSeconds(t - absl::UnixEpoch());
+  };
+  const std::string path = absl::StrFormat(
+      "/api/v1/query_range?query=%s&start=%.3f&end=%.3f&step=%.3f",
+      UrlEncode(query), unix_seconds(start), unix_seconds(end),
+      absl::ToDoubleSeconds(step));
+  httplib::Client client(options_.host, options_.port);
+  client.set_connection_timeout(ToChrono(options_.connect_timeout));
+  client.set_read_timeout(ToChrono(options_.read_timeout));
+  client.set_write_timeout(ToChrono(options_.read_timeout));
+  client.set_keep_alive(false);
+  std::string body;
+  bool too_long = false;
+  httplib::Result res = client.Get(
+      path, {{"Accept", "application/json"}},
+      [&](const char* data, size_t length) {
+        if (body.size() + length > max_bytes) {
+          too_long = true;
+          return false;
+        }
+        body.append(data, length);
+        return true;
+      });
+  if (too_long) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        where, ": the response is over the limit of ", max_bytes,
+        " bytes (max_bytes); use a larger step, a shorter range or a query "
+        "with fewer series"));
+  }
+  if (!res) {
+    return absl::UnavailableError(absl::StrCat(
+        where, ": ",
+        DescribeHttpError(res.error(), options_.connect_timeout,
+                          options_.read_timeout)));
+  }
+  if (res->status != 200) {
+    Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+    const std::string error = j.is_discarded() ? "" : ErrorOf(j);
+    const std::string msg = absl::StrCat(where, ": HTTP status ", res->status,
+                                         error.empty() ? "" : ": ", error);
+    if (res->status == 400 || res->status == 422) {
+      return absl::InvalidArgumentError(msg);
+    }
+    return absl::UnavailableError(msg);
+  }
+  return body;
+}
+
 absl::Status PrometheusClient::FillPodValues(const std::string& query,
                                              absl::Time time,
                                              const std::string& pod_label,

@@ -3,6 +3,7 @@
 #include "agentscale/sim/trace.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -164,12 +165,27 @@ absl::StatusOr<Trace> LoadTraceCsv(const std::string& path) {
   return ParseTraceCsv(ss.str(), path);
 }
 
+namespace {
+
+// The shortest text that reads back as exactly `x` (absl::StrCat keeps only
+// six significant digits, which turns epoch seconds into 1.70929e+09).
+void AppendDouble(std::string* out, double x) {
+  char buf[32];
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, x);
+  out->append(buf, r.ptr);
+}
+
+}  // namespace
+
 std::string TraceToCsv(const Trace& trace) {
   std::string out;
   for (const std::string& c : trace.comments) absl::StrAppend(&out, "# ", c, "\n");
   out += "timestamp_seconds,value\n";
   for (size_t i = 0; i < trace.size(); ++i) {
-    absl::StrAppend(&out, trace.time_seconds[i], ",", trace.values[i], "\n");
+    AppendDouble(&out, trace.time_seconds[i]);
+    out += ',';
+    AppendDouble(&out, trace.values[i]);
+    out += '\n';
   }
   return out;
 }

@@ -34,42 +34,8 @@ log() { echo "prometheus_e2e: $*"; }
 fail() { log "FAILED: $*"; exit 1; }
 
 # --- Prometheus, installed if missing ---------------------------------------
-if ! command -v prometheus >/dev/null 2>&1; then
-  if [[ "$(id -u)" -ne 0 ]]; then
-    log "SKIP: prometheus is not installed and this is not root"
-    exit 77
-  fi
-  log "installing the Debian package prometheus"
-  policy=/usr/sbin/policy-rc.d
-  added_policy=0
-  if [[ ! -e "${policy}" ]]; then
-    # Keeps invoke-rc.d from starting the packaged service.
-    printf '#!/bin/sh\nexit 101\n' >"${policy}"
-    chmod 755 "${policy}"
-    added_policy=1
-  fi
-  rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends -o DPkg::Lock::Timeout=120 prometheus \
-    </dev/null >/tmp/agentscale-apt-prometheus.log 2>&1 || rc=$?
-  if ((rc != 0)); then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq \
-      >>/tmp/agentscale-apt-prometheus.log 2>&1 || true
-    rc=0
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      --no-install-recommends -o DPkg::Lock::Timeout=120 prometheus \
-      </dev/null >>/tmp/agentscale-apt-prometheus.log 2>&1 || rc=$?
-  fi
-  ((added_policy)) && rm -f "${policy}"
-  if ((rc != 0)) || ! command -v prometheus >/dev/null 2>&1; then
-    log "SKIP: 'apt-get install prometheus' failed (exit ${rc}):"
-    tail -n 5 /tmp/agentscale-apt-prometheus.log
-    exit 77
-  fi
-  # The package's service may still have been started (systemd without
-  # invoke-rc.d); it is not ours and is left alone: this test uses its own
-  # port, storage and configuration.
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/prometheus_common.sh"
+ensure_prometheus
 log "$(prometheus --version 2>&1 | head -n 1)"
 deadline=$((SECONDS + 80))  # the run itself, after any install
 

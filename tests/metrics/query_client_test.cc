@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -46,6 +47,16 @@ class FakePrometheus {
       res.status = status_;
       res.set_content(body_, "application/json");
     });
+    server_.Get("/api/v1/query_range", [this](const httplib::Request& req,
+                                              httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_query_ = req.get_param_value("query");
+      last_range_ = absl::StrCat(req.get_param_value("start"), " ",
+                                 req.get_param_value("end"), " ",
+                                 req.get_param_value("step"));
+      res.status = status_;
+      res.set_content(body_, "application/json");
+    });
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // cpp-httplib 0.11 has no wait_until_ready(); stop() is a no-op until
     // the server runs, so wait for that (bounded).
@@ -66,6 +77,10 @@ class FakePrometheus {
     std::lock_guard<std::mutex> lock(mu_);
     return last_query_;
   }
+  std::string last_range() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_range_;
+  }
   std::string last_time() {
     std::lock_guard<std::mutex> lock(mu_);
     return last_time_;
@@ -84,7 +99,7 @@ class FakePrometheus {
   std::mutex mu_;
   int status_ = 200;
   std::string body_ = kTwoPods;
-  std::string last_query_, last_time_;
+  std::string last_query_, last_time_, last_range_;
 };
 
 TEST(PrometheusClientTest, SendsQueryAndTimeAndReadsTheVector) {
@@ -103,6 +118,55 @@ TEST(PrometheusClientTest, SendsQueryAndTimeAndReadsTheVector) {
   EXPECT_EQ(v[0].value, 80.0);
   EXPECT_EQ(v[1].metric, "x");
   EXPECT_EQ(v[1].value, 40.25);
+}
+
+constexpr char kMatrix[] = R"({"status":"success","data":{"resultType":"matrix",
+  "result":[{"metric":{"pod":"agent-0"},"values":[[1700000000,"1"],[1700000015,"2"]]}]}})";
+
+TEST(PrometheusClientTest, QueryRangeSendsTheRangeAndReturnsTheBody) {
+  FakePrometheus prom;
+  prom.Respond(200, kMatrix);
+  PrometheusClient client(prom.options());
+  ASSERT_OK_AND_ASSIGN(std::string body,
+                       client.QueryRange("sum(tasks)", kT0, kT0 + absl::Minutes(1),
+                                         absl::Seconds(15)));
+  EXPECT_EQ(body, kMatrix);
+  EXPECT_EQ(prom.last_query(), "sum(tasks)");
+  EXPECT_EQ(prom.last_range(), "1700000000.000 1700000060.000 15.000");
+}
+
+TEST(PrometheusClientTest, QueryRangeReportsPrometheusErrors) {
+  FakePrometheus prom;
+  prom.Respond(400, R"({"status":"error","errorType":"bad_data","error":"1:1: parse error"})");
+  PrometheusClient client(prom.options());
+  EXPECT_THAT(client.QueryRange("(", kT0, kT0 + absl::Minutes(1), absl::Seconds(15)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       absl::StrCat("range query \"(\" at 127.0.0.1:", prom.options().port,
+                                    ": HTTP status 400: bad_data: 1:1: parse error")));
+  prom.Respond(503, "overloaded");
+  EXPECT_THAT(client.QueryRange("q", kT0, kT0 + absl::Minutes(1), absl::Seconds(15)),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("HTTP status 503")));
+}
+
+TEST(PrometheusClientTest, QueryRangeBoundsItsArgumentsAndTheBody) {
+  FakePrometheus prom;
+  prom.Respond(200, kMatrix);
+  PrometheusClient client(prom.options());
+  const std::string where =
+      absl::StrCat("range query \"q\" at 127.0.0.1:", prom.options().port, ": ");
+  EXPECT_THAT(client.QueryRange("q", kT0, kT0 + absl::Hours(1), absl::ZeroDuration()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       where + "the step must be positive, got 0"));
+  EXPECT_THAT(client.QueryRange("q", kT0, kT0 - absl::Seconds(1), absl::Seconds(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, where + "the end is before the start"));
+  EXPECT_THAT(client.QueryRange("q", kT0, kT0 + absl::Hours(24), absl::Seconds(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       where + "86401 steps of 1s; Prometheus serves at most 11000 points per "
+                               "series: use a larger step or a shorter range"));
+  EXPECT_THAT(client.QueryRange("q", kT0, kT0 + absl::Minutes(1), absl::Seconds(15), 20),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       where + "the response is over the limit of 20 bytes (max_bytes); use a "
+                               "larger step, a shorter range or a query with fewer series"));
 }
 
 TEST(PrometheusClientTest, FillsPodValues) {

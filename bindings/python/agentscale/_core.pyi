@@ -8,7 +8,7 @@ import datetime
 import enum
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Union, overload
+from typing import Any, ClassVar, Literal, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -1140,8 +1140,32 @@ class Trace:
     def __copy__(self) -> Trace: ...
     def __deepcopy__(self, memo: Any) -> Trace: ...
 
-def load_trace(path: str | os.PathLike[str]) -> Trace: ...
-def parse_trace(text: str, source: str = "<string>") -> Trace: ...
+def load_trace(
+    path: str | os.PathLike[str],
+    *,
+    format: Literal["auto", "csv", "prometheus-json"] = "auto",
+    time_column: str | None = None,
+    value_column: str | None = None,
+    match: str | None = None,
+    sum_series: bool = False,
+    step_seconds: float | None = None,
+    gaps: Literal["error", "zero", "hold"] = "error",
+    non_finite: Literal["error", "skip"] = "error",
+) -> Trace: ...
+def parse_trace(
+    text: str,
+    source: str = "<string>",
+    *,
+    format: Literal["auto", "csv", "prometheus-json"] = "auto",
+    time_column: str | None = None,
+    value_column: str | None = None,
+    match: str | None = None,
+    sum_series: bool = False,
+    step_seconds: float | None = None,
+    gaps: Literal["error", "zero", "hold"] = "error",
+    non_finite: Literal["error", "skip"] = "error",
+) -> Trace: ...
+def parse_trace_timestamp(text: str) -> float: ...
 def trace_to_csv(trace: Trace) -> str: ...
 def constant_trace(value: float, length_seconds: _Seconds, step_seconds: _Seconds = 60.0) -> Trace: ...
 def step_trace(
@@ -1988,6 +2012,9 @@ class PrometheusClient:
         window_seconds: _Seconds = 60.0,
     ) -> str | None: ...
     def query_into_store(self, query: str, time: _Time, store: SeriesStore, *, metric: str = "") -> AppendCounts: ...
+    def query_range(
+        self, query: str, start: _Time, end: _Time, step_seconds: _Seconds, *, max_bytes: int = 67108864
+    ) -> str: ...
 
 class SelfMetrics:
     def __init__(self) -> None: ...

@@ -7,14 +7,23 @@
     agentscale lint MANIFEST [--slots N] [--json]
     agentscale explain --state STATE.json --observation OBS.json SPEC [--json]
     agentscale presets [--json]
+    agentscale fetch --prometheus URL --query Q --start T --end T --step S [--output FILE.csv]
 
 SPEC is a manifest path or a preset name. Without --trace the embedded NASA
-trace is used. Tables go to stdout (rich), progress bars to stderr (only on a
-terminal, and not with --quiet); --json prints one JSON object instead.
+trace is used. A --trace file is a trace CSV (any header: --time-column and
+--value-column name the columns; epoch or ISO 8601 times) or a saved
+Prometheus query_range response (--trace-format prometheus-json, detected
+when the file starts with '{'; --match/--sum choose series, --gaps and
+--non-finite say what to do with missing and NaN points). Tables go to
+stdout (rich), progress bars to stderr (only on a terminal, and not with
+--quiet); --json prints one JSON object instead.
 
 Exit codes: 0 ok; 1 findings (lint warnings, failed sweep points); 2 usage
 or input error (bad arguments, a missing or invalid file: the message names
-the file, line and field).
+the file, line and field). A bad value (a negative price, a zero interval, a
+NaN duration, a grid value of the wrong type, a flag that would be ignored,
+an output path in a missing directory) is argparse's usage error naming the
+flag, before any work starts.
 """
 
 from __future__ import annotations
@@ -25,8 +34,11 @@ import json
 import math
 import os
 import pathlib
+import re
 import sys
-from collections.abc import Sequence
+import time
+import urllib.parse
+from collections.abc import Callable, Sequence
 from typing import Any, Optional
 
 import agentscale
@@ -103,32 +115,124 @@ def _trace_caption(trace: agentscale.Trace) -> str:
 
 
 # ---------------------------------------------------------------------------
+# Argument types: a bad value is argparse's usage error naming the flag
+# (exit 2), never a silent default or a crash later.
+# ---------------------------------------------------------------------------
+
+
+def _number(kind: type, minimum: Optional[float] = None, strict: bool = False,
+            maximum: Optional[int] = None) -> Callable[[str], Any]:
+    """An argparse type: an int or a finite float, >= minimum (> when
+    strict), <= maximum."""
+    what = "an integer" if kind is int else "a number"
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        if minimum is not None and (value <= minimum if strict else value < minimum):
+            raise argparse.ArgumentTypeError(f"must be {'>' if strict else '>='} {minimum:g}, got {text}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be <= {maximum}, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+_POSITIVE = _number(float, 0, strict=True)
+_NON_NEGATIVE = _number(float, 0)
+_INT32_MAX = 2**31 - 1
+_COUNT = _number(int, 1, maximum=_INT32_MAX)
+_NON_NEGATIVE_INT = _number(int, 0, maximum=_INT32_MAX)
+_QUEUE_CAPACITY = _number(int, 0, maximum=2**63 - 1)
+_SEED = _number(int, 0, maximum=2**64 - 1)
+
+
+def _non_empty(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
+def _output_path(text: str) -> str:
+    """A file to write: its directory must exist (nothing is created), and it
+    is not itself a directory."""
+    if not text:
+        raise argparse.ArgumentTypeError("must not be empty")
+    path = pathlib.Path(text)
+    parent = path.parent
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"cannot write {text}: the directory {str(parent)} does not exist (create it first)")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {text}: it is a directory")
+    return text
+
+
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+def _duration(text: str) -> float:
+    """Seconds from '90', '15s', '5m', '1h30m', '7d' (Prometheus' units)."""
+    t = text.strip()
+    try:
+        value = float(t)
+    except ValueError:
+        parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)", t)
+        if not parts or "".join(n + u for n, u in parts) != t:
+            raise argparse.ArgumentTypeError(
+                f"expected seconds or a duration such as 15s, 5m, 1h, 7d; got {text!r}") from None
+        value = sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite duration > 0, got {text!r}")
+    return value
+
+
+def _time_arg(text: str) -> float:
+    """Epoch seconds from epoch seconds, ISO 8601 / RFC 3339, 'now' or
+    'now-DURATION'."""
+    t = text.strip()
+    if t == "now":
+        return time.time()
+    if t.startswith("now-"):
+        return time.time() - _duration(t[4:])
+    try:
+        return float(agentscale.parse_trace_timestamp(t))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"{e} (or 'now', 'now-1h')") from None
+
+
+# ---------------------------------------------------------------------------
 # Model options shared by simulate, compare and sweep.
 # ---------------------------------------------------------------------------
 
 # (flag, dest = option field, type, help, agent only)
 _MODEL_FLAGS: tuple[tuple[str, str, Any, str, bool], ...] = (
     ("--arrivals", "arrivals", str, "uniform, poisson or per-row (default uniform)", True),
-    ("--interval", "interval_seconds", float, "seconds each trace row covers (default: median spacing)", True),
+    ("--interval", "interval_seconds", _POSITIVE, "seconds each trace row covers (default: median spacing)", True),
     ("--service", "service", str, "fixed, exponential, lognormal or trace-value (default exponential)", True),
-    ("--service-seconds", "service_seconds", float, "service time, or its mean (default 300)", True),
-    ("--lognormal-sigma", "lognormal_sigma", float, "sigma of the lognormal service time (default 1)", True),
-    ("--trace-value-factor", "trace_value_factor", float, "trace-value: seconds per unit of value", True),
-    ("--slots", "slots", int, "tasks an agent runs at once (default 100)", True),
-    ("--startup-delay", "startup_delay_seconds", float, "seconds from creation to ready (default 60)", True),
+    ("--service-seconds", "service_seconds", _POSITIVE, "service time, or its mean (default 300)", True),
+    ("--lognormal-sigma", "lognormal_sigma", _NON_NEGATIVE, "sigma of the lognormal service time (default 1)", True),
+    ("--trace-value-factor", "trace_value_factor", _POSITIVE, "trace-value: seconds per unit of value", True),
+    ("--slots", "slots", _COUNT, "tasks an agent runs at once (default 100)", True),
+    ("--startup-delay", "startup_delay_seconds", _NON_NEGATIVE, "seconds from creation to ready (default 60)", True),
     ("--victims", "victims", str, "newest-first or fewest-active (default newest-first)", True),
     ("--scale-in", "scale_in", str, "drain or kill (default drain)", True),
-    ("--scrape-interval", "scrape_interval_seconds", float, "Prometheus scrape interval (default 15)", True),
-    ("--adapter-window", "adapter_window_seconds", float, "adapter avg_over_time window (default 60)", True),
-    ("--sync-period", "sync_period_seconds", float, "HPA sync period (default 15)", True),
-    ("--requests-per-task", "requests_per_task", float, "requests per running task (default 0.6)", True),
-    ("--queue-metric", "queue_metric", str, "External metric reporting the queue (default agent_queue_depth)", True),
-    ("--queue-capacity", "queue_capacity", int, "arrivals beyond this many waiting are lost (default: no limit)", True),
-    ("--seed", "seed", int, "random seed (default 1)", True),
-    ("--wait-slo", "wait_slo_seconds", float, "wait SLO for 'share over SLO' (default 60)", True),
-    ("--period", "period_seconds", float, "fluid: sync period in seconds (default 15)", False),
-    ("--initial-replicas", "initial_replicas", int, "replicas before the first sync (default minReplicas)", False),
-    ("--price", "price_per_replica_hour", float, "price of a replica-hour (default 1)", False),
+    ("--scrape-interval", "scrape_interval_seconds", _POSITIVE, "Prometheus scrape interval (default 15)", True),
+    ("--adapter-window", "adapter_window_seconds", _POSITIVE, "adapter avg_over_time window (default 60)", True),
+    ("--sync-period", "sync_period_seconds", _POSITIVE, "HPA sync period (default 15)", True),
+    ("--requests-per-task", "requests_per_task", _NON_NEGATIVE, "requests per running task (default 0.6)", True),
+    ("--queue-metric", "queue_metric", _non_empty, "External metric reporting the queue (default agent_queue_depth)", True),
+    ("--queue-capacity", "queue_capacity", _QUEUE_CAPACITY, "arrivals beyond this many waiting are lost (default: no limit)", True),
+    ("--seed", "seed", _SEED, "random seed (default 1)", True),
+    ("--wait-slo", "wait_slo_seconds", _NON_NEGATIVE, "wait SLO for 'share over SLO' (default 60)", True),
+    ("--period", "period_seconds", _POSITIVE, "fluid: sync period in seconds (default 15)", False),
+    ("--initial-replicas", "initial_replicas", _NON_NEGATIVE_INT, "replicas before the first sync (default minReplicas)", False),
+    ("--price", "price_per_replica_hour", _NON_NEGATIVE, "price of a replica-hour (default 1)", False),
 )
 _ENUM_OPTIONS = {
     "arrivals": ("uniform", "poisson", "per-row"),
@@ -138,8 +242,43 @@ _ENUM_OPTIONS = {
 }
 
 
+_GAPS = ("error", "zero", "hold")
+_NON_FINITE = ("error", "skip")
+_TRACE_FORMATS = ("csv", "prometheus-json")
+
+
+def _add_series_options(g: Any, what: str) -> None:
+    """--match/--sum/--gaps/--non-finite: how a query_range result becomes a
+    trace (for fetch, and for a saved response given as --trace)."""
+    g.add_argument("--match", metavar="MATCHERS", default=None,
+                   help=f"{what}: keep the series these label matchers select, e.g. 'pod=\"agent-0\"'")
+    g.add_argument("--sum", dest="sum_series", action="store_true",
+                   help=f"{what}: sum several series per timestamp (as PromQL sum())")
+    g.add_argument("--gaps", choices=_GAPS, default=None,
+                   help=f"{what}: steps without a point (stale or absent series): error (default), "
+                   "zero, or hold the last value")
+    g.add_argument("--non-finite", dest="non_finite", choices=_NON_FINITE, default=None,
+                   help=f"{what}: NaN/Inf values: error (default) or skip the point")
+
+
+def _add_trace_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--trace", metavar="FILE",
+                   help="trace CSV or saved Prometheus query_range JSON (default: the embedded NASA trace)")
+    g = p.add_argument_group("trace file (with --trace)")
+    g.add_argument("--trace-format", choices=_TRACE_FORMATS, default=None,
+                   help="default: prometheus-json when the file starts with '{', else csv")
+    g.add_argument("--time-column", type=_non_empty, default=None, metavar="NAME",
+                   help="csv: the time column (default timestamp_seconds, or the first of two); "
+                   "epoch seconds or ISO 8601")
+    g.add_argument("--value-column", type=_non_empty, default=None, metavar="NAME",
+                   help="csv: the value column (default value, or the second of two)")
+    _add_series_options(g, "prometheus-json")
+    g.add_argument("--trace-step", type=_duration, default=None, metavar="S",
+                   help="prometheus-json: the query's step (default: the smallest spacing)")
+
+
 def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
-    p.add_argument("--trace", metavar="FILE", help="trace CSV (default: the embedded NASA trace)")
+    _add_trace_options(p)
     p.add_argument("--model", choices=sim.MODELS, default=default_model,
                    help=f"simulation model (default {default_model})")
     p.add_argument("--metric", help="fluid: the metric the trace drives (default the spec's first)")
@@ -166,8 +305,45 @@ def _model_options(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _sniff_format(path: str) -> str:
+    """prometheus-json when the file starts with '{' (after blanks), else csv."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+    except OSError:
+        return "csv"  # load_trace reports the missing file
+    return "prometheus-json" if head.startswith(b"{") else "csv"
+
+
+def _series_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "match": args.match,
+        "sum_series": bool(args.sum_series),
+        "gaps": args.gaps or "error",
+        "non_finite": args.non_finite or "error",
+    }
+
+
 def _load_trace(args: argparse.Namespace) -> Optional[agentscale.Trace]:
-    return agentscale.load_trace(args.trace) if args.trace else None
+    csv_flags = {"--time-column": args.time_column, "--value-column": args.value_column}
+    json_flags = {"--match": args.match, "--sum": args.sum_series or None, "--gaps": args.gaps,
+                  "--non-finite": args.non_finite, "--trace-step": args.trace_step}
+    given = [f for f, v in {**csv_flags, "--trace-format": args.trace_format, **json_flags}.items()
+             if v is not None]
+    if not args.trace:
+        if given:
+            raise UsageError(f"{given[0]} applies to a trace file: add --trace FILE")
+        return None
+    fmt = args.trace_format or _sniff_format(args.trace)
+    wrong = [f for f, v in (json_flags if fmt == "csv" else csv_flags).items() if v is not None]
+    if wrong:
+        raise UsageError(f"{wrong[0]} does not apply to a {fmt} trace ({args.trace})"
+                         + ("" if args.trace_format else "; the format was detected, set --trace-format"))
+    if fmt == "csv":
+        return agentscale.load_trace(args.trace, format="csv", time_column=args.time_column,
+                                     value_column=args.value_column)
+    return agentscale.load_trace(args.trace, format="prometheus-json", step_seconds=args.trace_step,
+                                 **_series_kwargs(args))
 
 
 def _quiet(args: argparse.Namespace) -> bool:
@@ -215,6 +391,8 @@ def _run_specs(args: argparse.Namespace, specs: Sequence[str]) -> sim.Comparison
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    if args.series and not args.json:
+        raise UsageError("--series adds the per-sync series to the JSON output: add --json")
     comparison = _run_specs(args, [args.spec])
     run = comparison.runs[0]
     plot = run.plot(args.plot) if args.plot else None
@@ -270,20 +448,72 @@ def _parse_value(text: str) -> Any:
     return text
 
 
-def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
+_SELECT_POLICIES = ("Max", "Min", "Disabled")
+
+
+def _grid_type(key: str) -> Optional[Callable[[str], Any]]:
+    """The argparse type of a grid key's values (None: any text)."""
+    if key == "target" or key.startswith("target:"):
+        return _POSITIVE
+    if key in ("min_replicas", "max_replicas"):
+        return _NON_NEGATIVE_INT
+    if key.endswith("_window_seconds") or key == "tolerance":
+        return _NON_NEGATIVE
+    if key.endswith("_period_seconds"):
+        return _POSITIVE
+    if key.endswith("_pods") or key.endswith("_percent"):
+        return _COUNT
+    for _, dest, typ, _, _ in _MODEL_FLAGS:
+        if dest == key:
+            return typ if typ is not str else None
+    return None
+
+
+def _parse_grid(items: Sequence[str], model: str) -> dict[str, list[Any]]:
     grid: dict[str, list[Any]] = {}
+    valid = set(sim.grid_keys(model))
     for item in items:
         key, sep, values = item.partition("=")
-        if not sep or not key or not values:
-            raise UsageError(f"--grid {item!r}: expected KEY=V1,V2,...")
-        grid[key.strip().replace("-", "_")] = [_parse_value(v.strip()) for v in values.split(",") if v.strip()]
+        key = key.strip().replace("-", "_")
+        texts = [v.strip() for v in values.split(",")]
+        if not sep or not key or not values.strip():
+            raise UsageError(f"argument --grid: {item!r}: expected KEY=V1,V2,...")
+        if "" in texts:
+            raise UsageError(f"argument --grid: {item!r}: an empty value")
+        if key not in valid and not key.startswith("target:"):
+            raise UsageError(f"argument --grid: unknown grid key {key!r} for the {model} model; valid: "
+                             f"{', '.join(sorted(valid))}, target:<metric>")
+        if key in grid:
+            raise UsageError(f"argument --grid: {key} is given twice")
+        typ = _grid_type(key)
+        choices = _ENUM_OPTIONS.get(key) or (_SELECT_POLICIES if key.endswith("_select_policy") else None)
+        parsed: list[Any] = []
+        for text in texts:
+            if choices is not None:
+                if text not in choices:
+                    raise UsageError(f"argument --grid: {key}: {text!r} is not one of {', '.join(choices)}")
+                parsed.append(text)
+            elif typ is not None:
+                try:
+                    parsed.append(typ(text))
+                except argparse.ArgumentTypeError as e:
+                    raise UsageError(f"argument --grid: {key}={text}: {e}") from None
+            else:
+                parsed.append(_parse_value(text))
+        grid[key] = parsed
     return grid
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     if not args.grid:
         raise UsageError("sweep needs at least one --grid KEY=V1,V2,...")
-    grid = _parse_grid(args.grid)
+    grid = _parse_grid(args.grid, args.model)
+    if args.json:
+        for flag, value in (("--pareto", args.pareto or None), ("--sort", args.sort), ("--top", args.top)):
+            if value is not None:
+                raise UsageError(f"{flag} shapes the table; --json prints every point (and pareto_front)")
+    if args.pareto and args.sort:
+        raise UsageError("--sort does not apply to --pareto (the front is sorted by cost)")
     options = _model_options(args)
     result = sim.sweep(
         args.spec, grid, _load_trace(args), args.model, metric=args.metric,
@@ -293,6 +523,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict())
         return EXIT_FINDINGS if result.errors else EXIT_OK
+    if args.sort is not None and not any(args.sort in r for r in result.rows):
+        columns = sorted({k for r in result.rows for k in r})
+        raise UsageError(f"--sort {args.sort}: no such column (columns: {', '.join(columns)})")
     rows = result.pareto_front() if args.pareto else result.table(sort_by=args.sort)
     shown = rows if args.top is None else rows[: args.top]
     title = (
@@ -349,8 +582,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    if args.json and args.events is not None:
+        raise UsageError("--events limits the table's list; --json prints every sync")
     spec = sim.resolve_spec(args.spec)
-    trace = agentscale.load_trace(args.trace) if args.trace else sim.default_trace()
+    trace = _load_trace(args) or sim.default_trace()
     result = agentscale.fluid_replay(
         spec, trace, metric=args.metric, period_seconds=args.period,
         initial_replicas=args.initial_replicas, price_per_replica_hour=args.price,
@@ -381,10 +616,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     before = result.current_replicas
     after = result.replicas
     changes = [i for i in range(len(result)) if after[i] != before[i]]
-    events = _table(f"scale events: {len(changes)}" + (f" (first {args.events})" if len(changes) > args.events else ""))
+    limit = 20 if args.events is None else args.events
+    events = _table(f"scale events: {len(changes)}" + (f" (first {limit})" if len(changes) > limit else ""))
     for c in ("time (UTC)", "demand", "per-pod value", "replicas", "limited by"):
         events.add_column(c, justify="right" if c != "limited by" else "left")
-    for i in changes[: args.events]:
+    for i in changes[:limit]:
         events.add_row(_when(float(result.time_seconds[i])), f"{result.demand[i]:g}",
                        f"{result.metric_value[i]:.3f}", f"{before[i]} -> {after[i]}", reasons[i] or "-")
     console.print(events)
@@ -555,6 +791,63 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------
+# fetch
+# ---------------------------------------------------------------------------
+
+
+def _prometheus_url(text: str) -> tuple[str, int]:
+    """(host, port) of http://HOST[:PORT] or HOST[:PORT] (port 9090 when
+    not given)."""
+    url = urllib.parse.urlsplit(text if "://" in text else "http://" + text)
+    if url.scheme != "http":
+        raise argparse.ArgumentTypeError(f"{text}: only http:// is supported")
+    if url.path not in ("", "/") or url.query or url.fragment:
+        raise argparse.ArgumentTypeError(f"{text}: a path prefix or query is not supported; give http://HOST:PORT")
+    try:
+        port = url.port
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text}: the port is not a number from 1 to 65535") from None
+    if not url.hostname:
+        raise argparse.ArgumentTypeError(f"{text}: no host")
+    return url.hostname, port or 9090
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    if args.end < args.start:
+        raise UsageError(f"--end ({_when(args.end)}) is before --start ({_when(args.start)})")
+    if not agentscale.HAVE_HTTP:
+        raise UsageError("fetch needs the Prometheus client, and this agentscale was built without "
+                         "cpp-httplib (agentscale.HAVE_HTTP is False)")
+    host, port = args.prometheus
+    client = agentscale.PrometheusClient(agentscale.QueryClientOptions(
+        host=host, port=port, read_timeout_seconds=args.timeout))
+    body = client.query_range(args.query, args.start, args.end, args.step)
+    if args.save_json:
+        pathlib.Path(args.save_json).write_text(body)
+    source = f"http://{host}:{port}"
+    trace = agentscale.parse_trace(body, source, format="prometheus-json", step_seconds=args.step,
+                                   **_series_kwargs(args))
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    trace.comments = [
+        f"source: Prometheus {source}, /api/v1/query_range",
+        f"query: {args.query}",
+        f"range: {datetime.datetime.fromtimestamp(args.start, datetime.timezone.utc).strftime(iso)} to "
+        f"{datetime.datetime.fromtimestamp(args.end, datetime.timezone.utc).strftime(iso)}, "
+        f"step {args.step:g} s",
+        *[c for c in trace.comments if not c.startswith("source: ")],
+    ]
+    trace.name = args.output or source
+    csv = agentscale.trace_to_csv(trace)
+    if args.output:
+        pathlib.Path(args.output).write_text(csv)
+        print(f"{args.output}: {len(trace):,} rows from {_when(trace.start)} to {_when(trace.end)}",
+              file=sys.stderr)
+    else:
+        sys.stdout.write(csv)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------
 # Parser and entry point.
 # ---------------------------------------------------------------------------
 
@@ -582,7 +875,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="run one spec over a trace and summarize it")
     p.add_argument("spec", metavar="SPEC")
     _add_model_options(p, "agent")
-    p.add_argument("--plot", metavar="PNG", help="write a plot of the run")
+    p.add_argument("--plot", metavar="PNG", type=_output_path,
+                   help="write a plot of the run (the directory must exist)")
     p.add_argument("--series", action="store_true", help="with --json: include every per-sync series")
     common(p)
     p.set_defaults(func=cmd_simulate)
@@ -590,7 +884,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="run several specs over the same trace, side by side")
     p.add_argument("specs", metavar="SPEC", nargs="+")
     _add_model_options(p, "agent")
-    p.add_argument("--plot", metavar="PNG", help="write a comparison plot")
+    p.add_argument("--plot", metavar="PNG", type=_output_path,
+                   help="write a comparison plot (the directory must exist)")
     common(p)
     p.set_defaults(func=cmd_compare)
 
@@ -601,29 +896,30 @@ def build_parser() -> argparse.ArgumentParser:
                    "scale_up_window_seconds, scale_down_window_seconds, scale_up_pods, "
                    "scale_up_percent, scale_down_pods, ..., or a model option")
     _add_model_options(p, "fluid")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--workers", type=_COUNT, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--pareto", action="store_true",
                    help="show only the Pareto front (cost vs wait p99; fluid: cost vs time over target)")
     p.add_argument("--sort", default=None, metavar="COLUMN", help="sort the table by a column")
-    p.add_argument("--top", type=int, default=None, metavar="N", help="show only the first N rows")
+    p.add_argument("--top", type=_COUNT, default=None, metavar="N", help="show only the first N rows")
     common(p)
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("replay", help="fluid replay: a trace drives one metric of a spec")
     p.add_argument("spec", metavar="SPEC")
-    p.add_argument("--trace", metavar="FILE", help="trace CSV (default: the embedded NASA trace)")
+    _add_trace_options(p)
     p.add_argument("--metric", help="the metric the trace drives (default the spec's first)")
-    p.add_argument("--period", type=float, default=None, metavar="S", help="sync period (default 15)")
-    p.add_argument("--initial-replicas", type=int, default=None, metavar="N",
+    p.add_argument("--period", type=_POSITIVE, default=None, metavar="S", help="sync period (default 15)")
+    p.add_argument("--initial-replicas", type=_NON_NEGATIVE_INT, default=None, metavar="N",
                    help="replicas before the first sync (default minReplicas)")
-    p.add_argument("--price", type=float, default=None, help="price of a replica-hour (default 1)")
-    p.add_argument("--events", type=int, default=20, metavar="N", help="scale events to list (default 20)")
+    p.add_argument("--price", type=_NON_NEGATIVE, default=None, help="price of a replica-hour (default 1)")
+    p.add_argument("--events", type=_NON_NEGATIVE_INT, default=None, metavar="N",
+                   help="scale events to list (default 20)")
     common(p)
     p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("lint", help="validate a manifest and warn on risky settings")
     p.add_argument("manifest", metavar="MANIFEST")
-    p.add_argument("--slots", type=int, default=100, help="the agents' task slots (default 100)")
+    p.add_argument("--slots", type=_COUNT, default=100, help="the agents' task slots (default 100)")
     common(p)
     p.set_defaults(func=cmd_lint)
 
@@ -639,6 +935,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("presets", help="list the built-in presets")
     common(p)
     p.set_defaults(func=cmd_presets)
+
+    p = sub.add_parser("fetch", help="a Prometheus range query as a trace CSV (for --trace)",
+                       description="Runs a range query (GET /api/v1/query_range) and writes the "
+                       "result as a trace CSV, with the query and range as '#' comments.")
+    p.add_argument("--prometheus", metavar="URL", required=True, type=_prometheus_url,
+                   help="the server, http://HOST[:PORT] (port 9090 by default)")
+    p.add_argument("--query", metavar="PROMQL", required=True, type=_non_empty, help="the PromQL expression")
+    p.add_argument("--start", metavar="TIME", required=True, type=_time_arg,
+                   help="epoch seconds, ISO 8601 (2024-03-01T12:00:00Z), 'now' or 'now-6h'")
+    p.add_argument("--end", metavar="TIME", required=True, type=_time_arg, help="as --start")
+    p.add_argument("--step", metavar="S", required=True, type=_duration,
+                   help="seconds between points, or 15s, 1m, 1h (at most 11,000 points)")
+    p.add_argument("--output", metavar="FILE.csv", type=_output_path, default=None,
+                   help="write the trace here (default: stdout)")
+    p.add_argument("--save-json", metavar="FILE.json", type=_output_path, default=None,
+                   help="also save Prometheus' response as received")
+    p.add_argument("--timeout", metavar="S", type=_POSITIVE, default=30.0,
+                   help="read timeout in seconds (default 30)")
+    _add_series_options(p, "series")
+    p.set_defaults(func=cmd_fetch)
+
+    # Errors found after parsing are reported as argparse reports its own:
+    # the subcommand's usage line, "agentscale CMD: error: ...", exit 2.
+    for subparser in sub.choices.values():
+        subparser.set_defaults(parser_=subparser)
     return parser
 
 
@@ -654,7 +975,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return int(args.func(args))
     except UsageError as e:
-        print(prefix + str(e), file=sys.stderr)
+        try:
+            args.parser_.error(str(e))
+        except SystemExit:
+            pass
         return EXIT_USAGE
     except KeyError as e:
         print(prefix + (str(e.args[0]) if e.args else "unknown name"), file=sys.stderr)

@@ -42,7 +42,9 @@ def _time_axis(t: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], str
 
 def _save(fig: Any, path: Union[str, os.PathLike[str]]) -> pathlib.Path:
     out = pathlib.Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    # A mistyped directory is an error, not something to create.
+    if not out.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {out}: the directory {out.parent} does not exist")
     fig.savefig(out, format="png")
     return out
 

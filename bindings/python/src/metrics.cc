@@ -1576,6 +1576,28 @@ void BindMetrics(py::module_& m) {
           py::arg("metric") = "",
           "Evaluates `query` and appends every element to `store` as a sample of `metric` "
           "(each element's own __name__ when \"\"); the AppendCounts. Errors as query().")
+      .def(
+          "query_range",
+          [](const PyPrometheusClient& c, const std::string& query, py::handle start,
+             py::handle end, py::handle step, size_t max_bytes) {
+            const mx::PrometheusClient& client = c.get();
+            const absl::Time t0 = TimeFromPy(start), t1 = TimeFromPy(end);
+            const absl::Duration st = DurationFromPy(step);
+            absl::StatusOr<std::string> r;
+            {
+              py::gil_scoped_release release;
+              r = client.QueryRange(query, t0, t1, st, max_bytes);
+            }
+            return Unwrap(std::move(r));
+          },
+          py::arg("query"), py::arg("start"), py::arg("end"), py::arg("step_seconds"),
+          py::kw_only(), py::arg("max_bytes") = size_t{64} << 20,
+          "Evaluates `query` from `start` to `end` every `step_seconds` (GET "
+          "/api/v1/query_range) and returns the response body (JSON text) for "
+          "parse_prometheus_trace(). ValueError for a step that is not positive, an end "
+          "before the start, more than 11,000 steps (Prometheus' limit), and HTTP 400/422 "
+          "(with Prometheus' errorType and error); agentscale.Error for transport failures, "
+          "other statuses and a body over max_bytes.")
       .def("__repr__", [](const PyPrometheusClient& c) {
         return "PrometheusClient(host=" + std::string(py::repr(py::str(c.options.host))) +
                ", port=" + std::to_string(c.options.port) + ")";

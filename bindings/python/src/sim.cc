@@ -23,6 +23,7 @@
 #include "agentscale/sim/fluid.h"
 #include "agentscale/sim/summary.h"
 #include "agentscale/sim/trace.h"
+#include "agentscale/sim/trace_io.h"
 #include "common.h"
 
 namespace agentscale::python {
@@ -389,27 +390,150 @@ void BindSim(py::module_& m) {
   py::object trace_cls = m.attr("Trace");
   trace_cls.attr("__hash__") = py::none();
 
+  // The loaders' options, from keyword arguments. `format`: "auto" (a
+  // query_range response when the text starts with '{', else CSV), "csv" or
+  // "prometheus-json".
+  struct LoadArgs {
+    std::string format;
+    sim::TraceCsvOptions csv;
+    sim::PrometheusTraceOptions prom;
+    bool prom_options = false;
+    bool csv_options = false;
+  };
+  auto load_args = [](const std::string& format, const std::optional<std::string>& time_column,
+                      const std::optional<std::string>& value_column,
+                      const std::optional<std::string>& match, bool sum_series,
+                      std::optional<double> step_seconds, const std::string& gaps,
+                      const std::string& non_finite) {
+    LoadArgs a;
+    if (format != "auto" && format != "csv" && format != "prometheus-json") {
+      throw py::value_error("format: expected \"auto\", \"csv\" or \"prometheus-json\", got " +
+                            std::string(py::repr(py::str(format))));
+    }
+    a.format = format;
+    a.csv.time_column = time_column.value_or("");
+    a.csv.value_column = value_column.value_or("");
+    a.prom.match = match.value_or("");
+    a.prom.sum_series = sum_series;
+    if (step_seconds) {
+      if (!(*step_seconds > 0) || !std::isfinite(*step_seconds)) {
+        throw py::value_error("step_seconds: expected a finite number > 0");
+      }
+      a.prom.step_seconds = *step_seconds;
+    }
+    using Gaps = sim::PrometheusTraceOptions::Gaps;
+    using NonFinite = sim::PrometheusTraceOptions::NonFinite;
+    if (gaps == "error") {
+      a.prom.gaps = Gaps::kError;
+    } else if (gaps == "zero") {
+      a.prom.gaps = Gaps::kZero;
+    } else if (gaps == "hold") {
+      a.prom.gaps = Gaps::kHold;
+    } else {
+      throw py::value_error("gaps: expected \"error\", \"zero\" or \"hold\", got " +
+                            std::string(py::repr(py::str(gaps))));
+    }
+    if (non_finite == "error") {
+      a.prom.non_finite = NonFinite::kError;
+    } else if (non_finite == "skip") {
+      a.prom.non_finite = NonFinite::kSkip;
+    } else {
+      throw py::value_error("non_finite: expected \"error\" or \"skip\", got " +
+                            std::string(py::repr(py::str(non_finite))));
+    }
+    a.prom_options = match || sum_series || step_seconds || gaps != "error" ||
+                     non_finite != "error";
+    a.csv_options = time_column || value_column;
+    return a;
+  };
+  // Options of the other format are an error, never ignored (with "auto",
+  // once the text shows its format).
+  auto parse_any = [](const std::string& text, const LoadArgs& a,
+                      const std::string& source) -> absl::StatusOr<sim::Trace> {
+    bool json = a.format == "prometheus-json";
+    if (a.format == "auto") {
+      const size_t first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+      json = first != std::string::npos && text[first] == '{';
+    }
+    if (!json && a.prom_options) {
+      return absl::InvalidArgumentError(
+          source + ": match, sum_series, step_seconds, gaps and non_finite apply to a "
+                   "Prometheus query_range response (format \"prometheus-json\"), and this is CSV");
+    }
+    if (json && a.csv_options) {
+      return absl::InvalidArgumentError(
+          source + ": time_column and value_column apply to CSV (format \"csv\"), and this is "
+                   "a Prometheus query_range response");
+    }
+    return json ? sim::ParsePrometheusTrace(text, a.prom, source)
+                : sim::ParseTraceCsv(text, a.csv, source);
+  };
   m.def(
       "load_trace",
-      [](py::handle path) {
+      [load_args, parse_any](py::handle path, const std::string& format,
+                             const std::optional<std::string>& time_column,
+                             const std::optional<std::string>& value_column,
+                             const std::optional<std::string>& match, bool sum_series,
+                             std::optional<double> step_seconds, const std::string& gaps,
+                             const std::string& non_finite) {
         const std::string p = PathArg(path);
+        const LoadArgs a = load_args(format, time_column, value_column, match, sum_series,
+                                     step_seconds, gaps, non_finite);
         absl::StatusOr<sim::Trace> t;
         {
           py::gil_scoped_release release;
-          t = sim::LoadTraceCsv(p);
+          absl::StatusOr<std::string> text =
+              sim::ReadTraceFile(p, std::max(a.csv.max_bytes, a.prom.max_bytes));
+          t = text.ok() ? parse_any(*text, a, p) : absl::StatusOr<sim::Trace>(text.status());
         }
         return Unwrap(std::move(t));
       },
-      py::arg("path"),
-      "Reads a trace CSV ('#' comment lines, the header timestamp_seconds,value, "
-      "rows). ValueError names file:line and the field; FileNotFoundError if missing.");
+      py::arg("path"), py::kw_only(), py::arg("format") = "auto",
+      py::arg("time_column") = py::none(), py::arg("value_column") = py::none(),
+      py::arg("match") = py::none(), py::arg("sum_series") = false,
+      py::arg("step_seconds") = py::none(), py::arg("gaps") = "error",
+      py::arg("non_finite") = "error",
+      "Reads a trace file. format \"csv\": '#' comment lines (kept as comments), a header "
+      "naming the columns, rows; the time column is time_column (default "
+      "timestamp_seconds, or the first of two columns) in epoch seconds or ISO 8601 / "
+      "RFC 3339, the value column value_column (default value, or the second of two). "
+      "format \"prometheus-json\": a saved /api/v1/query_range response; several series "
+      "need match (label matchers, e.g. 'pod=\"agent-0\"') or sum_series=True; steps "
+      "without a point fail unless gaps=\"zero\" or \"hold\"; NaN/Inf fail unless "
+      "non_finite=\"skip\"; step_seconds is the query's step (default: the smallest "
+      "spacing). format \"auto\" (default): JSON when the file starts with '{', else CSV. "
+      "ValueError names file:line and the column (or the series); FileNotFoundError if "
+      "missing.");
   m.def(
       "parse_trace",
-      [](const std::string& text, const std::string& source) {
-        return Unwrap(sim::ParseTraceCsv(text, source));
+      [load_args, parse_any](const std::string& text, const std::string& source,
+                             const std::string& format,
+                             const std::optional<std::string>& time_column,
+                             const std::optional<std::string>& value_column,
+                             const std::optional<std::string>& match, bool sum_series,
+                             std::optional<double> step_seconds, const std::string& gaps,
+                             const std::string& non_finite) {
+        const LoadArgs a = load_args(format, time_column, value_column, match, sum_series,
+                                     step_seconds, gaps, non_finite);
+        absl::StatusOr<sim::Trace> t;
+        {
+          py::gil_scoped_release release;
+          t = parse_any(text, a, source);
+        }
+        return Unwrap(std::move(t));
       },
-      py::arg("text"), py::arg("source") = "<string>",
-      "As load_trace, for CSV text; `source` names it in errors.");
+      py::arg("text"), py::arg("source") = "<string>", py::kw_only(),
+      py::arg("format") = "auto", py::arg("time_column") = py::none(),
+      py::arg("value_column") = py::none(), py::arg("match") = py::none(),
+      py::arg("sum_series") = false, py::arg("step_seconds") = py::none(),
+      py::arg("gaps") = "error", py::arg("non_finite") = "error",
+      "As load_trace, for CSV or query_range JSON text; `source` names it in errors.");
+  m.def(
+      "parse_trace_timestamp",
+      [](const std::string& text) { return Unwrap(sim::ParseTraceTimestamp(text)); },
+      py::arg("text"),
+      "Seconds since the epoch of a trace timestamp: epoch seconds, or ISO 8601 / RFC 3339 "
+      "(Z or an offset; no offset means UTC). ValueError says why not.");
   m.def("trace_to_csv", &sim::TraceToCsv, py::arg("trace"), "Trace.to_csv().");
   m.def(
       "constant_trace",

@@ -3,7 +3,9 @@
 // PrometheusClient: instant queries against a Prometheus server's HTTP API
 // (GET /api/v1/query?query=...&time=...), the way a Prometheus adapter reads
 // per-pod values, with the vector result turned into per-pod values of a
-// MetricObservation or into samples of a SeriesStore.
+// MetricObservation or into samples of a SeriesStore; and range queries
+// (GET /api/v1/query_range), whose response body sim::ParsePrometheusTrace
+// turns into a workload trace (`agentscale fetch`).
 //
 //   agentscale::metrics::QueryClientOptions options;
 //   options.port = 9090;
@@ -25,6 +27,12 @@
 // such (Prometheus writes them as the strings "NaN", "+Inf", "-Inf");
 // MetricObservation::AddPodValue marks the metric invalid for them, so the
 // engine holds.
+//
+// QueryRange() checks its arguments first: a step that is not positive, an
+// end before the start, or more than kMaxRangePoints steps (Prometheus'
+// own limit of 11,000 points per series) is InvalidArgument before any
+// request. A body longer than `max_bytes` is cut off and an error
+// (ResourceExhausted), so that memory stays bounded.
 //
 // Thread safety: a PrometheusClient is immutable; its methods may be called
 // from several threads at once (each request uses its own connection).
@@ -59,6 +67,9 @@ struct InstantSample {
   double value = 0;
 };
 
+// Prometheus refuses range queries of more than 11,000 points per series.
+inline constexpr int64_t kMaxRangePoints = 11'000;
+
 // Parses the body of an /api/v1/query response (for callers with their own
 // HTTP client, and for tests). `status: error` becomes an error carrying
 // errorType and error; a resultType other than "vector" is an error.
@@ -73,6 +84,15 @@ class PrometheusClient {
   // Evaluates `query` at `time`.
   absl::StatusOr<std::vector<InstantSample>> Query(const std::string& query,
                                                    absl::Time time) const;
+
+  // Evaluates `query` from `start` to `end` every `step` and returns the
+  // response body (status 200), unparsed: the JSON that
+  // sim::ParsePrometheusTrace reads, and that `agentscale fetch` can save.
+  // A non-200 status is an error carrying Prometheus' errorType and error.
+  absl::StatusOr<std::string> QueryRange(const std::string& query,
+                                         absl::Time start, absl::Time end,
+                                         absl::Duration step,
+                                         size_t max_bytes = size_t{64} << 20) const;
 
   // Evaluates `query` at `time` and adds one value per pod (the value of
   // label `pod_label`) to `out->pod_samples`, timestamped as Prometheus
