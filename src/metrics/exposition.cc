@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -583,6 +585,22 @@ absl::StatusOr<AppendCounts> AppendExposition(absl::string_view text,
                                               SeriesStore* store) {
   return internal::AppendScrape(text, target_labels, scrape_time, store,
                                 nullptr);
+}
+
+bool ParseApiSampleValue(const std::string& s, double* out) {
+  if (s == "NaN") {
+    *out = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  if (s == "+Inf" || s == "Inf") {
+    *out = std::numeric_limits<double>::infinity();
+    return true;
+  }
+  if (s == "-Inf") {
+    *out = -std::numeric_limits<double>::infinity();
+    return true;
+  }
+  return absl::SimpleAtod(s, out) && !std::isnan(*out);
 }
 
 }  // namespace agentscale::metrics

@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "agentscale/metrics/exposition.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 
@@ -47,23 +48,6 @@ std::string UrlEncode(absl::string_view s) {
   return out;
 }
 
-// Prometheus writes sample values as strings: a Go float, "NaN", "+Inf",
-// "-Inf".
-bool ParseValue(const std::string& s, double* out) {
-  if (s == "NaN") {
-    *out = std::numeric_limits<double>::quiet_NaN();
-    return true;
-  }
-  if (s == "+Inf" || s == "Inf") {
-    *out = std::numeric_limits<double>::infinity();
-    return true;
-  }
-  if (s == "-Inf") {
-    *out = -std::numeric_limits<double>::infinity();
-    return true;
-  }
-  return absl::SimpleAtod(s, out) && !std::isnan(*out);
-}
 
 absl::Status ShapeError(const std::string& what) {
   return absl::InvalidArgumentError(
@@ -158,7 +142,7 @@ absl::StatusOr<std::vector<InstantSample>> ParseInstantQueryResponse(
     }
     s.timestamp_ms = static_cast<int64_t>(std::llround(seconds * 1000));
     const std::string text = (*value)[1].get<std::string>();
-    if (!ParseValue(text, &s.value)) {
+    if (!ParseApiSampleValue(text, &s.value)) {
       return ShapeError(absl::StrCat(where, ".value \"", text,
                                      "\" is not a number"));
     }

@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "agentscale/metrics/exposition.h"
 #include "nlohmann/json.hpp"
 
 namespace agentscale::sim {
@@ -506,23 +507,6 @@ std::string FormatSeconds(double t) {
   return s;
 }
 
-// Prometheus writes sample values as Go floats in strings, with "NaN",
-// "+Inf" and "-Inf".
-bool ParsePromValue(const std::string& s, double* out) {
-  if (s == "NaN") {
-    *out = std::nan("");
-    return true;
-  }
-  if (s == "+Inf" || s == "Inf") {
-    *out = HUGE_VAL;
-    return true;
-  }
-  if (s == "-Inf") {
-    *out = -HUGE_VAL;
-    return true;
-  }
-  return absl::SimpleAtod(s, out) && !std::isnan(*out);
-}
 
 struct Series {
   LabelMap labels;
@@ -680,7 +664,7 @@ absl::StatusOr<Trace> ParsePrometheusTraceImpl(const std::string& json,
       }
       const std::string text = pt[1].get<std::string>();
       double v;
-      if (!ParsePromValue(text, &v)) {
+      if (!metrics::ParseApiSampleValue(text, &v)) {
         return fail(absl::StrCat("series ", name, " at ", FormatSeconds(t), ": value ",
                                  Quote(text), " is not a number"));
       }

@@ -628,21 +628,10 @@ struct Conv<SeriesRef> {
   static py::object Plain(SeriesRef r) { return py::int_(r.id()); }
 };
 
-void BindMetrics(py::module_& m) {
+namespace {
+
+void BindMetricEnums(py::module_& m) {
   namespace mx = metrics;
-  m.attr("HAVE_HTTP") = py::bool_(kHaveHttp);
-
-  g_exposition_error = PyErr_NewExceptionWithDoc(
-      "agentscale._core.ExpositionError",
-      "A Prometheus exposition that does not parse (a ValueError); .line is the "
-      "1-based line of the error, also named in the message.",
-      PyExc_ValueError, nullptr);
-  if (g_exposition_error == nullptr) throw py::error_already_set();
-  py::object exposition_error = py::reinterpret_borrow<py::object>(g_exposition_error);
-  exposition_error.attr("line") = 0;
-  m.attr("ExpositionError") = exposition_error;
-
-  // --- enums ------------------------------------------------------------------
   BindEnum<mx::Aggregation>(
       m, "Aggregation",
       "The store's window functions; kubernetes_name is the PromQL function name "
@@ -683,8 +672,10 @@ void BindMetrics(py::module_& m) {
         "it where a series was marked stale).");
   m.def("is_stale_marker", &mx::IsStaleMarker, py::arg("value"),
         "Whether `value` is the staleness marker (an ordinary NaN is not).");
+}
 
-  // --- series_store.h -----------------------------------------------------------
+void BindSeriesStore(py::module_& m) {
+  namespace mx = metrics;
   py::class_<SeriesRef>(m, "SeriesRef",
                         "A handle to one series of a SeriesStore, cheap to copy and hashable. "
                         "`id` packs it into one integer (the element type of refs_for() and "
@@ -965,8 +956,10 @@ void BindMetrics(py::module_& m) {
         return "SeriesStore(series=" + std::to_string(st.series) +
                ", samples=" + std::to_string(st.samples) + ")";
       });
+}
 
-  // --- exposition.h -------------------------------------------------------------
+void BindExposition(py::module_& m) {
+  namespace mx = metrics;
   ValueClass<mx::FamilyInfo>(m, "FamilyInfo", "A metric family's # TYPE and # HELP.")
       .field("name", &mx::FamilyInfo::name, "The family name.")
       .field("type", &mx::FamilyInfo::type, "MetricType (UNTYPED without # TYPE).")
@@ -1022,8 +1015,10 @@ void BindMetrics(py::module_& m) {
       "target_labels (e.g. pod, namespace) are added to every series (a scraped label "
       "that clashes becomes exported_<name>); samples without a timestamp get `now`. On "
       "a parse error (ExpositionError) nothing is appended.");
+}
 
-  // --- adapter.h ----------------------------------------------------------------
+void BindAdapter(py::module_& m) {
+  namespace mx = metrics;
   ValueClass<mx::ResourceLabel>(
       m, "ResourceLabel",
       "A label naming objects of a resource other than pod and namespace, for Object "
@@ -1328,8 +1323,10 @@ void BindMetrics(py::module_& m) {
         return "MetricAdapter(rules=" + std::to_string(a.rules().size()) +
                ", external_rules=" + std::to_string(a.external_rules().size()) + ")";
       });
+}
 
-  // --- scraper.h ----------------------------------------------------------------
+void BindScraper(py::module_& m) {
+  namespace mx = metrics;
   ValueClass<mx::ScrapeTarget> target(m, "ScrapeTarget", "One /metrics endpoint.");
   target.field("host", &mx::ScrapeTarget::host, "Host name or address (\"127.0.0.1\").")
       .field("port", &mx::ScrapeTarget::port, "TCP port (8000).")
@@ -1463,8 +1460,10 @@ void BindMetrics(py::module_& m) {
       .def("__repr__", [](PyScraper& s) {
         return "Scraper(targets=" + std::to_string(s.get().targets().size()) + ")";
       });
+}
 
-  // --- query_client.h -----------------------------------------------------------
+void BindQueryClient(py::module_& m) {
+  namespace mx = metrics;
   ValueClass<mx::QueryClientOptions>(m, "QueryClientOptions", "Where Prometheus is.")
       .field("host", &mx::QueryClientOptions::host, "Host (\"127.0.0.1\").")
       .field("port", &mx::QueryClientOptions::port, "Port (9090).")
@@ -1602,8 +1601,10 @@ void BindMetrics(py::module_& m) {
         return "PrometheusClient(host=" + std::string(py::repr(py::str(c.options.host))) +
                ", port=" + std::to_string(c.options.port) + ")";
       });
+}
 
-  // --- self_metrics.h -----------------------------------------------------------
+void BindSelfMetrics(py::module_& m) {
+  namespace mx = metrics;
   py::class_<mx::SelfMetrics>(
       m, "SelfMetrics",
       "The engine's own metrics in the Prometheus text format, named as Kubernetes names "
@@ -1656,6 +1657,30 @@ void BindMetrics(py::module_& m) {
   m.def("decision_reason", &mx::DecisionReason, py::arg("decision"),
         "The condition reason that settled the decision (\"DesiredWithinRange\", "
         "\"ScaleUpLimit\", ...).");
+}
+
+}  // namespace
+
+void BindMetrics(py::module_& m) {
+  m.attr("HAVE_HTTP") = py::bool_(kHaveHttp);
+
+  g_exposition_error = PyErr_NewExceptionWithDoc(
+      "agentscale._core.ExpositionError",
+      "A Prometheus exposition that does not parse (a ValueError); .line is the "
+      "1-based line of the error, also named in the message.",
+      PyExc_ValueError, nullptr);
+  if (g_exposition_error == nullptr) throw py::error_already_set();
+  py::object exposition_error = py::reinterpret_borrow<py::object>(g_exposition_error);
+  exposition_error.attr("line") = 0;
+  m.attr("ExpositionError") = exposition_error;
+
+  BindMetricEnums(m);
+  BindSeriesStore(m);
+  BindExposition(m);
+  BindAdapter(m);
+  BindScraper(m);
+  BindQueryClient(m);
+  BindSelfMetrics(m);
 }
 
 }  // namespace agentscale::python

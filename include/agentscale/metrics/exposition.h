@@ -134,6 +134,11 @@ absl::StatusOr<AppendCounts> AppendExposition(absl::string_view text,
                                               absl::Time scrape_time,
                                               SeriesStore* store);
 
+// A sample value as Prometheus' HTTP API writes it (a JSON string, e.g. in
+// query and query_range results): a Go float, "NaN", "+Inf", "Inf" or
+// "-Inf". False for anything else (a NaN spelled otherwise included).
+bool ParseApiSampleValue(const std::string& text, double* out);
+
 }  // namespace agentscale::metrics
 
 #endif  // AGENTSCALE_METRICS_EXPOSITION_H_
