@@ -81,13 +81,6 @@ PolicyState Wrap(const std::string& family, const Policy& inner,
 
 }  // namespace
 
-absl::StatusOr<Decision> Policy::Decide(absl::Time now, const Observation& obs) {
-  Decision d;
-  absl::Status st = Decide(now, obs, &d);
-  if (!st.ok()) return st;
-  return d;
-}
-
 void ProjectObservation(const Observation& in,
                         const std::vector<hpa::MetricSpec>& metrics,
                         Observation* out) {

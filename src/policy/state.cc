@@ -99,10 +99,8 @@ absl::StatusOr<PolicyState> PolicyStateFromJson(const std::string& text) {
   }
   // The parser's own nesting is bounded by the callback: a document nested
   // deeper than any policy tree could be is refused before it is built.
-  int depth = 0;
   bool too_deep = false;
   json::parser_callback_t bound = [&](int d, json::parse_event_t, json&) {
-    depth = d;
     if (d > 4 * kMaxDepth + 16) too_deep = true;
     return !too_deep;
   };

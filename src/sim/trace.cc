@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "csv_lines.h"
 
 namespace agentscale::sim {
 
@@ -105,20 +106,8 @@ absl::StatusOr<Trace> ParseTraceCsv(const std::string& text, const std::string& 
   auto err = [&](const std::string& why) {
     return absl::InvalidArgumentError(absl::StrCat(source, ":", line_no, ": ", why));
   };
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    absl::string_view line(text.data() + pos, nl - pos);
-    pos = nl + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (absl::StripAsciiWhitespace(line).empty()) continue;
-    if (line[0] == '#') {
-      absl::string_view c = line.substr(1);
-      absl::ConsumePrefix(&c, " ");
-      trace.comments.emplace_back(c);
-      continue;
-    }
+  absl::string_view line;
+  while (internal::NextDataLine(text, &pos, &line_no, &trace.comments, &line)) {
     if (!header_seen) {
       if (absl::StripAsciiWhitespace(line) != "timestamp_seconds,value") {
         return err(absl::StrCat("expected the header \"timestamp_seconds,value\", got \"",
