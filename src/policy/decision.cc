@@ -41,6 +41,8 @@ const char* DecisionPathName(DecisionPath path) {
       return "selector-invalid";
     case DecisionPath::kScaleTargetError:
       return "scale-target-error";
+    case DecisionPath::kFamily:
+      return "family";
   }
   return "unknown";
 }
@@ -110,7 +112,14 @@ std::string Decision::ExplainPolicy() const {
     out += " (hold)";
   }
   out += ": ";
+  if (!family_note.empty()) {
+    out += family_note;
+    if (path == DecisionPath::kFamily) return out;
+    out += "; hpa: ";
+  }
   switch (path) {
+    case DecisionPath::kFamily:
+      return out;
     case DecisionPath::kAboveMax:
     case DecisionPath::kBelowMin:
       absl::StrAppend(&out, RescaleReason());

@@ -54,7 +54,10 @@ enum class DecisionPath {
   kScalingDisabled,  // current == 0 and not scaling from zero (spec §9)
   kMetricsFailed,    // every metric failed, or a failure blocks scale-down
   kSelectorInvalid,  // the selector checks failed
-  kScaleTargetError  // reading the scale failed
+  kScaleTargetError,  // reading the scale failed
+  // The family's own rules decided without the metric path (KEDA's poll at
+  // an instant with no HPA sync, or at zero replicas); family_note says why.
+  kFamily
 };
 const char* DecisionPathName(DecisionPath path);
 
@@ -111,6 +114,10 @@ struct Decision {
   // Changes made by combinators around the policy that decided; empty for a
   // policy used on its own.
   std::vector<Adjustment> adjustments;
+  // A family's own reasons, ahead of the metric path's in Explain(), e.g.
+  // KEDA's "keda: active (s0-prometheus 400 > activation 0), scaled from
+  // zero to 1". Empty for the HPA.
+  std::string family_note;
   // The spec the decision was made for (names for explanations).
   std::shared_ptr<const hpa::AutoscalerSpec> spec;
 
