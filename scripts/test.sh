@@ -19,7 +19,7 @@
 # 4. builds build-tsan/ with ThreadSanitizer and runs only the concurrency
 #    tests (label `tsan`);
 # 5. builds the libFuzzer targets in build-fuzz/ with clang and runs them on
-#    their seed corpora (tests/fuzz/corpus/), 60 s split evenly between them;
+#    their seed corpora (tests/fuzz/corpus/), 120 s split evenly between them;
 # 6. the Python package: venv, pip install '.[test]', mypy --strict, pytest
 #    (scripts/python-test.sh).
 #
@@ -28,7 +28,7 @@
 # with a one-line summary of the test counts. Knobs: see scripts/common.sh,
 # plus AGENTSCALE_SKIP_ASAN=1, AGENTSCALE_SKIP_TSAN=1, AGENTSCALE_SKIP_FUZZ=1
 # and AGENTSCALE_SKIP_PYTHON=1 to skip stages 3, 4, 5 and 6;
-# AGENTSCALE_FUZZ_SECONDS=N changes the fuzzing time (default 60, for all
+# AGENTSCALE_FUZZ_SECONDS=N changes the fuzzing time (default 120, for all
 # targets together).
 set -euo pipefail
 
@@ -162,11 +162,12 @@ sanitizer_stage "TSan" "${AGENTSCALE_ROOT}/build-tsan" AGENTSCALE_SKIP_TSAN \
 # --- 5. fuzzing: each libFuzzer target for a bounded time -------------------
 # New inputs go to a scratch directory; the seed corpus in the repository is
 # only read. A crash leaves its reproducer (crash-*) in build-fuzz/.
-# The stage's time (AGENTSCALE_FUZZ_SECONDS, default 60) is split evenly
+# The stage's time (AGENTSCALE_FUZZ_SECONDS, default 120) is split evenly
 # between the targets, so adding a target does not make the stage longer.
-fuzz_targets=(exposition_fuzz:exposition trace_fuzz:trace)
+fuzz_targets=(exposition_fuzz:exposition trace_fuzz:trace scaled_object_fuzz:scaled_object
+  formula_fuzz:formula)
 run_fuzzers() {
-  local dir="${AGENTSCALE_ROOT}/build-fuzz" total="${AGENTSCALE_FUZZ_SECONDS:-60}"
+  local dir="${AGENTSCALE_ROOT}/build-fuzz" total="${AGENTSCALE_FUZZ_SECONDS:-120}"
   local seconds=$((total / ${#fuzz_targets[@]}))
   ((seconds >= 1)) || seconds=1
   configure "${dir}" -DCMAKE_CXX_COMPILER=clang++ -DAGENTSCALE_BUILD_FUZZERS=ON \
@@ -200,7 +201,7 @@ run_fuzzers() {
 if [[ "${AGENTSCALE_SKIP_FUZZ:-0}" == 1 ]]; then
   section "fuzzing skipped (AGENTSCALE_SKIP_FUZZ=1)"
 else
-  stage "fuzz exposition parser and trace loaders (libFuzzer, ${AGENTSCALE_FUZZ_SECONDS:-60} s in all)" \
+  stage "fuzz exposition parser, trace loaders, ScaledObject loader, formulas (libFuzzer, ${AGENTSCALE_FUZZ_SECONDS:-120} s in all)" \
     run_fuzzers || true
 fi
 

@@ -10,14 +10,18 @@
 #ifndef AGENTSCALE_SRC_COMMON_YAML_FIELDS_H_
 #define AGENTSCALE_SRC_COMMON_YAML_FIELDS_H_
 
+#include <cstddef>
 #include <initializer_list>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
 namespace agentscale::yaml_fields {
@@ -26,6 +30,59 @@ namespace agentscale::yaml_fields {
 inline std::string Where(const std::string& source, const YAML::Mark& mark) {
   if (mark.is_null() || mark.line < 0) return absl::StrCat(source, ": ");
   return absl::StrCat(source, ":", mark.line + 1, ":", mark.column + 1, ": ");
+}
+
+// YAML::LoadAll, bounded. yaml-cpp 0.7's LoadAll loops for ever, allocating,
+// on a document its parser cannot get past (a stray ',' at the start of a
+// line: jbeder/yaml-cpp#1040): the parser reports the same document again
+// and again without consuming anything. The stream is walked once with a
+// parser that must move forward at every document (and may hold at most
+// `max_documents`); only then is it loaded. Errors carry
+// "<source>:<line>:<column>: invalid YAML: ..."; yaml-cpp's own exceptions
+// pass through to the caller's handler.
+class ProgressCheck final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start_ = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  const YAML::Mark& start() const { return start_; }
+
+ private:
+  YAML::Mark start_;
+};
+
+inline absl::StatusOr<std::vector<YAML::Node>> LoadAllDocuments(
+    const std::string& text, const std::string& source, size_t max_documents = 10000) {
+  {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    ProgressCheck check;
+    size_t documents = 0;
+    int previous = -1;
+    while (parser.HandleNextDocument(check)) {
+      if (check.start().pos <= previous) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            Where(source, check.start()),
+            "invalid YAML: the parser cannot get past this point (a stray ',', ']' or '}'?)"));
+      }
+      previous = check.start().pos;
+      if (++documents > max_documents) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            Where(source, check.start()), "more than ", max_documents,
+            " YAML documents (the limit)"));
+      }
+    }
+  }
+  return YAML::LoadAll(text);
 }
 
 inline absl::Status Error(const std::string& source, const YAML::Mark& mark,

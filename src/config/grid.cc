@@ -2,10 +2,14 @@
 
 #include "agentscale/config/grid.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 
 namespace agentscale::config {
@@ -177,6 +181,90 @@ absl::Status ApplyGridSetting(const std::string& key, const std::string& value,
   }
   Rules(spec, p.up).select_policy = policy;
   return absl::OkStatus();
+}
+
+namespace {
+
+// The trigger a KEDA key names: the first, or by name or metric name.
+absl::StatusOr<keda::Trigger*> FindTrigger(const std::string& key, const std::string& which,
+                                           keda::ScaledObjectSpec* so) {
+  if (so->triggers.empty()) return Bad(key, "the ScaledObject has no triggers");
+  if (which.empty()) return &so->triggers.front();
+  for (keda::Trigger& t : so->triggers) {
+    if (t.name == which || t.metric_name == which) return &t;
+  }
+  return Bad(key, absl::StrCat("no trigger named \"", which, "\""));
+}
+
+absl::Status KedaSetting(const std::string& key, const double* number, const std::string* text,
+                         keda::ScaledObjectSpec* so) {
+  keda::ScaledObjectSpec out = *so;
+  auto need_number = [&]() -> absl::Status {
+    return number == nullptr ? Bad(key, "takes a number") : absl::OkStatus();
+  };
+  std::string trigger;
+  const bool target = key == "target" || (absl::StartsWith(key, "target:") && key.size() > 7);
+  const bool activation =
+      key == "activation" || (absl::StartsWith(key, "activation:") && key.size() > 11);
+  if (target || activation) {
+    if (absl::Status st = need_number(); !st.ok()) return st;
+    const size_t colon = key.find(':');
+    if (colon != std::string::npos) trigger = key.substr(colon + 1);
+    absl::StatusOr<keda::Trigger*> t = FindTrigger(key, trigger, &out);
+    if (!t.ok()) return t.status();
+    if (!std::isfinite(*number) || *number < 0) {
+      return Bad(key, absl::StrCat("must be a finite number >= 0, got ", *number));
+    }
+    (target ? (*t)->target : (*t)->activation_target) = *number;
+  } else if (key == "min_replicas" || key == "max_replicas" ||
+             key == "polling_interval_seconds" || key == "cooldown_period_seconds" ||
+             key == "initial_cooldown_period_seconds") {
+    if (absl::Status st = need_number(); !st.ok()) return st;
+    int32_t* field = key == "min_replicas"               ? &out.min_replica_count
+                     : key == "max_replicas"             ? &out.max_replica_count
+                     : key == "polling_interval_seconds" ? &out.polling_interval_seconds
+                     : key == "cooldown_period_seconds"  ? &out.cooldown_period_seconds
+                                                         : &out.initial_cooldown_period_seconds;
+    if (absl::Status st = Whole(key, *number, 0, 2147483647, field); !st.ok()) return st;
+  } else if (absl::StartsWith(key, "scale_up_") || absl::StartsWith(key, "scale_down_")) {
+    // The HPA's behavior keys, on the behavior KEDA passes through.
+    hpa::AutoscalerSpec carrier;
+    carrier.min_replicas = std::max(out.min_replica_count, 1);
+    carrier.max_replicas = out.max_replica_count;
+    carrier.behavior = out.behavior;
+    absl::Status st = number != nullptr ? ApplyGridSetting(key, *number, &carrier)
+                                        : ApplyGridSetting(key, *text, &carrier);
+    if (!st.ok()) return st;
+    out.behavior = carrier.behavior;
+  } else {
+    return Bad(key, "not a ScaledObject setting");
+  }
+  std::vector<hpa::FieldError> errors = keda::ValidateScaledObject(out);
+  if (!errors.empty()) {
+    return Bad(key, absl::StrCat("makes the ScaledObject invalid: ", errors[0].path, ": ",
+                                 errors[0].message));
+  }
+  *so = std::move(out);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool IsScaledObjectGridKey(const std::string& key) {
+  return key == "target" || absl::StartsWith(key, "target:") || key == "activation" ||
+         absl::StartsWith(key, "activation:") || key == "min_replicas" ||
+         key == "max_replicas" || key == "polling_interval_seconds" ||
+         key == "cooldown_period_seconds" || key == "initial_cooldown_period_seconds" ||
+         (IsSpecGridKey(key) && absl::StartsWith(key, "scale_"));
+}
+
+absl::Status ApplyGridSetting(const std::string& key, double value, keda::ScaledObjectSpec* so) {
+  return KedaSetting(key, &value, nullptr, so);
+}
+
+absl::Status ApplyGridSetting(const std::string& key, const std::string& value,
+                              keda::ScaledObjectSpec* so) {
+  return KedaSetting(key, nullptr, &value, so);
 }
 
 }  // namespace agentscale::config

@@ -131,4 +131,70 @@ std::vector<LintFinding> LintSpec(const hpa::AutoscalerSpec& spec, const LintOpt
   return out;
 }
 
+std::vector<LintFinding> LintScaledObject(const keda::ScaledObjectSpec& so,
+                                          const LintOptions& options) {
+  const std::string name = so.name.empty() ? "<unnamed>" : so.name;
+  std::vector<LintFinding> out;
+  bool any_external = false;
+  for (const keda::Trigger& t : so.triggers) {
+    any_external = any_external || t.kind == keda::TriggerKind::kExternal;
+  }
+  const bool to_idle = so.min_replica_count == 0 || so.idle_replica_count.has_value();
+  if (to_idle && any_external) {
+    out.push_back(
+        {"keda-cooldown-from-poll", name, "spec.cooldownPeriod",
+         absl::StrCat("the fleet scales to ", so.idle_replica_count.value_or(0), " ",
+                      so.cooldown_period_seconds,
+                      " s after the last poll that saw a trigger active (polls every ",
+                      so.polling_interval_seconds,
+                      " s), not after the last task ends: agents still working then are "
+                      "stopped unless they drain (keda#157)")});
+  }
+  if (so.fallback.has_value() && so.fallback->behavior == keda::FallbackBehavior::kStatic &&
+      so.fallback->replicas < so.max_replica_count) {
+    out.push_back({"keda-static-fallback", name, "spec.fallback.behavior",
+                   absl::StrCat("static fallback: during a metrics outage the fleet goes to ",
+                                so.fallback->replicas,
+                                " replicas even when it runs more; currentReplicasIfHigher "
+                                "keeps a larger fleet")});
+  }
+  if (so.fallback.has_value() && so.scaling_modifiers.has_value()) {
+    out.push_back({"keda-fallback-modifiers", name, "spec.fallback",
+                   absl::StrCat("with scalingModifiers a nil composite falls back to "
+                                "fallback.replicas x target (",
+                                so.fallback->replicas, " x ", G(so.scaling_modifiers->target),
+                                "); a formula that scales trigger values (a sum, a product) "
+                                "makes that a different count than the formula would give")});
+  }
+  if (so.idle_replica_count.has_value() && *so.idle_replica_count != 0) {
+    out.push_back({"keda-idle-not-zero", name, "spec.idleReplicaCount",
+                   absl::StrCat("idleReplicaCount ", *so.idle_replica_count,
+                                ": KEDA honours only 0 (keda#2314)")});
+  }
+  if (to_idle && !any_external && !so.triggers.empty()) {
+    out.push_back({"keda-zero-without-activity", name,
+                   so.idle_replica_count.has_value() ? "spec.idleReplicaCount"
+                                                     : "spec.minReplicaCount",
+                   "only cpu/memory triggers: at zero replicas there is no usage to read, so "
+                   "nothing scales the fleet back up; set minReplicaCount to 1 or add an "
+                   "event trigger"});
+  }
+  absl::StatusOr<hpa::AutoscalerSpec> hpa = keda::GeneratedHpa(so);
+  if (hpa.ok()) {
+    for (LintFinding f : LintSpec(*hpa, options)) {
+      f.autoscaler = name;
+      if (f.field.rfind("spec.behavior", 0) == 0) {
+        f.field = "spec.advanced.horizontalPodAutoscalerConfig.behavior" +
+                  f.field.substr(std::string("spec.behavior").size());
+      } else if (f.field == "spec.minReplicas") {
+        f.field = "spec.minReplicaCount";
+      } else if (f.field == "spec.maxReplicas") {
+        f.field = "spec.maxReplicaCount";
+      }
+      out.push_back(std::move(f));
+    }
+  }
+  return out;
+}
+
 }  // namespace agentscale::config

@@ -32,9 +32,17 @@
 #include "agentscale/hpa/validation.h"
 #include "agentscale/status_macros.h"
 #include "yaml_fields.h"
+#include "yaml_reader.h"
+#include "scaled_object_parse.h"
 
 namespace agentscale::config {
 namespace {
+
+using yaml_reader::Child;
+using yaml_reader::Index;
+using yaml_reader::NodeKind;
+using yaml_reader::Object;
+using yaml_reader::YamlReader;
 
 using hpa::AutoscalerSpec;
 using hpa::Behavior;
@@ -53,51 +61,14 @@ using hpa::SelectPolicy;
 constexpr char kHpaKind[] = "HorizontalPodAutoscaler";
 constexpr char kHpaApiVersion[] = "autoscaling/v2";
 
-std::string NodeKind(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-      return "null";
-    case YAML::NodeType::Scalar:
-      return absl::StrCat("scalar \"", node.Scalar(), "\"");
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Undefined:
-    default:
-      return "nothing";
-  }
-}
-
-std::string Child(const std::string& path, const std::string& key) {
-  return path.empty() ? key : absl::StrCat(path, ".", key);
-}
-
-std::string Index(const std::string& path, size_t i) {
-  return absl::StrCat(path, "[", i, "]");
-}
-
-// A mapping node whose keys were checked against the fields a type allows.
-struct Object {
-  std::string path;
-  YAML::Node node;
-  std::map<std::string, YAML::Node> fields;  // null values left out
-
-  // The value of `key`, or nullptr when absent or null (JSON null leaves a
-  // Go field unset, so null and absent mean the same).
-  const YAML::Node* Find(const std::string& key) const {
-    auto it = fields.find(key);
-    return it == fields.end() ? nullptr : &it->second;
-  }
-};
 
 // Parses one YAML document (the stream position is known to the caller) into
 // an AutoscalerSpec, remembering where each field path was written so that
 // validation errors can point at the YAML.
-class DocumentParser {
+class DocumentParser : public YamlReader {
  public:
   DocumentParser(const std::string& source, const hpa::ControllerConfig& config)
-      : source_(source), config_(config) {}
+      : YamlReader(source), config_(config) {}
 
   absl::StatusOr<AutoscalerSpec> Parse(const YAML::Node& doc) {
     doc_mark_ = doc.Mark();
@@ -114,176 +85,7 @@ class DocumentParser {
     return spec;
   }
 
-  // `<file>:<line>:<col>: <path>: <problem>`.
-  absl::Status ErrorAt(const YAML::Mark& mark, const std::string& path,
-                       const std::string& problem) const {
-    return yaml_fields::Error(source_, mark.is_null() ? doc_mark_ : mark, path, problem);
-  }
-
  private:
-  absl::Status ErrorAt(const YAML::Node& node, const std::string& path,
-                       const std::string& problem) const {
-    return ErrorAt(node.Mark(), path, problem);
-  }
-
-  absl::Status Missing(const Object& parent, const std::string& key) const {
-    return ErrorAt(MarkOf(parent.path), Child(parent.path, key),
-                   "is required");
-  }
-
-  // The mark recorded for `path`, or for its nearest recorded ancestor.
-  YAML::Mark MarkOf(std::string path) const {
-    while (!path.empty()) {
-      auto it = marks_.find(path);
-      if (it != marks_.end()) return it->second;
-      const size_t cut = path.find_last_of(".[");
-      if (cut == std::string::npos) break;
-      path.resize(cut);
-    }
-    return doc_mark_;
-  }
-
-  absl::StatusOr<Object> ParseObject(
-      const YAML::Node& node, const std::string& path,
-      std::initializer_list<const char*> allowed) {
-    if (!node.IsMap()) {
-      return ErrorAt(node, path,
-                     absl::StrCat("must be a mapping, got ", NodeKind(node)));
-    }
-    Object obj{path, node, {}};
-    std::vector<std::string> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node key = it->first;
-      const YAML::Node value = it->second;
-      if (!key.IsScalar()) {
-        return ErrorAt(key, path, "field names must be scalars");
-      }
-      const std::string name = key.Scalar();
-      const std::string child = Child(path, name);
-      bool known = false;
-      for (const char* a : allowed) known = known || name == a;
-      if (!known) {
-        return ErrorAt(key, child,
-                       absl::StrCat("unknown field; allowed here: ",
-                                    absl::StrJoin(allowed, ", ")));
-      }
-      for (const std::string& s : seen) {
-        if (s == name) return ErrorAt(key, child, "duplicate field");
-      }
-      seen.push_back(name);
-      // Scalars point at the value; collections at their key, the line a
-      // reader looks for.
-      marks_[child] = value.IsScalar() ? value.Mark() : key.Mark();
-      if (!value.IsNull()) obj.fields.emplace(name, value);
-    }
-    return obj;
-  }
-
-  absl::StatusOr<std::vector<YAML::Node>> ParseList(const YAML::Node& node,
-                                                    const std::string& path) {
-    if (!node.IsSequence()) {
-      return ErrorAt(node, path,
-                     absl::StrCat("must be a list, got ", NodeKind(node)));
-    }
-    std::vector<YAML::Node> items;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      YAML::Node item = *it;
-      marks_[Index(path, items.size())] = item.Mark();
-      items.push_back(item);
-    }
-    return items;
-  }
-
-  absl::StatusOr<std::string> ReadString(const YAML::Node& node,
-                                         const std::string& path) const {
-    if (!node.IsScalar()) {
-      return ErrorAt(node, path,
-                     absl::StrCat("must be a string, got ", NodeKind(node)));
-    }
-    return node.Scalar();
-  }
-
-  absl::StatusOr<int32_t> ReadInt32(const YAML::Node& node,
-                                    const std::string& path) const {
-    // A quoted scalar is a JSON string, which Kubernetes refuses for an
-    // integer field; yaml-cpp tags quoted scalars "!".
-    if (!node.IsScalar() || node.Tag() == "!") {
-      return ErrorAt(node, path,
-                     absl::StrCat("must be an integer, got ", NodeKind(node),
-                                  node.IsScalar() ? " (quoted)" : ""));
-    }
-    const std::string text = node.Scalar();
-    int64_t value = 0;
-    bool digits_only = !text.empty();
-    for (size_t i = 0; i < text.size(); ++i) {
-      const char c = text[i];
-      const bool sign = i == 0 && (c == '-' || c == '+') && text.size() > 1;
-      digits_only = digits_only && (sign || (c >= '0' && c <= '9'));
-    }
-    if (!digits_only || !absl::SimpleAtoi(text, &value)) {
-      return ErrorAt(node, path,
-                     absl::StrCat("must be an integer, got \"", text, "\""));
-    }
-    if (value < std::numeric_limits<int32_t>::min() ||
-        value > std::numeric_limits<int32_t>::max()) {
-      return ErrorAt(node, path,
-                     absl::StrCat("must fit in int32, got ", text));
-    }
-    return static_cast<int32_t>(value);
-  }
-
-  absl::StatusOr<int64_t> ReadQuantityMilli(const YAML::Node& node,
-                                            const std::string& path) const {
-    if (!node.IsScalar()) {
-      return ErrorAt(node, path,
-                     absl::StrCat("must be a quantity, got ", NodeKind(node)));
-    }
-    absl::StatusOr<int64_t> milli = hpa::ParseQuantityMilli(node.Scalar());
-    if (!milli.ok()) {
-      return ErrorAt(node, path, std::string(milli.status().message()));
-    }
-    return *milli;
-  }
-
-  absl::StatusOr<double> ReadQuantityDouble(const YAML::Node& node,
-                                            const std::string& path) const {
-    if (!node.IsScalar()) {
-      return ErrorAt(node, path,
-                     absl::StrCat("must be a quantity, got ", NodeKind(node)));
-    }
-    absl::StatusOr<double> value =
-        hpa::ParseQuantityApproximateFloat(node.Scalar());
-    if (!value.ok()) {
-      return ErrorAt(node, path, std::string(value.status().message()));
-    }
-    return *value;
-  }
-
-  // Reads an optional string field into *out.
-  absl::Status OptString(const Object& obj, const std::string& key,
-                         std::string* out) const {
-    if (const YAML::Node* n = obj.Find(key)) {
-      AGENTSCALE_ASSIGN_OR_RETURN(*out, ReadString(*n, Child(obj.path, key)));
-    }
-    return absl::OkStatus();
-  }
-
-  template <typename Enum>
-  absl::StatusOr<Enum> ReadEnum(
-      const YAML::Node& node, const std::string& path,
-      const std::vector<std::pair<const char*, Enum>>& values) const {
-    AGENTSCALE_ASSIGN_OR_RETURN(std::string text, ReadString(node, path));
-    std::vector<std::string> names;
-    for (const auto& [name, value] : values) {
-      if (text == name) return value;
-      names.push_back(absl::StrCat("\"", name, "\""));
-    }
-    return ErrorAt(node, path,
-                   absl::StrCat("unsupported value \"", text,
-                                "\"; supported values: ",
-                                absl::StrJoin(names, ", ")));
-  }
-
   absl::Status ParseMetadata(const Object& top, AutoscalerSpec* spec) {
     const YAML::Node* meta = top.Find("metadata");
     if (meta == nullptr) return Missing(top, "metadata");
@@ -363,32 +165,8 @@ class DocumentParser {
 
     spec->behavior.reset();
     if (const YAML::Node* n = obj.Find("behavior")) {
-      AGENTSCALE_ASSIGN_OR_RETURN(
-          Object b, ParseObject(*n, "spec.behavior", {"scaleUp", "scaleDown"}));
-      Behavior behavior;
-      behavior.scale_up = hpa::DefaultScaleUpRules();
-      behavior.scale_down = hpa::DefaultScaleDownRules();
-      if (const YAML::Node* up = b.Find("scaleUp")) {
-        AGENTSCALE_RETURN_IF_ERROR(ParseRules(
-            *up, "spec.behavior.scaleUp", &behavior.scale_up));
-      }
-      if (const YAML::Node* down = b.Find("scaleDown")) {
-        AGENTSCALE_RETURN_IF_ERROR(ParseRules(
-            *down, "spec.behavior.scaleDown", &behavior.scale_down));
-      }
-      spec->behavior = std::move(behavior);
+      AGENTSCALE_ASSIGN_OR_RETURN(spec->behavior, ParseBehavior(*n, "spec.behavior"));
     }
-    return absl::OkStatus();
-  }
-
-  absl::Status ParseObjectReference(const YAML::Node& node,
-                                    const std::string& path,
-                                    ObjectReference* out) {
-    AGENTSCALE_ASSIGN_OR_RETURN(
-        Object obj, ParseObject(node, path, {"apiVersion", "kind", "name"}));
-    AGENTSCALE_RETURN_IF_ERROR(OptString(obj, "apiVersion", &out->api_version));
-    AGENTSCALE_RETURN_IF_ERROR(OptString(obj, "kind", &out->kind));
-    AGENTSCALE_RETURN_IF_ERROR(OptString(obj, "name", &out->name));
     return absl::OkStatus();
   }
 
@@ -582,82 +360,11 @@ class DocumentParser {
     return absl::OkStatus();
   }
 
-  // Overlays the fields present in `node` on *rules, which holds the
-  // defaults (copyHPAScalingRules: a present policies list, even an empty
-  // one, replaces the default list whole).
-  absl::Status ParseRules(const YAML::Node& node, const std::string& path,
-                          ScalingRules* rules) {
-    static const std::vector<std::pair<const char*, SelectPolicy>> kSelect = {
-        {"Disabled", SelectPolicy::kDisabled},
-        {"Max", SelectPolicy::kMax},
-        {"Min", SelectPolicy::kMin}};
-    static const std::vector<std::pair<const char*, PolicyType>> kPolicy = {
-        {"Percent", PolicyType::kPercent}, {"Pods", PolicyType::kPods}};
-    AGENTSCALE_ASSIGN_OR_RETURN(
-        Object obj, ParseObject(node, path,
-                                {"stabilizationWindowSeconds", "selectPolicy",
-                                 "policies", "tolerance"}));
-    if (const YAML::Node* n = obj.Find("stabilizationWindowSeconds")) {
-      AGENTSCALE_ASSIGN_OR_RETURN(
-          int32_t seconds,
-          ReadInt32(*n, Child(path, "stabilizationWindowSeconds")));
-      rules->stabilization_window = absl::Seconds(seconds);
-    }
-    if (const YAML::Node* n = obj.Find("selectPolicy")) {
-      AGENTSCALE_ASSIGN_OR_RETURN(
-          rules->select_policy,
-          ReadEnum(*n, Child(path, "selectPolicy"), kSelect));
-    }
-    if (const YAML::Node* n = obj.Find("policies")) {
-      const std::string ppath = Child(path, "policies");
-      AGENTSCALE_ASSIGN_OR_RETURN(std::vector<YAML::Node> items,
-                                  ParseList(*n, ppath));
-      rules->policies.clear();
-      for (size_t i = 0; i < items.size(); ++i) {
-        const std::string ipath = Index(ppath, i);
-        AGENTSCALE_ASSIGN_OR_RETURN(
-            Object p, ParseObject(items[i], ipath,
-                                  {"type", "value", "periodSeconds"}));
-        // value and periodSeconds are plain int32 in the API: absent means
-        // 0, which validation then rejects.
-        ScalingPolicy policy{PolicyType::kPods, 0, absl::ZeroDuration()};
-        const YAML::Node* type = p.Find("type");
-        if (type == nullptr) return Missing(p, "type");
-        AGENTSCALE_ASSIGN_OR_RETURN(
-            policy.type, ReadEnum(*type, Child(ipath, "type"), kPolicy));
-        if (const YAML::Node* v = p.Find("value")) {
-          AGENTSCALE_ASSIGN_OR_RETURN(policy.value,
-                                      ReadInt32(*v, Child(ipath, "value")));
-        }
-        if (const YAML::Node* v = p.Find("periodSeconds")) {
-          AGENTSCALE_ASSIGN_OR_RETURN(
-              int32_t seconds, ReadInt32(*v, Child(ipath, "periodSeconds")));
-          policy.period = absl::Seconds(seconds);
-        }
-        rules->policies.push_back(policy);
-      }
-    }
-    if (const YAML::Node* n = obj.Find("tolerance")) {
-      AGENTSCALE_ASSIGN_OR_RETURN(
-          rules->tolerance, ReadQuantityDouble(*n, Child(path, "tolerance")));
-    }
-    return absl::OkStatus();
-  }
-
   absl::Status Validate(const AutoscalerSpec& spec) const {
-    std::vector<hpa::FieldError> errors = hpa::ValidateSpec(spec, config_);
-    if (errors.empty()) return absl::OkStatus();
-    std::vector<std::string> lines;
-    for (const hpa::FieldError& e : errors) {
-      lines.push_back(std::string(ErrorAt(MarkOf(e.path), e.path, e.message).message()));
-    }
-    return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
+    return ErrorsAt(hpa::ValidateSpec(spec, config_));
   }
 
-  const std::string& source_;
   const hpa::ControllerConfig& config_;
-  YAML::Mark doc_mark_;
-  std::map<std::string, YAML::Mark> marks_;
 };
 
 // "<source>:<line>:<col>: " (src/common/yaml_fields.h).
@@ -694,7 +401,8 @@ absl::StatusOr<LoadedManifests> LoadStream(
   LoadedManifests out;
   out.source = source;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(yaml);
+    AGENTSCALE_ASSIGN_OR_RETURN(std::vector<YAML::Node> docs,
+                                yaml_fields::LoadAllDocuments(yaml, source));
     for (size_t i = 0; i < docs.size(); ++i) {
       const YAML::Node& doc = docs[i];
       if (doc.IsNull() || !doc.IsDefined()) continue;  // empty document
@@ -713,6 +421,17 @@ absl::StatusOr<LoadedManifests> LoadStream(
         return absl::InvalidArgumentError(
             absl::StrCat(MarkPrefix(source, kind_mark),
                          "kind: is required (document ", i, ")"));
+      }
+      if (kind == kScaledObjectKind && api_version.rfind("keda.sh/", 0) == 0) {
+        if (api_version != kKedaApiVersion) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              MarkPrefix(source, api_mark), "apiVersion: \"", api_version,
+              "\" is not supported for a ScaledObject; only ", kKedaApiVersion, " is"));
+        }
+        AGENTSCALE_ASSIGN_OR_RETURN(keda::ScaledObjectSpec so,
+                                    ParseScaledObjectDocument(doc, source, &out.warnings));
+        out.scaled_objects.push_back(std::move(so));
+        continue;
       }
       if (kind != kHpaKind) {
         out.skipped.push_back(SkippedDocument{static_cast<int>(i),
@@ -787,6 +506,15 @@ absl::StatusOr<hpa::AutoscalerSpec> LoadSingleAutoscaler(
         loaded.autoscalers.size()));
   }
   return std::move(loaded.autoscalers.front());
+}
+
+absl::StatusOr<keda::ScaledObjectSpec> LoadSingleScaledObject(const std::string& path) {
+  AGENTSCALE_ASSIGN_OR_RETURN(LoadedManifests loaded, LoadManifestFile(path));
+  if (loaded.scaled_objects.size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": expected exactly one ScaledObject, found ", loaded.scaled_objects.size()));
+  }
+  return std::move(loaded.scaled_objects.front());
 }
 
 }  // namespace agentscale::config

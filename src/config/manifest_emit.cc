@@ -6,12 +6,19 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "agentscale/config/manifest.h"
 #include "agentscale/hpa/quantity.h"
 #include "agentscale/hpa/spec.h"
+#include "agentscale/keda/scaled_object.h"
+#include "scaled_object_parse.h"
 
 namespace agentscale::config {
 namespace {
@@ -189,7 +196,125 @@ void EmitAutoscaler(YAML::Emitter& e, const AutoscalerSpec& spec) {
   e << YAML::EndMap;
 }
 
+// The shortest decimal text that reads back as `v`.
+std::string ShortestNumber(double v) {
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::string text = absl::StrFormat("%.*g", precision, v);
+    double back = 0;
+    if (absl::SimpleAtod(text, &back) && back == v) return text;
+  }
+  return absl::StrFormat("%.17g", v);
+}
+
+const char* TargetTypeName(hpa::MetricTargetType t) { return hpa::MetricTargetTypeName(t); }
+
+void EmitScaledObject(YAML::Emitter& e, const keda::ScaledObjectSpec& so) {
+  e << YAML::BeginMap;
+  e << YAML::Key << "apiVersion" << YAML::Value << kKedaApiVersion;
+  e << YAML::Key << "kind" << YAML::Value << kScaledObjectKind;
+  e << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "name" << YAML::Value << so.name;
+  e << YAML::Key << "namespace" << YAML::Value << so.namespace_name;
+  std::vector<std::pair<std::string, std::string>> annotations;
+  if (so.paused_replicas) annotations.emplace_back("paused-replicas", absl::StrCat(*so.paused_replicas));
+  if (so.paused) annotations.emplace_back("paused", "true");
+  if (so.paused_scale_in) annotations.emplace_back("paused-scale-in", "true");
+  if (so.paused_scale_out) annotations.emplace_back("paused-scale-out", "true");
+  if (so.force_activation) annotations.emplace_back("force-activation", "true");
+  if (!annotations.empty()) {
+    e << YAML::Key << "annotations" << YAML::Value << YAML::BeginMap;
+    for (const auto& [k, v] : annotations) {
+      e << YAML::Key << ("autoscaling.keda.sh/" + k) << YAML::Value << YAML::DoubleQuoted << v;
+    }
+    e << YAML::EndMap;
+  }
+  e << YAML::EndMap;
+  e << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "scaleTargetRef" << YAML::Value;
+  EmitReference(e, so.scale_target_ref);
+  e << YAML::Key << "pollingInterval" << YAML::Value << so.polling_interval_seconds;
+  e << YAML::Key << "cooldownPeriod" << YAML::Value << so.cooldown_period_seconds;
+  e << YAML::Key << "initialCooldownPeriod" << YAML::Value
+    << so.initial_cooldown_period_seconds;
+  if (so.idle_replica_count) {
+    e << YAML::Key << "idleReplicaCount" << YAML::Value << *so.idle_replica_count;
+  }
+  e << YAML::Key << "minReplicaCount" << YAML::Value << so.min_replica_count;
+  e << YAML::Key << "maxReplicaCount" << YAML::Value << so.max_replica_count;
+  if (so.fallback) {
+    e << YAML::Key << "fallback" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "failureThreshold" << YAML::Value << so.fallback->failure_threshold;
+    e << YAML::Key << "replicas" << YAML::Value << so.fallback->replicas;
+    e << YAML::Key << "behavior" << YAML::Value
+      << keda::FallbackBehaviorName(so.fallback->behavior);
+    e << YAML::EndMap;
+  }
+  const bool hpa_config = !so.hpa_name.empty() || so.behavior.has_value();
+  if (hpa_config || so.scaling_modifiers || so.restore_to_original_replica_count) {
+    e << YAML::Key << "advanced" << YAML::Value << YAML::BeginMap;
+    if (so.restore_to_original_replica_count) {
+      e << YAML::Key << "restoreToOriginalReplicaCount" << YAML::Value << true;
+    }
+    if (hpa_config) {
+      e << YAML::Key << "horizontalPodAutoscalerConfig" << YAML::Value << YAML::BeginMap;
+      if (!so.hpa_name.empty()) e << YAML::Key << "name" << YAML::Value << so.hpa_name;
+      if (so.behavior) {
+        e << YAML::Key << "behavior" << YAML::Value << YAML::BeginMap;
+        EmitRules(e, "scaleUp", so.behavior->scale_up);
+        EmitRules(e, "scaleDown", so.behavior->scale_down);
+        e << YAML::EndMap;
+      }
+      e << YAML::EndMap;
+    }
+    if (so.scaling_modifiers) {
+      const keda::ScalingModifiers& m = *so.scaling_modifiers;
+      e << YAML::Key << "scalingModifiers" << YAML::Value << YAML::BeginMap;
+      e << YAML::Key << "formula" << YAML::Value << YAML::DoubleQuoted << m.formula;
+      e << YAML::Key << "target" << YAML::Value << YAML::DoubleQuoted << ShortestNumber(m.target);
+      e << YAML::Key << "activationTarget" << YAML::Value << YAML::DoubleQuoted
+        << ShortestNumber(m.activation_target);
+      e << YAML::Key << "metricType" << YAML::Value << TargetTypeName(m.metric_type);
+      e << YAML::EndMap;
+    }
+    e << YAML::EndMap;
+  }
+  e << YAML::Key << "triggers" << YAML::Value << YAML::BeginSeq;
+  for (const keda::Trigger& t : so.triggers) {
+    e << YAML::BeginMap;
+    e << YAML::Key << "type" << YAML::Value << t.type;
+    if (!t.name.empty()) e << YAML::Key << "name" << YAML::Value << t.name;
+    e << YAML::Key << "metricType" << YAML::Value << TargetTypeName(t.metric_type);
+    e << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
+    std::map<std::string, std::string> meta = t.metadata;
+    const char* target_key = nullptr;
+    const char* activation_key = nullptr;
+    if (ScalerTargetKeys(t.type, &target_key, &activation_key)) {
+      meta.emplace(target_key, ShortestNumber(t.target));
+      if (activation_key != nullptr && t.activation_target != 0) {
+        meta.emplace(activation_key, ShortestNumber(t.activation_target));
+      }
+    }
+    for (const auto& [k, v] : meta) {
+      e << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << v;
+    }
+    e << YAML::EndMap;
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+  e << YAML::EndMap;
+  e << YAML::EndMap;
+}
+
 }  // namespace
+
+std::string DumpScaledObject(const keda::ScaledObjectSpec& so) {
+  YAML::Emitter e;
+  e.SetIndent(2);
+  EmitScaledObject(e, so);
+  std::string out = e.c_str();
+  if (!out.empty() && out.back() != '\n') out.push_back('\n');
+  return out;
+}
 
 std::string DumpManifests(const std::vector<hpa::AutoscalerSpec>& specs) {
   YAML::Emitter e;

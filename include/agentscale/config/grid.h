@@ -32,6 +32,7 @@
 
 #include "absl/status/status.h"
 #include "agentscale/hpa/spec.h"
+#include "agentscale/keda/scaled_object.h"
 
 namespace agentscale::config {
 
@@ -45,6 +46,24 @@ absl::Status ApplyGridSetting(const std::string& key, double value,
                               hpa::AutoscalerSpec* spec);
 absl::Status ApplyGridSetting(const std::string& key, const std::string& value,
                               hpa::AutoscalerSpec* spec);
+
+// The same for a KEDA ScaledObject. Keys:
+//   target, target:<trigger>          a trigger's target (threshold,
+//                                     queueLength, ...), the first or the
+//                                     named one (name or metric name)
+//   activation, activation:<trigger>  its activation target
+//   min_replicas, max_replicas        minReplicaCount, maxReplicaCount
+//   polling_interval_seconds, cooldown_period_seconds,
+//   initial_cooldown_period_seconds
+//   scale_*                           the HPA behavior keys above, on
+//                                     advanced.horizontalPodAutoscalerConfig.
+//                                     behavior
+// Errors as above; the object must stay valid (ValidateScaledObject).
+bool IsScaledObjectGridKey(const std::string& key);
+absl::Status ApplyGridSetting(const std::string& key, double value,
+                              keda::ScaledObjectSpec* so);
+absl::Status ApplyGridSetting(const std::string& key, const std::string& value,
+                              keda::ScaledObjectSpec* so);
 
 }  // namespace agentscale::config
 

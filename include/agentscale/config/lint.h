@@ -23,6 +23,24 @@
 //   no-slot-headroom         an app_active_task_count target at or above
 //                            the agents' slots: a full agent never exceeds
 //                            it, so the queue grows unseen.
+//
+// KEDA ScaledObjects (LintScaledObject) get what KEDA users trip on, then
+// the rules above applied to the HPA KEDA generates (fields named as the
+// ScaledObject spells them):
+//   keda-cooldown-from-poll  scale to zero (or idle) is possible: the
+//                            cooldown counts from the last poll that saw a
+//                            trigger active, not from the last task's end.
+//   keda-static-fallback     fallback.behavior static: during an outage
+//                            the fleet goes to fallback.replicas even when
+//                            it runs more (a trigger wanted more).
+//   keda-fallback-modifiers  fallback with scalingModifiers: a nil
+//                            composite becomes fallback.replicas x target,
+//                            which the formula's own scale does not apply to.
+//   keda-idle-not-zero       idleReplicaCount other than 0 (KEDA honours
+//                            only 0, keda#2314).
+//   keda-zero-without-activity  minReplicaCount 0 (or idle) with only
+//                            cpu/memory triggers: they cannot wake a fleet
+//                            at zero.
 #ifndef AGENTSCALE_CONFIG_LINT_H_
 #define AGENTSCALE_CONFIG_LINT_H_
 
@@ -34,6 +52,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "agentscale/hpa/spec.h"
+#include "agentscale/keda/scaled_object.h"
 
 namespace agentscale::config {
 
@@ -74,6 +93,10 @@ absl::StatusOr<ScaleUpProbe> TimeToMaxReplicas(
 // The findings for one validated spec, in the order of the rules above.
 std::vector<LintFinding> LintSpec(const hpa::AutoscalerSpec& spec,
                                   const LintOptions& options = {});
+
+// The findings for one validated ScaledObject (see above).
+std::vector<LintFinding> LintScaledObject(const keda::ScaledObjectSpec& so,
+                                          const LintOptions& options = {});
 
 }  // namespace agentscale::config
 
