@@ -21,10 +21,12 @@ class FluidFleet final : public FleetModel {
  public:
   FluidFleet(const std::vector<hpa::MetricSpec>& metrics,
              std::vector<const Trace*> metric_trace, int32_t replicas,
-             int32_t max_pods, double period, FluidResult* result)
+             int32_t max_pods, double period, const FluidOptions& options,
+             FluidResult* result)
       : metrics_(metrics), metric_trace_(std::move(metric_trace)),
         cursor_(metric_trace_.size(), 0), replicas_(replicas), period_(period),
-        result_(result) {
+        external_rounding_(options.external_rounding),
+        null_is_failed_read_(options.null_is_failed_read), result_(result) {
     pod_pool_.reserve(static_cast<size_t>(max_pods));
     for (int32_t i = 0; i < max_pods; ++i) {
       pod_pool_.push_back(hpa::Pod::Ready(absl::StrCat("agent-", i)));
@@ -66,16 +68,23 @@ class FluidFleet final : public FleetModel {
       while (c + 1 < tr.size() && tr.time_seconds[c + 1] <= t) ++c;
       const double demand = tr.time_seconds[c] <= t ? tr.values[c] : tr.values.front();
       if (mi == 0) demand_ = demand;
+      if (std::isnan(demand) && null_is_failed_read_) {
+        mo.error = absl::UnavailableError("the trace has no value here (a null sample)");
+        mo.external_values_milli.clear();
+        mo.object_value_milli.reset();
+        for (hpa::PodSample& s : mo.pod_samples) s.value_milli = 0;
+        continue;
+      }
       if (!mo.error.ok()) mo.error = absl::OkStatus();
       switch (metrics_[mi].type) {
         case hpa::MetricSourceType::kObject: {
-          absl::StatusOr<int64_t> v = ToMilli(demand);
+          absl::StatusOr<int64_t> v = ToMilli(demand, external_rounding_);
           if (!v.ok()) return Invalid(t, mi, v.status());
           mo.object_value_milli = *v;
           break;
         }
         case hpa::MetricSourceType::kExternal: {
-          absl::StatusOr<int64_t> v = ToMilli(demand);
+          absl::StatusOr<int64_t> v = ToMilli(demand, external_rounding_);
           if (!v.ok()) return Invalid(t, mi, v.status());
           mo.external_values_milli.assign(1, *v);
           break;
@@ -136,6 +145,8 @@ class FluidFleet final : public FleetModel {
   std::vector<hpa::Pod> pod_pool_;
   int32_t replicas_;
   const double period_;
+  MilliRounding external_rounding_ = MilliRounding::kUp;
+  bool null_is_failed_read_ = false;
   double demand_ = 0;
   FluidResult* result_;
 };
@@ -222,7 +233,7 @@ absl::Status Replay(PolicyT& policy, const std::vector<hpa::MetricSpec>& metrics
   // values, so the loop does not allocate.
   const int32_t max_pods = std::max(
       {policy.max_replicas(), policy.min_replicas(), initial_replicas, 1});
-  FluidFleet fleet(metrics, metric_trace, initial_replicas, max_pods, period, result);
+  FluidFleet fleet(metrics, metric_trace, initial_replicas, max_pods, period, options, result);
   absl::Status st =
       RunFleetLoopWith(policy, fleet, SyncSchedule::Periodic(t0, period, syncs));
   if (!st.ok()) return st;

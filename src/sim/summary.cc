@@ -91,6 +91,7 @@ RunSummary Summarize(const SummaryInputs& in) {
     replica_seconds += static_cast<double>(billed[i]) * period;
     s.peak_replicas = std::max(s.peak_replicas, billed[i]);
     if (in.replicas[i] == in.max_replicas) s.time_at_max_seconds += period;
+    if (in.replicas[i] == 0) s.time_at_zero_seconds += period;
   }
   if (in.billed_replica_seconds >= 0) replica_seconds = in.billed_replica_seconds;
   s.replica_hours = replica_seconds / 3600.0;
@@ -103,6 +104,7 @@ RunSummary Summarize(const SummaryInputs& in) {
     const int32_t prev = i == 0 ? in.initial_replicas : in.replicas[i - 1];
     const int dir = (in.replicas[i] > prev) - (in.replicas[i] < prev);
     if (dir == 0) continue;
+    if (prev == 0) ++s.scales_from_zero;
     (dir > 0 ? s.scale_ups : s.scale_downs)++;
     if (last_dir != 0 && dir != last_dir && in.time_seconds[i] - last_change <= 300) {
       ++s.reversals_within_5m;

@@ -341,9 +341,14 @@ absl::StatusOr<Trace> ParseTraceCsv(const std::string& text, const TraceCsvOptio
     if (!t.ok()) return err(absl::StrCat(time_name, ": ", t.status().message()));
     const std::string& value_text = fields[value_index];
     double v;
-    if (!absl::SimpleAtod(value_text, &v) || !std::isfinite(v)) {
+    if (options.allow_null_values &&
+        absl::StripAsciiWhitespace(value_text).empty()) {
+      v = std::nan("");
+    } else if (!absl::SimpleAtod(value_text, &v) ||
+               (!std::isfinite(v) && !options.allow_null_values)) {
       return err(absl::StrCat(value_name, ": not a finite number: ", Quote(value_text)));
     }
+    if (!std::isfinite(v)) v = std::nan("");
     if (v < 0) return err(absl::StrCat(value_name, ": must not be negative, got ", value_text));
     if (!trace.time_seconds.empty() && *t < trace.time_seconds.back()) {
       return err(absl::StrCat(time_name, ": ", time_text, " is before the previous row's ",

@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "agentscale/hpa/spec.h"
+#include "agentscale/observation.h"
 #include "agentscale/policy/policy.h"
 #include "agentscale/sim/summary.h"
 #include "agentscale/sim/trace.h"
@@ -43,6 +44,13 @@ struct FluidOptions {
   int32_t initial_replicas = -1;
   double price_per_replica_hour = 1.0;
   hpa::ControllerConfig config;
+  // How Object and External values become milli-units: up (a quantity's
+  // MilliValue) or toward zero (what KEDA and prometheus-adapter serve).
+  MilliRounding external_rounding = MilliRounding::kUp;
+  // A NaN trace value (a sample with no value, trace_io.h
+  // allow_null_values): false, the replay fails at that sync; true, the
+  // metric's read fails there (a failed metric, as a Prometheus outage).
+  bool null_is_failed_read = false;
 };
 
 // What replaying did, one entry per sync.

@@ -77,6 +77,10 @@ struct RunSummary {
   // that come within 5 minutes of it.
   int64_t reversals_within_5m = 0;
   double time_at_max_seconds = 0;
+  // Time at zero replicas, and the scale-ups from zero ("cold starts": a
+  // KEDA ScaledObject activating, an HPA scaling from zero).
+  double time_at_zero_seconds = 0;
+  int64_t scales_from_zero = 0;
   bool has_waits = false;
   double wait_p50 = 0, wait_p95 = 0, wait_p99 = 0, wait_max = 0, wait_mean = 0;
   double share_over_slo = 0;

@@ -86,6 +86,11 @@ struct TraceCsvOptions {
   std::string value_column;
   size_t max_bytes = size_t{256} << 20;  // 256 MiB
   size_t max_rows = 20'000'000;
+  // Read an empty value, NaN or +-Inf (any letter case) as NaN, a sample
+  // with no value (a query that returned no series), instead of an error.
+  // KEDA's replay reads such samples as its triggers' ignoreNullValues
+  // says; the HPA's fluid replay refuses them at the sync that meets one.
+  bool allow_null_values = false;
 };
 
 // Reads a CSV trace with named columns (see the overview). `source` names

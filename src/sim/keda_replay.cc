@@ -1,0 +1,150 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+
+#include "agentscale/sim/keda_replay.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "agentscale/keda/policy.h"
+#include "agentscale/status_macros.h"
+
+namespace agentscale::sim {
+
+namespace {
+
+// Keeps the entries of `v` at `keep`.
+template <typename T>
+void Keep(std::vector<T>* v, const std::vector<size_t>& keep) {
+  if (v->empty()) return;
+  for (size_t j = 0; j < keep.size(); ++j) (*v)[j] = (*v)[keep[j]];
+  v->resize(keep.size());
+}
+
+}  // namespace
+
+absl::StatusOr<FluidResult> ReplayScaledObject(const keda::ScaledObjectSpec& scaled_object,
+                                               const MetricTraces& traces,
+                                               const FluidOptions& options) {
+  if (traces.empty()) {
+    return absl::InvalidArgumentError("KEDA replay needs at least one trace");
+  }
+  if (options.period <= absl::ZeroDuration() ||
+      options.period % absl::Seconds(1) != absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the HPA sync period must be a positive whole number of seconds, got ",
+                     absl::FormatDuration(options.period)));
+  }
+  keda::ScaledObjectOptions po;
+  po.hpa_sync_period = options.period;
+  po.config = options.config;
+  AGENTSCALE_ASSIGN_OR_RETURN(std::unique_ptr<keda::ScaledObjectPolicy> policy,
+                              keda::ScaledObjectPolicy::Create(scaled_object, po));
+  const keda::ScaledObjectSpec& so = policy->spec();
+
+  // Each trace to its trigger; null samples as the trigger reads them.
+  std::vector<Trace> owned;
+  owned.reserve(traces.size());
+  MetricTraces named;
+  bool failed_reads = false;
+  for (const auto& [name, trace] : traces) {
+    if (trace == nullptr) return absl::InvalidArgumentError("a null trace");
+    const keda::Trigger* trigger = nullptr;
+    for (const keda::Trigger& t : so.triggers) {
+      if (!name.empty() && (name == t.metric_name || name == t.name)) trigger = &t;
+    }
+    if (name.empty() && traces.size() == 1) {
+      for (const keda::Trigger& t : so.triggers) {
+        if (trigger == nullptr && t.kind == keda::TriggerKind::kExternal) trigger = &t;
+      }
+    }
+    if (trigger == nullptr) {
+      std::vector<std::string> names;
+      for (const keda::Trigger& t : so.triggers) {
+        names.push_back(t.name.empty() ? t.metric_name : t.name + " (" + t.metric_name + ")");
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a trace is given for \"", name, "\", which is not a trigger of ScaledObject ",
+          so.name, " (its triggers: ", absl::StrJoin(names, ", "), ")"));
+    }
+    const Trace* use = trace;
+    const bool has_null =
+        std::any_of(trace->values.begin(), trace->values.end(), [](double v) { return std::isnan(v); });
+    if (has_null) {
+      if (trigger->kind == keda::TriggerKind::kExternal && trigger->ignore_null_values) {
+        owned.push_back(*trace);
+        for (double& v : owned.back().values) {
+          if (std::isnan(v)) v = 0;
+        }
+        use = &owned.back();
+      } else {
+        failed_reads = true;
+      }
+    }
+    named.emplace_back(trigger->metric_name, use);
+  }
+
+  FluidOptions fo = options;
+  fo.period = policy->PollAndSyncStep();
+  fo.external_rounding = MilliRounding::kTruncate;
+  fo.null_is_failed_read = options.null_is_failed_read || failed_reads;
+  if (fo.initial_replicas < 0) fo.initial_replicas = std::max(so.min_replica_count, 1);
+  AGENTSCALE_ASSIGN_OR_RETURN(FluidResult result, FluidReplay(*policy, named, fo));
+
+  if (fo.period != options.period && !result.time_seconds.empty()) {
+    // Only the HPA's sync instants are recorded.
+    const double t0 = result.time_seconds.front();
+    const double sync = absl::ToDoubleSeconds(options.period);
+    std::vector<size_t> keep;
+    for (size_t i = 0; i < result.time_seconds.size(); ++i) {
+      if (std::fmod(result.time_seconds[i] - t0, sync) == 0) keep.push_back(i);
+    }
+    Keep(&result.time_seconds, keep);
+    Keep(&result.demand, keep);
+    Keep(&result.replicas, keep);
+    Keep(&result.metric_value, keep);
+    Keep(&result.limit_reason, keep);
+    Keep(&result.path, keep);
+    Keep(&result.current_replicas, keep);
+    // "Before the sync" is now what the previous recorded instant left.
+    for (size_t j = 1; j < result.current_replicas.size(); ++j) {
+      result.current_replicas[j] = result.replicas[j - 1];
+    }
+  }
+  return result;
+}
+
+absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledObjectSpec& scaled_object,
+                                               const Trace& trace,
+                                               const AgentModelOptions& options) {
+  keda::ScaledObjectOptions po;
+  po.hpa_sync_period = options.sync_period;
+  po.config = options.config;
+  AGENTSCALE_ASSIGN_OR_RETURN(std::unique_ptr<keda::ScaledObjectPolicy> policy,
+                              keda::ScaledObjectPolicy::Create(scaled_object, po));
+  const keda::Trigger* queue = nullptr;
+  for (const keda::Trigger& t : policy->spec().triggers) {
+    if (t.kind != keda::TriggerKind::kExternal || queue != nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ScaledObject ", scaled_object.name,
+          ": the agent model drives one trigger, read as its queue of waiting tasks; "
+          "this object has ", policy->spec().triggers.size(), " triggers",
+          t.kind == keda::TriggerKind::kExternal ? "" : " (cpu/memory among them)"));
+    }
+    queue = &t;
+  }
+  AgentModelOptions o = options;
+  o.queue_metric = queue->metric_name;
+  o.sync_period = policy->PollAndSyncStep();
+  if (o.initial_replicas < 0) o.initial_replicas = std::max(scaled_object.min_replica_count, 1);
+  return RunAgentModel(*policy, trace, o);
+}
+
+}  // namespace agentscale::sim
