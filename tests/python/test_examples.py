@@ -44,3 +44,19 @@ def test_example_notebook(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatc
     )
     assert "SeriesResult(steps=5760" in text
     assert os.environ["AGENTSCALE_PLOT"] == str(out)
+
+
+def test_keda_vs_hpa_example(tmp_path: pathlib.Path) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "keda_vs_hpa.png"
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / "05_keda_vs_hpa.py"), "--days", "2", "--out", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("2880 minutes of nasa_http_jul1995_per_minute")
+    assert lines[1].split(":")[0].strip() == "hpa" and "replica-hours" in lines[1]
+    assert lines[2].split(":")[0].strip() == "keda" and "scales from zero" in lines[2]
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

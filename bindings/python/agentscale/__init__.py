@@ -155,6 +155,7 @@ from agentscale._core import (
     fluid_replay as fluid_replay,
     apply_grid_setting as apply_grid_setting,
     is_spec_grid_key as is_spec_grid_key,
+    is_scaled_object_grid_key as is_scaled_object_grid_key,
     time_to_max_replicas as time_to_max_replicas,
     format_milli as format_milli,
     format_quantity as format_quantity,
@@ -199,10 +200,24 @@ from agentscale._core import (
     trace_to_csv as trace_to_csv,
     validate_spec as validate_spec,
     write_alert_rules as write_alert_rules,
+    Fallback as Fallback,
+    FallbackBehavior as FallbackBehavior,
+    Formula as Formula,
+    ScaledObjectPolicy as ScaledObjectPolicy,
+    ScaledObjectSpec as ScaledObjectSpec,
+    ScalingModifiers as ScalingModifiers,
+    Trigger as Trigger,
+    TriggerKind as TriggerKind,
+    dump_scaled_object as dump_scaled_object,
+    generated_hpa as generated_hpa,
+    load_single_scaled_object as load_single_scaled_object,
+    replay_scaled_object as replay_scaled_object,
+    validate_scaled_object as validate_scaled_object,
 )
 from agentscale._core import __version__ as __version__
 from agentscale.lint import Finding as Finding
 from agentscale.lint import lint_manifest as lint_manifest
+from agentscale.lint import lint_scaled_object as lint_scaled_object
 from agentscale.lint import lint_spec as lint_spec
 from agentscale.sim import Comparison as Comparison
 from agentscale.sim import Run as Run
@@ -365,12 +380,14 @@ __all__ = [
     "fluid_replay",
     "apply_grid_setting",
     "is_spec_grid_key",
+    "is_scaled_object_grid_key",
     "time_to_max_replicas",
     "format_milli",
     "format_quantity",
     "go_zero_time",
     "is_stale_marker",
     "lint_manifest",
+    "lint_scaled_object",
     "lint_spec",
     "load_manifest_file",
     "load_manifest_string",
@@ -416,6 +433,19 @@ __all__ = [
     "write_alert_rules",
     "__version__",
     "make_observation",
+    "Fallback",
+    "FallbackBehavior",
+    "Formula",
+    "ScaledObjectPolicy",
+    "ScaledObjectSpec",
+    "ScalingModifiers",
+    "Trigger",
+    "TriggerKind",
+    "dump_scaled_object",
+    "generated_hpa",
+    "load_single_scaled_object",
+    "replay_scaled_object",
+    "validate_scaled_object",
 ]
 
 del _core

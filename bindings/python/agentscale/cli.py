@@ -85,7 +85,9 @@ def _json_default(o: Any) -> Any:
 
 
 def _clean(o: Any) -> Any:
-    """NaN and infinities as null (strict JSON)."""
+    """NaN and infinities as null (strict JSON), numpy arrays included."""
+    if hasattr(o, "tolist") and hasattr(o, "dtype"):
+        o = o.tolist()
     if isinstance(o, float) and not math.isfinite(o):
         return None
     if isinstance(o, dict):
@@ -324,7 +326,7 @@ def _series_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _load_trace(args: argparse.Namespace) -> Optional[agentscale.Trace]:
+def _load_trace(args: argparse.Namespace, null_values: bool = False) -> Optional[agentscale.Trace]:
     csv_flags = {"--time-column": args.time_column, "--value-column": args.value_column}
     json_flags = {"--match": args.match, "--sum": args.sum_series or None, "--gaps": args.gaps,
                   "--non-finite": args.non_finite, "--trace-step": args.trace_step}
@@ -341,7 +343,7 @@ def _load_trace(args: argparse.Namespace) -> Optional[agentscale.Trace]:
                          + ("" if args.trace_format else "; the format was detected, set --trace-format"))
     if fmt == "csv":
         return agentscale.load_trace(args.trace, format="csv", time_column=args.time_column,
-                                     value_column=args.value_column)
+                                     value_column=args.value_column, null_values=null_values)
     return agentscale.load_trace(args.trace, format="prometheus-json", step_seconds=args.trace_step,
                                  **_series_kwargs(args))
 
@@ -455,8 +457,13 @@ def _grid_type(key: str) -> Optional[Callable[[str], Any]]:
     """The argparse type of a grid key's values (None: any text)."""
     if key == "target" or key.startswith("target:"):
         return _POSITIVE
-    if key in ("min_replicas", "max_replicas"):
+    if key == "activation" or key.startswith("activation:"):
+        return _NON_NEGATIVE
+    if key in ("min_replicas", "max_replicas", "cooldown_period_seconds",
+               "initial_cooldown_period_seconds"):
         return _NON_NEGATIVE_INT
+    if key == "polling_interval_seconds":
+        return _COUNT
     if key.endswith("_window_seconds") or key == "tolerance":
         return _NON_NEGATIVE
     if key.endswith("_period_seconds"):
@@ -480,9 +487,9 @@ def _parse_grid(items: Sequence[str], model: str) -> dict[str, list[Any]]:
             raise UsageError(f"argument --grid: {item!r}: expected KEY=V1,V2,...")
         if "" in texts:
             raise UsageError(f"argument --grid: {item!r}: an empty value")
-        if key not in valid and not key.startswith("target:"):
+        if key not in valid and not key.startswith("target:") and not key.startswith("activation:"):
             raise UsageError(f"argument --grid: unknown grid key {key!r} for the {model} model; valid: "
-                             f"{', '.join(sorted(valid))}, target:<metric>")
+                             f"{', '.join(sorted(valid))}, target:<metric>, activation:<trigger>")
         if key in grid:
             raise UsageError(f"argument --grid: {key} is given twice")
         typ = _grid_type(key)
@@ -585,15 +592,27 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.json and args.events is not None:
         raise UsageError("--events limits the table's list; --json prints every sync")
     spec = sim.resolve_spec(args.spec)
-    trace = _load_trace(args) or sim.default_trace()
-    result = agentscale.fluid_replay(
-        spec, trace, metric=args.metric, period_seconds=args.period,
-        initial_replicas=args.initial_replicas, price_per_replica_hour=args.price,
-    )
+    result: agentscale.FluidResult
+    if isinstance(spec, agentscale.ScaledObjectSpec):
+        # A query may return no series: empty, NaN or Inf values are null
+        # samples, which the trigger reads as its ignoreNullValues says.
+        trace = _load_trace(args, null_values=True) or sim.default_trace()
+        result = agentscale.replay_scaled_object(
+            spec, trace, trigger=args.metric, period_seconds=args.period,
+            initial_replicas=args.initial_replicas, price_per_replica_hour=args.price,
+        )
+    else:
+        trace = _load_trace(args) or sim.default_trace()
+        result = agentscale.fluid_replay(
+            spec, trace, metric=args.metric, period_seconds=args.period,
+            initial_replicas=args.initial_replicas, price_per_replica_hour=args.price,
+        )
     reasons = sim._names(sim._REASON_NAMES, result.limit_reason)
     if args.json:
         _print_json({
             "spec": spec.name,
+            "kind": "ScaledObject" if isinstance(spec, agentscale.ScaledObjectSpec)
+            else "HorizontalPodAutoscaler",
             "trace": {"name": trace.name, "rows": len(trace)},
             "period_seconds": args.period if args.period is not None else 15.0,
             "driven_metrics": list(result.driven_metrics),
@@ -686,27 +705,46 @@ def load_observation(
     return float(now), obs
 
 
+def _read_state_text(path: str) -> str:
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"state file not found: {path}")
+    return pathlib.Path(path).read_text()
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     spec = sim.resolve_spec(args.spec)
-    hpa = agentscale.HorizontalAutoscaler(spec)
     default_time = 0.0
-    if args.state:
-        text = pathlib.Path(args.state).read_text() if os.path.exists(args.state) else None
-        if text is None:
-            raise FileNotFoundError(f"state file not found: {args.state}")
-        try:
-            state = agentscale.state_from_json(text)
-        except ValueError as e:
-            raise ValueError(f"{args.state}: {e}") from None
-        hpa.import_state(state)
-        if state.last_evaluation is not None and math.isfinite(state.last_evaluation):
-            default_time = state.last_evaluation + 15.0
     try:
         text = pathlib.Path(args.observation).read_text()
     except FileNotFoundError:
         raise FileNotFoundError(f"observation file not found: {args.observation}") from None
-    now, obs = load_observation(text, spec, args.observation, default_time)
-    decision = hpa.evaluate(now, obs)
+    decision: agentscale.Decision
+    if isinstance(spec, agentscale.ScaledObjectSpec):
+        # KEDA: the state is the policy's (policy_state_json()); the
+        # observation names the triggers' metrics (s0-prometheus, ...).
+        policy = agentscale.ScaledObjectPolicy(spec)
+        if args.state:
+            try:
+                policy.import_policy_state_json(_read_state_text(args.state))
+            except ValueError as e:
+                raise ValueError(f"{args.state}: {e}") from None
+        metric_specs = list(policy.hpa_spec.metrics)
+        now, obs = agentscale.observation_from_json(text, list(policy.metrics()), args.observation,
+                                                    default_time)
+        decision = policy.decide(float(now), obs)
+    else:
+        hpa = agentscale.HorizontalAutoscaler(spec)
+        if args.state:
+            try:
+                state = agentscale.state_from_json(_read_state_text(args.state))
+            except ValueError as e:
+                raise ValueError(f"{args.state}: {e}") from None
+            hpa.import_state(state)
+            if state.last_evaluation is not None and math.isfinite(state.last_evaluation):
+                default_time = state.last_evaluation + 15.0
+        metric_specs = list(spec.metrics)
+        now, obs = load_observation(text, spec, args.observation, default_time)
+        decision = hpa.evaluate(now, obs)
     if args.json:
         _print_json({"explain": decision.explain(), "decision": decision.to_dict()})
         return EXIT_OK
@@ -716,7 +754,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     for c in ("metric", "value", "proposal", "valid", "error"):
         metrics.add_column(c)
     for m in decision.metrics:
-        ms = spec.metrics[m.spec_index] if 0 <= m.spec_index < len(spec.metrics) else None
+        ms = metric_specs[m.spec_index] if 0 <= m.spec_index < len(metric_specs) else None
         metrics.add_row(ms.describe() if ms else str(m.spec_index), f"{m.value_milli / 1000:g}",
                         str(m.proposal), "yes" if m.valid else "no", m.error or "")
     console.print(metrics)
@@ -904,13 +942,18 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser("replay", help="fluid replay: a trace drives one metric of a spec")
-    p.add_argument("spec", metavar="SPEC")
+    p = sub.add_parser("replay", help="fluid replay: a trace drives one metric of a spec "
+                       "(an HPA, or a KEDA ScaledObject's trigger)")
+    p.add_argument("spec", metavar="SPEC",
+                   help="a preset, or a manifest with one HorizontalPodAutoscaler or one ScaledObject")
     _add_trace_options(p)
-    p.add_argument("--metric", help="the metric the trace drives (default the spec's first)")
-    p.add_argument("--period", type=_POSITIVE, default=None, metavar="S", help="sync period (default 15)")
+    p.add_argument("--metric", help="the metric the trace drives (default the spec's first; "
+                   "ScaledObject: a trigger's metric name, e.g. s0-prometheus, or its name)")
+    p.add_argument("--period", type=_POSITIVE, default=None, metavar="S",
+                   help="the HPA's sync period (default 15)")
     p.add_argument("--initial-replicas", type=_NON_NEGATIVE_INT, default=None, metavar="N",
-                   help="replicas before the first sync (default minReplicas)")
+                   help="replicas before the first sync (default minReplicas; ScaledObject: "
+                   "max(minReplicaCount, 1))")
     p.add_argument("--price", type=_NON_NEGATIVE, default=None, help="price of a replica-hour (default 1)")
     p.add_argument("--events", type=_NON_NEGATIVE_INT, default=None, metavar="N",
                    help="scale events to list (default 20)")
@@ -925,7 +968,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explain", help="one decision from a saved state and an observation")
     p.add_argument("spec", metavar="SPEC")
-    p.add_argument("--state", metavar="STATE.json", help="agentscale.state/v1 JSON (default: a fresh engine)")
+    p.add_argument("--state", metavar="STATE.json",
+                   help="agentscale.state/v1 JSON (an HPA), or agentscale.policy-state/v1 JSON "
+                   "(a ScaledObject: Policy.policy_state_json()); default: a fresh engine")
     p.add_argument("--observation", metavar="OBS.json", required=True,
                    help="{time?, current_replicas, pods?: [{name, phase?, ready?}], "
                    "metrics: {name: value | {pod: value}}}")

@@ -1,4 +1,5 @@
-"""Risky-setting checks for HorizontalPodAutoscaler manifests.
+"""Risky-setting checks for HorizontalPodAutoscaler manifests and KEDA
+ScaledObjects.
 
 Each check returns Findings (severity "warning"); a manifest that does not
 load or validate raises ValueError (file:line:column and the field), as
@@ -18,8 +19,13 @@ Checks:
   agents' slots (--slots; default 100): the per-agent average can never
   exceed the target while every slot is busy, so the queue grows unseen.
 
-The rules run in C++ (agentscale::config::LintSpec, config/lint.h); this
-module gives them Python types.
+KEDA ScaledObjects get keda-cooldown-from-poll, keda-static-fallback,
+keda-fallback-modifiers, keda-idle-not-zero and keda-zero-without-activity
+(config/lint.h explains each), then the rules above on the HPA KEDA
+generates.
+
+The rules run in C++ (agentscale::config::LintSpec and LintScaledObject,
+config/lint.h); this module gives them Python types.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import os
 from typing import Any, Optional, Union
 
 from agentscale import _core
-from agentscale._core import AutoscalerSpec, ControllerConfig, load_manifest_file
+from agentscale._core import AutoscalerSpec, ControllerConfig, ScaledObjectSpec, load_manifest_file
 
 SCALE_UP_HORIZON_SECONDS = 600.0
 
@@ -65,18 +71,34 @@ def lint_spec(
     return [Finding(**f) for f in _core.lint_spec(spec, slots=slots, config=config)]
 
 
+def lint_scaled_object(
+    scaled_object: ScaledObjectSpec, *, slots: int = 100, config: Optional[ControllerConfig] = None
+) -> list[Finding]:
+    """The findings for one validated KEDA ScaledObject."""
+    return [Finding(**f) for f in _core.lint_scaled_object(scaled_object, slots=slots, config=config)]
+
+
 def lint_manifest(
     path: Union[str, os.PathLike[str]],
     *,
     slots: int = 100,
     config: Optional[ControllerConfig] = None,
-) -> tuple[list[AutoscalerSpec], list[Finding]]:
-    """Loads every HPA of a manifest file (ValueError with file:line:column if
-    one is invalid, FileNotFoundError if missing) and lints each."""
+) -> tuple[list[Union[AutoscalerSpec, ScaledObjectSpec]], list[Finding]]:
+    """Loads every HPA and KEDA ScaledObject of a manifest file (ValueError
+    with file:line:column if one is invalid, FileNotFoundError if missing)
+    and lints each; the loader's warnings (deprecated fields) become
+    findings of rule ``load-warning``."""
     loaded = load_manifest_file(path, config)
-    if not loaded.autoscalers:
-        raise ValueError(f"{os.fspath(path)}: no HorizontalPodAutoscaler (autoscaling/v2) found")
+    if not loaded.autoscalers and not loaded.scaled_objects:
+        raise ValueError(
+            f"{os.fspath(path)}: no HorizontalPodAutoscaler (autoscaling/v2) or ScaledObject "
+            "(keda.sh/v1alpha1) found"
+        )
     findings: list[Finding] = []
+    for w in loaded.warnings:
+        findings.append(Finding(rule="load-warning", autoscaler="", field="", message=w))
     for spec in loaded.autoscalers:
         findings.extend(lint_spec(spec, slots=slots, config=config))
-    return list(loaded.autoscalers), findings
+    for so in loaded.scaled_objects:
+        findings.extend(lint_scaled_object(so, slots=slots, config=config))
+    return [*loaded.autoscalers, *loaded.scaled_objects], findings

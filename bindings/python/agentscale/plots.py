@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 import numpy.typing as npt
 
+from agentscale.sim._resolve import spec_bounds
+
 if TYPE_CHECKING:
     from agentscale.sim import Comparison, Run
 
@@ -79,9 +81,10 @@ def plot_run(run: Run, path: Union[str, os.PathLike[str]]) -> pathlib.Path:
     ax = axes[0]
     ax.plot(x, s["desired_replicas"], drawstyle="steps-post", color=_COLORS[1], lw=0.8, label="desired replicas")
     ax.plot(x, s["ready_replicas"], drawstyle="steps-post", color=_COLORS[0], lw=0.8, label="ready replicas")
-    ax.axhline(run.spec.max_replicas, color="gray", ls=":", lw=0.8, label="maxReplicas")
+    max_replicas = spec_bounds(run.spec)[1]
+    ax.axhline(max_replicas, color="gray", ls=":", lw=0.8, label="maxReplicas")
     ax.set_ylabel("replicas")
-    ax.set_ylim(0, run.spec.max_replicas * 1.15 + 0.5)
+    ax.set_ylim(0, max_replicas * 1.15 + 0.5)
     twin = ax.twinx()
     twin.plot(x, s["demand"], color="gray", alpha=0.35, lw=0.5, label="demand (trace)")
     twin.set_ylabel("demand (trace value)")

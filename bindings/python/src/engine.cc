@@ -340,6 +340,8 @@ void BindEngine(py::module_& m) {
       .field("conditions", &Decision::conditions, "Status conditions, Kubernetes order.")
       .field("error", &Decision::error, "The reconcile error message, or None.")
       .field("committed", &Decision::committed, "Set by commit()/commit_failed().")
+      .field("family_note", &Decision::family_note,
+             "A policy family's own reasons (KEDA's activation), '' for the HPA.")
       .field("spec", &Decision::spec, "The spec the decision was made for.", false)
       .finish();
   dec.cls()

@@ -245,7 +245,8 @@ void BindEnums(py::module_& m) {
        {DecisionPath::kScalingDisabled, "SCALING_DISABLED", "scaling-disabled"},
        {DecisionPath::kMetricsFailed, "METRICS_FAILED", "metrics-failed"},
        {DecisionPath::kSelectorInvalid, "SELECTOR_INVALID", "selector-invalid"},
-       {DecisionPath::kScaleTargetError, "SCALE_TARGET_ERROR", "scale-target-error"}});
+       {DecisionPath::kScaleTargetError, "SCALE_TARGET_ERROR", "scale-target-error"},
+       {DecisionPath::kFamily, "FAMILY", "family"}});
 }
 
 namespace {
@@ -270,6 +271,10 @@ void BindConfig(py::module_& m) {
       .field("autoscalers", &config::LoadedManifests::autoscalers,
              "The AutoscalerSpecs, in document order.")
       .field("skipped", &config::LoadedManifests::skipped, "Documents of other kinds.")
+      .field("scaled_objects", &config::LoadedManifests::scaled_objects,
+             "KEDA ScaledObjectSpecs, in document order.")
+      .field("warnings", &config::LoadedManifests::warnings,
+             "file:line:col: field: message for what loads but deserves a look.")
       .finish();
 
   m.def(
@@ -295,6 +300,29 @@ void BindConfig(py::module_& m) {
       "The lint findings for one validated spec (config/lint.h), as dicts with "
       "rule, autoscaler, field, message and severity.");
   m.def(
+      "lint_scaled_object",
+      [](const keda::ScaledObjectSpec& so, int32_t slots,
+         const std::optional<hpa::ControllerConfig>& config) {
+        config::LintOptions o;
+        o.slots = slots;
+        if (config) o.config = *config;
+        py::list out;
+        for (const config::LintFinding& f : config::LintScaledObject(so, o)) {
+          py::dict d;
+          d["rule"] = f.rule;
+          d["autoscaler"] = f.autoscaler;
+          d["field"] = f.field;
+          d["message"] = f.message;
+          d["severity"] = f.severity;
+          out.append(d);
+        }
+        return out;
+      },
+      py::arg("scaled_object"), py::kw_only(), py::arg("slots") = 100,
+      py::arg("config") = py::none(),
+      "The lint findings for one validated KEDA ScaledObject (config/lint.h): "
+      "KEDA's rules, then the HPA rules on the HPA it generates.");
+  m.def(
       "time_to_max_replicas",
       [](const hpa::AutoscalerSpec& spec, const std::optional<hpa::ControllerConfig>& config,
          double horizon_seconds) {
@@ -308,6 +336,26 @@ void BindConfig(py::module_& m) {
       py::arg("spec"), py::arg("config") = py::none(), py::arg("horizon_seconds") = 600.0,
       "(seconds from minReplicas to maxReplicas under unbounded demand, or None "
       "if not within the horizon; the replicas reached by then).");
+  m.def("is_scaled_object_grid_key", &config::IsScaledObjectGridKey, py::arg("key"),
+        "Whether a sweep grid key edits a KEDA ScaledObject (else it is a simulation option).");
+  m.def(
+      "apply_grid_setting",
+      [](const keda::ScaledObjectSpec& so, const std::string& key, py::handle value) {
+        keda::ScaledObjectSpec out = so;
+        if (py::isinstance<py::str>(value)) {
+          RaiseIfError(config::ApplyGridSetting(key, value.cast<std::string>(), &out));
+        } else if (py::isinstance<py::bool_>(value)) {
+          throw py::type_error("grid key \"" + key + "\": takes a number, not a bool");
+        } else {
+          RaiseIfError(config::ApplyGridSetting(key, value.cast<double>(), &out));
+        }
+        return out;
+      },
+      py::arg("spec"), py::arg("key"), py::arg("value"),
+      "A copy of a ScaledObject with one sweep setting applied (config/grid.h): "
+      "target[:<trigger>], activation[:<trigger>], min/max_replicas, "
+      "polling_interval_seconds, cooldown_period_seconds, "
+      "initial_cooldown_period_seconds, and the scale_* behavior keys.");
   m.def("is_spec_grid_key", &config::IsSpecGridKey, py::arg("key"),
         "Whether a sweep grid key edits the spec (else it is a simulation option).");
   m.def(
@@ -405,6 +453,8 @@ void BindQuantities(py::module_& m) {
 
 // sim.cc: traces, fluid replay, agent model, run summary.
 void BindSim(py::module_& m);
+// keda.cc: the KEDA family (ScaledObject, its policy and replay, formulas).
+void BindKeda(py::module_& m);
 
 }  // namespace agentscale::python
 
@@ -429,5 +479,6 @@ PYBIND11_MODULE(_core, m) {
   ap::BindEngine(m);
   ap::BindConfig(m);
   ap::BindSim(m);
+  ap::BindKeda(m);
   ap::BindMetrics(m);
 }

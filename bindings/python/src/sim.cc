@@ -235,6 +235,9 @@ sim::MetricTraces TracesArg(const hpa::AutoscalerSpec& spec, py::handle traces,
 
 }  // namespace
 
+py::object FluidResultToPy(sim::FluidResult&& r) { return py::cast(ToPy(std::move(r))); }
+py::object AgentResultToPy(sim::AgentModelResult&& r) { return py::cast(ToPy(std::move(r))); }
+
 void BindSim(py::module_& m) {
   // --- enums --------------------------------------------------------------
   // For these the "Kubernetes spelling" is the command line's lower-case one.
@@ -404,7 +407,7 @@ void BindSim(py::module_& m) {
                       const std::optional<std::string>& value_column,
                       const std::optional<std::string>& match, bool sum_series,
                       std::optional<double> step_seconds, const std::string& gaps,
-                      const std::string& non_finite) {
+                      const std::string& non_finite, bool null_values) {
     LoadArgs a;
     if (format != "auto" && format != "csv" && format != "prometheus-json") {
       throw py::value_error("format: expected \"auto\", \"csv\" or \"prometheus-json\", got " +
@@ -443,7 +446,8 @@ void BindSim(py::module_& m) {
     }
     a.prom_options = match || sum_series || step_seconds || gaps != "error" ||
                      non_finite != "error";
-    a.csv_options = time_column || value_column;
+    a.csv.allow_null_values = null_values;
+    a.csv_options = time_column || value_column || null_values;
     return a;
   };
   // Options of the other format are an error, never ignored (with "auto",
@@ -462,7 +466,8 @@ void BindSim(py::module_& m) {
     }
     if (json && a.csv_options) {
       return absl::InvalidArgumentError(
-          source + ": time_column and value_column apply to CSV (format \"csv\"), and this is "
+          source + ": time_column, value_column and null_values apply to CSV (format \"csv\"), "
+                   "and this is "
                    "a Prometheus query_range response");
     }
     return json ? sim::ParsePrometheusTrace(text, a.prom, source)
@@ -475,10 +480,10 @@ void BindSim(py::module_& m) {
                              const std::optional<std::string>& value_column,
                              const std::optional<std::string>& match, bool sum_series,
                              std::optional<double> step_seconds, const std::string& gaps,
-                             const std::string& non_finite) {
+                             const std::string& non_finite, bool null_values) {
         const std::string p = PathArg(path);
         const LoadArgs a = load_args(format, time_column, value_column, match, sum_series,
-                                     step_seconds, gaps, non_finite);
+                                     step_seconds, gaps, non_finite, null_values);
         absl::StatusOr<sim::Trace> t;
         {
           py::gil_scoped_release release;
@@ -492,7 +497,7 @@ void BindSim(py::module_& m) {
       py::arg("time_column") = py::none(), py::arg("value_column") = py::none(),
       py::arg("match") = py::none(), py::arg("sum_series") = false,
       py::arg("step_seconds") = py::none(), py::arg("gaps") = "error",
-      py::arg("non_finite") = "error",
+      py::arg("non_finite") = "error", py::arg("null_values") = false,
       "Reads a trace file. format \"csv\": '#' comment lines (kept as comments), a header "
       "naming the columns, rows; the time column is time_column (default "
       "timestamp_seconds, or the first of two columns) in epoch seconds or ISO 8601 / "
@@ -501,7 +506,9 @@ void BindSim(py::module_& m) {
       "need match (label matchers, e.g. 'pod=\"agent-0\"') or sum_series=True; steps "
       "without a point fail unless gaps=\"zero\" or \"hold\"; NaN/Inf fail unless "
       "non_finite=\"skip\"; step_seconds is the query's step (default: the smallest "
-      "spacing). format \"auto\" (default): JSON when the file starts with '{', else CSV. "
+      "spacing). null_values=True (CSV): an empty value, NaN or Inf is a null sample (NaN), "
+      "as a query with no result. format \"auto\" (default): JSON when the file starts with "
+      "'{', else CSV. "
       "ValueError names file:line and the column (or the series); FileNotFoundError if "
       "missing.");
   m.def(
@@ -512,9 +519,9 @@ void BindSim(py::module_& m) {
                              const std::optional<std::string>& value_column,
                              const std::optional<std::string>& match, bool sum_series,
                              std::optional<double> step_seconds, const std::string& gaps,
-                             const std::string& non_finite) {
+                             const std::string& non_finite, bool null_values) {
         const LoadArgs a = load_args(format, time_column, value_column, match, sum_series,
-                                     step_seconds, gaps, non_finite);
+                                     step_seconds, gaps, non_finite, null_values);
         absl::StatusOr<sim::Trace> t;
         {
           py::gil_scoped_release release;
@@ -526,7 +533,7 @@ void BindSim(py::module_& m) {
       py::arg("format") = "auto", py::arg("time_column") = py::none(),
       py::arg("value_column") = py::none(), py::arg("match") = py::none(),
       py::arg("sum_series") = false, py::arg("step_seconds") = py::none(),
-      py::arg("gaps") = "error", py::arg("non_finite") = "error",
+      py::arg("gaps") = "error", py::arg("non_finite") = "error", py::arg("null_values") = false,
       "As load_trace, for CSV or query_range JSON text; `source` names it in errors.");
   m.def(
       "parse_trace_timestamp",
@@ -615,6 +622,10 @@ void BindSim(py::module_& m) {
              "Events opposite to the previous one and within 5 minutes of it (flapping).")
       .field("time_at_max_seconds", &sim::RunSummary::time_at_max_seconds,
              "Time with replicas == maxReplicas.")
+      .field("time_at_zero_seconds", &sim::RunSummary::time_at_zero_seconds,
+             "Time at zero replicas.")
+      .field("scales_from_zero", &sim::RunSummary::scales_from_zero,
+             "Scale-ups from zero replicas (cold starts).")
       .field("has_waits", &sim::RunSummary::has_waits, "Task waits were recorded.")
       .field("wait_p50", &sim::RunSummary::wait_p50, "Median task wait, seconds.")
       .field("wait_p95", &sim::RunSummary::wait_p95, "95th percentile wait, seconds.")

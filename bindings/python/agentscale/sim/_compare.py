@@ -18,6 +18,7 @@ from agentscale._core import (
     preset,
 )
 from agentscale.sim._resolve import (
+    AnySpec,
     SpecLike,
     TraceLike,
     _check_model,
@@ -56,6 +57,8 @@ TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("scale_downs", "scale-downs", "{}"),
     ("reversals_within_5m", "reversals within 5m", "{}"),
     ("time_at_max_seconds", "time at max (s)", "{:.0f}"),
+    ("time_at_zero_seconds", "time at zero (s)", "{:.0f}"),
+    ("scales_from_zero", "scales from zero", "{}"),
     ("scaling_too_frequent_firings", "AgentScalingTooFrequent firings", "{}"),
     ("scaling_too_frequent_seconds", "AgentScalingTooFrequent firing (s)", "{:.0f}"),
     ("max_replicas_reached_firings", "AgentMaxReplicasReached firings", "{}"),
@@ -155,7 +158,8 @@ def compare(
     with the same model and options, in parallel threads (the simulator
     releases the GIL), and returns a Comparison in the given order.
 
-    specs: preset names, manifest paths or AutoscalerSpec objects; (label,
+    specs: preset names, manifest paths (an HPA or a KEDA ScaledObject each),
+        AutoscalerSpec or ScaledObjectSpec objects; (label,
         spec) tuples or a {label: spec} dict to name them.
     on_done: called with each Run as it finishes (e.g. to advance a progress
         bar), from the calling thread.
@@ -166,7 +170,7 @@ def compare(
     tr = resolve_trace(trace)
     make_options(model, options, **overrides)  # option errors before any work
 
-    def one(item: tuple[str, AutoscalerSpec]) -> Run:
+    def one(item: tuple[str, AnySpec]) -> Run:
         return simulate(item[1], tr, model, metric=metric, label=item[0], options=options, **overrides)
 
     workers = max_workers or min(len(resolved), os.cpu_count() or 1)

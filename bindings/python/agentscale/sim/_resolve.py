@@ -14,15 +14,18 @@ from agentscale._core import (
     AutoscalerSpec,
     ControllerConfig,
     FluidOptions,
+    ScaledObjectSpec,
     Trace,
-    load_single_autoscaler,
+    load_manifest_file,
     load_trace,
     preset,
     preset_names,
 )
 
 
-SpecLike = Union[str, "os.PathLike[str]", AutoscalerSpec]
+# What a run scales with: an HPA or a KEDA ScaledObject.
+AnySpec = Union[AutoscalerSpec, ScaledObjectSpec]
+SpecLike = Union[str, "os.PathLike[str]", AutoscalerSpec, ScaledObjectSpec]
 TraceLike = Union[Trace, str, "os.PathLike[str]", None]
 DEFAULT_TRACE_FILE = "nasa_http_jul1995_per_minute.csv"
 MODELS = ("agent", "fluid")
@@ -58,31 +61,49 @@ def resolve_trace(trace: TraceLike) -> Trace:
     return load_trace(trace)
 
 
-def resolve_spec(spec: SpecLike, config: Optional[ControllerConfig] = None) -> AutoscalerSpec:
-    """An AutoscalerSpec as given, a built-in preset by name, or the single
-    HorizontalPodAutoscaler of a manifest file.
+def resolve_spec(spec: SpecLike, config: Optional[ControllerConfig] = None) -> AnySpec:
+    """An AutoscalerSpec or ScaledObjectSpec as given, a built-in preset by
+    name, or the single HorizontalPodAutoscaler or KEDA ScaledObject of a
+    manifest file (other kinds of documents beside it are ignored).
 
     A name that is neither a preset nor an existing file raises KeyError
     listing the presets (FileNotFoundError when it looks like a path).
     """
-    if isinstance(spec, AutoscalerSpec):
+    if isinstance(spec, (AutoscalerSpec, ScaledObjectSpec)):
         return spec
     text = os.fspath(spec)
     if text in preset_names():
         return preset(text)
     path = pathlib.Path(text)
     if path.exists() or path.suffix in (".yaml", ".yml", ".json") or os.sep in text:
-        return load_single_autoscaler(path, config)
+        loaded = load_manifest_file(path, config)
+        found: list[AnySpec] = [*loaded.autoscalers, *loaded.scaled_objects]
+        if len(found) != 1:
+            raise ValueError(
+                f"{text}: expected exactly one HorizontalPodAutoscaler or ScaledObject, found "
+                f"{len(loaded.autoscalers)} HorizontalPodAutoscalers and "
+                f"{len(loaded.scaled_objects)} ScaledObjects"
+            )
+        return found[0]
     raise KeyError(
         f"{text!r} is neither a built-in preset ({', '.join(preset_names())}) "
         "nor a manifest file"
     )
 
 
+def spec_bounds(spec: AnySpec) -> tuple[int, int]:
+    """(lowest, highest) replica count a spec scales between: an HPA's
+    minReplicas and maxReplicas; a ScaledObject's idle-or-min and max."""
+    if isinstance(spec, ScaledObjectSpec):
+        low = spec.idle_replica_count if spec.idle_replica_count is not None else spec.min_replica_count
+        return (low, spec.max_replica_count)
+    return (spec.min_replicas, spec.max_replicas)
+
+
 def spec_label(spec: SpecLike) -> str:
     """A short label: the preset name, the manifest file's stem, or the spec's
     metadata.name."""
-    if isinstance(spec, AutoscalerSpec):
+    if isinstance(spec, (AutoscalerSpec, ScaledObjectSpec)):
         return spec.name or "spec"
     text = os.fspath(spec)
     if text in preset_names():

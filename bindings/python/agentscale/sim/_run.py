@@ -23,12 +23,15 @@ from agentscale._core import (
     FluidResult,
     Reason,
     RunSummary,
+    ScaledObjectSpec,
     Trace,
     fluid_replay,
     preset,
+    replay_scaled_object,
     run_agent_model,
 )
 from agentscale.sim._resolve import (
+    AnySpec,
     SpecLike,
     TraceLike,
     _check_model,
@@ -65,7 +68,7 @@ class Run:
     FluidResult; everything else is derived from it."""
 
     label: str
-    spec: AutoscalerSpec
+    spec: AnySpec
     model: str
     trace: Trace
     options: Union[AgentModelOptions, FluidOptions]
@@ -186,6 +189,8 @@ class Run:
             "scale_downs": s.scale_downs,
             "reversals_within_5m": s.reversals_within_5m,
             "time_at_max_seconds": s.time_at_max_seconds,
+            "time_at_zero_seconds": s.time_at_zero_seconds,
+            "scales_from_zero": s.scales_from_zero,
             "scaling_too_frequent_firings": len(s.scaling_too_frequent.firings),
             "scaling_too_frequent_seconds": s.scaling_too_frequent.firing_seconds,
             "max_replicas_reached_firings": len(s.max_replicas_reached.firings),
@@ -204,6 +209,8 @@ class Run:
             "label": self.label,
             "model": self.model,
             "trace": {"name": self.trace.name, "rows": len(self.trace)},
+            "spec_kind": "ScaledObject" if isinstance(self.spec, ScaledObjectSpec)
+            else "HorizontalPodAutoscaler",
             "spec": self.spec.to_dict(),
             "options": self.options.to_dict(),
             "summary": self.summary.to_dict(),
@@ -246,12 +253,16 @@ def simulate(
 ) -> Run:
     """Runs one spec over a trace and returns a Run.
 
-    spec: an AutoscalerSpec, a preset name or a manifest path.
+    spec: an AutoscalerSpec or ScaledObjectSpec, a preset name or a manifest
+        path (one HorizontalPodAutoscaler or one KEDA ScaledObject).
     trace: a Trace, a CSV path, or None for the embedded NASA trace. For the
         fluid model also a {metric: Trace} mapping.
-    model: "agent" (tasks, slots, startup delay, waits) or "fluid".
+    model: "agent" (tasks, slots, startup delay, waits) or "fluid". A
+        ScaledObject under the agent model reads the queue of waiting tasks
+        as its trigger; under the fluid model the trace is the trigger's
+        value (KEDA_REPLAY.md).
     metric: fluid model: the metric the trace drives (default the spec's
-        first).
+        first; for a ScaledObject, a trigger's metric name or name).
     options / overrides: AgentModelOptions or FluidOptions, and any of their
         fields as keywords (``service_seconds=60, arrivals="poisson"``,
         ``period_seconds=30``, ``initial_replicas=None``).
@@ -268,6 +279,24 @@ def simulate(
         tr = resolve_trace(trace)
         assert isinstance(opts, AgentModelOptions)
         result = run_agent_model(resolved, tr, opts)
+    elif isinstance(resolved, ScaledObjectSpec):
+        assert isinstance(opts, FluidOptions)
+        kw: dict[str, Any] = {
+            "period_seconds": opts.period_seconds,
+            "price_per_replica_hour": opts.price_per_replica_hour,
+            "config": opts.config,
+        }
+        if opts.initial_replicas >= 0:
+            kw["initial_replicas"] = opts.initial_replicas
+        if isinstance(trace, Mapping):
+            if metric is not None:
+                raise TypeError("metric= is for a single trace, not a mapping")
+            traces = {k: resolve_trace(v) for k, v in trace.items()}
+            tr = next(iter(traces.values()))
+            result = replay_scaled_object(resolved, traces, **kw)
+        else:
+            tr = resolve_trace(trace)
+            result = replay_scaled_object(resolved, tr, trigger=metric, **kw)
     else:
         assert isinstance(opts, FluidOptions)
         if isinstance(trace, Mapping):

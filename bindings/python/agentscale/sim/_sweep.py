@@ -11,17 +11,20 @@ import math
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from typing import Any, Optional
+from typing import Any, Optional, overload
 
 from agentscale._core import (
     AutoscalerSpec,
     ControllerConfig,
     Trace,
+    ScaledObjectSpec,
     apply_grid_setting,
+    is_scaled_object_grid_key,
     is_spec_grid_key,
     load_trace,
 )
 from agentscale.sim._resolve import (
+    AnySpec,
     SpecLike,
     TraceLike,
     _check_model,
@@ -67,15 +70,36 @@ SPEC_GRID_KEYS = (
 )
 
 
+# Keys only a KEDA ScaledObject has (with 'activation:<trigger>').
+KEDA_GRID_KEYS = (
+    "activation",
+    "polling_interval_seconds",
+    "cooldown_period_seconds",
+    "initial_cooldown_period_seconds",
+)
+
+
 def grid_keys(model: str) -> tuple[str, ...]:
-    """The keys sweep() accepts for a model: the spec keys, 'target:<metric>',
-    and every option of the model."""
-    return SPEC_GRID_KEYS + tuple(k for k in option_names(model) if k != "config")
+    """The keys sweep() accepts for a model: the spec keys (an HPA's, a
+    ScaledObject's), 'target:<metric>', and every option of the model."""
+    return SPEC_GRID_KEYS + KEDA_GRID_KEYS + tuple(k for k in option_names(model) if k != "config")
+
+
+@overload
+def apply_grid_point(
+    spec: AutoscalerSpec, point: Mapping[str, Any]
+) -> tuple[AutoscalerSpec, dict[str, Any]]: ...
+@overload
+def apply_grid_point(
+    spec: ScaledObjectSpec, point: Mapping[str, Any]
+) -> tuple[ScaledObjectSpec, dict[str, Any]]: ...
+@overload
+def apply_grid_point(spec: AnySpec, point: Mapping[str, Any]) -> tuple[AnySpec, dict[str, Any]]: ...
 
 
 def apply_grid_point(
-    spec: AutoscalerSpec, point: Mapping[str, Any]
-) -> tuple[AutoscalerSpec, dict[str, Any]]:
+    spec: AnySpec, point: Mapping[str, Any]
+) -> tuple[AnySpec, dict[str, Any]]:
     """A copy of `spec` with a sweep point's spec keys applied, and the point's
     remaining (option) keys.
 
@@ -86,11 +110,16 @@ def apply_grid_point(
     *_period_seconds: every policy's period; *_select_policy: Max, Min or
     Disabled; tolerance: the controller tolerance (an option's config).
     """
-    s = spec
+    s: AnySpec = spec
     rest: dict[str, Any] = {}
+    keda = isinstance(spec, ScaledObjectSpec)
     for key, value in point.items():
-        if is_spec_grid_key(key):
+        if isinstance(s, ScaledObjectSpec) and is_scaled_object_grid_key(key):
             s = apply_grid_setting(s, key, value)
+        elif isinstance(s, AutoscalerSpec) and is_spec_grid_key(key):
+            s = apply_grid_setting(s, key, value)
+        elif not keda and (key in KEDA_GRID_KEYS or key.startswith("activation:")):
+            raise ValueError(f"grid key {key!r} is a ScaledObject setting; the spec is an HPA")
         else:
             rest[key] = value
     if s is spec:
@@ -101,7 +130,7 @@ def apply_grid_point(
 @dataclasses.dataclass
 class _SweepItem:
     index: int
-    spec: AutoscalerSpec
+    spec: AnySpec
     overrides: dict[str, Any]
 
 
