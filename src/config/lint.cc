@@ -150,6 +150,15 @@ std::vector<LintFinding> LintScaledObject(const keda::ScaledObjectSpec& so,
                       " s), not after the last task ends: agents still working then are "
                       "stopped unless they drain (keda#157)")});
   }
+  if (to_idle && any_external && !so.fallback.has_value()) {
+    out.push_back({"keda-outage-to-zero", name, "spec.fallback",
+                   absl::StrCat("no fallback: when the trigger's source (Prometheus) is down, "
+                                "KEDA reads the trigger as inactive and scales the fleet to ",
+                                so.idle_replica_count.value_or(0), " once the cooldown (",
+                                so.cooldown_period_seconds,
+                                " s) has passed, busy or not; a fallback with replicas > 0 "
+                                "keeps it up")});
+  }
   if (so.fallback.has_value() && so.fallback->behavior == keda::FallbackBehavior::kStatic &&
       so.fallback->replicas < so.max_replica_count) {
     out.push_back({"keda-static-fallback", name, "spec.fallback.behavior",

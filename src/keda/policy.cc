@@ -431,6 +431,7 @@ void ScaledObjectPolicy::Hold(absl::Time now, int32_t current, Decision* out) co
   out->error = absl::OkStatus();
   out->committed = false;
   out->adjustments.clear();
+  out->fallback = false;
   out->spec = nullptr;
 }
 
@@ -620,6 +621,7 @@ absl::Status ScaledObjectPolicy::Decide(absl::Time now, const Observation& obs, 
   hpa_rescale_ = hpa_out->rescale;
   hpa_desired_ = hpa_out->desired_replicas;
   step_.fallback = any_failed_over;
+  out->fallback = any_failed_over;
   if (hpa_copy_) {
     *out = hpa_decision_;
     out->current_replicas = current;

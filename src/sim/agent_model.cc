@@ -269,6 +269,8 @@ class Simulation final : public FleetModel {
   std::vector<int32_t> active_;  // alive, not draining, in creation order
   int32_t alive_ = 0;
   int32_t starting_ = 0;
+  int64_t cold_start_tasks_ = 0;
+  int64_t fallback_syncs_ = 0;
   std::vector<Running> heap_;
   std::deque<Task> queue_;
   int64_t running_total_ = 0;
@@ -394,6 +396,8 @@ absl::Status Simulation::AdvanceTo(double until) {
       Dispatch(now_);
     } else if (t_arrival == t) {
       ++result_.tasks_arrived;
+      // No agent past its startup: the task waits for a cold start.
+      if (alive_ == starting_) ++cold_start_tasks_;
       if (opt_.queue_capacity >= 0 &&
           static_cast<int64_t>(queue_.size()) >= opt_.queue_capacity) {
         ++result_.tasks_lost;
@@ -474,10 +478,23 @@ absl::Status Simulation::Observe(double t, absl::Time when, Observation* obs) {
                                        MilliRounding::kTruncate);
     }
   }
+  if (!opt_.outages.empty()) {
+    for (size_t m = 0; m < n_metrics; ++m) {
+      MetricObservation& mo = obs->metrics[m];
+      if (InOutage(opt_.outages, metrics_[m].name, t)) {
+        mo.error = absl::UnavailableError("the metric is out (an injected outage)");
+        mo.pod_samples.clear();
+        mo.external_values_milli.clear();
+      } else if (!mo.error.ok()) {
+        mo.error = absl::OkStatus();
+      }
+    }
+  }
   return absl::OkStatus();
 }
 
 void Simulation::AfterSync(double t, const Decision& decision) {
+  fallback_syncs_ += decision.fallback;
   const size_t n_metrics = metrics_.size();
   int32_t ready = 0;
   for (int32_t id : active_) ready += agents_[id].state == AgentState::kReady;
@@ -560,6 +577,8 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   in.waits_seconds = result_.waits_seconds;
   in.wait_slo_seconds = opt_.wait_slo_seconds;
   result_.summary = Summarize(in);
+  result_.summary.cold_start_tasks = cold_start_tasks_;
+  result_.summary.fallback_seconds = static_cast<double>(fallback_syncs_) * sync;
   return std::move(result_);
 }
 
@@ -595,6 +614,7 @@ absl::Status CheckOptions(const std::vector<hpa::MetricSpec>& metrics,
                           const Trace& trace, const AgentModelOptions& opt,
                           double* interval) {
   if (trace.empty()) return absl::InvalidArgumentError("the trace is empty");
+  if (absl::Status st = CheckOutages(opt.outages); !st.ok()) return st;
   auto positive = [](absl::Duration d) { return d > absl::ZeroDuration(); };
   if (!positive(opt.scrape_interval) || !positive(opt.sync_period) ||
       !positive(opt.adapter_window)) {

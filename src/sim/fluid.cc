@@ -26,7 +26,8 @@ class FluidFleet final : public FleetModel {
       : metrics_(metrics), metric_trace_(std::move(metric_trace)),
         cursor_(metric_trace_.size(), 0), replicas_(replicas), period_(period),
         external_rounding_(options.external_rounding),
-        null_is_failed_read_(options.null_is_failed_read), result_(result) {
+        null_is_failed_read_(options.null_is_failed_read), outages_(options.outages),
+        result_(result) {
     pod_pool_.reserve(static_cast<size_t>(max_pods));
     for (int32_t i = 0; i < max_pods; ++i) {
       pod_pool_.push_back(hpa::Pod::Ready(absl::StrCat("agent-", i)));
@@ -68,6 +69,13 @@ class FluidFleet final : public FleetModel {
       while (c + 1 < tr.size() && tr.time_seconds[c + 1] <= t) ++c;
       const double demand = tr.time_seconds[c] <= t ? tr.values[c] : tr.values.front();
       if (mi == 0) demand_ = demand;
+      if (!outages_.empty() && InOutage(outages_, metrics_[mi].name, t)) {
+        mo.error = absl::UnavailableError("the metric is out (an injected outage)");
+        mo.external_values_milli.clear();
+        mo.object_value_milli.reset();
+        for (hpa::PodSample& s : mo.pod_samples) s.value_milli = 0;
+        continue;
+      }
       if (std::isnan(demand) && null_is_failed_read_) {
         mo.error = absl::UnavailableError("the trace has no value here (a null sample)");
         mo.external_values_milli.clear();
@@ -128,7 +136,8 @@ class FluidFleet final : public FleetModel {
     replicas_ = desired;
   }
 
-  void AfterSync(double, const Decision&) override {
+  void AfterSync(double, const Decision& d) override {
+    fallback_syncs_ += d.fallback;
     result_->replicas.push_back(replicas_);
     result_->replica_hours += static_cast<double>(replicas_) * period_ / 3600.0;
   }
@@ -147,7 +156,14 @@ class FluidFleet final : public FleetModel {
   const double period_;
   MilliRounding external_rounding_ = MilliRounding::kUp;
   bool null_is_failed_read_ = false;
+  std::vector<MetricOutage> outages_;
   double demand_ = 0;
+  int64_t fallback_syncs_ = 0;
+
+ public:
+  int64_t fallback_syncs() const { return fallback_syncs_; }
+
+ private:
   FluidResult* result_;
 };
 
@@ -264,10 +280,12 @@ absl::Status Replay(PolicyT& policy, const std::vector<hpa::MetricSpec>& metrics
   in.max_replicas = policy.max_replicas();
   in.price_per_replica_hour = options.price_per_replica_hour;
   result->summary = Summarize(in);
+  result->summary.fallback_seconds = static_cast<double>(fleet.fallback_syncs()) * period;
   return absl::OkStatus();
 }
 
 absl::Status CheckPeriod(const FluidOptions& options) {
+  if (absl::Status st = CheckOutages(options.outages); !st.ok()) return st;
   if (options.period <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         absl::StrCat("period must be positive, got ", absl::FormatDuration(options.period)));

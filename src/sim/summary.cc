@@ -4,9 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "agentscale/metrics/extrapolation.h"
+#include "agentscale/sim/faults.h"
 
 namespace agentscale::sim {
 namespace {
@@ -75,6 +79,20 @@ double PrometheusIncrease(absl::Span<const double> times,
   return metrics::ExtrapolatedIncrease({times[lo], values[lo]},
                                        {times[hi - 1], values[hi - 1]}, correction,
                                        hi - lo, range_start, range_end);
+}
+
+absl::Status CheckOutages(const std::vector<MetricOutage>& outages) {
+  for (size_t i = 0; i < outages.size(); ++i) {
+    const MetricOutage& o = outages[i];
+    if (!std::isfinite(o.start_seconds) || !std::isfinite(o.end_seconds) ||
+        !(o.start_seconds < o.end_seconds)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "outage ", i, (o.metric.empty() ? std::string() : " of " + o.metric),
+          ": must end after it starts, with finite times; got ", o.start_seconds, " to ",
+          o.end_seconds));
+    }
+  }
+  return absl::OkStatus();
 }
 
 RunSummary Summarize(const SummaryInputs& in) {

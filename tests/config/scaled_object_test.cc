@@ -243,3 +243,51 @@ TEST(ManifestHostileInputTest, StrayCommaIsAnErrorNotAHang) {
 
 }  // namespace
 }  // namespace agentscale::config
+
+#include "agentscale/config/lint.h"
+
+namespace agentscale::config {
+namespace {
+
+std::vector<std::string> Rules(const keda::ScaledObjectSpec& so) {
+  std::vector<std::string> out;
+  for (const LintFinding& f : LintScaledObject(so)) out.push_back(f.rule);
+  return out;
+}
+
+TEST(ScaledObjectLintTest, WhatKedaUsersTripOn) {
+  absl::StatusOr<LoadedManifests> loaded = LoadManifestString(kSeed, "seed.yaml");
+  ASSERT_THAT(loaded.status(), IsOk());
+  keda::ScaledObjectSpec so = loaded->scaled_objects[0];
+  EXPECT_THAT(Rules(so), ::testing::ElementsAre("keda-cooldown-from-poll", "keda-outage-to-zero"));
+
+  so.fallback = keda::Fallback{3, 4, keda::FallbackBehavior::kStatic};
+  EXPECT_THAT(Rules(so),
+              ::testing::ElementsAre("keda-cooldown-from-poll", "keda-static-fallback"));
+
+  so.min_replica_count = 3;
+  so.idle_replica_count = 1;
+  so.fallback->behavior = keda::FallbackBehavior::kCurrentReplicasIfHigher;
+  EXPECT_THAT(Rules(so), ::testing::ElementsAre("keda-cooldown-from-poll", "keda-idle-not-zero"));
+
+  keda::ScaledObjectSpec cpu;
+  cpu.name = "cpu-only";
+  keda::Trigger t;
+  t.type = "cpu";
+  t.kind = keda::TriggerKind::kResource;
+  t.metric_type = hpa::MetricTargetType::kUtilization;
+  t.target = 70;
+  t.metric_name = "cpu";
+  cpu.triggers.push_back(t);
+  EXPECT_THAT(Rules(cpu), ::testing::Contains("keda-zero-without-activity"));
+  // The HPA rules run on the generated HPA, fields named as KEDA spells them.
+  cpu.min_replica_count = 5;
+  cpu.max_replica_count = 5;
+  std::vector<LintFinding> findings = LintScaledObject(cpu);
+  ASSERT_FALSE(findings.empty());
+  EXPECT_EQ(findings.back().rule, "fixed-size");
+  EXPECT_EQ(findings.back().field, "spec.minReplicaCount");
+}
+
+}  // namespace
+}  // namespace agentscale::config

@@ -437,6 +437,72 @@ TEST(KedaReplayTest, NullSamplesFollowIgnoreNullValues) {
   EXPECT_EQ(failed->replicas.back(), 7);  // failed reads -> fallback
 }
 
+TEST(KedaReplayTest, AnOutageServesTheFallbackAndIsCounted) {
+  // 200 pending tasks throughout; Prometheus is down from 600 s to 1200 s.
+  sim::Trace trace;
+  trace.time_seconds = {0, 1800};
+  trace.values = {200, 200};
+  ScaledObjectSpec so = Seed();
+  so.fallback = Fallback{2, 9, FallbackBehavior::kStatic};
+  sim::FluidOptions o;
+  o.outages.push_back({"s0-prometheus", 600, 1200});
+  absl::StatusOr<sim::FluidResult> r = sim::ReplayScaledObject(so, {{"", &trace}}, o);
+  ASSERT_THAT(r.status(), IsOk());
+  auto at = [&](int d) { return r->replicas[static_cast<size_t>(d / 15)]; };
+  EXPECT_EQ(at(585), 4);   // ceil(200 / 50)
+  EXPECT_EQ(at(615), 4);   // failures 1 and 2 (not > 2): a failed metric holds
+  EXPECT_EQ(at(630), 8);   // failure 3: fallback 9, legacy limit max(2 x 4, 4) = 8
+  EXPECT_EQ(at(645), 9);
+  EXPECT_EQ(at(1185), 9);  // still out: held at the fallback
+  EXPECT_EQ(at(1470), 9);  // back at 1200: the 9 of 1185 is in the 300 s window
+  EXPECT_EQ(at(1530), 4);  // and then it is not
+  // The fallback was served from 630 s (the third failure) to 1185 s.
+  EXPECT_DOUBLE_EQ(r->summary.fallback_seconds, 38 * 15.0);
+  // Without a fallback a failed trigger is an inactive one: the HPA holds,
+  // but KEDA scales the fleet to zero once the cooldown from the last active
+  // poll (570 s) has passed, in the middle of the work.
+  so.fallback.reset();
+  absl::StatusOr<sim::FluidResult> down = sim::ReplayScaledObject(so, {{"", &trace}}, o);
+  ASSERT_THAT(down.status(), IsOk());
+  EXPECT_EQ(down->replicas[885 / 15], 4);   // 570 + 300 < 870 is false
+  EXPECT_EQ(down->replicas[900 / 15], 0);   // 570 + 300 < 900
+  EXPECT_EQ(down->replicas[1185 / 15], 0);
+  EXPECT_EQ(down->replicas[1215 / 15], 4);  // back: active, from zero, then the HPA
+  EXPECT_EQ(down->summary.fallback_seconds, 0);
+}
+
+TEST(KedaReplayTest, BadOutageIsAnError) {
+  sim::Trace trace;
+  trace.time_seconds = {0};
+  trace.values = {1};
+  sim::FluidOptions o;
+  o.outages.push_back({"", 100, 50});
+  EXPECT_THAT(sim::ReplayScaledObject(Seed(), {{"", &trace}}, o).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must end after it starts")));
+}
+
+TEST(KedaAgentModelTest, TasksWaitForColdStarts) {
+  // Bursts of work with quiet hours between: each burst finds the fleet at
+  // zero and waits for a start.
+  sim::Trace trace;
+  for (int h = 0; h < 6; ++h) {
+    trace.time_seconds.push_back(h * 3600.0);
+    trace.values.push_back(60);
+    trace.time_seconds.push_back(h * 3600.0 + 60);
+    trace.values.push_back(0);
+  }
+  sim::AgentModelOptions o;
+  o.service_seconds = 30;
+  o.service = sim::ServiceTimeModel::kFixed;
+  o.interval = absl::Seconds(60);
+  absl::StatusOr<sim::AgentModelResult> r = sim::RunAgentModel(Seed(), trace, o);
+  ASSERT_THAT(r.status(), IsOk());
+  EXPECT_GT(r->summary.scales_from_zero, 3);
+  EXPECT_GT(r->summary.cold_start_tasks, 0);
+  EXPECT_LE(r->summary.cold_start_tasks, r->tasks_arrived);
+  EXPECT_GT(r->summary.time_at_zero_seconds, 3 * 3600.0);
+}
+
 TEST(KedaReplayTest, UnknownTraceNameIsAnError) {
   sim::Trace trace;
   trace.time_seconds = {0};

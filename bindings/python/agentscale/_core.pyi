@@ -1241,6 +1241,8 @@ class RunSummary:
     time_at_max_seconds: float
     time_at_zero_seconds: float
     scales_from_zero: int
+    cold_start_tasks: int
+    fallback_seconds: float
     has_waits: bool
     wait_p50: float
     wait_p95: float
@@ -1264,6 +1266,8 @@ class RunSummary:
         time_at_max_seconds: float = ...,
         time_at_zero_seconds: float = ...,
         scales_from_zero: int = ...,
+        cold_start_tasks: int = ...,
+        fallback_seconds: float = ...,
         has_waits: bool = ...,
         wait_p50: float = ...,
         wait_p95: float = ...,
@@ -1300,11 +1304,28 @@ def summarize(
 ) -> RunSummary: ...
 def prometheus_increase(times: _ArrayLike, values: _ArrayLike, range_start: float, range_end: float) -> float | None: ...
 
+class MetricOutage:
+    metric: str
+    start_seconds: float
+    end_seconds: float
+    def __init__(self, *, metric: str = ..., start_seconds: float = ..., end_seconds: float = ...) -> None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> MetricOutage: ...
+    def to_json(self, *, indent: int | None = None) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> MetricOutage: ...
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    def __copy__(self) -> MetricOutage: ...
+    def __deepcopy__(self, memo: Any) -> MetricOutage: ...
+
 class FluidOptions:
     period_seconds: float
     initial_replicas: int
     price_per_replica_hour: float
     config: ControllerConfig
+    outages: list[MetricOutage]
     def __init__(
         self,
         *,
@@ -1312,6 +1333,7 @@ class FluidOptions:
         initial_replicas: int = ...,
         price_per_replica_hour: float = ...,
         config: ControllerConfig | dict[str, Any] = ...,
+        outages: Sequence[MetricOutage | dict[str, Any]] = ...,
     ) -> None: ...
     def to_dict(self) -> dict[str, Any]: ...
     @staticmethod
@@ -1394,6 +1416,7 @@ def fluid_replay(
     initial_replicas: int | None = None,
     price_per_replica_hour: float | None = None,
     config: ControllerConfig | None = None,
+    outages: Sequence[MetricOutage] | None = None,
 ) -> FluidResult: ...
 
 class AgentModelOptions:
@@ -1419,6 +1442,7 @@ class AgentModelOptions:
     wait_slo_seconds: float
     record_waits: bool
     config: ControllerConfig
+    outages: list[MetricOutage]
     def __init__(
         self,
         *,
@@ -1444,6 +1468,7 @@ class AgentModelOptions:
         wait_slo_seconds: float = ...,
         record_waits: bool = ...,
         config: ControllerConfig | dict[str, Any] = ...,
+        outages: Sequence[MetricOutage | dict[str, Any]] = ...,
     ) -> None: ...
     def to_dict(self) -> dict[str, Any]: ...
     @staticmethod
@@ -1652,6 +1677,7 @@ def replay_scaled_object(
     initial_replicas: int | None = None,
     price_per_replica_hour: float | None = None,
     config: ControllerConfig | None = None,
+    outages: Sequence[MetricOutage] | None = None,
 ) -> FluidResult: ...
 
 # --- metrics: series store, exposition, adapter, scraper, query client -------

@@ -279,8 +279,37 @@ def _add_trace_options(p: argparse.ArgumentParser) -> None:
                    help="prometheus-json: the query's step (default: the smallest spacing)")
 
 
+def _outage(text: str) -> tuple[float, float, str]:
+    """--outage START+DURATION[@METRIC]: both durations from the trace's start."""
+    window, _, metric = text.partition("@")
+    start, sep, length = window.partition("+")
+    if not sep:
+        raise argparse.ArgumentTypeError(
+            f"expected START+DURATION[@METRIC] from the trace start, e.g. 2h+30m@s0-prometheus, got {text!r}")
+    begin, duration = _duration(start), _duration(length)
+    if duration <= 0:
+        raise argparse.ArgumentTypeError(f"the outage must last more than 0 s, got {length!r}")
+    return begin, duration, metric
+
+
+def _add_outage_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--outage", type=_outage, action="append", default=[], metavar="START+DURATION[@METRIC]",
+                   help="a window, from the trace start, in which reading a metric (all without "
+                   "@METRIC) fails, as when Prometheus is down; repeatable, e.g. 2h+30m@s0-prometheus")
+
+
+def _outages(args: argparse.Namespace, trace: Optional[agentscale.Trace]) -> list[agentscale.MetricOutage]:
+    windows = getattr(args, "outage", None) or []
+    if not windows:
+        return []
+    t0 = (trace or sim.default_trace()).start
+    return [agentscale.MetricOutage(metric=m, start_seconds=t0 + s, end_seconds=t0 + s + d)
+            for s, d, m in windows]
+
+
 def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
     _add_trace_options(p)
+    _add_outage_option(p)
     p.add_argument("--model", choices=sim.MODELS, default=default_model,
                    help=f"simulation model (default {default_model})")
     p.add_argument("--metric", help="fluid: the metric the trace drives (default the spec's first)")
@@ -387,6 +416,9 @@ def _comparison_table(runs: Sequence[sim.Run]) -> Any:
 def _run_specs(args: argparse.Namespace, specs: Sequence[str]) -> sim.Comparison:
     options = _model_options(args)
     trace = _load_trace(args)
+    outages = _outages(args, trace)
+    if outages:
+        options["outages"] = outages
     with sim._progress(not _quiet(args), len(specs), f"{args.model} model") as bar:
         return sim.compare(list(specs), trace, args.model, metric=args.metric,
                            on_done=lambda _run: bar.advance(), **options)
@@ -600,12 +632,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
         result = agentscale.replay_scaled_object(
             spec, trace, trigger=args.metric, period_seconds=args.period,
             initial_replicas=args.initial_replicas, price_per_replica_hour=args.price,
+            outages=_outages(args, trace),
         )
     else:
         trace = _load_trace(args) or sim.default_trace()
         result = agentscale.fluid_replay(
             spec, trace, metric=args.metric, period_seconds=args.period,
             initial_replicas=args.initial_replicas, price_per_replica_hour=args.price,
+            options=agentscale.FluidOptions(outages=_outages(args, trace)),
         )
     reasons = sim._names(sim._REASON_NAMES, result.limit_reason)
     if args.json:
@@ -947,6 +981,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", metavar="SPEC",
                    help="a preset, or a manifest with one HorizontalPodAutoscaler or one ScaledObject")
     _add_trace_options(p)
+    _add_outage_option(p)
     p.add_argument("--metric", help="the metric the trace drives (default the spec's first; "
                    "ScaledObject: a trigger's metric name, e.g. s0-prometheus, or its name)")
     p.add_argument("--period", type=_POSITIVE, default=None, metavar="S",

@@ -626,6 +626,10 @@ void BindSim(py::module_& m) {
              "Time at zero replicas.")
       .field("scales_from_zero", &sim::RunSummary::scales_from_zero,
              "Scale-ups from zero replicas (cold starts).")
+      .field("cold_start_tasks", &sim::RunSummary::cold_start_tasks,
+             "Agent model: tasks that arrived while no agent was past its startup.")
+      .field("fallback_seconds", &sim::RunSummary::fallback_seconds,
+             "Time a decision used a fallback value for a failed metric (KEDA).")
       .field("has_waits", &sim::RunSummary::has_waits, "Task waits were recorded.")
       .field("wait_p50", &sim::RunSummary::wait_p50, "Median task wait, seconds.")
       .field("wait_p95", &sim::RunSummary::wait_p95, "95th percentile wait, seconds.")
@@ -710,6 +714,14 @@ void BindSim(py::module_& m) {
       "counter resets and extrapolation; None with fewer than two samples.");
 
   // --- fluid.h ----------------------------------------------------------------
+  ValueClass<sim::MetricOutage>(m, "MetricOutage",
+                                "A window in which reading a metric fails (a Prometheus "
+                                "outage): the policy sees the metric as failed.")
+      .field("metric", &sim::MetricOutage::metric, "The metric's name; '' for every metric.")
+      .field("start_seconds", &sim::MetricOutage::start_seconds,
+             "Seconds since the epoch, inclusive.")
+      .field("end_seconds", &sim::MetricOutage::end_seconds, "Seconds since the epoch, exclusive.")
+      .finish();
   ValueClass<sim::FluidOptions>(m, "FluidOptions", "Options of the fluid replay.")
       .field("period_seconds", &sim::FluidOptions::period, "Sync period (default 15).")
       .field("initial_replicas", &sim::FluidOptions::initial_replicas,
@@ -717,6 +729,8 @@ void BindSim(py::module_& m) {
       .field("price_per_replica_hour", &sim::FluidOptions::price_per_replica_hour,
              "For RunSummary.cost.")
       .field("config", &sim::FluidOptions::config, "The controller's flags and tolerance.")
+      .field("outages", &sim::FluidOptions::outages,
+             "MetricOutage windows in which reading a metric fails.")
       .finish();
 
   py::class_<PyFluidResult>(m, "FluidResult",
@@ -856,6 +870,8 @@ void BindSim(py::module_& m) {
       .field("record_waits", &sim::AgentModelOptions::record_waits,
              "Keep every task's wait (waits_seconds).")
       .field("config", &sim::AgentModelOptions::config, "The controller's flags and tolerance.")
+      .field("outages", &sim::AgentModelOptions::outages,
+             "MetricOutage windows in which reading a metric fails.")
       .finish();
 
   py::class_<PyAgentResult>(m, "AgentModelResult",

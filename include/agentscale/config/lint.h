@@ -30,6 +30,10 @@
 //   keda-cooldown-from-poll  scale to zero (or idle) is possible: the
 //                            cooldown counts from the last poll that saw a
 //                            trigger active, not from the last task's end.
+//   keda-outage-to-zero      scale to zero is possible and no fallback is
+//                            set: a failed trigger reads as inactive, so a
+//                            metrics outage longer than the cooldown
+//                            scales a busy fleet to zero.
 //   keda-static-fallback     fallback.behavior static: during an outage
 //                            the fleet goes to fallback.replicas even when
 //                            it runs more (a trigger wanted more).

@@ -111,6 +111,8 @@ struct Decision {
   absl::Status error;
   // Set by Commit() / CommitFailed().
   bool committed = false;
+  // A failed metric was replaced by a fallback value (KEDA's fallback).
+  bool fallback = false;
   // Changes made by combinators around the policy that decided; empty for a
   // policy used on its own.
   std::vector<Adjustment> adjustments;

@@ -43,6 +43,7 @@
 #include "absl/time/time.h"
 #include "agentscale/hpa/spec.h"
 #include "agentscale/policy/policy.h"
+#include "agentscale/sim/faults.h"
 #include "agentscale/sim/summary.h"
 #include "agentscale/sim/trace.h"
 
@@ -89,6 +90,8 @@ struct AgentModelOptions {
   double wait_slo_seconds = 60;
   bool record_waits = true;
   hpa::ControllerConfig config;
+  // Windows in which reading a metric fails (sim/faults.h).
+  std::vector<MetricOutage> outages;
 };
 
 struct AgentModelResult {

@@ -33,6 +33,7 @@
 #include "agentscale/hpa/spec.h"
 #include "agentscale/observation.h"
 #include "agentscale/policy/policy.h"
+#include "agentscale/sim/faults.h"
 #include "agentscale/sim/summary.h"
 #include "agentscale/sim/trace.h"
 
@@ -51,6 +52,8 @@ struct FluidOptions {
   // allow_null_values): false, the replay fails at that sync; true, the
   // metric's read fails there (a failed metric, as a Prometheus outage).
   bool null_is_failed_read = false;
+  // Windows in which reading a metric fails (sim/faults.h).
+  std::vector<MetricOutage> outages;
 };
 
 // What replaying did, one entry per sync.

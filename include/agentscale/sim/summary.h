@@ -81,6 +81,13 @@ struct RunSummary {
   // KEDA ScaledObject activating, an HPA scaling from zero).
   double time_at_zero_seconds = 0;
   int64_t scales_from_zero = 0;
+  // Agent model: tasks that arrived while no agent was past its startup
+  // (the fleet at zero, or every agent still starting): they waited for a
+  // cold start. 0 for the fluid replay.
+  int64_t cold_start_tasks = 0;
+  // Time in which a decision used a fallback value for a failed metric
+  // (KEDA's fallback; Decision::fallback), counted per sync period.
+  double fallback_seconds = 0;
   bool has_waits = false;
   double wait_p50 = 0, wait_p95 = 0, wait_p99 = 0, wait_max = 0, wait_mean = 0;
   double share_over_slo = 0;

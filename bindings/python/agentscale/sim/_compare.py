@@ -59,6 +59,8 @@ TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("time_at_max_seconds", "time at max (s)", "{:.0f}"),
     ("time_at_zero_seconds", "time at zero (s)", "{:.0f}"),
     ("scales_from_zero", "scales from zero", "{}"),
+    ("cold_start_tasks", "cold-start tasks", "{}"),
+    ("fallback_seconds", "fallback (s)", "{:.0f}"),
     ("scaling_too_frequent_firings", "AgentScalingTooFrequent firings", "{}"),
     ("scaling_too_frequent_seconds", "AgentScalingTooFrequent firing (s)", "{:.0f}"),
     ("max_replicas_reached_firings", "AgentMaxReplicasReached firings", "{}"),

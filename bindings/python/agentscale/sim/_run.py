@@ -191,6 +191,8 @@ class Run:
             "time_at_max_seconds": s.time_at_max_seconds,
             "time_at_zero_seconds": s.time_at_zero_seconds,
             "scales_from_zero": s.scales_from_zero,
+            "cold_start_tasks": s.cold_start_tasks if isinstance(self.result, AgentModelResult) else None,
+            "fallback_seconds": s.fallback_seconds,
             "scaling_too_frequent_firings": len(s.scaling_too_frequent.firings),
             "scaling_too_frequent_seconds": s.scaling_too_frequent.firing_seconds,
             "max_replicas_reached_firings": len(s.max_replicas_reached.firings),
