@@ -422,11 +422,18 @@ absl::StatusOr<LoadedManifests> LoadStream(
             absl::StrCat(MarkPrefix(source, kind_mark),
                          "kind: is required (document ", i, ")"));
       }
-      if (kind == kScaledObjectKind && api_version.rfind("keda.sh/", 0) == 0) {
+      if ((kind == kScaledObjectKind || kind == kScaledJobKind) &&
+          api_version.rfind("keda.sh/", 0) == 0) {
         if (api_version != kKedaApiVersion) {
           return absl::InvalidArgumentError(absl::StrCat(
               MarkPrefix(source, api_mark), "apiVersion: \"", api_version,
-              "\" is not supported for a ScaledObject; only ", kKedaApiVersion, " is"));
+              "\" is not supported for a ", kind, "; only ", kKedaApiVersion, " is"));
+        }
+        if (kind == kScaledJobKind) {
+          AGENTSCALE_ASSIGN_OR_RETURN(keda::ScaledJobSpec sj,
+                                      ParseScaledJobDocument(doc, source, &out.warnings));
+          out.scaled_jobs.push_back(std::move(sj));
+          continue;
         }
         AGENTSCALE_ASSIGN_OR_RETURN(keda::ScaledObjectSpec so,
                                     ParseScaledObjectDocument(doc, source, &out.warnings));
@@ -506,6 +513,15 @@ absl::StatusOr<hpa::AutoscalerSpec> LoadSingleAutoscaler(
         loaded.autoscalers.size()));
   }
   return std::move(loaded.autoscalers.front());
+}
+
+absl::StatusOr<keda::ScaledJobSpec> LoadSingleScaledJob(const std::string& path) {
+  AGENTSCALE_ASSIGN_OR_RETURN(LoadedManifests loaded, LoadManifestFile(path));
+  if (loaded.scaled_jobs.size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": expected exactly one ScaledJob, found ", loaded.scaled_jobs.size()));
+  }
+  return std::move(loaded.scaled_jobs.front());
 }
 
 absl::StatusOr<keda::ScaledObjectSpec> LoadSingleScaledObject(const std::string& path) {

@@ -208,6 +208,8 @@ std::string ShortestNumber(double v) {
 
 const char* TargetTypeName(hpa::MetricTargetType t) { return hpa::MetricTargetTypeName(t); }
 
+void EmitTriggers(YAML::Emitter& e, const std::vector<keda::Trigger>& triggers, bool metric_type);
+
 void EmitScaledObject(YAML::Emitter& e, const keda::ScaledObjectSpec& so) {
   e << YAML::BeginMap;
   e << YAML::Key << "apiVersion" << YAML::Value << kKedaApiVersion;
@@ -278,12 +280,20 @@ void EmitScaledObject(YAML::Emitter& e, const keda::ScaledObjectSpec& so) {
     }
     e << YAML::EndMap;
   }
+  EmitTriggers(e, so.triggers, /*metric_type=*/true);
+  e << YAML::EndMap;
+  e << YAML::EndMap;
+}
+
+void EmitTriggers(YAML::Emitter& e, const std::vector<keda::Trigger>& triggers, bool metric_type) {
   e << YAML::Key << "triggers" << YAML::Value << YAML::BeginSeq;
-  for (const keda::Trigger& t : so.triggers) {
+  for (const keda::Trigger& t : triggers) {
     e << YAML::BeginMap;
     e << YAML::Key << "type" << YAML::Value << t.type;
     if (!t.name.empty()) e << YAML::Key << "name" << YAML::Value << t.name;
-    e << YAML::Key << "metricType" << YAML::Value << TargetTypeName(t.metric_type);
+    if (metric_type) {
+      e << YAML::Key << "metricType" << YAML::Value << TargetTypeName(t.metric_type);
+    }
     e << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
     std::map<std::string, std::string> meta = t.metadata;
     const char* target_key = nullptr;
@@ -301,11 +311,75 @@ void EmitScaledObject(YAML::Emitter& e, const keda::ScaledObjectSpec& so) {
     e << YAML::EndMap;
   }
   e << YAML::EndSeq;
+}
+
+void EmitScaledJob(YAML::Emitter& e, const keda::ScaledJobSpec& sj) {
+  e << YAML::BeginMap;
+  e << YAML::Key << "apiVersion" << YAML::Value << kKedaApiVersion;
+  e << YAML::Key << "kind" << YAML::Value << kScaledJobKind;
+  e << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "name" << YAML::Value << sj.name;
+  e << YAML::Key << "namespace" << YAML::Value << sj.namespace_name;
+  if (sj.paused) {
+    e << YAML::Key << "annotations" << YAML::Value << YAML::BeginMap << YAML::Key
+      << "autoscaling.keda.sh/paused" << YAML::Value << YAML::DoubleQuoted << "true"
+      << YAML::EndMap;
+  }
+  e << YAML::EndMap;
+  e << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "jobTargetRef" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "parallelism" << YAML::Value << sj.parallelism;
+  e << YAML::Key << "completions" << YAML::Value << sj.completions;
+  if (sj.active_deadline_seconds) {
+    e << YAML::Key << "activeDeadlineSeconds" << YAML::Value << *sj.active_deadline_seconds;
+  }
+  e << YAML::Key << "backoffLimit" << YAML::Value << sj.backoff_limit;
+  e << YAML::Key << "template" << YAML::Value << YAML::Load(sj.job_template_yaml);
+  e << YAML::EndMap;
+  e << YAML::Key << "pollingInterval" << YAML::Value << sj.polling_interval_seconds;
+  e << YAML::Key << "successfulJobsHistoryLimit" << YAML::Value
+    << sj.successful_jobs_history_limit;
+  e << YAML::Key << "failedJobsHistoryLimit" << YAML::Value << sj.failed_jobs_history_limit;
+  if (sj.min_replica_count) {
+    e << YAML::Key << "minReplicaCount" << YAML::Value << *sj.min_replica_count;
+  }
+  if (sj.max_replica_count) {
+    e << YAML::Key << "maxReplicaCount" << YAML::Value << *sj.max_replica_count;
+  }
+  e << YAML::Key << "rollout" << YAML::Value << YAML::BeginMap << YAML::Key << "strategy"
+    << YAML::Value << sj.rollout_strategy << YAML::EndMap;
+  e << YAML::Key << "scalingStrategy" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "strategy" << YAML::Value << keda::ScalingStrategyName(sj.strategy);
+  if (sj.custom_queue_length_deduction) {
+    e << YAML::Key << "customScalingQueueLengthDeduction" << YAML::Value
+      << *sj.custom_queue_length_deduction;
+  }
+  if (!sj.custom_running_job_percentage.empty()) {
+    e << YAML::Key << "customScalingRunningJobPercentage" << YAML::Value << YAML::DoubleQuoted
+      << sj.custom_running_job_percentage;
+  }
+  if (!sj.pending_pod_conditions.empty()) {
+    e << YAML::Key << "pendingPodConditions" << YAML::Value << YAML::Flow
+      << sj.pending_pod_conditions;
+  }
+  e << YAML::Key << "multipleScalersCalculation" << YAML::Value
+    << keda::MultipleScalersCalculationName(sj.multiple_scalers_calculation);
+  e << YAML::EndMap;
+  EmitTriggers(e, sj.triggers, /*metric_type=*/false);
   e << YAML::EndMap;
   e << YAML::EndMap;
 }
 
 }  // namespace
+
+std::string DumpScaledJob(const keda::ScaledJobSpec& sj) {
+  YAML::Emitter e;
+  e.SetIndent(2);
+  EmitScaledJob(e, sj);
+  std::string out = e.c_str();
+  if (!out.empty() && out.back() != '\n') out.push_back('\n');
+  return out;
+}
 
 std::string DumpScaledObject(const keda::ScaledObjectSpec& so) {
   YAML::Emitter e;

@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "agentscale/hpa/spec.h"
 #include "agentscale/keda/formula.h"
+#include "agentscale/keda/scaled_job.h"
 #include "agentscale/keda/scaled_object.h"
 #include "agentscale/status_macros.h"
 #include "scaled_object_parse.h"
@@ -373,6 +374,151 @@ class ScaledObjectParser : public YamlReader {
     return ReadEnum(node, path, kTypes);
   }
 
+  // Public: the ScaledJob document (shares the trigger and metadata readers).
+ public:
+  absl::StatusOr<keda::ScaledJobSpec> ParseJob(const YAML::Node& doc) {
+    doc_mark_ = doc.Mark();
+    AGENTSCALE_ASSIGN_OR_RETURN(
+        Object top, ParseObject(doc, "", {"apiVersion", "kind", "metadata", "spec", "status"}));
+    keda::ScaledJobSpec sj;
+    {
+      // metadata: name, namespace and the paused annotation.
+      keda::ScaledObjectSpec meta;
+      AGENTSCALE_RETURN_IF_ERROR(ParseMetadata(top, &meta));
+      sj.name = meta.name;
+      sj.namespace_name = meta.namespace_name;
+      sj.paused = meta.paused;
+    }
+    const YAML::Node* spec = top.Find("spec");
+    if (spec == nullptr) return Missing(top, "spec");
+    AGENTSCALE_ASSIGN_OR_RETURN(
+        Object obj,
+        ParseObject(*spec, "spec",
+                    {"jobTargetRef", "pollingInterval", "successfulJobsHistoryLimit",
+                     "failedJobsHistoryLimit", "envSourceContainerName", "minReplicaCount",
+                     "maxReplicaCount", "rolloutStrategy", "rollout", "scalingStrategy",
+                     "triggers"}));
+    const YAML::Node* job = obj.Find("jobTargetRef");
+    if (job == nullptr) return Missing(obj, "jobTargetRef");
+    {
+      // A batch/v1 JobSpec; the pod template is not interpreted.
+      AGENTSCALE_ASSIGN_OR_RETURN(
+          Object j, ParseObject(*job, "spec.jobTargetRef",
+                                {"parallelism", "completions", "activeDeadlineSeconds",
+                                 "backoffLimit", "backoffLimitPerIndex", "maxFailedIndexes",
+                                 "template", "ttlSecondsAfterFinished", "completionMode",
+                                 "suspend", "selector", "manualSelector", "podFailurePolicy",
+                                 "podReplacementPolicy", "successPolicy", "managedBy"}));
+      AGENTSCALE_RETURN_IF_ERROR(ReadSeconds(j, "parallelism", &sj.parallelism));
+      AGENTSCALE_RETURN_IF_ERROR(ReadSeconds(j, "completions", &sj.completions));
+      AGENTSCALE_RETURN_IF_ERROR(ReadSeconds(j, "backoffLimit", &sj.backoff_limit));
+      if (const YAML::Node* n = j.Find("activeDeadlineSeconds")) {
+        AGENTSCALE_ASSIGN_OR_RETURN(sj.active_deadline_seconds,
+                                    ReadInt32(*n, "spec.jobTargetRef.activeDeadlineSeconds"));
+      }
+      const YAML::Node* tmpl = j.Find("template");
+      if (tmpl == nullptr) return Missing(j, "template");
+      YAML::Emitter flow;
+      flow.SetMapFormat(YAML::Flow);
+      flow.SetSeqFormat(YAML::Flow);
+      flow << *tmpl;
+      sj.job_template_yaml = flow.c_str();
+    }
+    AGENTSCALE_RETURN_IF_ERROR(ReadSeconds(obj, "pollingInterval", &sj.polling_interval_seconds));
+    AGENTSCALE_RETURN_IF_ERROR(
+        ReadSeconds(obj, "successfulJobsHistoryLimit", &sj.successful_jobs_history_limit));
+    AGENTSCALE_RETURN_IF_ERROR(
+        ReadSeconds(obj, "failedJobsHistoryLimit", &sj.failed_jobs_history_limit));
+    if (const YAML::Node* n = obj.Find("minReplicaCount")) {
+      AGENTSCALE_ASSIGN_OR_RETURN(sj.min_replica_count, ReadInt32(*n, "spec.minReplicaCount"));
+    }
+    if (const YAML::Node* n = obj.Find("maxReplicaCount")) {
+      AGENTSCALE_ASSIGN_OR_RETURN(sj.max_replica_count, ReadInt32(*n, "spec.maxReplicaCount"));
+    }
+    if (const YAML::Node* n = obj.Find("rolloutStrategy")) {
+      AGENTSCALE_ASSIGN_OR_RETURN(sj.rollout_strategy, ReadString(*n, "spec.rolloutStrategy"));
+      Warn(n->Mark(), "spec.rolloutStrategy", "is deprecated; use spec.rollout.strategy (keda#3596)");
+    }
+    if (const YAML::Node* n = obj.Find("rollout")) {
+      AGENTSCALE_ASSIGN_OR_RETURN(
+          Object r, ParseObject(*n, "spec.rollout", {"strategy", "propagationPolicy"}));
+      // The deprecated field wins when both are set, as in KEDA.
+      if (obj.Find("rolloutStrategy") == nullptr) {
+        AGENTSCALE_RETURN_IF_ERROR(OptString(r, "strategy", &sj.rollout_strategy));
+      }
+    }
+    if (const YAML::Node* n = obj.Find("scalingStrategy")) {
+      static const std::vector<std::pair<const char*, keda::ScalingStrategy>> kStrategies = {
+          {"default", keda::ScalingStrategy::kDefault},
+          {"custom", keda::ScalingStrategy::kCustom},
+          {"accurate", keda::ScalingStrategy::kAccurate},
+          {"eager", keda::ScalingStrategy::kEager}};
+      static const std::vector<std::pair<const char*, keda::MultipleScalersCalculation>> kCalc = {
+          {"max", keda::MultipleScalersCalculation::kMax},
+          {"min", keda::MultipleScalersCalculation::kMin},
+          {"avg", keda::MultipleScalersCalculation::kAvg},
+          {"sum", keda::MultipleScalersCalculation::kSum}};
+      const std::string path = "spec.scalingStrategy";
+      AGENTSCALE_ASSIGN_OR_RETURN(
+          Object st, ParseObject(*n, path,
+                                 {"strategy", "customScalingQueueLengthDeduction",
+                                  "customScalingRunningJobPercentage", "pendingPodConditions",
+                                  "multipleScalersCalculation"}));
+      if (const YAML::Node* v = st.Find("strategy")) {
+        AGENTSCALE_ASSIGN_OR_RETURN(sj.strategy, ReadEnum(*v, Child(path, "strategy"), kStrategies));
+      }
+      if (const YAML::Node* v = st.Find("customScalingQueueLengthDeduction")) {
+        AGENTSCALE_ASSIGN_OR_RETURN(
+            sj.custom_queue_length_deduction,
+            ReadInt32(*v, Child(path, "customScalingQueueLengthDeduction")));
+      }
+      if (const YAML::Node* v = st.Find("customScalingRunningJobPercentage")) {
+        AGENTSCALE_ASSIGN_OR_RETURN(
+            sj.custom_running_job_percentage,
+            ReadString(*v, Child(path, "customScalingRunningJobPercentage")));
+        double unused = 0;
+        if (!absl::SimpleAtod(sj.custom_running_job_percentage, &unused)) {
+          Warn(v->Mark(), Child(path, "customScalingRunningJobPercentage"),
+               "is not a number: KEDA falls back to the default strategy");
+        }
+      }
+      if (const YAML::Node* v = st.Find("pendingPodConditions")) {
+        AGENTSCALE_ASSIGN_OR_RETURN(std::vector<YAML::Node> items,
+                                    ParseList(*v, Child(path, "pendingPodConditions")));
+        for (size_t i = 0; i < items.size(); ++i) {
+          AGENTSCALE_ASSIGN_OR_RETURN(
+              std::string c, ReadString(items[i], Index(Child(path, "pendingPodConditions"), i)));
+          sj.pending_pod_conditions.push_back(std::move(c));
+        }
+      }
+      if (const YAML::Node* v = st.Find("multipleScalersCalculation")) {
+        AGENTSCALE_ASSIGN_OR_RETURN(
+            sj.multiple_scalers_calculation,
+            ReadEnum(*v, Child(path, "multipleScalersCalculation"), kCalc));
+      }
+    }
+    const YAML::Node* triggers = obj.Find("triggers");
+    if (triggers == nullptr) return Missing(obj, "triggers");
+    AGENTSCALE_ASSIGN_OR_RETURN(std::vector<YAML::Node> items,
+                                ParseList(*triggers, "spec.triggers"));
+    for (size_t i = 0; i < items.size(); ++i) {
+      keda::Trigger t;
+      // KEDA's controller refuses metricType on a ScaledJob trigger.
+      const YAML::Node& item = items[i];
+      if (item.IsMap() && item["metricType"]) {
+        const std::string path = Child(Index("spec.triggers", i), "metricType");
+        return ErrorAt(item["metricType"].Mark(), path,
+                       "cannot be set on a ScaledJob trigger (KEDA refuses it)");
+      }
+      AGENTSCALE_RETURN_IF_ERROR(ParseTrigger(items[i], i, &t));
+      sj.triggers.push_back(std::move(t));
+    }
+    AGENTSCALE_RETURN_IF_ERROR(ErrorsAt(keda::ValidateScaledJob(sj)));
+    return sj;
+  }
+
+ private:
+
   absl::Status ParseTrigger(const YAML::Node& node, size_t i, keda::Trigger* t) {
     const std::string path = Index("spec.triggers", i);
     AGENTSCALE_ASSIGN_OR_RETURN(
@@ -477,6 +623,12 @@ bool ScalerTargetKeys(const std::string& type, const char** target_key,
   *target_key = info->target_key;
   *activation_key = info->activation_key;
   return true;
+}
+
+absl::StatusOr<keda::ScaledJobSpec> ParseScaledJobDocument(
+    const YAML::Node& doc, const std::string& source, std::vector<std::string>* warnings) {
+  ScaledObjectParser parser(source, warnings);
+  return parser.ParseJob(doc);
 }
 
 absl::StatusOr<keda::ScaledObjectSpec> ParseScaledObjectDocument(

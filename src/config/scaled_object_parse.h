@@ -12,17 +12,23 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "agentscale/keda/scaled_job.h"
 #include "agentscale/keda/scaled_object.h"
 
 namespace agentscale::config {
 
 inline constexpr char kScaledObjectKind[] = "ScaledObject";
+inline constexpr char kScaledJobKind[] = "ScaledJob";
 inline constexpr char kKedaApiVersion[] = "keda.sh/v1alpha1";
 
 // Parses and validates one ScaledObject document. Problems a KEDA user can
 // keep (deprecated fields) are appended to *warnings as
 // "<source>:<line>:<col>: <path>: <message>".
 absl::StatusOr<keda::ScaledObjectSpec> ParseScaledObjectDocument(
+    const YAML::Node& doc, const std::string& source, std::vector<std::string>* warnings);
+
+// The same for a ScaledJob document.
+absl::StatusOr<keda::ScaledJobSpec> ParseScaledJobDocument(
     const YAML::Node& doc, const std::string& source, std::vector<std::string>* warnings);
 
 // The metadata keys of a supported scaler's target and activation target

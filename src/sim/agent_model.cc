@@ -197,7 +197,7 @@ class Simulation final : public FleetModel {
   Simulation(Policy& policy, const Trace& trace, const AgentModelOptions& opt,
              double interval)
       : policy_(policy), metrics_(policy.metrics()), trace_(trace), opt_(opt),
-        arrivals_(trace, opt, interval), interval_(interval) {}
+        arrivals_(trace, opt, interval), interval_(interval), slots_(opt.jobs ? 1 : opt.slots) {}
 
   absl::StatusOr<AgentModelResult> Run();
 
@@ -223,7 +223,7 @@ class Simulation final : public FleetModel {
     Agent* best = nullptr;
     for (int32_t id : active_) {
       Agent& a = agents_[id];
-      if (a.state != AgentState::kReady || a.running >= opt_.slots) continue;
+      if (a.state != AgentState::kReady || a.running >= slots_) continue;
       if (best == nullptr || a.running < best->running) best = &a;
     }
     return best;
@@ -240,6 +240,12 @@ class Simulation final : public FleetModel {
     }
   }
 
+  // A Job leaves the fleet: it is no longer counted or observed.
+  void ExitJob(Agent& a) {
+    active_.erase(std::find(active_.begin(), active_.end(), a.id));
+    Terminate(a);
+  }
+
   void Terminate(Agent& a) {
     a.state = AgentState::kGone;
     ++a.generation;
@@ -254,6 +260,7 @@ class Simulation final : public FleetModel {
   const AgentModelOptions& opt_;
   ArrivalStream arrivals_;
   double interval_;
+  int32_t slots_ = 1;
 
   // Event-loop state kept between syncs.
   Task next_task_;
@@ -279,6 +286,7 @@ class Simulation final : public FleetModel {
 
 void Simulation::ScaleTo(int32_t desired, double now) {
   const int32_t current = static_cast<int32_t>(active_.size());
+  if (opt_.jobs && desired < current) return;  // Jobs end by themselves
   if (desired > current) {
     for (int32_t i = current; i < desired; ++i) {
       Agent a;
@@ -378,7 +386,9 @@ absl::Status Simulation::AdvanceTo(double until) {
       --a.running;
       --running_total_;
       ++result_.tasks_completed;
-      if (a.state == AgentState::kDraining) {
+      if (opt_.jobs) {
+        ExitJob(a);
+      } else if (a.state == AgentState::kDraining) {
         if (a.running == 0) Terminate(a);
       } else if (!queue_.empty()) {
         Task task = queue_.front();
@@ -394,6 +404,13 @@ absl::Status Simulation::AdvanceTo(double until) {
         }
       }
       Dispatch(now_);
+      if (opt_.jobs) {
+        // A Job that found no task when it started exits.
+        for (size_t i = active_.size(); i-- > 0;) {
+          Agent& a = agents_[active_[i]];
+          if (a.state == AgentState::kReady && a.running == 0) ExitJob(a);
+        }
+      }
     } else if (t_arrival == t) {
       ++result_.tasks_arrived;
       // No agent past its startup: the task waits for a cold start.

@@ -147,4 +147,24 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledObjectSpec& sca
   return RunAgentModel(*policy, trace, o);
 }
 
+absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledJobSpec& scaled_job,
+                                               const Trace& trace,
+                                               const AgentModelOptions& options) {
+  AGENTSCALE_ASSIGN_OR_RETURN(std::unique_ptr<keda::ScaledJobPolicy> policy,
+                              keda::ScaledJobPolicy::Create(scaled_job));
+  if (policy->metrics().size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ScaledJob ", scaled_job.name,
+        ": the agent model drives one trigger, read as its queue of waiting tasks; this "
+        "object has ", policy->metrics().size()));
+  }
+  AgentModelOptions o = options;
+  o.jobs = true;
+  o.slots = 1;
+  o.queue_metric = policy->metrics().front().name;
+  o.sync_period = absl::Seconds(scaled_job.polling_interval_seconds);
+  o.initial_replicas = 0;  // the first poll starts what minReplicaCount asks
+  return RunAgentModel(*policy, trace, o);
+}
+
 }  // namespace agentscale::sim

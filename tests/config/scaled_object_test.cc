@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -287,6 +288,97 @@ TEST(ScaledObjectLintTest, WhatKedaUsersTripOn) {
   ASSERT_FALSE(findings.empty());
   EXPECT_EQ(findings.back().rule, "fixed-size");
   EXPECT_EQ(findings.back().field, "spec.minReplicaCount");
+}
+
+}  // namespace
+}  // namespace agentscale::config
+
+namespace agentscale::config {
+namespace {
+
+TEST(ScaledJobLoaderTest, LoadsWithKedasDefaultsAndStrategy) {
+  constexpr char kJob[] = R"(apiVersion: keda.sh/v1alpha1
+kind: ScaledJob
+metadata:
+  name: agent-jobs
+spec:
+  jobTargetRef:
+    parallelism: 1
+    completions: 1
+    backoffLimit: 4
+    template:
+      spec:
+        containers: [{name: agent, image: agent:1}]
+  pollingInterval: 10
+  maxReplicaCount: 50
+  rolloutStrategy: gradual
+  scalingStrategy:
+    strategy: custom
+    customScalingQueueLengthDeduction: 1
+    customScalingRunningJobPercentage: "0.5"
+    multipleScalersCalculation: sum
+  triggers:
+  - type: prometheus
+    metadata: {serverAddress: http://p, query: sum(app_pending_tasks), threshold: '1'}
+)";
+  absl::StatusOr<LoadedManifests> loaded = LoadManifestString(kJob, "job.yaml");
+  ASSERT_THAT(loaded.status(), IsOk());
+  ASSERT_EQ(loaded->scaled_jobs.size(), 1u);
+  const keda::ScaledJobSpec& sj = loaded->scaled_jobs[0];
+  EXPECT_EQ(sj.name, "agent-jobs");
+  EXPECT_EQ(sj.polling_interval_seconds, 10);
+  EXPECT_EQ(sj.successful_jobs_history_limit, 100);
+  EXPECT_EQ(sj.backoff_limit, 4);
+  EXPECT_EQ(sj.max_replica_count, 50);
+  EXPECT_FALSE(sj.min_replica_count.has_value());
+  EXPECT_EQ(sj.strategy, keda::ScalingStrategy::kCustom);
+  EXPECT_EQ(sj.custom_queue_length_deduction, 1);
+  EXPECT_EQ(sj.custom_running_job_percentage, "0.5");
+  EXPECT_EQ(sj.multiple_scalers_calculation, keda::MultipleScalersCalculation::kSum);
+  EXPECT_EQ(sj.rollout_strategy, "gradual");
+  ASSERT_EQ(loaded->warnings.size(), 1u);
+  EXPECT_THAT(loaded->warnings[0], HasSubstr("job.yaml:15:20: spec.rolloutStrategy: is deprecated"));
+}
+
+TEST(ScaledJobLoaderTest, MetricTypeAndMissingTemplateAreErrors) {
+  const std::string head =
+      "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {name: j}\nspec:\n";
+  EXPECT_THAT(LoadManifestString(head + "  jobTargetRef: {parallelism: 1}\n  triggers: []\n",
+                                 "j.yaml")
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("spec.jobTargetRef.template: is required")));
+  EXPECT_THAT(
+      LoadManifestString(head +
+                             "  jobTargetRef: {template: {}}\n  triggers:\n  - type: prometheus\n"
+                             "    metricType: Value\n    metadata: {serverAddress: s, query: q, "
+                             "threshold: '1'}\n",
+                         "j.yaml")
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("j.yaml:8:17: spec.triggers[0].metricType: cannot be set on a ScaledJob")));
+}
+
+}  // namespace
+}  // namespace agentscale::config
+
+namespace agentscale::config {
+namespace {
+
+TEST(ScaledJobLoaderTest, DumpLoadsBackTheSame) {
+  absl::StatusOr<LoadedManifests> loaded =
+      LoadManifestFile(std::string(getenv("AGENTSCALE_SOURCE_DIR") ? getenv("AGENTSCALE_SOURCE_DIR")
+                                                                    : ".") +
+                       "/examples/keda_job.yaml");
+  ASSERT_THAT(loaded.status(), IsOk());
+  ASSERT_EQ(loaded->scaled_jobs.size(), 1u);
+  const std::string dumped = DumpScaledJob(loaded->scaled_jobs[0]);
+  absl::StatusOr<LoadedManifests> again = LoadManifestString(dumped, "dumped.yaml");
+  ASSERT_THAT(again.status(), IsOk()) << dumped;
+  ASSERT_EQ(again->scaled_jobs.size(), 1u);
+  EXPECT_EQ(DumpScaledJob(again->scaled_jobs[0]), dumped);
+  EXPECT_EQ(again->scaled_jobs[0].strategy, keda::ScalingStrategy::kAccurate);
+  EXPECT_THAT(dumped, HasSubstr("image: matillion/agent:latest"));
 }
 
 }  // namespace

@@ -149,3 +149,45 @@ def test_cli_explain_with_a_scaled_object(tmp_path: pathlib.Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["explain"].startswith(
         "0 -> 4 (scale up): keda: active (s0-prometheus 400 > activation 0), scaled from zero to 1")
+
+
+JOB = ROOT / "examples" / "keda_job.yaml"
+
+
+def test_scaled_job_loads_and_dumps(tmp_path: pathlib.Path) -> None:
+    sj = agentscale.load_single_scaled_job(JOB)
+    assert sj.name == "agent-jobs"
+    assert sj.strategy == agentscale.ScalingStrategy.ACCURATE
+    assert sj.max_replica_count == 400 and sj.min_replica_count is None
+    path = tmp_path / "job.yaml"
+    path.write_text(agentscale.dump_scaled_job(sj))
+    assert agentscale.load_single_scaled_job(path) == sj
+    assert isinstance(agentscale.ScaledJobPolicy(sj), agentscale.Policy)
+
+
+def test_decide_jobs_matches_kedas_vectors() -> None:
+    sj = agentscale.ScaledJobSpec(strategy="accurate", max_replica_count=20)
+    # accurate, maxScale 20, R 15, P 10, M 20: 20 + 15 - 10 > 20, so 20 - 15 = 5
+    assert agentscale.decide_jobs(sj, [(20, 1, True)], running=15, pending=10)["effective_max"] == 5
+    sj.strategy = agentscale.ScalingStrategy.EAGER
+    out = agentscale.decide_jobs(sj, [(4, 1, True)], running=7, pending=0)
+    assert (out["effective_max"], out["jobs_to_create"]) == (4, 4)
+    assert agentscale.decide_jobs(sj, [(4, 1, False)], running=0, pending=0)["jobs_to_create"] == 0
+
+
+def test_scaled_job_strategies_in_the_agent_model() -> None:
+    trace = agentscale.default_trace()
+    trace = trace.sliced(trace.start, trace.start + 3 * 3600)
+    sj = agentscale.load_single_scaled_job(JOB)
+    results = {}
+    for strategy in ("default", "accurate", "eager"):
+        sj.strategy = agentscale.ScalingStrategy.from_kubernetes_name(strategy)
+        run = agentscale.simulate(sj, trace, model="agent", service_seconds=60)
+        result = run.result
+        assert isinstance(result, agentscale.AgentModelResult)
+        assert result.tasks_arrived == result.tasks_completed + result.tasks_queued_at_end + result.tasks_running_at_end
+        assert run.summary.peak_replicas <= 400
+        results[strategy] = run.summary
+    assert all(s.has_waits for s in results.values())
+    with pytest.raises(ValueError, match="use the agent model"):
+        agentscale.simulate(sj, trace, model="fluid")

@@ -791,8 +791,9 @@ class LoadedManifests:
     autoscalers: list[AutoscalerSpec]
     skipped: list[SkippedDocument]
     scaled_objects: list[ScaledObjectSpec]
+    scaled_jobs: list[ScaledJobSpec]
     warnings: list[str]
-    def __init__(self, *, source: str = ..., autoscalers: Sequence[AutoscalerSpec | dict[str, Any]] = ..., skipped: Sequence[SkippedDocument | dict[str, Any]] = ..., scaled_objects: Sequence[ScaledObjectSpec | dict[str, Any]] = ..., warnings: Sequence[str] = ...) -> None: ...
+    def __init__(self, *, source: str = ..., autoscalers: Sequence[AutoscalerSpec | dict[str, Any]] = ..., skipped: Sequence[SkippedDocument | dict[str, Any]] = ..., scaled_objects: Sequence[ScaledObjectSpec | dict[str, Any]] = ..., scaled_jobs: Sequence[ScaledJobSpec | dict[str, Any]] = ..., warnings: Sequence[str] = ...) -> None: ...
     def to_dict(self) -> dict[str, Any]: ...
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> LoadedManifests: ...
@@ -1416,7 +1417,6 @@ def fluid_replay(
     initial_replicas: int | None = None,
     price_per_replica_hour: float | None = None,
     config: ControllerConfig | None = None,
-    outages: Sequence[MetricOutage] | None = None,
 ) -> FluidResult: ...
 
 class AgentModelOptions:
@@ -1443,6 +1443,7 @@ class AgentModelOptions:
     record_waits: bool
     config: ControllerConfig
     outages: list[MetricOutage]
+    jobs: bool
     def __init__(
         self,
         *,
@@ -1469,6 +1470,7 @@ class AgentModelOptions:
         record_waits: bool = ...,
         config: ControllerConfig | dict[str, Any] = ...,
         outages: Sequence[MetricOutage | dict[str, Any]] = ...,
+        jobs: bool = ...,
     ) -> None: ...
     def to_dict(self) -> dict[str, Any]: ...
     @staticmethod
@@ -1532,6 +1534,8 @@ def run_agent_model(spec: AutoscalerSpec, trace: Trace, options: AgentModelOptio
 def run_agent_model(
     scaled_object: ScaledObjectSpec, trace: Trace, options: AgentModelOptions | None = None
 ) -> AgentModelResult: ...
+@overload
+def run_agent_model(scaled_job: ScaledJobSpec, trace: Trace, options: AgentModelOptions | None = None) -> AgentModelResult: ...
 
 # --- keda: ScaledObject, its policy, formulas, replay ------------------------
 
@@ -1667,6 +1671,69 @@ class Formula:
     def composite(self, values: Sequence[float | None]) -> float | None: ...
     @property
     def text(self) -> str: ...
+
+class ScalingStrategy(enum.Enum):
+    DEFAULT = 0
+    CUSTOM = 1
+    ACCURATE = 2
+    EAGER = 3
+    @property
+    def kubernetes_name(self) -> str: ...
+    @classmethod
+    def from_kubernetes_name(cls, name: str) -> ScalingStrategy: ...
+
+class MultipleScalersCalculation(enum.Enum):
+    MAX = 0
+    MIN = 1
+    AVG = 2
+    SUM = 3
+    @property
+    def kubernetes_name(self) -> str: ...
+    @classmethod
+    def from_kubernetes_name(cls, name: str) -> MultipleScalersCalculation: ...
+
+class ScaledJobSpec:
+    name: str
+    namespace_name: str
+    polling_interval_seconds: int
+    successful_jobs_history_limit: int
+    failed_jobs_history_limit: int
+    min_replica_count: int | None
+    max_replica_count: int | None
+    strategy: ScalingStrategy
+    custom_queue_length_deduction: int | None
+    custom_running_job_percentage: str
+    multiple_scalers_calculation: MultipleScalersCalculation
+    pending_pod_conditions: list[str]
+    rollout_strategy: str
+    parallelism: int
+    completions: int
+    active_deadline_seconds: int | None
+    backoff_limit: int
+    triggers: list[Trigger]
+    paused: bool
+    def __init__(self, *, name: str = ..., namespace_name: str = ..., polling_interval_seconds: int = ..., successful_jobs_history_limit: int = ..., failed_jobs_history_limit: int = ..., min_replica_count: int | None = ..., max_replica_count: int | None = ..., strategy: ScalingStrategy | str = ..., custom_queue_length_deduction: int | None = ..., custom_running_job_percentage: str = ..., multiple_scalers_calculation: MultipleScalersCalculation | str = ..., pending_pod_conditions: Sequence[str] = ..., rollout_strategy: str = ..., parallelism: int = ..., completions: int = ..., active_deadline_seconds: int | None = ..., backoff_limit: int = ..., triggers: Sequence[Trigger | dict[str, Any]] = ..., paused: bool = ...) -> None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> ScaledJobSpec: ...
+    def to_json(self, *, indent: int | None = None) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> ScaledJobSpec: ...
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    def __copy__(self) -> ScaledJobSpec: ...
+    def __deepcopy__(self, memo: Any) -> ScaledJobSpec: ...
+
+class ScaledJobPolicy(Policy):
+    def __init__(self, scaled_job: ScaledJobSpec) -> None: ...
+    @property
+    def spec(self) -> ScaledJobSpec: ...
+
+def load_single_scaled_job(path: str | os.PathLike[str]) -> ScaledJobSpec: ...
+def dump_scaled_job(scaled_job: ScaledJobSpec) -> str: ...
+def decide_jobs(
+    scaled_job: ScaledJobSpec, readings: Sequence[tuple[float, float, bool]], running: int, pending: int
+) -> dict[str, Any]: ...
 
 def replay_scaled_object(
     scaled_object: ScaledObjectSpec,

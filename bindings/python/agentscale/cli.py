@@ -625,6 +625,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise UsageError("--events limits the table's list; --json prints every sync")
     spec = sim.resolve_spec(args.spec)
     result: agentscale.FluidResult
+    if isinstance(spec, agentscale.ScaledJobSpec):
+        raise UsageError(f"{args.spec}: a ScaledJob runs Jobs, one per task, which the fluid replay "
+                         "does not model; use `agentscale simulate --model agent`")
     if isinstance(spec, agentscale.ScaledObjectSpec):
         # A query may return no series: empty, NaN or Inf values are null
         # samples, which the trigger reads as its ignoreNullValues says.
@@ -766,6 +769,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
         now, obs = agentscale.observation_from_json(text, list(policy.metrics()), args.observation,
                                                     default_time)
         decision = policy.decide(float(now), obs)
+    elif isinstance(spec, agentscale.ScaledJobSpec):
+        # A ScaledJob: current_replicas is the Jobs still running; the
+        # observation names the triggers' metrics.
+        job_policy = agentscale.ScaledJobPolicy(spec)
+        if args.state:
+            try:
+                job_policy.import_policy_state_json(_read_state_text(args.state))
+            except ValueError as e:
+                raise ValueError(f"{args.state}: {e}") from None
+        metric_specs = list(job_policy.metrics())
+        now, obs = agentscale.observation_from_json(text, list(job_policy.metrics()),
+                                                    args.observation, default_time)
+        decision = job_policy.decide(float(now), obs)
     else:
         hpa = agentscale.HorizontalAutoscaler(spec)
         if args.state:

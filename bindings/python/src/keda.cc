@@ -11,12 +11,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "agentscale/config/manifest.h"
 #include "agentscale/keda/formula.h"
 #include "agentscale/keda/policy.h"
+#include "agentscale/keda/scaled_job.h"
 #include "agentscale/keda/scaled_object.h"
 #include "agentscale/sim/keda_replay.h"
 #include "common.h"
@@ -29,11 +31,12 @@ py::object AgentResultToPy(sim::AgentModelResult&& r);
 
 namespace {
 
-// A ScaledObjectPolicy plus the lock that serializes its mutating calls (as
+// A KEDA policy plus the lock that serializes its mutating calls (as
 // HorizontalAutoscaler's binding does).
-struct PyKedaPolicy final : public Policy {
-  explicit PyKedaPolicy(std::unique_ptr<keda::ScaledObjectPolicy> p) : policy(std::move(p)) {}
-  std::unique_ptr<keda::ScaledObjectPolicy> policy;
+template <typename P>
+struct PyLocked final : public Policy {
+  explicit PyLocked(std::unique_ptr<P> p) : policy(std::move(p)) {}
+  std::unique_ptr<P> policy;
   mutable std::mutex mu;
 
   std::string family() const override { return policy->family(); }
@@ -63,11 +66,12 @@ struct PyKedaPolicy final : public Policy {
   }
   std::unique_ptr<Policy> Clone() const override {
     std::lock_guard<std::mutex> l(mu);
-    auto copy = policy->Clone();
-    return std::make_unique<PyKedaPolicy>(std::unique_ptr<keda::ScaledObjectPolicy>(
-        static_cast<keda::ScaledObjectPolicy*>(copy.release())));
+    std::unique_ptr<Policy> copy = policy->Clone();
+    return std::make_unique<PyLocked<P>>(std::unique_ptr<P>(static_cast<P*>(copy.release())));
   }
 };
+using PyKedaPolicy = PyLocked<keda::ScaledObjectPolicy>;
+using PyJobPolicy = PyLocked<keda::ScaledJobPolicy>;
 
 }  // namespace
 
@@ -311,6 +315,106 @@ void BindKeda(py::module_& m) {
       py::arg("scaled_object"), py::arg("trace"), py::arg("options") = py::none(),
       "The agent model scaled by a ScaledObject: its one trigger reads the queue of "
       "waiting tasks; syncs every gcd(pollingInterval, sync_period_seconds).");
+
+  // --- ScaledJob ----------------------------------------------------------------
+  BindEnum<keda::ScalingStrategy>(m, "ScalingStrategy",
+                                  "A ScaledJob's scalingStrategy.strategy (kubernetes_name: KEDA's).",
+                                  {{keda::ScalingStrategy::kDefault, "DEFAULT", "default"},
+                                   {keda::ScalingStrategy::kCustom, "CUSTOM", "custom"},
+                                   {keda::ScalingStrategy::kAccurate, "ACCURATE", "accurate"},
+                                   {keda::ScalingStrategy::kEager, "EAGER", "eager"}});
+  BindEnum<keda::MultipleScalersCalculation>(
+      m, "MultipleScalersCalculation",
+      "How a ScaledJob combines several triggers (kubernetes_name: KEDA's).",
+      {{keda::MultipleScalersCalculation::kMax, "MAX", "max"},
+       {keda::MultipleScalersCalculation::kMin, "MIN", "min"},
+       {keda::MultipleScalersCalculation::kAvg, "AVG", "avg"},
+       {keda::MultipleScalersCalculation::kSum, "SUM", "sum"}});
+  ValueClass<keda::ScaledJobSpec>(m, "ScaledJobSpec",
+                                  "A KEDA ScaledJob (keda.sh/v1alpha1) with KEDA's defaults.")
+      .field("name", &keda::ScaledJobSpec::name, "metadata.name.")
+      .field("namespace_name", &keda::ScaledJobSpec::namespace_name, "metadata.namespace.")
+      .field("polling_interval_seconds", &keda::ScaledJobSpec::polling_interval_seconds,
+             "pollingInterval (30).")
+      .field("successful_jobs_history_limit", &keda::ScaledJobSpec::successful_jobs_history_limit,
+             "successfulJobsHistoryLimit (100).")
+      .field("failed_jobs_history_limit", &keda::ScaledJobSpec::failed_jobs_history_limit,
+             "failedJobsHistoryLimit (100).")
+      .field("min_replica_count", &keda::ScaledJobSpec::min_replica_count,
+             "minReplicaCount, or None (0).")
+      .field("max_replica_count", &keda::ScaledJobSpec::max_replica_count,
+             "maxReplicaCount, or None (100).")
+      .field("strategy", &keda::ScaledJobSpec::strategy, "scalingStrategy.strategy.")
+      .field("custom_queue_length_deduction", &keda::ScaledJobSpec::custom_queue_length_deduction,
+             "customScalingQueueLengthDeduction, or None.")
+      .field("custom_running_job_percentage", &keda::ScaledJobSpec::custom_running_job_percentage,
+             "customScalingRunningJobPercentage as written.")
+      .field("multiple_scalers_calculation", &keda::ScaledJobSpec::multiple_scalers_calculation,
+             "scalingStrategy.multipleScalersCalculation.")
+      .field("pending_pod_conditions", &keda::ScaledJobSpec::pending_pod_conditions,
+             "scalingStrategy.pendingPodConditions.")
+      .field("rollout_strategy", &keda::ScaledJobSpec::rollout_strategy, "rollout.strategy.")
+      .field("parallelism", &keda::ScaledJobSpec::parallelism, "jobTargetRef.parallelism.")
+      .field("completions", &keda::ScaledJobSpec::completions, "jobTargetRef.completions.")
+      .field("active_deadline_seconds", &keda::ScaledJobSpec::active_deadline_seconds,
+             "jobTargetRef.activeDeadlineSeconds, or None.")
+      .field("backoff_limit", &keda::ScaledJobSpec::backoff_limit, "jobTargetRef.backoffLimit.")
+      .field("triggers", &keda::ScaledJobSpec::triggers, "The triggers, in order.")
+      .field("paused", &keda::ScaledJobSpec::paused, "autoscaling.keda.sh/paused.")
+      .finish();
+  py::class_<PyJobPolicy, Policy>(
+      m, "ScaledJobPolicy",
+      "A KEDA ScaledJob as a Policy: every pollingInterval it reads its triggers, counts "
+      "running Jobs (current_replicas) and pending ones (pods not Running), and "
+      "desired_replicas is the running Jobs plus the Jobs its strategy starts.")
+      .def(py::init([](const keda::ScaledJobSpec& sj) {
+             return std::make_unique<PyJobPolicy>(Unwrap(keda::ScaledJobPolicy::Create(sj)));
+           }),
+           py::arg("scaled_job"), "ValueError lists every problem of the object.")
+      .def_property_readonly("spec", [](const PyJobPolicy& p) { return p.policy->spec(); });
+  m.def(
+      "load_single_scaled_job",
+      [](py::handle path) {
+        return Unwrap(config::LoadSingleScaledJob(
+            py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>()));
+      },
+      py::arg("path"), "The one ScaledJob of a YAML file; ValueError names file:line:col.");
+  m.def("dump_scaled_job", &config::DumpScaledJob, py::arg("scaled_job"),
+        "A ScaledJob as keda.sh/v1alpha1 YAML (defaults written out).");
+  m.def(
+      "decide_jobs",
+      [](const keda::ScaledJobSpec& sj, const std::vector<std::tuple<double, double, bool>>& readings,
+         int64_t running, int64_t pending) {
+        std::vector<keda::ScalerReading> r;
+        for (const auto& [q, t, a] : readings) r.push_back(keda::ScalerReading{q, t, a});
+        const keda::JobScaleDecision d = keda::DecideJobs(sj, r, running, pending);
+        py::dict out;
+        out["active"] = d.active;
+        out["scale_to"] = d.scale_to;
+        out["max_scale"] = d.max_scale;
+        out["effective_max"] = d.effective_max;
+        out["jobs_to_create"] = d.jobs_to_create;
+        return out;
+      },
+      py::arg("scaled_job"), py::arg("readings"), py::arg("running"), py::arg("pending"),
+      "One ScaledJob poll: readings are (queue_length, target, active) per trigger; "
+      "returns {active, scale_to, max_scale, effective_max, jobs_to_create}.");
+  m.def(
+      "run_agent_model",
+      [](const keda::ScaledJobSpec& sj, py::object trace,
+         std::optional<sim::AgentModelOptions> options) {
+        const sim::Trace& t = trace.cast<const sim::Trace&>();
+        const sim::AgentModelOptions opt = options.value_or(sim::AgentModelOptions{});
+        absl::StatusOr<sim::AgentModelResult> r;
+        {
+          py::gil_scoped_release release;
+          r = sim::RunAgentModel(sj, t, opt);
+        }
+        return AgentResultToPy(Unwrap(std::move(r)));
+      },
+      py::arg("scaled_job"), py::arg("trace"), py::arg("options") = py::none(),
+      "The agent model under a ScaledJob: every agent is a Job that takes one task "
+      "and exits; polls every pollingInterval.");
 }
 
 }  // namespace agentscale::python

@@ -273,6 +273,8 @@ void BindConfig(py::module_& m) {
       .field("skipped", &config::LoadedManifests::skipped, "Documents of other kinds.")
       .field("scaled_objects", &config::LoadedManifests::scaled_objects,
              "KEDA ScaledObjectSpecs, in document order.")
+      .field("scaled_jobs", &config::LoadedManifests::scaled_jobs,
+             "KEDA ScaledJobSpecs, in document order.")
       .field("warnings", &config::LoadedManifests::warnings,
              "file:line:col: field: message for what loads but deserves a look.")
       .finish();

@@ -872,6 +872,8 @@ void BindSim(py::module_& m) {
       .field("config", &sim::AgentModelOptions::config, "The controller's flags and tolerance.")
       .field("outages", &sim::AgentModelOptions::outages,
              "MetricOutage windows in which reading a metric fails.")
+      .field("jobs", &sim::AgentModelOptions::jobs,
+             "Each agent is a Job: one task, then it exits (a KEDA ScaledJob's fleet).")
       .finish();
 
   py::class_<PyAgentResult>(m, "AgentModelResult",

@@ -28,8 +28,8 @@
 //      defaults only when spec.behavior is present.
 //   4. Runs hpa::ValidateSpec and requires scaleTargetRef kind and name.
 //
-// KEDA ScaledObjects (keda.sh/v1alpha1) in the same stream are read too, into
-// LoadedManifests::scaled_objects, with KEDA's defaults and its admission
+// KEDA ScaledObjects and ScaledJobs (keda.sh/v1alpha1) in the same stream
+// are read too, into LoadedManifests::scaled_objects and ::scaled_jobs, with KEDA's defaults and its admission
 // checks (keda/scaled_object.h): strict fields, trigger metadata as strings,
 // each supported scaler's target and activation keys, every validation
 // problem at once. Deprecated fields KEDA still accepts (a prometheus
@@ -51,6 +51,7 @@
 
 #include "absl/status/statusor.h"
 #include "agentscale/hpa/spec.h"
+#include "agentscale/keda/scaled_job.h"
 #include "agentscale/keda/scaled_object.h"
 
 namespace agentscale::config {
@@ -68,6 +69,7 @@ struct LoadedManifests {
   std::string source;  // the file name (or source_name) used in messages
   std::vector<hpa::AutoscalerSpec> autoscalers;  // in document order
   std::vector<keda::ScaledObjectSpec> scaled_objects;  // in document order
+  std::vector<keda::ScaledJobSpec> scaled_jobs;        // in document order
   // "<file>:<line>:<col>: <path>: <message>" for what loads but deserves a
   // look (deprecated fields).
   std::vector<std::string> warnings;
@@ -93,12 +95,18 @@ absl::StatusOr<hpa::AutoscalerSpec> LoadSingleAutoscaler(
 // An autoscaling/v2 HorizontalPodAutoscaler manifest for `spec`.
 std::string DumpManifest(const hpa::AutoscalerSpec& spec);
 
+// The one ScaledJob of a file (other documents may be there too).
+absl::StatusOr<keda::ScaledJobSpec> LoadSingleScaledJob(const std::string& path);
+
 // The one ScaledObject of a file (other documents may be there too).
 absl::StatusOr<keda::ScaledObjectSpec> LoadSingleScaledObject(const std::string& path);
 
 // A ScaledObject as keda.sh/v1alpha1 YAML that LoadManifestString reads back
 // to an equal spec (defaults written out).
 std::string DumpScaledObject(const keda::ScaledObjectSpec& so);
+
+// A ScaledJob the same way (the Job template as it was read).
+std::string DumpScaledJob(const keda::ScaledJobSpec& sj);
 
 // Several manifests as one multi-document stream ("---" separated).
 std::string DumpManifests(const std::vector<hpa::AutoscalerSpec>& specs);

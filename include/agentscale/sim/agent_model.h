@@ -92,6 +92,11 @@ struct AgentModelOptions {
   hpa::ControllerConfig config;
   // Windows in which reading a metric fails (sim/faults.h).
   std::vector<MetricOutage> outages;
+  // Each agent is a Job (a KEDA ScaledJob's): it takes one task (one slot,
+  // whatever `slots` says), exits when the task finishes, and exits at once
+  // if it finds no task when it becomes ready. A decision below the current
+  // count removes nothing (Jobs are not scaled in).
+  bool jobs = false;
 };
 
 struct AgentModelResult {

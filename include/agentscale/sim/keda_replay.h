@@ -24,6 +24,7 @@
 #define AGENTSCALE_SIM_KEDA_REPLAY_H_
 
 #include "absl/status/statusor.h"
+#include "agentscale/keda/scaled_job.h"
 #include "agentscale/keda/scaled_object.h"
 #include "agentscale/sim/agent_model.h"
 #include "agentscale/sim/fluid.h"
@@ -42,6 +43,16 @@ absl::StatusOr<FluidResult> ReplayScaledObject(const keda::ScaledObjectSpec& sca
 // options.queue_metric is ignored. Errors: no External trigger, or more
 // than one, or cpu/memory triggers (the agent model reports neither).
 absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledObjectSpec& scaled_object,
+                                               const Trace& trace,
+                                               const AgentModelOptions& options = {});
+
+// The agent model under a ScaledJob: every agent is a Job (options.jobs)
+// that takes one task and exits; the ScaledJobPolicy polls every
+// pollingInterval (the model's sync period), reads its one trigger as the
+// queue of waiting tasks, and starts Jobs as its strategy says. The summary
+// counts Job-hours as replica-hours. options.queue_metric, sync_period,
+// slots, jobs and initial_replicas are set here.
+absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledJobSpec& scaled_job,
                                                const Trace& trace,
                                                const AgentModelOptions& options = {});
 

@@ -14,6 +14,7 @@ from agentscale._core import (
     AutoscalerSpec,
     ControllerConfig,
     FluidOptions,
+    ScaledJobSpec,
     ScaledObjectSpec,
     Trace,
     load_manifest_file,
@@ -24,8 +25,8 @@ from agentscale._core import (
 
 
 # What a run scales with: an HPA or a KEDA ScaledObject.
-AnySpec = Union[AutoscalerSpec, ScaledObjectSpec]
-SpecLike = Union[str, "os.PathLike[str]", AutoscalerSpec, ScaledObjectSpec]
+AnySpec = Union[AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec]
+SpecLike = Union[str, "os.PathLike[str]", AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec]
 TraceLike = Union[Trace, str, "os.PathLike[str]", None]
 DEFAULT_TRACE_FILE = "nasa_http_jul1995_per_minute.csv"
 MODELS = ("agent", "fluid")
@@ -62,14 +63,15 @@ def resolve_trace(trace: TraceLike) -> Trace:
 
 
 def resolve_spec(spec: SpecLike, config: Optional[ControllerConfig] = None) -> AnySpec:
-    """An AutoscalerSpec or ScaledObjectSpec as given, a built-in preset by
-    name, or the single HorizontalPodAutoscaler or KEDA ScaledObject of a
-    manifest file (other kinds of documents beside it are ignored).
+    """An AutoscalerSpec, ScaledObjectSpec or ScaledJobSpec as given, a
+    built-in preset by name, or the single HorizontalPodAutoscaler, KEDA
+    ScaledObject or ScaledJob of a manifest file (other kinds of documents
+    beside it are ignored).
 
     A name that is neither a preset nor an existing file raises KeyError
     listing the presets (FileNotFoundError when it looks like a path).
     """
-    if isinstance(spec, (AutoscalerSpec, ScaledObjectSpec)):
+    if isinstance(spec, (AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec)):
         return spec
     text = os.fspath(spec)
     if text in preset_names():
@@ -77,12 +79,12 @@ def resolve_spec(spec: SpecLike, config: Optional[ControllerConfig] = None) -> A
     path = pathlib.Path(text)
     if path.exists() or path.suffix in (".yaml", ".yml", ".json") or os.sep in text:
         loaded = load_manifest_file(path, config)
-        found: list[AnySpec] = [*loaded.autoscalers, *loaded.scaled_objects]
+        found: list[AnySpec] = [*loaded.autoscalers, *loaded.scaled_objects, *loaded.scaled_jobs]
         if len(found) != 1:
             raise ValueError(
-                f"{text}: expected exactly one HorizontalPodAutoscaler or ScaledObject, found "
-                f"{len(loaded.autoscalers)} HorizontalPodAutoscalers and "
-                f"{len(loaded.scaled_objects)} ScaledObjects"
+                f"{text}: expected exactly one HorizontalPodAutoscaler, ScaledObject or ScaledJob, "
+                f"found {len(loaded.autoscalers)} HorizontalPodAutoscalers, "
+                f"{len(loaded.scaled_objects)} ScaledObjects and {len(loaded.scaled_jobs)} ScaledJobs"
             )
         return found[0]
     raise KeyError(
@@ -97,13 +99,16 @@ def spec_bounds(spec: AnySpec) -> tuple[int, int]:
     if isinstance(spec, ScaledObjectSpec):
         low = spec.idle_replica_count if spec.idle_replica_count is not None else spec.min_replica_count
         return (low, spec.max_replica_count)
+    if isinstance(spec, ScaledJobSpec):
+        top = spec.max_replica_count if spec.max_replica_count is not None else 100
+        return (spec.min_replica_count or 0, top)
     return (spec.min_replicas, spec.max_replicas)
 
 
 def spec_label(spec: SpecLike) -> str:
     """A short label: the preset name, the manifest file's stem, or the spec's
     metadata.name."""
-    if isinstance(spec, (AutoscalerSpec, ScaledObjectSpec)):
+    if isinstance(spec, (AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec)):
         return spec.name or "spec"
     text = os.fspath(spec)
     if text in preset_names():

@@ -23,6 +23,7 @@ from agentscale._core import (
     FluidResult,
     Reason,
     RunSummary,
+    ScaledJobSpec,
     ScaledObjectSpec,
     Trace,
     fluid_replay,
@@ -212,7 +213,7 @@ class Run:
             "model": self.model,
             "trace": {"name": self.trace.name, "rows": len(self.trace)},
             "spec_kind": "ScaledObject" if isinstance(self.spec, ScaledObjectSpec)
-            else "HorizontalPodAutoscaler",
+            else "ScaledJob" if isinstance(self.spec, ScaledJobSpec) else "HorizontalPodAutoscaler",
             "spec": self.spec.to_dict(),
             "options": self.options.to_dict(),
             "summary": self.summary.to_dict(),
@@ -273,6 +274,8 @@ def simulate(
     resolved = resolve_spec(spec)
     opts = make_options(model, options, **overrides)
     result: Union[AgentModelResult, FluidResult]
+    if isinstance(resolved, ScaledJobSpec) and model != "agent":
+        raise ValueError(f"ScaledJob {resolved.name}: it runs Jobs, one per task; use the agent model")
     if model == "agent":
         if metric is not None:
             raise TypeError("metric= is for the fluid model")
@@ -300,7 +303,7 @@ def simulate(
             tr = resolve_trace(trace)
             result = replay_scaled_object(resolved, tr, trigger=metric, **kw)
     else:
-        assert isinstance(opts, FluidOptions)
+        assert isinstance(opts, FluidOptions) and isinstance(resolved, AutoscalerSpec)
         if isinstance(trace, Mapping):
             traces = {k: resolve_trace(v) for k, v in trace.items()}
             tr = next(iter(traces.values()))

@@ -118,6 +118,10 @@ def apply_grid_point(
             s = apply_grid_setting(s, key, value)
         elif isinstance(s, AutoscalerSpec) and is_spec_grid_key(key):
             s = apply_grid_setting(s, key, value)
+        elif not isinstance(s, (AutoscalerSpec, ScaledObjectSpec)) and (
+            is_spec_grid_key(key) or key in KEDA_GRID_KEYS
+        ):
+            raise ValueError(f"grid key {key!r}: a ScaledJob is not swept by spec keys yet")
         elif not keda and (key in KEDA_GRID_KEYS or key.startswith("activation:")):
             raise ValueError(f"grid key {key!r} is a ScaledObject setting; the spec is an HPA")
         else:

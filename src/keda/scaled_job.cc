@@ -1,0 +1,382 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+
+#include "agentscale/keda/scaled_job.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "agentscale/status_macros.h"
+#include "nlohmann/json.hpp"
+
+namespace agentscale::keda {
+
+const char* ScalingStrategyName(ScalingStrategy s) {
+  switch (s) {
+    case ScalingStrategy::kDefault:
+      return "default";
+    case ScalingStrategy::kCustom:
+      return "custom";
+    case ScalingStrategy::kAccurate:
+      return "accurate";
+    case ScalingStrategy::kEager:
+      return "eager";
+  }
+  return "default";
+}
+
+const char* MultipleScalersCalculationName(MultipleScalersCalculation c) {
+  switch (c) {
+    case MultipleScalersCalculation::kMax:
+      return "max";
+    case MultipleScalersCalculation::kMin:
+      return "min";
+    case MultipleScalersCalculation::kAvg:
+      return "avg";
+    case MultipleScalersCalculation::kSum:
+      return "sum";
+  }
+  return "max";
+}
+
+int32_t EffectiveMinReplicaCount(const ScaledJobSpec& sj) {
+  const int32_t mn = sj.min_replica_count.value_or(0);
+  if (sj.max_replica_count.has_value() && mn > *sj.max_replica_count) {
+    return *sj.max_replica_count;
+  }
+  return mn;
+}
+
+int32_t EffectiveMaxReplicaCount(const ScaledJobSpec& sj) {
+  if (!sj.max_replica_count.has_value()) return 100;
+  const int32_t mn = sj.min_replica_count.value_or(0);
+  if (mn > *sj.max_replica_count) return *sj.max_replica_count;
+  return *sj.max_replica_count - mn;
+}
+
+std::vector<hpa::FieldError> ValidateScaledJob(const ScaledJobSpec& sj) {
+  std::vector<hpa::FieldError> errors;
+  auto add = [&](std::string path, std::string message) {
+    errors.push_back(hpa::FieldError{std::move(path), std::move(message)});
+  };
+  if (sj.polling_interval_seconds < 1) {
+    add("spec.pollingInterval",
+        absl::StrCat("must be at least 1, got ", sj.polling_interval_seconds));
+  }
+  if (sj.successful_jobs_history_limit < 0) {
+    add("spec.successfulJobsHistoryLimit", "must not be negative");
+  }
+  if (sj.failed_jobs_history_limit < 0) add("spec.failedJobsHistoryLimit", "must not be negative");
+  if (sj.min_replica_count.value_or(0) < 0) add("spec.minReplicaCount", "must not be negative");
+  if (sj.max_replica_count.has_value() && *sj.max_replica_count < 1) {
+    add("spec.maxReplicaCount",
+        absl::StrCat("must be at least 1, got ", *sj.max_replica_count));
+  }
+  if (sj.triggers.empty()) add("spec.triggers", "at least one trigger is required");
+  for (size_t i = 0; i < sj.triggers.size(); ++i) {
+    const Trigger& t = sj.triggers[i];
+    const std::string path = absl::StrCat("spec.triggers[", i, "]");
+    for (size_t j = 0; j < i; ++j) {
+      if (!t.name.empty() && t.name == sj.triggers[j].name) {
+        add(path + ".name", absl::StrCat("duplicate trigger name \"", t.name, "\""));
+      }
+    }
+    if (t.kind == TriggerKind::kExternal &&
+        (!std::isfinite(t.target) || !(t.target > 0))) {
+      add(path + ".metadata", absl::StrCat("the target must be a positive number, got ", t.target));
+    }
+  }
+  return errors;
+}
+
+int64_t EffectiveMaxScale(const ScaledJobSpec& sj, int64_t max_scale, int64_t running,
+                          int64_t pending, int64_t max, int64_t* scale_to) {
+  switch (sj.strategy) {
+    case ScalingStrategy::kCustom: {
+      double percentage = 0;
+      if (sj.custom_running_job_percentage.empty() ||
+          !absl::SimpleAtod(sj.custom_running_job_percentage, &percentage)) {
+        return max_scale - running;  // KEDA falls back to the default strategy
+      }
+      const int64_t deduction = sj.custom_queue_length_deduction.value_or(0);
+      return std::min(
+          max_scale - deduction -
+              static_cast<int64_t>(static_cast<double>(running) * percentage),
+          max);
+    }
+    case ScalingStrategy::kAccurate:
+      return max_scale + running - pending > max ? max - running : max_scale - pending;
+    case ScalingStrategy::kEager:
+      *scale_to = max;
+      return std::min(max - running - pending, max_scale);
+    case ScalingStrategy::kDefault:
+      break;
+  }
+  return max_scale - running;
+}
+
+JobScaleDecision DecideJobs(const ScaledJobSpec& sj, absl::Span<const ScalerReading> readings,
+                            int64_t running, int64_t pending) {
+  JobScaleDecision d;
+  const int64_t max = EffectiveMaxReplicaCount(sj);
+  const int64_t min = EffectiveMinReplicaCount(sj);
+  // Each active scaler: its queue length and its max value,
+  // min(queue / target, max) (IsScaledJobActive, CalculateQueueLengthAndMaxValue).
+  double queue = 0;
+  double value = 0;
+  int active = 0;
+  bool first = true;
+  for (const ScalerReading& r : readings) {
+    if (!r.active) continue;
+    const double q = std::isfinite(r.queue_length) && r.queue_length > 0 ? r.queue_length : 0;
+    const double v =
+        r.target_average != 0 ? std::min(q / r.target_average, static_cast<double>(max)) : 0;
+    ++active;
+    switch (sj.multiple_scalers_calculation) {
+      case MultipleScalersCalculation::kMax:
+        // The scaler with the strictly largest queue, its pair (q, v).
+        if (q > queue) {
+          queue = q;
+          value = v;
+        }
+        break;
+      case MultipleScalersCalculation::kMin:
+        // The smallest queue; a current 0 is always replaced.
+        if (first || queue == 0 || q < queue) {
+          queue = q;
+          value = v;
+        }
+        break;
+      case MultipleScalersCalculation::kAvg:
+      case MultipleScalersCalculation::kSum:
+        queue += q;
+        value += v;
+        break;
+    }
+    first = false;
+  }
+  if (sj.multiple_scalers_calculation == MultipleScalersCalculation::kAvg && active > 0) {
+    queue /= active;
+    value /= active;
+  }
+  d.active = queue > 0 || (sj.multiple_scalers_calculation != MultipleScalersCalculation::kMax &&
+                           active > 0);
+  if (min > 0) d.active = true;
+  value = std::min(value, static_cast<double>(max));
+  d.scale_to = static_cast<int64_t>(std::ceil(queue));
+  d.max_scale = static_cast<int64_t>(std::ceil(value));
+  // getScalingDecision: below minReplicaCount, top up to it; otherwise the
+  // strategy, with the first `min` running Jobs not counted.
+  int64_t effective;
+  if (running < min) {
+    d.scale_to = min - running;
+    effective = min - running;
+  } else {
+    effective = EffectiveMaxScale(sj, d.max_scale, running - min, pending, max, &d.scale_to);
+  }
+  d.effective_max = std::max<int64_t>(effective, 0);
+  if (d.active && d.effective_max > 0) {
+    d.jobs_to_create = std::min(d.scale_to, d.effective_max);
+  }
+  return d;
+}
+
+namespace {
+
+int64_t Milli(double v) { return static_cast<int64_t>(v * 1000.0); }
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ScaledJobPolicy>> ScaledJobPolicy::Create(ScaledJobSpec spec) {
+  for (size_t i = 0; i < spec.triggers.size(); ++i) {
+    Trigger& t = spec.triggers[i];
+    if (t.metric_name.empty()) {
+      t.metric_name = t.kind == TriggerKind::kResource ? t.type : KedaMetricName(i, t.type);
+    }
+  }
+  std::vector<hpa::FieldError> errors = ValidateScaledJob(spec);
+  if (!errors.empty()) {
+    std::string text;
+    for (const hpa::FieldError& e : errors) {
+      absl::StrAppend(&text, text.empty() ? "" : "; ", e.path, ": ", e.message);
+    }
+    return absl::InvalidArgumentError(absl::StrCat("ScaledJob ", spec.name, ": ", text));
+  }
+  return std::unique_ptr<ScaledJobPolicy>(new ScaledJobPolicy(std::move(spec)));
+}
+
+ScaledJobPolicy::ScaledJobPolicy(ScaledJobSpec spec) : spec_(std::move(spec)) {
+  for (size_t i = 0; i < spec_.triggers.size(); ++i) {
+    const Trigger& t = spec_.triggers[i];
+    if (t.kind != TriggerKind::kExternal) continue;  // KEDA skips cpu/memory here
+    metrics_.push_back(hpa::MetricSpec::ExternalAverageValue(t.metric_name, Milli(t.target)));
+    trigger_of_metric_.push_back(static_cast<int>(i));
+  }
+  readings_.resize(metrics_.size());
+}
+
+int32_t ScaledJobPolicy::max_replicas() const {
+  return EffectiveMaxReplicaCount(spec_) + EffectiveMinReplicaCount(spec_);
+}
+
+absl::Status ScaledJobPolicy::Decide(absl::Time now, const Observation& obs, Decision* out) {
+  if (last_decide_.has_value() && now < *last_decide_) {
+    return absl::InvalidArgumentError(absl::StrCat("ScaledJob ", spec_.name,
+                                                   ": time went backwards, from ",
+                                                   absl::FormatTime(*last_decide_), " to ",
+                                                   absl::FormatTime(now)));
+  }
+  if (obs.current_replicas < 0) {
+    return absl::InvalidArgumentError("current_replicas must not be negative");
+  }
+  last_decide_ = now;
+  const int32_t running = obs.current_replicas;
+  out->time = now;
+  out->path = DecisionPath::kFamily;
+  out->current_replicas = running;
+  out->desired_replicas = running;
+  out->status_desired_replicas = running;
+  out->rescale = false;
+  out->metric_replicas = -1;
+  out->winning_metric = -1;
+  out->stabilized_replicas = running;
+  out->limit_reason = hpa::Reason::kNone;
+  out->metrics.clear();
+  out->conditions.clear();
+  out->error = absl::OkStatus();
+  out->committed = false;
+  out->adjustments.clear();
+  out->fallback = false;
+  out->spec = nullptr;
+  if (spec_.paused) {
+    out->family_note = "keda: ScaledJob paused";
+    return absl::OkStatus();
+  }
+  if (next_poll_.has_value() && now < *next_poll_) {
+    out->family_note = "keda: no poll due";
+    return absl::OkStatus();
+  }
+  const absl::Duration interval = absl::Seconds(spec_.polling_interval_seconds);
+  next_poll_ = next_poll_.has_value() && *next_poll_ + interval > now ? *next_poll_ + interval
+                                                                       : now + interval;
+  // The readings: a failed or missing trigger is skipped (not active).
+  for (size_t k = 0; k < metrics_.size(); ++k) {
+    const Trigger& t = spec_.triggers[static_cast<size_t>(trigger_of_metric_[k])];
+    ScalerReading& r = readings_[k];
+    r = ScalerReading{0, t.target, false};
+    const MetricObservation* mo = nullptr;
+    for (size_t j = 0; j < obs.metrics.size(); ++j) {
+      if (obs.metrics[j].metric == metrics_[k].name || (obs.metrics[j].metric.empty() && j == k)) {
+        mo = &obs.metrics[j];
+        break;
+      }
+    }
+    if (mo == nullptr || !mo->error.ok()) continue;
+    int64_t milli = 0;
+    if (mo->object_value_milli.has_value()) milli += *mo->object_value_milli;
+    for (int64_t v : mo->external_values_milli) milli += v;
+    r.queue_length = static_cast<double>(milli) / 1000.0;
+    r.active = r.queue_length > t.activation_target;
+  }
+  // Pending: a Job whose pod has not started (not Running; with
+  // pendingPodConditions, not Ready: agentscale's pods carry only Ready).
+  int64_t pending = 0;
+  for (const hpa::Pod& p : obs.pods) {
+    const bool started = spec_.pending_pod_conditions.empty()
+                             ? p.phase == hpa::PodPhase::kRunning ||
+                                   p.phase == hpa::PodPhase::kSucceeded
+                             : p.ready.has_value() && p.ready->status == hpa::ConditionStatus::kTrue;
+    pending += !started;
+  }
+  pending = std::min<int64_t>(pending, running);
+  last_ = DecideJobs(spec_, readings_, running, pending);
+  if (last_.active) last_active_ = now;
+  const int64_t desired =
+      std::min<int64_t>(static_cast<int64_t>(running) + last_.jobs_to_create, 2147483647);
+  out->desired_replicas = static_cast<int32_t>(desired);
+  out->status_desired_replicas = out->desired_replicas;
+  out->rescale = out->desired_replicas != running;
+  out->family_note.clear();
+  absl::StrAppend(&out->family_note, "keda: ", last_.active ? "active" : "inactive", ", ",
+                  running, " jobs running (", pending, " pending); queue ", last_.scale_to,
+                  ", max scale ", last_.max_scale, ", ", ScalingStrategyName(spec_.strategy),
+                  " strategy allows ", last_.effective_max, ": start ", last_.jobs_to_create);
+  return absl::OkStatus();
+}
+
+absl::Status ScaledJobPolicy::Commit(Decision& decision) {
+  if (!decision.rescale || decision.committed) {
+    return absl::FailedPreconditionError(
+        "Commit() takes this policy's latest decision that asked for a rescale, once");
+  }
+  decision.committed = true;
+  return absl::OkStatus();
+}
+
+absl::Status ScaledJobPolicy::CommitFailed(Decision& decision, const absl::Status& error) {
+  if (!decision.rescale || decision.committed) {
+    return absl::FailedPreconditionError(
+        "CommitFailed() takes this policy's latest decision that asked for a rescale, once");
+  }
+  decision.error = error;
+  decision.committed = true;
+  return absl::OkStatus();
+}
+
+PolicyState ScaledJobPolicy::ExportPolicyState() const {
+  nlohmann::json j = nlohmann::json::object();
+  if (next_poll_) j["next_poll"] = Rfc3339(*next_poll_);
+  if (last_active_) j["last_active"] = Rfc3339(*last_active_);
+  PolicyState s;
+  s.family = family();
+  s.state_json = j.dump();
+  return s;
+}
+
+absl::Status ScaledJobPolicy::ImportPolicyState(const PolicyState& state) {
+  AGENTSCALE_RETURN_IF_ERROR(CheckPolicyState(state, family(), 0));
+  nlohmann::json j = nlohmann::json::parse(state.state_json, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return absl::InvalidArgumentError("keda-job state: not a JSON object");
+  }
+  std::optional<absl::Time> next_poll, last_active;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    std::optional<absl::Time>* slot = it.key() == "next_poll"     ? &next_poll
+                                      : it.key() == "last_active" ? &last_active
+                                                                  : nullptr;
+    if (slot == nullptr) {
+      return absl::InvalidArgumentError("keda-job state: " + it.key() + ": unknown field");
+    }
+    absl::Time t;
+    std::string err;
+    if (!it.value().is_string() ||
+        !absl::ParseTime(absl::RFC3339_full, it.value().get<std::string>(), &t, &err) ||
+        t < absl::FromUnixSeconds(0) || t > absl::FromUnixSeconds(253402300799)) {
+      return absl::InvalidArgumentError("keda-job state: " + it.key() +
+                                        ": must be an RFC 3339 time between 1970 and 9999");
+    }
+    *slot = t;
+  }
+  next_poll_ = next_poll;
+  last_active_ = last_active;
+  last_decide_.reset();
+  return absl::OkStatus();
+}
+
+std::unique_ptr<Policy> ScaledJobPolicy::Clone() const {
+  return std::unique_ptr<Policy>(new ScaledJobPolicy(*this));
+}
+
+}  // namespace agentscale::keda
