@@ -416,23 +416,8 @@ int32_t ScaledObjectPolicy::FallbackReplicas(int32_t current) const {
 }
 
 void ScaledObjectPolicy::Hold(absl::Time now, int32_t current, Decision* out) const {
-  out->time = now;
-  out->path = DecisionPath::kFamily;
-  out->current_replicas = current;
-  out->desired_replicas = current;
+  out->ResetToHold(now, current, DecisionPath::kFamily);
   out->status_desired_replicas = hpa_.state().desired_replicas.value_or(current);
-  out->rescale = false;
-  out->metric_replicas = -1;
-  out->winning_metric = -1;
-  out->stabilized_replicas = current;
-  out->limit_reason = hpa::Reason::kNone;
-  out->metrics.clear();
-  out->conditions.clear();
-  out->error = absl::OkStatus();
-  out->committed = false;
-  out->adjustments.clear();
-  out->fallback = false;
-  out->spec = nullptr;
 }
 
 void ScaledObjectPolicy::BuildHpaObservation(const Observation& obs, int32_t replicas) {

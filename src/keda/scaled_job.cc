@@ -243,23 +243,7 @@ absl::Status ScaledJobPolicy::Decide(absl::Time now, const Observation& obs, Dec
   }
   last_decide_ = now;
   const int32_t running = obs.current_replicas;
-  out->time = now;
-  out->path = DecisionPath::kFamily;
-  out->current_replicas = running;
-  out->desired_replicas = running;
-  out->status_desired_replicas = running;
-  out->rescale = false;
-  out->metric_replicas = -1;
-  out->winning_metric = -1;
-  out->stabilized_replicas = running;
-  out->limit_reason = hpa::Reason::kNone;
-  out->metrics.clear();
-  out->conditions.clear();
-  out->error = absl::OkStatus();
-  out->committed = false;
-  out->adjustments.clear();
-  out->fallback = false;
-  out->spec = nullptr;
+  out->ResetToHold(now, running, DecisionPath::kFamily);
   if (spec_.paused) {
     out->family_note = "keda: ScaledJob paused";
     return absl::OkStatus();

@@ -446,21 +446,7 @@ absl::Status Activation::Decide(absl::Time now, const Observation& obs, Decision
     inner_rescale_ = out->rescale;
   } else {
     // Not asked: a held decision at the current count.
-    out->time = now;
-    out->path = DecisionPath::kScalingDisabled;
-    out->current_replicas = current;
-    out->desired_replicas = current;
-    out->status_desired_replicas = current;
-    out->rescale = false;
-    out->metric_replicas = -1;
-    out->winning_metric = -1;
-    out->stabilized_replicas = current;
-    out->limit_reason = hpa::Reason::kNone;
-    out->metrics.clear();
-    out->conditions.clear();
-    out->error = absl::OkStatus();
-    out->committed = false;
-    out->adjustments.clear();
+    out->ResetToHold(now, current, DecisionPath::kScalingDisabled);
   }
   if (failed) return absl::OkStatus();
   const std::string& name = options_.metric.name;

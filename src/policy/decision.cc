@@ -89,6 +89,27 @@ std::string Decision::RescaleReason() const {
   return "";
 }
 
+void Decision::ResetToHold(absl::Time at, int32_t current, DecisionPath how) {
+  time = at;
+  path = how;
+  current_replicas = current;
+  desired_replicas = current;
+  status_desired_replicas = current;
+  rescale = false;
+  metric_replicas = -1;
+  winning_metric = -1;
+  stabilized_replicas = current;
+  limit_reason = hpa::Reason::kNone;
+  metrics.clear();
+  conditions.clear();
+  error = absl::OkStatus();
+  committed = false;
+  adjustments.clear();
+  fallback = false;
+  family_note.clear();
+  spec = nullptr;
+}
+
 std::string Decision::Explain() const {
   // Explains the decision of the wrapped policy, then what combinators did.
   // The head ("3 -> 5 (scale up)") is the final count.

@@ -756,32 +756,25 @@ def cmd_explain(args: argparse.Namespace) -> int:
     except FileNotFoundError:
         raise FileNotFoundError(f"observation file not found: {args.observation}") from None
     decision: agentscale.Decision
-    if isinstance(spec, agentscale.ScaledObjectSpec):
+    if isinstance(spec, (agentscale.ScaledObjectSpec, agentscale.ScaledJobSpec)):
         # KEDA: the state is the policy's (policy_state_json()); the
-        # observation names the triggers' metrics (s0-prometheus, ...).
-        policy = agentscale.ScaledObjectPolicy(spec)
+        # observation names the triggers' metrics (s0-prometheus, ...); for a
+        # ScaledJob current_replicas is the Jobs still running.
+        policy: agentscale.Policy
+        if isinstance(spec, agentscale.ScaledObjectSpec):
+            policy = agentscale.ScaledObjectPolicy(spec)
+            metric_specs = list(policy.hpa_spec.metrics)
+        else:
+            policy = agentscale.ScaledJobPolicy(spec)
+            metric_specs = list(policy.metrics())
         if args.state:
             try:
                 policy.import_policy_state_json(_read_state_text(args.state))
             except ValueError as e:
                 raise ValueError(f"{args.state}: {e}") from None
-        metric_specs = list(policy.hpa_spec.metrics)
         now, obs = agentscale.observation_from_json(text, list(policy.metrics()), args.observation,
                                                     default_time)
         decision = policy.decide(float(now), obs)
-    elif isinstance(spec, agentscale.ScaledJobSpec):
-        # A ScaledJob: current_replicas is the Jobs still running; the
-        # observation names the triggers' metrics.
-        job_policy = agentscale.ScaledJobPolicy(spec)
-        if args.state:
-            try:
-                job_policy.import_policy_state_json(_read_state_text(args.state))
-            except ValueError as e:
-                raise ValueError(f"{args.state}: {e}") from None
-        metric_specs = list(job_policy.metrics())
-        now, obs = agentscale.observation_from_json(text, list(job_policy.metrics()),
-                                                    args.observation, default_time)
-        decision = job_policy.decide(float(now), obs)
     else:
         hpa = agentscale.HorizontalAutoscaler(spec)
         if args.state:

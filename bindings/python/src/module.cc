@@ -256,6 +256,21 @@ std::string PathArg(py::handle h) {
 }
 }  // namespace
 
+// Lint findings as the dicts Python's agentscale.lint turns into Findings.
+static py::list FindingsToPy(const std::vector<config::LintFinding>& findings) {
+  py::list out;
+  for (const config::LintFinding& f : findings) {
+    py::dict d;
+    d["rule"] = f.rule;
+    d["autoscaler"] = f.autoscaler;
+    d["field"] = f.field;
+    d["message"] = f.message;
+    d["severity"] = f.severity;
+    out.append(d);
+  }
+  return out;
+}
+
 void BindConfig(py::module_& m) {
   ValueClass<config::SkippedDocument>(m, "SkippedDocument",
                                       "A manifest document that was not an HPA.")
@@ -286,17 +301,7 @@ void BindConfig(py::module_& m) {
         config::LintOptions o;
         o.slots = slots;
         if (config) o.config = *config;
-        py::list out;
-        for (const config::LintFinding& f : config::LintSpec(spec, o)) {
-          py::dict d;
-          d["rule"] = f.rule;
-          d["autoscaler"] = f.autoscaler;
-          d["field"] = f.field;
-          d["message"] = f.message;
-          d["severity"] = f.severity;
-          out.append(d);
-        }
-        return out;
+        return FindingsToPy(config::LintSpec(spec, o));
       },
       py::arg("spec"), py::kw_only(), py::arg("slots") = 100, py::arg("config") = py::none(),
       "The lint findings for one validated spec (config/lint.h), as dicts with "
@@ -308,17 +313,7 @@ void BindConfig(py::module_& m) {
         config::LintOptions o;
         o.slots = slots;
         if (config) o.config = *config;
-        py::list out;
-        for (const config::LintFinding& f : config::LintScaledObject(so, o)) {
-          py::dict d;
-          d["rule"] = f.rule;
-          d["autoscaler"] = f.autoscaler;
-          d["field"] = f.field;
-          d["message"] = f.message;
-          d["severity"] = f.severity;
-          out.append(d);
-        }
-        return out;
+        return FindingsToPy(config::LintScaledObject(so, o));
       },
       py::arg("scaled_object"), py::kw_only(), py::arg("slots") = 100,
       py::arg("config") = py::none(),

@@ -134,6 +134,12 @@ struct Decision {
   // Adjustments follow, e.g. "; floor forecast raised 3 to 5".
   std::string Explain() const;
 
+  // Makes this a decision to hold at `current` made at `time` on `path`,
+  // clearing what a policy fills (metrics, conditions, adjustments, error,
+  // the note), keeping the storage for reuse. For a policy that decides
+  // without the metric path (KEDA at zero replicas, between polls).
+  void ResetToHold(absl::Time time, int32_t current, DecisionPath path);
+
  private:
   std::string ExplainPolicy() const;
 };
