@@ -23,6 +23,7 @@
 #include "agentscale/keda/formula.h"
 #include "agentscale/keda/scaled_job.h"
 #include "agentscale/keda/scaled_object.h"
+#include "agentscale/metrics/instant_query.h"
 #include "agentscale/status_macros.h"
 #include "scaled_object_parse.h"
 #include "yaml_fields.h"
@@ -603,6 +604,15 @@ class ScaledObjectParser : public YamlReader {
           return ErrorAt(meta->Mark(), Child(mpath, required),
                          "is required for a prometheus trigger");
         }
+      }
+      absl::StatusOr<metrics::InstantQuery> q =
+          metrics::InstantQuery::Parse(t->metadata["query"]);
+      if (!q.ok()) {
+        Warn(MarkOf(Child(mpath, "query")), Child(mpath, "query"),
+             absl::StrCat("outside the query subset agentscale evaluates (",
+                          q.status().message(),
+                          "); the simulator reads the trace, or the agent model's queue, "
+                          "as this trigger's value"));
       }
     }
     t->metric_name = info->kind == keda::TriggerKind::kResource

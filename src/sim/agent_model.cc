@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agentscale/hpa/autoscaler.h"
+#include "agentscale/metrics/instant_query.h"
 #include "agentscale/sim/fleet_loop.h"
 
 namespace agentscale::sim {
@@ -176,6 +177,7 @@ struct Agent {
   int32_t running = 0;
   uint32_t generation = 0;
   std::string name;
+  metrics::Labels labels;  // {pod: name}, for queries
   std::vector<std::pair<double, int32_t>> scrapes;  // (time, running)
 };
 
@@ -278,6 +280,10 @@ class Simulation final : public FleetModel {
   int32_t starting_ = 0;
   int64_t cold_start_tasks_ = 0;
   int64_t fallback_syncs_ = 0;
+  // Per policy metric: its query (External metrics with one), and scratch.
+  std::vector<std::optional<metrics::InstantQuery>> queries_;
+  std::vector<bool> query_empty_as_zero_;
+  std::vector<metrics::InstantQuery::Sample> query_samples_;
   std::vector<Running> heap_;
   std::deque<Task> queue_;
   int64_t running_total_ = 0;
@@ -295,6 +301,7 @@ void Simulation::ScaleTo(int32_t desired, double now) {
       a.ready_at = now + absl::ToDoubleSeconds(opt_.startup_delay);
       a.state = AgentState::kStarting;
       a.name = absl::StrCat("agent-", a.id);
+      a.labels = {metrics::Label{"pod", a.name}};
       agents_.push_back(std::move(a));
       active_.push_back(agents_.back().id);
       ++alive_;
@@ -490,9 +497,36 @@ absl::Status Simulation::Observe(double t, absl::Time when, Observation* obs) {
     }
   }
   for (size_t m = 0; m < n_metrics; ++m) {
-    if (metrics_[m].type == hpa::MetricSourceType::kExternal) {
-      obs->metrics[m].AddExternalValue(static_cast<double>(queue_.size()),
-                                       MilliRounding::kTruncate);
+    if (metrics_[m].type != hpa::MetricSourceType::kExternal) continue;
+    MetricObservation& mo = obs->metrics[m];
+    const metrics::InstantQuery* q = m < queries_.size() && queries_[m].has_value()
+                                         ? &*queries_[m]
+                                         : nullptr;
+    if (q == nullptr) {
+      mo.AddExternalValue(static_cast<double>(queue_.size()), MilliRounding::kTruncate);
+      continue;
+    }
+    // The model's own series, as a Prometheus scraping it would hold them.
+    query_samples_.clear();
+    query_samples_.push_back({"app_pending_tasks", nullptr, static_cast<double>(queue_.size())});
+    for (int32_t id : active_) {
+      const Agent& a = agents_[id];
+      if (a.state != AgentState::kReady) continue;
+      query_samples_.push_back({kTaskMetric, &a.labels, static_cast<double>(a.running)});
+      query_samples_.push_back(
+          {kRequestMetric, &a.labels, a.running * opt_.requests_per_task});
+    }
+    absl::StatusOr<std::optional<double>> v = q->Evaluate(query_samples_);
+    if (!v.ok()) {
+      mo.error = v.status();
+    } else if (v->has_value()) {
+      mo.error = absl::OkStatus();
+      mo.AddExternalValue(std::max(0.0, **v), MilliRounding::kTruncate);
+    } else if (query_empty_as_zero_[m]) {
+      mo.error = absl::OkStatus();
+      mo.AddExternalValue(0, MilliRounding::kTruncate);
+    } else {
+      mo.error = absl::UnavailableError(absl::StrCat("query \"", q->text(), "\" returned nothing"));
     }
   }
   if (!opt_.outages.empty()) {
@@ -550,12 +584,30 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
     a.ready_at = t0;
     a.state = AgentState::kReady;
     a.name = absl::StrCat("agent-", i);
+    a.labels = {metrics::Label{"pod", a.name}};
     agents_.push_back(std::move(a));
     active_.push_back(i);
     ++alive_;
   }
 
   const size_t n_metrics = metrics_.size();
+  queries_.resize(n_metrics);
+  query_empty_as_zero_.assign(n_metrics, true);
+  for (const AgentModelOptions::ExternalQuery& eq : opt_.external_queries) {
+    bool found = false;
+    for (size_t m = 0; m < n_metrics; ++m) {
+      if (metrics_[m].name != eq.metric) continue;
+      found = true;
+      absl::StatusOr<metrics::InstantQuery> q = metrics::InstantQuery::Parse(eq.query);
+      if (!q.ok()) return q.status();
+      queries_[m] = *std::move(q);
+      query_empty_as_zero_[m] = eq.empty_as_zero;
+    }
+    if (!found) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "external_queries: \"", eq.metric, "\" is not a metric of the policy"));
+    }
+  }
   result_.metric_names.reserve(n_metrics);
   for (const hpa::MetricSpec& m : metrics_) result_.metric_names.push_back(m.name);
   result_.metric_values.assign(n_metrics, {});
@@ -661,7 +713,12 @@ absl::Status CheckOptions(const std::vector<hpa::MetricSpec>& metrics,
   for (const hpa::MetricSpec& m : metrics) {
     const bool pods = m.type == hpa::MetricSourceType::kPods &&
                       (m.name == kTaskMetric || m.name == kRequestMetric);
-    const bool queue = m.type == hpa::MetricSourceType::kExternal && m.name == opt.queue_metric;
+    bool queried = false;
+    for (const AgentModelOptions::ExternalQuery& q : opt.external_queries) {
+      queried = queried || q.metric == m.name;
+    }
+    const bool queue = m.type == hpa::MetricSourceType::kExternal &&
+                       (m.name == opt.queue_metric || queried);
     if (!pods && !queue) {
       return absl::InvalidArgumentError(absl::StrCat(
           "the agent model does not report ", m.Describe(),

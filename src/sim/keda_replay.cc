@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "agentscale/keda/policy.h"
+#include "agentscale/metrics/instant_query.h"
 #include "agentscale/status_macros.h"
 
 namespace agentscale::sim {
@@ -142,6 +143,14 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledObjectSpec& sca
   }
   AgentModelOptions o = options;
   o.queue_metric = queue->metric_name;
+  // A prometheus query in the subset the model evaluates reads the model's
+  // own series (the seed's sum(app_pending_tasks) is the queue); any other
+  // trigger reads the queue of waiting tasks.
+  auto query = queue->metadata.find("query");
+  if (queue->type == "prometheus" && query != queue->metadata.end() &&
+      metrics::InstantQuery::Parse(query->second).ok()) {
+    o.external_queries.push_back({queue->metric_name, query->second, queue->ignore_null_values});
+  }
   o.sync_period = policy->PollAndSyncStep();
   if (o.initial_replicas < 0) o.initial_replicas = std::max(scaled_object.min_replica_count, 1);
   return RunAgentModel(*policy, trace, o);
@@ -162,6 +171,13 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledJobSpec& scaled
   o.jobs = true;
   o.slots = 1;
   o.queue_metric = policy->metrics().front().name;
+  for (const keda::Trigger& t : policy->spec().triggers) {
+    auto query = t.metadata.find("query");
+    if (t.metric_name == o.queue_metric && t.type == "prometheus" &&
+        query != t.metadata.end() && metrics::InstantQuery::Parse(query->second).ok()) {
+      o.external_queries.push_back({t.metric_name, query->second, t.ignore_null_values});
+    }
+  }
   o.sync_period = absl::Seconds(scaled_job.polling_interval_seconds);
   o.initial_replicas = 0;  // the first poll starts what minReplicaCount asks
   return RunAgentModel(*policy, trace, o);

@@ -503,6 +503,31 @@ TEST(KedaAgentModelTest, TasksWaitForColdStarts) {
   EXPECT_GT(r->summary.time_at_zero_seconds, 3 * 3600.0);
 }
 
+TEST(KedaAgentModelTest, TheTriggersQueryReadsTheModelsSeries) {
+  // Steady work: 60 tasks a minute of 300 s each for 3 hours.
+  sim::Trace trace;
+  trace.time_seconds = {0, 3 * 3600};
+  trace.values = {60, 60};
+  sim::AgentModelOptions o;
+  o.service = sim::ServiceTimeModel::kFixed;
+  o.service_seconds = 300;
+  o.interval = absl::Seconds(60);
+  // The seed's query reads the queue: agents take every task at once, the
+  // queue is empty, and KEDA scales the busy fleet to zero after the
+  // cooldown, again and again (keda#157).
+  absl::StatusOr<sim::AgentModelResult> queue = sim::RunAgentModel(Seed(), trace, o);
+  ASSERT_THAT(queue.status(), IsOk());
+  EXPECT_GT(queue->summary.scales_from_zero, 1);
+  // On the running tasks instead, the fleet stays up.
+  ScaledObjectSpec busy = Seed();
+  busy.triggers[0].metadata["query"] = "sum(app_active_task_count{pod=~\"agent-.*\"})";
+  absl::StatusOr<sim::AgentModelResult> active = sim::RunAgentModel(busy, trace, o);
+  ASSERT_THAT(active.status(), IsOk());
+  EXPECT_EQ(active->summary.scales_from_zero, 0);
+  EXPECT_GE(active->summary.peak_replicas, 2);
+  EXPECT_LT(active->summary.wait_p95, queue->summary.wait_p95);
+}
+
 TEST(KedaReplayTest, UnknownTraceNameIsAnError) {
   sim::Trace trace;
   trace.time_seconds = {0};

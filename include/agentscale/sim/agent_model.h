@@ -97,6 +97,18 @@ struct AgentModelOptions {
   // if it finds no task when it becomes ready. A decision below the current
   // count removes nothing (Jobs are not scaled in).
   bool jobs = false;
+  // External metrics computed by a query (metrics/instant_query.h: a
+  // selector, or sum/avg/max/min/count of one) over the model's own series
+  // instead of the queue: app_pending_tasks (the queue, no labels),
+  // app_active_task_count and app_active_request_count (one series per
+  // ready agent, label pod). An empty result is 0 when empty_as_zero (KEDA's
+  // ignoreNullValues), else a failed read.
+  struct ExternalQuery {
+    std::string metric;  // the External metric's name, e.g. "s0-prometheus"
+    std::string query;   // e.g. "sum(app_active_task_count{pod=~\"agent-.*\"})"
+    bool empty_as_zero = true;
+  };
+  std::vector<ExternalQuery> external_queries;
 };
 
 struct AgentModelResult {
