@@ -337,6 +337,50 @@ TEST(KedaPolicyTest, FailedTriggerWithFallbackIsNotScaledToZero) {
   EXPECT_EQ(e.Failed(30), 0);  // no fallback: inactive, cooldown passed
 }
 
+// --- scalingModifiers --------------------------------------------------------------
+
+ScaledObjectSpec Modified(const std::string& formula) {
+  ScaledObjectSpec so = Seed();
+  so.triggers[0].name = "queue";
+  Trigger second = Trigger::Prometheus("sum(app_active_task_count)", 100);
+  second.name = "busy";
+  second.metric_name = KedaMetricName(1, "prometheus");
+  so.triggers.push_back(second);
+  so.scaling_modifiers = ScalingModifiers{formula, /*target=*/10, /*activation_target=*/5};
+  return so;
+}
+
+TEST(KedaModifiersTest, TheCompositeDrivesTheHpaAndActivation) {
+  Driver d(Modified("(queue + busy) / 2"), /*replicas=*/0);
+  ASSERT_EQ(d.policy().hpa().spec().metrics.size(), 1u);
+  EXPECT_EQ(d.policy().hpa().spec().metrics[0].name, "composite-metric");
+  // composite (4 + 6) / 2 = 5: not above activationTarget 5.
+  EXPECT_EQ(d.At(0, {4.0, 6.0}), 0);
+  EXPECT_THAT(d.last().Explain(), HasSubstr("inactive (composite 5 <= activation 5)"));
+  // composite (20 + 40) / 2 = 30 > 5: from zero to 1, then the HPA on the
+  // composite: ceil(30 / 10) = 3.
+  EXPECT_EQ(d.At(30, {20.0, 40.0}), 3);
+  EXPECT_THAT(d.last().Explain(), HasSubstr("active (composite 30 > activation 5)"));
+}
+
+TEST(KedaModifiersTest, AFailedTriggerIsNilAndCoalesceRoutesAroundIt) {
+  ScaledObjectSpec so = Modified("queue ?? busy ?? 0");
+  Driver d(so, /*replicas=*/1);
+  EXPECT_EQ(d.At(0, {std::nullopt, 40.0}), 4);  // queue failed: busy's 40 / 10
+  ScaledObjectSpec strict = Modified("queue + busy");
+  strict.fallback = Fallback{1, 7, FallbackBehavior::kStatic};
+  Driver f(strict, /*replicas=*/2);
+  EXPECT_EQ(f.At(0, {10.0, 10.0}), 2);             // composite 20 / 10 = 2
+  EXPECT_EQ(f.At(15, {std::nullopt, 10.0}), 2);    // nil + 10 fails; 1 failure, held
+  EXPECT_EQ(f.At(30, {std::nullopt, 10.0}), 4);    // 2 > 1: fallback 7 x 10; legacy limit 4
+  EXPECT_TRUE(f.last().fallback);
+}
+
+TEST(KedaModifiersTest, AFormulaThatDoesNotCompileIsRefused) {
+  EXPECT_THAT(ScaledObjectPolicy::Create(Modified("queue + nope")).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown trigger \"nope\"")));
+}
+
 // --- annotations ----------------------------------------------------------------
 
 TEST(KedaPolicyTest, PausedReplicasHoldsTheCount) {
