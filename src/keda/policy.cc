@@ -117,10 +117,7 @@ absl::StatusOr<std::unique_ptr<ScaledObjectPolicy>> ScaledObjectPolicy::Create(
   }
   // Every trigger needs its metric name: KEDA's "s<i>-<type>" unless set.
   for (size_t i = 0; i < spec.triggers.size(); ++i) {
-    Trigger& t = spec.triggers[i];
-    if (t.metric_name.empty()) {
-      t.metric_name = t.kind == TriggerKind::kResource ? t.type : KedaMetricName(i, t.type);
-    }
+    spec.triggers[i].metric_name = TriggerMetricName(spec.triggers[i], i);
   }
   AGENTSCALE_ASSIGN_OR_RETURN(hpa::AutoscalerSpec generated, GeneratedHpa(spec));
   AGENTSCALE_ASSIGN_OR_RETURN(HorizontalAutoscaler hpa,

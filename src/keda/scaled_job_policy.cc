@@ -31,10 +31,7 @@ std::string Rfc3339(absl::Time t) {
 
 absl::StatusOr<std::unique_ptr<ScaledJobPolicy>> ScaledJobPolicy::Create(ScaledJobSpec spec) {
   for (size_t i = 0; i < spec.triggers.size(); ++i) {
-    Trigger& t = spec.triggers[i];
-    if (t.metric_name.empty()) {
-      t.metric_name = t.kind == TriggerKind::kResource ? t.type : KedaMetricName(i, t.type);
-    }
+    spec.triggers[i].metric_name = TriggerMetricName(spec.triggers[i], i);
   }
   std::vector<hpa::FieldError> errors = ValidateScaledJob(spec);
   if (!errors.empty()) {

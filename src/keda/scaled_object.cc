@@ -59,8 +59,7 @@ Trigger Trigger::Prometheus(std::string query, double threshold, double activati
   if (activation_threshold != 0) {
     t.metadata["activationThreshold"] = absl::StrCat(activation_threshold);
   }
-  t.metric_name = KedaMetricName(0, "prometheus");
-  return t;
+  return t;  // metric_name: filled from the trigger's position (TriggerMetricName)
 }
 
 const char* FallbackBehaviorName(FallbackBehavior b) {
@@ -79,6 +78,11 @@ const char* FallbackBehaviorName(FallbackBehavior b) {
 
 std::string KedaMetricName(size_t index, const std::string& type) {
   return absl::StrCat("s", index, "-", type);
+}
+
+std::string TriggerMetricName(const Trigger& t, size_t index) {
+  if (!t.metric_name.empty()) return t.metric_name;
+  return t.kind == TriggerKind::kResource ? t.type : KedaMetricName(index, t.type);
 }
 
 std::vector<hpa::FieldError> ValidateScaledObject(const ScaledObjectSpec& so) {
@@ -226,9 +230,11 @@ absl::StatusOr<hpa::AutoscalerSpec> GeneratedHpa(const ScaledObjectSpec& so) {
   if (so.scaling_modifiers.has_value()) {
     // The triggers' cpu/memory metrics stay; the external ones become the
     // one composite metric.
-    for (const Trigger& t : so.triggers) {
+    for (size_t i = 0; i < so.triggers.size(); ++i) {
+      const Trigger& t = so.triggers[i];
       if (t.kind == TriggerKind::kResource) {
-        hpa.metrics.push_back(TargetMetric(hpa::MetricSourceType::kResource, t.metric_name,
+        hpa.metrics.push_back(TargetMetric(hpa::MetricSourceType::kResource,
+                                           TriggerMetricName(t, i),
                                            t.metric_type, t.target));
       }
     }
@@ -236,11 +242,12 @@ absl::StatusOr<hpa::AutoscalerSpec> GeneratedHpa(const ScaledObjectSpec& so) {
                                        so.scaling_modifiers->metric_type,
                                        so.scaling_modifiers->target));
   } else {
-    for (const Trigger& t : so.triggers) {
+    for (size_t i = 0; i < so.triggers.size(); ++i) {
+      const Trigger& t = so.triggers[i];
       hpa.metrics.push_back(TargetMetric(t.kind == TriggerKind::kResource
                                              ? hpa::MetricSourceType::kResource
                                              : hpa::MetricSourceType::kExternal,
-                                         t.metric_name, t.metric_type, t.target));
+                                         TriggerMetricName(t, i), t.metric_type, t.target));
     }
   }
   return hpa;

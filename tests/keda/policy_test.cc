@@ -106,6 +106,19 @@ TEST(GeneratedHpaTest, SeedDefaults) {
   EXPECT_FALSE(h->behavior.has_value());  // the legacy path
 }
 
+TEST(GeneratedHpaTest, TriggersAreNamedByTheirPosition) {
+  ScaledObjectSpec so = Seed();
+  so.triggers.push_back(Trigger::Prometheus("sum(app_active_task_count)", 70));
+  absl::StatusOr<hpa::AutoscalerSpec> h = GeneratedHpa(so);
+  ASSERT_THAT(h.status(), IsOk());
+  ASSERT_EQ(h->metrics.size(), 2u);
+  EXPECT_EQ(h->metrics[0].name, "s0-prometheus");
+  EXPECT_EQ(h->metrics[1].name, "s1-prometheus");
+  auto p = ScaledObjectPolicy::Create(so);
+  ASSERT_THAT(p.status(), IsOk());
+  EXPECT_EQ((*p)->metrics()[1].name, "s1-prometheus");
+}
+
 TEST(GeneratedHpaTest, TargetTruncatesToMilli) {
   ScaledObjectSpec so = Seed();
   so.triggers[0].target = 1024.1;  // 1024.1 * 1000 = 1024099.99...

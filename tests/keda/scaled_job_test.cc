@@ -205,8 +205,8 @@ namespace agentscale::keda {
 namespace {
 
 // The strategies side by side on one burst of 40 tasks of 120 s each, jobs
-// starting in 30 s: every task gets its own Job, and the eager strategy
-// starts the most Jobs at once.
+// starting in 30 s: under each strategy every task is served by a Job, the
+// fleet stays within maxReplicaCount, and no Job is left at the end.
 TEST(ScaledJobAgentModelTest, StrategiesOnOneTrace) {
   sim::Trace trace;
   trace.time_seconds = {0, 60, 600};

@@ -271,6 +271,21 @@ static py::list FindingsToPy(const std::vector<config::LintFinding>& findings) {
   return out;
 }
 
+// A copy of `spec` (an HPA or a ScaledObject) with one sweep setting: text
+// for select policies, a number for the rest, never a bool.
+template <typename Spec>
+Spec WithGridSetting(const Spec& spec, const std::string& key, py::handle value) {
+  Spec out = spec;
+  if (py::isinstance<py::str>(value)) {
+    RaiseIfError(config::ApplyGridSetting(key, value.cast<std::string>(), &out));
+  } else if (py::isinstance<py::bool_>(value)) {
+    throw py::type_error("grid key \"" + key + "\": takes a number, not a bool");
+  } else {
+    RaiseIfError(config::ApplyGridSetting(key, value.cast<double>(), &out));
+  }
+  return out;
+}
+
 void BindConfig(py::module_& m) {
   ValueClass<config::SkippedDocument>(m, "SkippedDocument",
                                       "A manifest document that was not an HPA.")
@@ -338,15 +353,7 @@ void BindConfig(py::module_& m) {
   m.def(
       "apply_grid_setting",
       [](const keda::ScaledObjectSpec& so, const std::string& key, py::handle value) {
-        keda::ScaledObjectSpec out = so;
-        if (py::isinstance<py::str>(value)) {
-          RaiseIfError(config::ApplyGridSetting(key, value.cast<std::string>(), &out));
-        } else if (py::isinstance<py::bool_>(value)) {
-          throw py::type_error("grid key \"" + key + "\": takes a number, not a bool");
-        } else {
-          RaiseIfError(config::ApplyGridSetting(key, value.cast<double>(), &out));
-        }
-        return out;
+        return WithGridSetting(so, key, value);
       },
       py::arg("spec"), py::arg("key"), py::arg("value"),
       "A copy of a ScaledObject with one sweep setting applied (config/grid.h): "
@@ -358,15 +365,7 @@ void BindConfig(py::module_& m) {
   m.def(
       "apply_grid_setting",
       [](const hpa::AutoscalerSpec& spec, const std::string& key, py::handle value) {
-        hpa::AutoscalerSpec out = spec;
-        if (py::isinstance<py::str>(value)) {
-          RaiseIfError(config::ApplyGridSetting(key, value.cast<std::string>(), &out));
-        } else if (py::isinstance<py::bool_>(value)) {
-          throw py::type_error("grid key \"" + key + "\": takes a number, not a bool");
-        } else {
-          RaiseIfError(config::ApplyGridSetting(key, value.cast<double>(), &out));
-        }
-        return out;
+        return WithGridSetting(spec, key, value);
       },
       py::arg("spec"), py::arg("key"), py::arg("value"),
       "A copy of `spec` with one sweep setting applied (config/grid.h): target, "

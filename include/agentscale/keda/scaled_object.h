@@ -62,10 +62,13 @@ struct Trigger {
   // explanations.
   std::map<std::string, std::string> metadata;
   // The External metric name KEDA gives the HPA: "s<index>-<scaler>", e.g.
-  // "s0-prometheus"; "cpu"/"memory" for Resource triggers.
+  // "s0-prometheus"; "cpu"/"memory" for Resource triggers. Empty: derived
+  // from the trigger's position (TriggerMetricName; the loader and
+  // ScaledObjectPolicy::Create fill it in).
   std::string metric_name;
 
-  // A prometheus trigger on `query` with the given threshold.
+  // A prometheus trigger on `query` with the given threshold (its metric
+  // name follows from its position in the object).
   static Trigger Prometheus(std::string query, double threshold,
                             double activation_threshold = 0);
 };
@@ -125,6 +128,9 @@ struct ScaledObjectSpec {
 // kCompositeMetricName.
 std::string KedaMetricName(size_t index, const std::string& type);
 inline constexpr char kCompositeMetricName[] = "composite-metric";
+// Trigger `index`'s metric name: as set, or KEDA's for its position.
+// (ScaledJobs name theirs the same way.)
+std::string TriggerMetricName(const Trigger& trigger, size_t index);
 
 // The HPA KEDA creates (KEDA_REPLAY.md §2): minReplicas max(min, 1),
 // maxReplicas max, one metric per trigger (or the composite metric), the
