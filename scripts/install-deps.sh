@@ -25,6 +25,7 @@ PACKAGES=(
   python3-dev
   clang
   libclang-rt-14-dev
+  tzdata
 )
 
 missing=()
