@@ -212,10 +212,19 @@ absl::Status KedaSetting(const std::string& key, const double* number, const std
     if (colon != std::string::npos) trigger = key.substr(colon + 1);
     absl::StatusOr<keda::Trigger*> t = FindTrigger(key, trigger, &out);
     if (!t.ok()) return t.status();
-    if (!std::isfinite(*number) || *number < 0) {
-      return Bad(key, absl::StrCat("must be a finite number >= 0, got ", *number));
+    if ((*t)->cron.has_value()) {
+      // A cron trigger's target is 1; what a sweep varies is desiredReplicas.
+      if (activation) return Bad(key, "a cron trigger has no activation target");
+      int32_t desired = 0;
+      if (absl::Status st = Whole(key, *number, 1, 2147483647, &desired); !st.ok()) return st;
+      (*t)->cron->desired_replicas = desired;
+      (*t)->metadata["desiredReplicas"] = absl::StrCat(desired);
+    } else {
+      if (!std::isfinite(*number) || *number < 0) {
+        return Bad(key, absl::StrCat("must be a finite number >= 0, got ", *number));
+      }
+      (target ? (*t)->target : (*t)->activation_target) = *number;
     }
-    (target ? (*t)->target : (*t)->activation_target) = *number;
   } else if (key == "min_replicas" || key == "max_replicas" ||
              key == "polling_interval_seconds" || key == "cooldown_period_seconds" ||
              key == "initial_cooldown_period_seconds") {

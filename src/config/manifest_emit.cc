@@ -298,7 +298,12 @@ void EmitTriggers(YAML::Emitter& e, const std::vector<keda::Trigger>& triggers, 
     std::map<std::string, std::string> meta = t.metadata;
     const char* target_key = nullptr;
     const char* activation_key = nullptr;
-    if (ScalerTargetKeys(t.type, &target_key, &activation_key)) {
+    if (t.cron.has_value()) {
+      meta["start"] = t.cron->start;
+      meta["end"] = t.cron->end;
+      meta["timezone"] = t.cron->timezone;
+      meta["desiredReplicas"] = absl::StrCat(t.cron->desired_replicas);
+    } else if (ScalerTargetKeys(t.type, &target_key, &activation_key)) {
       meta.emplace(target_key, ShortestNumber(t.target));
       if (activation_key != nullptr && t.activation_target != 0) {
         meta.emplace(activation_key, ShortestNumber(t.activation_target));

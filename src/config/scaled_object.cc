@@ -24,6 +24,7 @@
 #include "agentscale/keda/scaled_job.h"
 #include "agentscale/keda/scaled_object.h"
 #include "agentscale/metrics/instant_query.h"
+#include "agentscale/schedule/cron.h"
 #include "agentscale/status_macros.h"
 #include "scaled_object_parse.h"
 #include "yaml_fields.h"
@@ -69,6 +70,8 @@ const ScalerInfo kScalers[] = {
     {"postgresql", "targetQueryValue", kRequired, "activationTargetQueryValue",
      keda::TriggerKind::kExternal},
     {"mysql", "queryValue", kRequired, "activationQueryValue", keda::TriggerKind::kExternal},
+    // cron: desiredReplicas is the value, not the target (which is 1).
+    {"cron", "desiredReplicas", kRequired, nullptr, keda::TriggerKind::kExternal},
     {"cpu", "value", kRequired, nullptr, keda::TriggerKind::kResource},
     {"memory", "value", kRequired, nullptr, keda::TriggerKind::kResource},
 };
@@ -598,6 +601,7 @@ class ScaledObjectParser : public YamlReader {
           t->activation_target,
           ReadNumberString(*activation_node, Child(mpath, info->activation_key)));
     }
+    if (t->type == "cron") AGENTSCALE_RETURN_IF_ERROR(ParseCron(*meta, mpath, t));
     if (t->type == "prometheus") {
       for (const char* required : {"serverAddress", "query"}) {
         if (t->metadata.find(required) == t->metadata.end()) {
@@ -617,7 +621,46 @@ class ScaledObjectParser : public YamlReader {
     }
     t->metric_name = info->kind == keda::TriggerKind::kResource
                          ? t->type
-                         : keda::KedaMetricName(i, t->type);
+                         : keda::TriggerMetricName(*t, i);
+    return absl::OkStatus();
+  }
+
+  // The cron scaler's metadata (cron_scaler.go cronMetadata: start, end,
+  // timezone and desiredReplicas, all required; desiredReplicas an int64).
+  absl::Status ParseCron(const YAML::Node& meta, const std::string& mpath, keda::Trigger* t) {
+    for (const char* required : {"start", "end", "timezone"}) {
+      if (t->metadata.find(required) == t->metadata.end()) {
+        return ErrorAt(meta.Mark(), Child(mpath, required), "is required for a cron trigger");
+      }
+    }
+    keda::CronTrigger cron;
+    cron.start = t->metadata["start"];
+    cron.end = t->metadata["end"];
+    cron.timezone = t->metadata["timezone"];
+    const std::string dpath = Child(mpath, "desiredReplicas");
+    const std::string& desired = t->metadata["desiredReplicas"];
+    if (!absl::SimpleAtoi(desired, &cron.desired_replicas)) {
+      return ErrorAt(MarkOf(dpath), dpath,
+                     absl::StrCat("must be a whole number, got \"", desired, "\""));
+    }
+    if (cron.desired_replicas < 0) {
+      Warn(MarkOf(dpath), dpath,
+           "is negative: KEDA accepts it and the HPA is asked for a negative count while the "
+           "window is open (clamped to minReplicaCount)");
+    }
+    t->target = 1;
+    if (absl::StatusOr<absl::TimeZone> zone = schedule::LoadZone(cron.timezone); !zone.ok()) {
+      const std::string zpath = Child(mpath, "timezone");
+      Warn(MarkOf(zpath), zpath,
+           absl::StrCat(zone.status().message(),
+                        ": KEDA accepts the object and every poll of this trigger fails "
+                        "(the fallback, if any, applies)"));
+    } else if (cron.timezone == "Local") {
+      const std::string zpath = Child(mpath, "timezone");
+      Warn(MarkOf(zpath), zpath,
+           "\"Local\" is the KEDA operator's zone; agentscale reads it as UTC");
+    }
+    t->cron = std::move(cron);
     return absl::OkStatus();
   }
 

@@ -144,12 +144,27 @@ ScaledObjectPolicy::ScaledObjectPolicy(ScaledObjectSpec spec, ScaledObjectOption
                                        HorizontalAutoscaler hpa)
     : spec_(std::move(spec)), options_(std::move(options)), hpa_(std::move(hpa)) {
   const std::vector<hpa::MetricSpec>& hm = hpa_.spec().metrics;
-  for (const Trigger& t : spec_.triggers) {
+  cron_.resize(spec_.triggers.size());
+  cron_error_.resize(spec_.triggers.size());
+  cron_open_.assign(spec_.triggers.size(), 0);
+  for (size_t i = 0; i < spec_.triggers.size(); ++i) {
+    const Trigger& t = spec_.triggers[i];
     int index = -1;
     for (size_t k = 0; k < hm.size(); ++k) {
       if (hm[k].name == t.metric_name) index = static_cast<int>(k);
     }
     hpa_metric_of_trigger_.push_back(index);
+    if (t.cron.has_value()) {
+      has_cron_ = true;
+      absl::StatusOr<schedule::CronWindow> w =
+          schedule::CronWindow::Create(t.cron->start, t.cron->end, t.cron->timezone);
+      if (w.ok()) {
+        cron_[i] = std::move(*w);
+      } else {
+        cron_error_[i] = std::string(w.status().message());
+      }
+      continue;  // read from the clock, not observed
+    }
     if (t.kind == TriggerKind::kResource) {
       ++resource_triggers_;
       metrics_.push_back(hm[static_cast<size_t>(index)]);
@@ -184,12 +199,19 @@ int32_t ScaledObjectPolicy::min_replicas() const {
   return spec_.min_replica_count;
 }
 
-absl::Status ScaledObjectPolicy::ReadTriggers(const Observation& obs) {
+absl::Status ScaledObjectPolicy::ReadTriggers(absl::Time now, const Observation& obs) {
   size_t matched = 0;
   for (size_t i = 0; i < spec_.triggers.size(); ++i) {
     const Trigger& t = spec_.triggers[i];
     values_[i].reset();
     if (t.kind == TriggerKind::kResource) continue;
+    if (t.cron.has_value()) {
+      if (!cron_[i].has_value()) continue;  // the zone did not load: failed
+      const bool open = cron_[i]->Contains(now);
+      cron_open_[i] = open ? 1 : 0;
+      values_[i] = open ? static_cast<double>(t.cron->desired_replicas) : 0.0;
+      continue;
+    }
     // The observation is usually laid out as at the last decision.
     int k = obs_index_[i];
     const auto is_mine = [&](size_t j) {
@@ -223,6 +245,7 @@ absl::Status ScaledObjectPolicy::ReadTriggers(const Observation& obs) {
   for (const MetricObservation& mo : obs.metrics) {
     bool known = mo.metric.empty();
     for (const hpa::MetricSpec& m : metrics_) known = known || m.name == mo.metric;
+    for (const Trigger& t : spec_.triggers) known = known || t.metric_name == mo.metric;
     if (!known) {
       return absl::InvalidArgumentError(absl::StrCat(
           "ScaledObject ", spec_.name, ": the observation has a metric \"", mo.metric,
@@ -275,7 +298,9 @@ void ScaledObjectPolicy::Poll(absl::Time now, int32_t* replicas) {
         error = true;
         continue;
       }
-      const bool active = *values_[i] > t.activation_target;
+      // The cron scaler reports its window as the activity.
+      const bool active =
+          t.cron.has_value() ? cron_open_[i] != 0 : *values_[i] > t.activation_target;
       if ((active && !o.active) || o.shown < 0) {
         o.shown = static_cast<int>(i);
         o.value = *values_[i];
@@ -346,8 +371,16 @@ void ScaledObjectPolicy::Poll(absl::Time now, int32_t* replicas) {
     case PollOutcome::kFormulaNil:
       note += "formula gave nil";
       break;
-    case PollOutcome::kComposite:
     case PollOutcome::kTrigger:
+      if (const Trigger& t = spec_.triggers[static_cast<size_t>(o.shown)]; t.cron.has_value()) {
+        absl::StrAppend(&note, "cron ", t.cron->start, " .. ", t.cron->end, " ",
+                        t.cron->timezone.empty() ? "UTC" : t.cron->timezone,
+                        o.active ? " open: " : " closed: ");
+        AppendValue(&note, o.value);
+        break;
+      }
+      [[fallthrough]];
+    case PollOutcome::kComposite:
       note += o.source == PollOutcome::kComposite
                   ? std::string("composite")
                   : spec_.triggers[static_cast<size_t>(o.shown)].metric_name;
@@ -441,6 +474,15 @@ void ScaledObjectPolicy::BuildHpaObservation(const Observation& obs, int32_t rep
     const int k = hpa_metric_of_trigger_[i];
     if (k < 0) continue;
     MetricObservation& dst = hpa_obs_.metrics[static_cast<size_t>(k)];
+    if (spec_.triggers[i].cron.has_value()) {
+      // KEDA's GenerateMetricInMili of the window's value.
+      if (values_[i].has_value()) {
+        dst.external_values_milli.assign(1, Milli(*values_[i]));
+      } else {
+        dst.error = absl::UnavailableError(cron_error_[i]);
+      }
+      continue;
+    }
     if (obs_index_[i] < 0) {
       dst.error = absl::UnavailableError("no observation of this trigger");
       continue;
@@ -467,7 +509,7 @@ absl::Status ScaledObjectPolicy::Decide(absl::Time now, const Observation& obs, 
   if (obs.current_replicas < 0) {
     return absl::InvalidArgumentError("current_replicas must not be negative");
   }
-  AGENTSCALE_RETURN_IF_ERROR(ReadTriggers(obs));
+  AGENTSCALE_RETURN_IF_ERROR(ReadTriggers(now, obs));
   if (!created_.has_value()) created_ = options_.created.value_or(now);
   last_decide_ = now;
   if (!next_poll_.has_value()) next_poll_ = now;
@@ -510,11 +552,7 @@ absl::Status ScaledObjectPolicy::Decide(absl::Time now, const Observation& obs, 
     out->desired_replicas = replicas;
     out->rescale = replicas != current;
     if (step_.polled) {
-      if (step_.polled) {
-    out->family_note = note_;
-  } else {
-    out->family_note.clear();
-  }
+      out->family_note = note_;
     } else if (replicas == 0) {
       out->family_note = "keda: held at 0 (no poll due; the HPA is idle at zero)";
     } else {
@@ -542,7 +580,8 @@ absl::Status ScaledObjectPolicy::Decide(absl::Time now, const Observation& obs, 
   }
 
   const Observation* view = &obs;
-  const bool rewrite = replicas != current || formula_.has_value() || any_failed_over;
+  const bool rewrite =
+      replicas != current || formula_.has_value() || any_failed_over || has_cron_;
   if (rewrite) {
     BuildHpaObservation(obs, replicas);
     view = &hpa_obs_;

@@ -91,6 +91,9 @@ std::vector<hpa::FieldError> ValidateScaledJob(const ScaledJobSpec& sj) {
         (!std::isfinite(t.target) || !(t.target > 0))) {
       add(path + ".metadata", absl::StrCat("the target must be a positive number, got ", t.target));
     }
+    if (t.cron.has_value()) {
+      for (hpa::FieldError& e : ValidateCronTrigger(*t.cron, path)) errors.push_back(std::move(e));
+    }
   }
   return errors;
 }

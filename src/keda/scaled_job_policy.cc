@@ -48,10 +48,18 @@ ScaledJobPolicy::ScaledJobPolicy(ScaledJobSpec spec) : spec_(std::move(spec)) {
   for (size_t i = 0; i < spec_.triggers.size(); ++i) {
     const Trigger& t = spec_.triggers[i];
     if (t.kind != TriggerKind::kExternal) continue;  // KEDA skips cpu/memory here
+    if (t.cron.has_value()) {
+      absl::StatusOr<schedule::CronWindow> w =
+          schedule::CronWindow::Create(t.cron->start, t.cron->end, t.cron->timezone);
+      crons_.emplace_back(static_cast<int>(i),
+                          w.ok() ? std::optional<schedule::CronWindow>(std::move(*w))
+                                 : std::nullopt);
+      continue;
+    }
     metrics_.push_back(hpa::MetricSpec::ExternalAverageValue(t.metric_name, Milli(t.target)));
     trigger_of_metric_.push_back(static_cast<int>(i));
   }
-  readings_.resize(metrics_.size());
+  readings_.resize(metrics_.size() + crons_.size());
 }
 
 int32_t ScaledJobPolicy::max_replicas() const {
@@ -100,6 +108,14 @@ absl::Status ScaledJobPolicy::Decide(absl::Time now, const Observation& obs, Dec
     for (int64_t v : mo->external_values_milli) milli += v;
     r.queue_length = static_cast<double>(milli) / 1000.0;
     r.active = r.queue_length > t.activation_target;
+  }
+  for (size_t c = 0; c < crons_.size(); ++c) {
+    const Trigger& t = spec_.triggers[static_cast<size_t>(crons_[c].first)];
+    ScalerReading& r = readings_[metrics_.size() + c];
+    r = ScalerReading{0, t.target, false};
+    if (!crons_[c].second.has_value()) continue;  // failed: skipped
+    r.active = crons_[c].second->Contains(now);
+    r.queue_length = r.active ? static_cast<double>(t.cron->desired_replicas) : 0.0;
   }
   // Pending: a Job whose pod has not started (not Running; with
   // pendingPodConditions, not Ready: agentscale's pods carry only Ready).

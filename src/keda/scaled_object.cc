@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agentscale/hpa/validation.h"
+#include "agentscale/schedule/cron.h"
 
 namespace agentscale::keda {
 
@@ -62,6 +63,20 @@ Trigger Trigger::Prometheus(std::string query, double threshold, double activati
   return t;  // metric_name: filled from the trigger's position (TriggerMetricName)
 }
 
+Trigger Trigger::Cron(std::string start, std::string end, std::string timezone,
+                      int64_t desired_replicas) {
+  Trigger t;
+  t.type = "cron";
+  t.kind = TriggerKind::kExternal;
+  t.target = 1;
+  t.metadata["start"] = start;
+  t.metadata["end"] = end;
+  t.metadata["timezone"] = timezone;
+  t.metadata["desiredReplicas"] = absl::StrCat(desired_replicas);
+  t.cron = CronTrigger{std::move(start), std::move(end), std::move(timezone), desired_replicas};
+  return t;
+}
+
 const char* FallbackBehaviorName(FallbackBehavior b) {
   switch (b) {
     case FallbackBehavior::kStatic:
@@ -80,9 +95,73 @@ std::string KedaMetricName(size_t index, const std::string& type) {
   return absl::StrCat("s", index, "-", type);
 }
 
+namespace {
+
+// cron_scaler.go parseCronTimeFormat.
+std::string CronTimeFormat(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case ' ':
+        break;
+      case '*':
+        out += 'x';
+        break;
+      case '/':
+        out += "Sl";
+        break;
+      case '?':
+        out += "Qm";
+        break;
+      case ',':
+        out += "Cm";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string CronMetricName(size_t index, const CronTrigger& cron) {
+  std::string name = absl::StrCat("cron-", cron.timezone, "-", CronTimeFormat(cron.start), "-",
+                                  CronTimeFormat(cron.end));
+  for (char& c : name) {  // kedautil.NormalizeString
+    if (c == '/' || c == '.' || c == ':' || c == '%' || c == '(' || c == ')') c = '-';
+  }
+  return absl::StrCat("s", index, "-", name);
+}
+
 std::string TriggerMetricName(const Trigger& t, size_t index) {
   if (!t.metric_name.empty()) return t.metric_name;
+  if (t.cron.has_value()) return CronMetricName(index, *t.cron);
   return t.kind == TriggerKind::kResource ? t.type : KedaMetricName(index, t.type);
+}
+
+std::vector<hpa::FieldError> ValidateCronTrigger(const CronTrigger& cron,
+                                                const std::string& path) {
+  std::vector<hpa::FieldError> errors;
+  const std::string meta = path + ".metadata";
+  // cron_scaler.go cronMetadata.Validate, in its order.
+  absl::StatusOr<schedule::CronSchedule> start = schedule::CronSchedule::Parse(cron.start);
+  if (!start.ok()) {
+    errors.push_back({meta + ".start",
+                      absl::StrCat("error parsing start schedule: ", start.status().message())});
+  }
+  absl::StatusOr<schedule::CronSchedule> end = schedule::CronSchedule::Parse(cron.end);
+  if (!end.ok()) {
+    errors.push_back(
+        {meta + ".end", absl::StrCat("error parsing end schedule: ", end.status().message())});
+  }
+  if (cron.start == cron.end) {
+    errors.push_back({meta + ".end", "start and end can not have exactly same time input"});
+  }
+  if (cron.desired_replicas == 0) {
+    errors.push_back({meta + ".desiredReplicas", "no desiredReplicas specified"});
+  }
+  return errors;
 }
 
 std::vector<hpa::FieldError> ValidateScaledObject(const ScaledObjectSpec& so) {
@@ -149,6 +228,9 @@ std::vector<hpa::FieldError> ValidateScaledObject(const ScaledObjectSpec& so) {
       if (!t.name.empty() && t.name == so.triggers[j].name) {
         add(path + ".name", absl::StrCat("duplicate trigger name \"", t.name, "\""));
       }
+    }
+    if (t.cron.has_value()) {
+      for (hpa::FieldError& e : ValidateCronTrigger(*t.cron, path)) errors.push_back(std::move(e));
     }
   }
   if (so.fallback.has_value()) {

@@ -25,7 +25,11 @@
 //
 // Reading the triggers: an External trigger's value is the sum of the
 // series its observation carries, in plain units; a read error, or no
-// observation for it, is a failed trigger. The HPA gets each value in
+// observation for it, is a failed trigger. A cron trigger reads the clock:
+// `now` is the wall-clock instant (a replay's trace timestamps are Unix
+// seconds), its window is KEDA's (schedule/cron.h), and a zone the system
+// does not know makes every read of it fail, as in KEDA; metrics() leaves
+// cron triggers out, since no driver observes them. The HPA gets each value in
 // milli-units truncated toward zero (KEDA's GenerateMetricInMili).
 //
 // Fallback (PEER_FORMULAS.md §1): failures are counted per trigger at each
@@ -58,6 +62,7 @@
 #include "agentscale/policy/decision.h"
 #include "agentscale/policy/policy.h"
 #include "agentscale/policy/state.h"
+#include "agentscale/schedule/cron.h"
 
 namespace agentscale::keda {
 
@@ -120,8 +125,9 @@ class ScaledObjectPolicy final : public Policy {
   // The range KEDA scales in: idle (or min) up to max.
   int32_t min_replicas() const override;
   int32_t max_replicas() const override { return spec_.max_replica_count; }
-  // One entry per trigger: External (metric_name, the trigger's target) or
-  // Resource (cpu/memory).
+  // One entry per trigger a driver observes: External (metric_name, the
+  // trigger's target) or Resource (cpu/memory); cron triggers are not
+  // listed (the policy reads them from the clock).
   const std::vector<hpa::MetricSpec>& metrics() const override { return metrics_; }
 
   using Policy::Decide;
@@ -144,7 +150,7 @@ class ScaledObjectPolicy final : public Policy {
  private:
   ScaledObjectPolicy(ScaledObjectSpec spec, ScaledObjectOptions options,
                      HorizontalAutoscaler hpa);
-  absl::Status ReadTriggers(const Observation& obs);
+  absl::Status ReadTriggers(absl::Time now, const Observation& obs);
   void Poll(absl::Time now, int32_t* replicas);
   void BuildHpaObservation(const Observation& obs, int32_t replicas);
   int32_t FallbackReplicas(int32_t current) const;
@@ -173,6 +179,12 @@ class ScaledObjectPolicy final : public Policy {
   // Scratch, reused across decisions.
   std::vector<std::optional<double>> values_;  // per trigger; nullopt: failed
   std::vector<int> obs_index_;                 // per trigger: index in obs, or -1
+  // Cron triggers: the window (cron_ set) or why the zone did not load
+  // (cron_error_), and whether it was open at the last read.
+  std::vector<std::optional<schedule::CronWindow>> cron_;
+  std::vector<std::string> cron_error_;
+  std::vector<char> cron_open_;
+  bool has_cron_ = false;
   Observation hpa_obs_;
   Decision hpa_decision_;  // the HPA's decision when it is not the policy's
   bool hpa_decided_ = false;

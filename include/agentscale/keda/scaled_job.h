@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -40,6 +41,7 @@
 #include "agentscale/policy/decision.h"
 #include "agentscale/policy/policy.h"
 #include "agentscale/policy/state.h"
+#include "agentscale/schedule/cron.h"
 
 namespace agentscale::keda {
 
@@ -124,7 +126,9 @@ JobScaleDecision DecideJobs(const ScaledJobSpec& sj, absl::Span<const ScalerRead
                             int64_t running, int64_t pending);
 
 // The ScaledJob on the policy seam. metrics(): one External metric per
-// trigger that is not cpu/memory (KEDA ignores those for ScaledJobs).
+// trigger that is not cpu/memory (KEDA ignores those for ScaledJobs) or
+// cron (read from the clock at `now`, as ScaledObjectPolicy reads it:
+// desiredReplicas while the window is open, 0 and inactive otherwise).
 // Decide() polls when a pollingInterval has passed since the last poll (the
 // first call polls); between polls it holds. A poll reads each trigger's
 // value (a failed read skips the trigger), counts running Jobs
@@ -157,6 +161,9 @@ class ScaledJobPolicy final : public Policy {
   std::vector<hpa::MetricSpec> metrics_;
   std::vector<int> trigger_of_metric_;
   std::vector<ScalerReading> readings_;
+  // Cron triggers: index, and the window (unset: its zone did not load,
+  // so every read fails).
+  std::vector<std::pair<int, std::optional<schedule::CronWindow>>> crons_;
   std::optional<absl::Time> next_poll_;
   std::optional<absl::Time> last_active_;
   std::optional<absl::Time> last_decide_;

@@ -44,6 +44,17 @@ enum class TriggerKind {
   kResource,
 };
 
+// The cron scaler's metadata (type "cron"; pkg/scalers/cron_scaler.go):
+// desiredReplicas inside [start, end) in the timezone, 0 outside, target 1,
+// so the HPA desires desiredReplicas while the window is open; active while
+// it is open. Start and end are five-field cron lines (schedule/cron.h).
+struct CronTrigger {
+  std::string start;
+  std::string end;
+  std::string timezone;  // an IANA name; "" and "UTC" are UTC
+  int64_t desired_replicas = 0;
+};
+
 struct Trigger {
   std::string type;  // as written: "prometheus", "aws-sqs-queue", "cpu", ...
   std::string name;  // triggers[i].name; what scalingModifiers formulas use
@@ -58,6 +69,9 @@ struct Trigger {
   // prometheus `ignoreNullValues` (default true): an empty result, NaN or
   // Inf reads as 0; false: it is an error of the trigger.
   bool ignore_null_values = true;
+  // Set for a cron trigger (type "cron", kind kExternal, target 1): the
+  // policy reads it from the clock, not from an observation.
+  std::optional<CronTrigger> cron;
   // The metadata as written (query, serverAddress, ...), for dumps and
   // explanations.
   std::map<std::string, std::string> metadata;
@@ -71,6 +85,10 @@ struct Trigger {
   // name follows from its position in the object).
   static Trigger Prometheus(std::string query, double threshold,
                             double activation_threshold = 0);
+  // A cron trigger: `desired_replicas` from `start` to `end` (cron lines)
+  // in `timezone`.
+  static Trigger Cron(std::string start, std::string end, std::string timezone,
+                      int64_t desired_replicas);
 };
 
 enum class FallbackBehavior {
@@ -128,6 +146,11 @@ struct ScaledObjectSpec {
 // kCompositeMetricName.
 std::string KedaMetricName(size_t index, const std::string& type);
 inline constexpr char kCompositeMetricName[] = "composite-metric";
+// A cron trigger's metric name as KEDA builds it:
+// "s<index>-cron-<timezone>-<start>-<end>" with the spaces of the cron lines
+// removed, * as x, / as Sl, ? as Qm, ',' as Cm, then / . : % ( ) as -
+// (e.g. "s0-cron-Etc-UTC-00xxThu-5923xxThu").
+std::string CronMetricName(size_t index, const CronTrigger& cron);
 // Trigger `index`'s metric name: as set, or KEDA's for its position.
 // (ScaledJobs name theirs the same way.)
 std::string TriggerMetricName(const Trigger& trigger, size_t index);
@@ -137,6 +160,13 @@ std::string TriggerMetricName(const Trigger& trigger, size_t index);
 // behavior as written (with paused-scale-in/-out as selectPolicy Disabled).
 // Fails if the object is invalid (ValidateScaledObject).
 absl::StatusOr<hpa::AutoscalerSpec> GeneratedHpa(const ScaledObjectSpec& so);
+
+// KEDA's checks of a cron trigger's metadata (start and end parse, differ;
+// desiredReplicas set), with paths under `path` ("spec.triggers[0]"). The
+// timezone is not checked: KEDA loads it at every poll, and a poll with an
+// unknown zone is a failed read of the trigger.
+std::vector<hpa::FieldError> ValidateCronTrigger(const CronTrigger& cron,
+                                                const std::string& path);
 
 // KEDA's admission checks, plus agentscale's own where KEDA fails at run
 // time instead: every problem, each with its field path

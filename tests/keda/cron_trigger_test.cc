@@ -1,0 +1,240 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+//
+// KEDA's cron trigger: its metric name and checks (KEDA's
+// cron_scaler_test.go vectors), the window read from the decision clock,
+// scale from and to zero at the window's edges, a cron floor under a
+// prometheus trigger, an unknown zone as a failed read (fallback), daylight
+// saving, and ScaledJobs.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "agentscale/keda/policy.h"
+#include "agentscale/keda/scaled_job.h"
+#include "agentscale/keda/scaled_object.h"
+#include "testing/status_matchers.h"
+
+namespace agentscale::keda {
+namespace {
+
+using ::agentscale_testing::IsOk;
+using ::testing::HasSubstr;
+
+absl::Time At(const std::string& rfc) {
+  absl::Time t;
+  std::string err;
+  EXPECT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%M:%S%z", rfc, &t, &err)) << rfc << ": " << err;
+  return t;
+}
+
+TEST(CronTriggerTest, MetricNamesAsKedaBuildsThem) {
+  // cron_scaler_test.go cronMetricIdentifiers.
+  EXPECT_EQ(CronMetricName(0, {"0 0 * * Thu", "59 23 * * Thu", "Etc/UTC", 10}),
+            "s0-cron-Etc-UTC-00xxThu-5923xxThu");
+  EXPECT_EQ(CronMetricName(1, {"0 */2 * * *", "0 1-23/2 * * *", "Etc/UTC", 10}),
+            "s1-cron-Etc-UTC-0xSl2xxx-01-23Sl2xxx");
+  EXPECT_EQ(CronMetricName(2, {"0,30 * * * *", "15,45 * * * *", "Etc/UTC", 10}),
+            "s2-cron-Etc-UTC-0Cm30xxxx-15Cm45xxxx");
+  // A trigger built in C++ gets it from its position.
+  ScaledObjectSpec so;
+  so.triggers.push_back(Trigger::Prometheus("sum(app_pending_tasks)", 50));
+  so.triggers.push_back(Trigger::Cron("0 8 * * 1-5", "0 18 * * 1-5", "Europe/Berlin", 4));
+  absl::StatusOr<hpa::AutoscalerSpec> hpa = GeneratedHpa(so);
+  ASSERT_THAT(hpa.status(), IsOk());
+  ASSERT_EQ(hpa->metrics.size(), 2u);
+  EXPECT_EQ(hpa->metrics[1].name, "s1-cron-Europe-Berlin-08xx1-5-018xx1-5");
+  // Target AverageValue 1: the HPA desires desiredReplicas.
+  EXPECT_EQ(hpa->metrics[1].target.average_value_milli, 1000);
+}
+
+TEST(CronTriggerTest, ChecksAsKedaMakesThem) {
+  // cron_scaler_test.go testCronMetadata (the timezone is required by the
+  // loader; config/scaled_object_test.cc).
+  struct Case {
+    CronTrigger cron;
+    const char* error;  // "" for none
+  } cases[] = {
+      {{"30 * * * *", "45 * * * *", "Asia/Kolkata", 0}, "no desiredReplicas specified"},
+      {{"30-33 * * * *", "45 * * * *", "Asia/Kolkata", 10}, ""},
+      {{"30 * * * *", "45-50 * * * *", "Asia/Kolkata", 10}, ""},
+      {{"-30 * * * *", "45 * * * *", "Asia/Kolkata", 10}, "error parsing start schedule"},
+      {{"30 * * * *", "-50 * * * *", "Asia/Kolkata", 10}, "error parsing end schedule"},
+      {{"30 * * * *", "50 * * -3 *", "Asia/Kolkata", 10}, "error parsing end schedule"},
+      {{"30 * * * *", "30 * * * *", "Asia/Kolkata", 10},
+       "start and end can not have exactly same time input"},
+      // The zone is not checked here: KEDA fails at each poll instead.
+      {{"0 8 * * *", "0 18 * * *", "Nowhere/City", 3}, ""},
+  };
+  for (const Case& c : cases) {
+    std::vector<hpa::FieldError> errors = ValidateCronTrigger(c.cron, "spec.triggers[0]");
+    if (std::string(c.error).empty()) {
+      EXPECT_TRUE(errors.empty()) << c.cron.start << " / " << c.cron.end << ": "
+                                  << errors[0].message;
+    } else {
+      ASSERT_FALSE(errors.empty()) << c.cron.start << " / " << c.cron.end;
+      EXPECT_THAT(errors[0].message, HasSubstr(c.error));
+      EXPECT_THAT(errors[0].path, HasSubstr("spec.triggers[0].metadata."));
+    }
+  }
+}
+
+// A driver on the wall clock: one instant, the prometheus trigger's value
+// (if the object has one), the count carried from decision to decision.
+class Clock {
+ public:
+  explicit Clock(ScaledObjectSpec so, int32_t replicas) : replicas_(replicas) {
+    auto p = ScaledObjectPolicy::Create(std::move(so));
+    EXPECT_THAT(p.status(), IsOk());
+    policy_ = std::move(*p);
+  }
+  int32_t At(absl::Time now, std::optional<double> queue = std::nullopt) {
+    Observation obs;
+    obs.current_replicas = replicas_;
+    obs.status_replicas = replicas_;
+    obs.AddReadyPods(replicas_);
+    for (const hpa::MetricSpec& m : policy_->metrics()) {
+      obs.AddMetric(m.name).AddExternalValue(queue.value_or(0));
+    }
+    last_ = Decision();
+    EXPECT_THAT(policy_->Decide(now, obs, &last_), IsOk());
+    if (last_.rescale) {
+      replicas_ = last_.desired_replicas;
+      EXPECT_THAT(policy_->Commit(last_), IsOk());
+    }
+    return replicas_;
+  }
+  const Decision& last() const { return last_; }
+  ScaledObjectPolicy& policy() { return *policy_; }
+
+ private:
+  std::unique_ptr<ScaledObjectPolicy> policy_;
+  int32_t replicas_;
+  Decision last_;
+};
+
+TEST(CronTriggerTest, OpensAtStartAndScalesToZeroAfterTheEnd) {
+  ScaledObjectSpec so;
+  so.triggers.push_back(Trigger::Cron("0 8 * * 1-5", "0 18 * * 1-5", "Europe/Berlin", 5));
+  so.cooldown_period_seconds = 300;
+  Clock c(so, 0);
+  // The driver observes nothing: the cron trigger reads the clock.
+  EXPECT_TRUE(c.policy().metrics().empty());
+  // Monday 2024-05-06 in Berlin (CEST, +02:00), driven every 15 s from
+  // 07:59 (polls every 30 s at :00 and :30, HPA syncs every 15 s).
+  const absl::Time t = At("2024-05-06T07:59:00+0200");
+  std::vector<int32_t> r;  // replicas after each instant, 15 s apart
+  std::vector<std::string> notes;
+  for (int s = 0; s <= (10 * 3600 + 7 * 60); s += 15) {
+    r.push_back(c.At(t + absl::Seconds(s)));
+    notes.push_back(c.last().family_note);
+  }
+  auto at = [&](int h, int m, int sec) {
+    return r[static_cast<size_t>(((h - 7) * 3600 + (m - 59) * 60 + sec) / 15)];
+  };
+  EXPECT_EQ(at(7, 59, 30), 0);
+  EXPECT_THAT(notes[2], HasSubstr("closed: 0"));
+  // 08:00:00: the poll finds it open and scales from zero to 1; the HPA
+  // syncs at the same instant (no behavior: the legacy scale-up limit of
+  // max(2 x 1, 4) = 4), and reaches desiredReplicas at the next sync.
+  EXPECT_EQ(at(8, 0, 0), 4);
+  EXPECT_THAT(notes[4], HasSubstr("cron 0 8 * * 1-5 .. 0 18 * * 1-5 Europe/Berlin open: 5"));
+  EXPECT_EQ(at(8, 0, 15), 5);
+  for (int s = 30; s < 10 * 3600; s += 15) ASSERT_EQ(at(8, 0, s), 5) << s;
+  // 18:00:00 (the end is exclusive): closed. The last active poll was
+  // 17:59:30; the cooldown of 300 s passes strictly after 18:04:30, so the
+  // poll at 18:05:00 scales to zero.
+  EXPECT_EQ(at(18, 0, 0), 5);
+  EXPECT_THAT(notes[(10 * 3600 + 60) / 15], HasSubstr("closed: 0"));
+  EXPECT_EQ(at(18, 4, 30), 5);
+  EXPECT_EQ(at(18, 5, 0), 0);
+  // Saturday stays closed all day.
+  absl::Time sat = At("2024-05-11T07:00:00+0200");
+  for (int s = 0; s < 12 * 3600; s += 15) ASSERT_EQ(c.At(sat + absl::Seconds(s)), 0) << s;
+}
+
+TEST(CronTriggerTest, AFloorUnderAQueueTrigger) {
+  ScaledObjectSpec so;
+  so.triggers.push_back(Trigger::Prometheus("sum(app_pending_tasks)", 50));
+  so.triggers.push_back(Trigger::Cron("0 8 * * *", "0 18 * * *", "UTC", 6));
+  so.min_replica_count = 1;
+  Clock c(so, 1);
+  ASSERT_EQ(c.policy().metrics().size(), 1u);
+  EXPECT_EQ(c.policy().metrics()[0].name, "s0-prometheus");
+  // Inside the window the HPA takes the larger of the two proposals.
+  // (The legacy scale-up limit: max(2 x current, 4) per sync.)
+  const absl::Time nine = At("2024-05-06T09:00:00+0000");
+  EXPECT_EQ(c.At(nine, 100.0), 4);                      // queue 100/50 = 2, cron 6
+  EXPECT_EQ(c.At(nine + absl::Seconds(15), 100.0), 6);  // cron 6
+  EXPECT_EQ(c.At(nine + absl::Seconds(30), 500.0), 10);  // queue 10 wins
+  // Outside it, only the queue counts (after the HPA's scale-down window).
+  const absl::Time night = At("2024-05-06T22:00:00+0000");
+  int32_t r = 0;
+  for (int s = 0; s <= 600; s += 15) r = c.At(night + absl::Seconds(s), 100.0);
+  EXPECT_EQ(r, 2);
+}
+
+TEST(CronTriggerTest, AnUnknownZoneIsAFailedReadThatFallsBack) {
+  ScaledObjectSpec so;
+  so.triggers.push_back(Trigger::Cron("0 8 * * *", "0 18 * * *", "Nowhere/City", 6));
+  so.min_replica_count = 1;
+  so.fallback = Fallback{2, 3, FallbackBehavior::kStatic};
+  Clock c(so, 1);
+  const absl::Time t = At("2024-05-06T09:00:00+0000");
+  // Failures are counted at each HPA sync; the third (> threshold 2) is
+  // served the fallback of 3 replicas.
+  EXPECT_EQ(c.At(t), 1);
+  EXPECT_EQ(c.At(t + absl::Seconds(15)), 1);
+  EXPECT_EQ(c.At(t + absl::Seconds(30)), 3);
+  EXPECT_TRUE(c.last().fallback);
+  EXPECT_THAT(c.last().family_note, HasSubstr("fallback for s0-cron-Nowhere-City"));
+  EXPECT_EQ(c.policy().failures()[0], 3);
+}
+
+TEST(CronTriggerTest, ASpringForwardGapSkipsTheWindow) {
+  ScaledObjectSpec so;
+  so.triggers.push_back(Trigger::Cron("30 2 * * *", "45 2 * * *", "Europe/Berlin", 2));
+  so.cooldown_period_seconds = 0;
+  auto minutes_up = [&](const char* from) {
+    Clock c(so, 0);
+    int up = 0;
+    const absl::Time t0 = At(from);
+    for (int s = 0; s < 24 * 3600; s += 15) up += c.At(t0 + absl::Seconds(s)) > 0 ? 1 : 0;
+    return up * 15 / 60;
+  };
+  // 2024-03-31: 02:00 CET jumps to 03:00 CEST; 02:30 never happens.
+  EXPECT_EQ(minutes_up("2024-03-31T00:00:00+0100"), 0);
+  // The next day: open 02:30-02:45, then down at the first poll after.
+  const int next_day = minutes_up("2024-04-01T00:00:00+0200");
+  EXPECT_GE(next_day, 15);
+  EXPECT_LE(next_day, 16);
+  // 2024-10-27: 02:00-03:00 happens twice, and so does the window.
+  const int fall_back = minutes_up("2024-10-27T00:00:00+0200");
+  EXPECT_GE(fall_back, 30);
+  EXPECT_LE(fall_back, 32);
+}
+
+TEST(CronTriggerTest, ScaledJobStartsDesiredReplicasJobsInTheWindow) {
+  ScaledJobSpec sj;
+  sj.name = "nightly";
+  sj.triggers.push_back(Trigger::Cron("0 1 * * *", "0 2 * * *", "UTC", 4));
+  absl::StatusOr<std::unique_ptr<ScaledJobPolicy>> p = ScaledJobPolicy::Create(sj);
+  ASSERT_THAT(p.status(), IsOk());
+  EXPECT_TRUE((*p)->metrics().empty());
+  Observation obs;
+  Decision d;
+  ASSERT_THAT((*p)->Decide(At("2024-05-06T00:30:00+0000"), obs, &d), IsOk());
+  EXPECT_EQ(d.desired_replicas, 0);
+  EXPECT_FALSE((*p)->last_poll().active);
+  ASSERT_THAT((*p)->Decide(At("2024-05-06T01:00:00+0000"), obs, &d), IsOk());
+  EXPECT_TRUE((*p)->last_poll().active);
+  EXPECT_EQ(d.desired_replicas, 4);
+}
+
+}  // namespace
+}  // namespace agentscale::keda
