@@ -200,6 +200,28 @@ INSTANTIATE_TEST_SUITE_P(
          "target: '5'}\n  triggers:\n  - type: prometheus\n    name: a\n    metadata: "
          "{serverAddress: http://p, query: q, threshold: '5'}\n",
          "spec.advanced.scalingModifiers.formula: formula:1:5: unknown trigger \"b\""},
+        {"CronWithoutTimezone",
+         "  scaleTargetRef: {name: a}\n  triggers:\n  - type: cron\n    metadata: "
+         "{start: 0 8 * * *, end: 0 18 * * *, desiredReplicas: '3'}\n",
+         "so.yaml:8:15: spec.triggers[0].metadata.timezone: is required for a cron trigger"},
+        {"CronWithoutDesiredReplicas",
+         "  scaleTargetRef: {name: a}\n  triggers:\n  - type: cron\n    metadata: "
+         "{timezone: UTC, start: 0 8 * * *, end: 0 18 * * *}\n",
+         "spec.triggers[0].metadata.desiredReplicas: is required for a cron trigger"},
+        {"CronFractionalReplicas",
+         "  scaleTargetRef: {name: a}\n  triggers:\n  - type: cron\n    metadata: "
+         "{timezone: UTC, start: 0 8 * * *, end: 0 18 * * *, desiredReplicas: '2.5'}\n",
+         "so.yaml:8:83: spec.triggers[0].metadata.desiredReplicas: must be a whole number, got "
+         "\"2.5\""},
+        {"CronBadStart",
+         "  scaleTargetRef: {name: a}\n  triggers:\n  - type: cron\n    metadata: "
+         "{timezone: UTC, start: 0 8 * * 7, end: 0 18 * * *, desiredReplicas: '2'}\n",
+         "spec.triggers[0].metadata.start: error parsing start schedule: end of range (7) above "
+         "maximum (6): 7"},
+        {"CronSameStartAndEnd",
+         "  scaleTargetRef: {name: a}\n  triggers:\n  - type: cron\n    metadata: "
+         "{timezone: UTC, start: 0 8 * * *, end: 0 8 * * *, desiredReplicas: '2'}\n",
+         "spec.triggers[0].metadata.end: start and end can not have exactly same time input"},
         {"EveryProblemAtOnce",
          "  scaleTargetRef: {name: a}\n  pollingInterval: 0\n  maxReplicaCount: 0\n" +
              std::string(kTrigger),
@@ -207,6 +229,50 @@ INSTANTIATE_TEST_SUITE_P(
          "spec.maxReplicaCount: must be at least 1, got 0"},
     }),
     [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.name; });
+
+std::string SourceDir() {
+  return getenv("AGENTSCALE_SOURCE_DIR") ? getenv("AGENTSCALE_SOURCE_DIR") : ".";
+}
+
+TEST(ScaledObjectLoaderTest, CronTriggerLoadsAndDumpsBack) {
+  absl::StatusOr<LoadedManifests> loaded =
+      LoadManifestFile(SourceDir() + "/examples/keda_cron.yaml");
+  ASSERT_THAT(loaded.status(), IsOk());
+  EXPECT_TRUE(loaded->warnings.empty());
+  ASSERT_EQ(loaded->scaled_objects.size(), 1u);
+  const keda::ScaledObjectSpec& so = loaded->scaled_objects[0];
+  ASSERT_EQ(so.triggers.size(), 2u);
+  const keda::Trigger& cron = so.triggers[1];
+  ASSERT_TRUE(cron.cron.has_value());
+  EXPECT_EQ(cron.name, "business-hours");
+  EXPECT_EQ(cron.cron->start, "0 8 * * 1-5");
+  EXPECT_EQ(cron.cron->end, "0 18 * * 1-5");
+  EXPECT_EQ(cron.cron->timezone, "America/New_York");
+  EXPECT_EQ(cron.cron->desired_replicas, 4);
+  EXPECT_EQ(cron.target, 1);
+  EXPECT_EQ(cron.metric_name, "s1-cron-America-New_York-08xx1-5-018xx1-5");
+  const std::string dumped = DumpScaledObject(so);
+  absl::StatusOr<LoadedManifests> again = LoadManifestString(dumped, "dumped.yaml");
+  ASSERT_THAT(again.status(), IsOk()) << dumped;
+  EXPECT_EQ(DumpScaledObject(again->scaled_objects[0]), dumped);
+  EXPECT_EQ(again->scaled_objects[0].triggers[1].cron->desired_replicas, 4);
+}
+
+TEST(ScaledObjectLoaderTest, CronWithAnUnknownZoneIsAWarning) {
+  // KEDA accepts it and fails at every poll; so does agentscale's policy.
+  const std::string yaml =
+      "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: x}\nspec:\n"
+      "  scaleTargetRef: {name: a}\n  triggers:\n  - type: cron\n    metadata:\n"
+      "      timezone: Europe/Atlantis\n      start: 0 8 * * *\n      end: 0 18 * * *\n"
+      "      desiredReplicas: '3'\n";
+  absl::StatusOr<LoadedManifests> loaded = LoadManifestString(yaml, "so.yaml");
+  ASSERT_THAT(loaded.status(), IsOk());
+  ASSERT_EQ(loaded->warnings.size(), 1u);
+  EXPECT_THAT(loaded->warnings[0],
+              HasSubstr("so.yaml:9:17: spec.triggers[0].metadata.timezone: unknown time zone "
+                        "\"Europe/Atlantis\""));
+  EXPECT_THAT(loaded->warnings[0], HasSubstr("every poll of this trigger fails"));
+}
 
 TEST(ScaledObjectLoaderTest, OtherKedaVersionsAreRefused) {
   EXPECT_THAT(LoadManifestString("apiVersion: keda.sh/v1beta9\nkind: ScaledObject\n", "x.yaml")
