@@ -63,8 +63,20 @@ absl::StatusOr<FluidResult> ReplayScaledObject(const keda::ScaledObjectSpec& sca
     }
     if (name.empty() && traces.size() == 1) {
       for (const keda::Trigger& t : so.triggers) {
-        if (trigger == nullptr && t.kind == keda::TriggerKind::kExternal) trigger = &t;
+        if (trigger == nullptr && t.kind == keda::TriggerKind::kExternal && !t.cron) trigger = &t;
       }
+    }
+    if (trigger != nullptr && trigger->cron.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a trace is given for the cron trigger \"", name, "\" of ScaledObject ", so.name,
+          ", which reads the clock (the trace's timestamps), not a metric"));
+    }
+    if (trigger == nullptr && name.empty() && traces.size() == 1 &&
+        policy->metrics().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ScaledObject ", so.name,
+          " has only cron triggers, which read the clock: the fluid replay has no metric to "
+          "drive; the agent model (simulate) shows how its schedule serves the trace"));
     }
     if (trigger == nullptr) {
       std::vector<std::string> names;
@@ -130,18 +142,25 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledObjectSpec& sca
   po.config = options.config;
   AGENTSCALE_ASSIGN_OR_RETURN(std::unique_ptr<keda::ScaledObjectPolicy> policy,
                               keda::ScaledObjectPolicy::Create(scaled_object, po));
+  // Cron triggers read the clock; of the others, one is the queue.
   const keda::Trigger* queue = nullptr;
   for (const keda::Trigger& t : policy->spec().triggers) {
+    if (t.cron.has_value()) continue;
     if (t.kind != keda::TriggerKind::kExternal || queue != nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
           "ScaledObject ", scaled_object.name,
-          ": the agent model drives one trigger, read as its queue of waiting tasks; "
-          "this object has ", policy->spec().triggers.size(), " triggers",
+          ": the agent model drives one trigger besides cron triggers, read as its queue of "
+          "waiting tasks; this object has ", policy->metrics().size(), " such triggers",
           t.kind == keda::TriggerKind::kExternal ? "" : " (cpu/memory among them)"));
     }
     queue = &t;
   }
   AgentModelOptions o = options;
+  if (queue == nullptr) {
+    o.sync_period = policy->PollAndSyncStep();
+    if (o.initial_replicas < 0) o.initial_replicas = std::max(scaled_object.min_replica_count, 1);
+    return RunAgentModel(*policy, trace, o);
+  }
   o.queue_metric = queue->metric_name;
   // A prometheus query in the subset the model evaluates reads the model's
   // own series (the seed's sum(app_pending_tasks) is the queue); any other
@@ -161,16 +180,16 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledJobSpec& scaled
                                                const AgentModelOptions& options) {
   AGENTSCALE_ASSIGN_OR_RETURN(std::unique_ptr<keda::ScaledJobPolicy> policy,
                               keda::ScaledJobPolicy::Create(scaled_job));
-  if (policy->metrics().size() != 1) {
+  if (policy->metrics().size() > 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "ScaledJob ", scaled_job.name,
-        ": the agent model drives one trigger, read as its queue of waiting tasks; this "
-        "object has ", policy->metrics().size()));
+        ": the agent model drives one trigger besides cron triggers, read as its queue of "
+        "waiting tasks; this object has ", policy->metrics().size(), " such triggers"));
   }
   AgentModelOptions o = options;
   o.jobs = true;
   o.slots = 1;
-  o.queue_metric = policy->metrics().front().name;
+  if (!policy->metrics().empty()) o.queue_metric = policy->metrics().front().name;
   for (const keda::Trigger& t : policy->spec().triggers) {
     auto query = t.metadata.find("query");
     if (t.metric_name == o.queue_metric && t.type == "prometheus" &&

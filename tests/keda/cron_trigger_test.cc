@@ -18,6 +18,9 @@
 #include "agentscale/keda/policy.h"
 #include "agentscale/keda/scaled_job.h"
 #include "agentscale/keda/scaled_object.h"
+#include "agentscale/sim/agent_model.h"
+#include "agentscale/sim/keda_replay.h"
+#include "agentscale/sim/trace.h"
 #include "testing/status_matchers.h"
 
 namespace agentscale::keda {
@@ -234,6 +237,74 @@ TEST(CronTriggerTest, ScaledJobStartsDesiredReplicasJobsInTheWindow) {
   ASSERT_THAT((*p)->Decide(At("2024-05-06T01:00:00+0000"), obs, &d), IsOk());
   EXPECT_TRUE((*p)->last_poll().active);
   EXPECT_EQ(d.desired_replicas, 4);
+}
+
+// The seed's queue trigger with a business-hours floor, replayed on a day
+// of trace whose timestamps are Unix seconds: the trace's clock is the
+// cron trigger's clock.
+ScaledObjectSpec SeedWithBusinessHours() {
+  ScaledObjectSpec so;
+  so.name = "matillion-agent-scaler";
+  so.triggers.push_back(Trigger::Prometheus("sum(app_pending_tasks)", 50));
+  so.triggers.push_back(Trigger::Cron("0 8 * * 1-5", "0 18 * * 1-5", "America/New_York", 4));
+  return so;
+}
+
+TEST(CronTriggerTest, TheFluidReplayReadsTheTracesClock) {
+  // Monday 2024-05-06 00:00 New York (04:00 UTC), a steady queue of 10.
+  const double t0 = absl::ToUnixSeconds(At("2024-05-06T00:00:00-0400"));
+  sim::Trace trace;
+  trace.time_seconds = {t0, t0 + 86400};
+  trace.values = {10, 10};
+  absl::StatusOr<sim::FluidResult> r =
+      sim::ReplayScaledObject(SeedWithBusinessHours(), {{"", &trace}});
+  ASSERT_THAT(r.status(), IsOk());
+  auto at = [&](int h, int m) {
+    const double t = t0 + h * 3600 + m * 60;
+    for (size_t i = 0; i < r->time_seconds.size(); ++i) {
+      if (r->time_seconds[i] == t) return r->replicas[i];
+    }
+    ADD_FAILURE() << "no sync at " << h << ":" << m;
+    return -1;
+  };
+  EXPECT_EQ(at(7, 59), 1);   // the queue alone: 10/50 -> 1
+  EXPECT_EQ(at(8, 1), 4);    // the floor
+  EXPECT_EQ(at(17, 59), 4);
+  EXPECT_EQ(at(18, 1), 4);   // the HPA's scale-down window (300 s)
+  EXPECT_EQ(at(18, 10), 1);
+  // A trace named for the cron trigger is refused; so is replaying an
+  // object that reads only the clock.
+  EXPECT_FALSE(sim::ReplayScaledObject(SeedWithBusinessHours(),
+                                       {{"s1-cron-America-New_York-08xx1-5-018xx1-5", &trace}})
+                   .ok());
+  ScaledObjectSpec cron_only;
+  cron_only.triggers.push_back(Trigger::Cron("0 8 * * *", "0 18 * * *", "UTC", 3));
+  EXPECT_THAT(sim::ReplayScaledObject(cron_only, {{"", &trace}}).status().message(),
+              HasSubstr("only cron triggers"));
+}
+
+TEST(CronTriggerTest, TheAgentModelServesWorkWithACronOnlyObject) {
+  // Work arrives only in business hours; a cron-only object has agents
+  // then and none at night.
+  const double t0 = absl::ToUnixSeconds(At("2024-05-06T00:00:00-0400"));
+  sim::Trace trace;
+  for (int m = 0; m < 24 * 60; ++m) {
+    trace.time_seconds.push_back(t0 + m * 60);
+    trace.values.push_back(m >= 9 * 60 && m < 17 * 60 ? 2 : 0);
+  }
+  ScaledObjectSpec so;
+  so.triggers.push_back(Trigger::Cron("0 8 * * 1-5", "0 18 * * 1-5", "America/New_York", 3));
+  sim::AgentModelOptions o;
+  o.service_seconds = 60;
+  o.service = sim::ServiceTimeModel::kFixed;
+  o.interval = absl::Seconds(60);
+  absl::StatusOr<sim::AgentModelResult> r = sim::RunAgentModel(so, trace, o);
+  ASSERT_THAT(r.status(), IsOk());
+  EXPECT_EQ(r->tasks_arrived, 2 * 8 * 60);
+  EXPECT_EQ(r->summary.cold_start_tasks, 0);  // the floor was up before the work came
+  // Up about 10 hours (plus the cooldown), down the other 14.
+  EXPECT_GT(r->summary.time_at_zero_seconds, 13 * 3600.0);
+  EXPECT_LT(r->summary.time_at_zero_seconds, 14.5 * 3600.0);
 }
 
 }  // namespace
