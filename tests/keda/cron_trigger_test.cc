@@ -307,5 +307,40 @@ TEST(CronTriggerTest, TheAgentModelServesWorkWithACronOnlyObject) {
   EXPECT_LT(r->summary.time_at_zero_seconds, 14.5 * 3600.0);
 }
 
+// A cron trigger whose window never opens changes nothing: the HPA sees
+// its 0 beside the queue trigger and takes the queue's proposal, so the run
+// is the seed's, decision for decision (the policy rewrites the HPA's
+// observation for the cron metric on every sync; this checks the rewrite).
+TEST(CronTriggerTest, AClosedWindowChangesNothing) {
+  sim::Trace trace = sim::PoissonBurstTrace(30, 8, 3, absl::Minutes(10), absl::Hours(12),
+                                            absl::Minutes(1), 7);
+  const double t0 = absl::ToUnixSeconds(At("2024-05-06T00:00:00+0000"));
+  for (double& t : trace.time_seconds) t += t0;
+  ScaledObjectSpec seed;
+  seed.triggers.push_back(Trigger::Prometheus("sum(app_pending_tasks)", 50));
+  ScaledObjectSpec with_cron = seed;
+  with_cron.triggers.push_back(Trigger::Cron("0 8 29 2 *", "0 9 29 2 *", "UTC", 9));
+
+  absl::StatusOr<sim::FluidResult> a = sim::ReplayScaledObject(seed, {{"", &trace}});
+  absl::StatusOr<sim::FluidResult> b = sim::ReplayScaledObject(with_cron, {{"", &trace}});
+  ASSERT_THAT(a.status(), IsOk());
+  ASSERT_THAT(b.status(), IsOk());
+  EXPECT_EQ(a->replicas, b->replicas);
+  int changes = 0;
+  for (size_t i = 1; i < a->replicas.size(); ++i) changes += a->replicas[i] != a->replicas[i - 1];
+  EXPECT_GT(changes, 10);  // the run does scale
+
+  sim::AgentModelOptions o;
+  o.service_seconds = 120;
+  o.interval = absl::Seconds(60);
+  absl::StatusOr<sim::AgentModelResult> x = sim::RunAgentModel(seed, trace, o);
+  absl::StatusOr<sim::AgentModelResult> y = sim::RunAgentModel(with_cron, trace, o);
+  ASSERT_THAT(x.status(), IsOk());
+  ASSERT_THAT(y.status(), IsOk());
+  EXPECT_EQ(x->desired_replicas, y->desired_replicas);
+  EXPECT_EQ(x->alive_replicas, y->alive_replicas);
+  EXPECT_EQ(x->summary.replica_hours, y->summary.replica_hours);
+}
+
 }  // namespace
 }  // namespace agentscale::keda

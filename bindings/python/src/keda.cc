@@ -88,7 +88,18 @@ void BindKeda(py::module_& m) {
        {keda::FallbackBehavior::kCurrentReplicasIfLower, "CURRENT_REPLICAS_IF_LOWER",
         "currentReplicasIfLower"}});
 
-  ValueClass<keda::Trigger>(m, "Trigger", "One KEDA trigger (spec.triggers[i]).")
+  ValueClass<keda::CronTrigger>(
+      m, "CronTrigger",
+      "A KEDA cron trigger's metadata: desired_replicas from start to end (five-field "
+      "cron lines) in timezone, 0 outside.")
+      .field("start", &keda::CronTrigger::start, "The cron line the window opens at.")
+      .field("end", &keda::CronTrigger::end, "The cron line it closes at (exclusive).")
+      .field("timezone", &keda::CronTrigger::timezone, "An IANA zone; '' and 'UTC' are UTC.")
+      .field("desired_replicas", &keda::CronTrigger::desired_replicas,
+             "The count asked for while the window is open.")
+      .finish();
+  ValueClass<keda::Trigger> trigger(m, "Trigger", "One KEDA trigger (spec.triggers[i]).");
+  trigger
       .field("type", &keda::Trigger::type, "The scaler: 'prometheus', 'aws-sqs-queue', 'cpu', ...")
       .field("name", &keda::Trigger::name, "triggers[i].name (formulas use it).")
       .field("kind", &keda::Trigger::kind, "TriggerKind: EXTERNAL or RESOURCE (cpu/memory).")
@@ -101,7 +112,17 @@ void BindKeda(py::module_& m) {
       .field("metadata", &keda::Trigger::metadata, "The metadata as written.")
       .field("metric_name", &keda::Trigger::metric_name,
              "The External metric name KEDA gives the HPA, e.g. 's0-prometheus'.")
+      .field("cron", &keda::Trigger::cron,
+             "CronTrigger for a cron trigger (read from the clock), else None.")
       .finish();
+  trigger.cls()
+      .def_static("make_prometheus", &keda::Trigger::Prometheus, py::arg("query"),
+                  py::arg("threshold"), py::arg("activation_threshold") = 0.0,
+                  "A prometheus trigger on `query` with this threshold.")
+      .def_static("make_cron", &keda::Trigger::Cron, py::arg("start"), py::arg("end"),
+                  py::arg("timezone"), py::arg("desired_replicas"),
+                  "A cron trigger: desired_replicas from start to end (cron lines) in "
+                  "timezone.");
   ValueClass<keda::Fallback>(m, "Fallback", "spec.fallback.")
       .field("failure_threshold", &keda::Fallback::failure_threshold,
              "Consecutive failures before the fallback applies (strictly more).")

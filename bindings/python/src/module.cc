@@ -451,6 +451,8 @@ void BindQuantities(py::module_& m) {
 void BindSim(py::module_& m);
 // keda.cc: the KEDA family (ScaledObject, its policy and replay, formulas).
 void BindKeda(py::module_& m);
+// schedule.cc: cron schedules and KEDA's cron window.
+void BindSchedule(py::module_& m);
 
 }  // namespace agentscale::python
 
@@ -476,5 +478,6 @@ PYBIND11_MODULE(_core, m) {
   ap::BindConfig(m);
   ap::BindSim(m);
   ap::BindKeda(m);
+  ap::BindSchedule(m);
   ap::BindMetrics(m);
 }
