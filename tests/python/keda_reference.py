@@ -7,12 +7,23 @@ Section references: "K§n" is KEDA_REPLAY.md, "H§n" is HPA_SPEC.md.
 
 Instants are kept as exact integer offsets d = t - t0 (K§4); wall-clock
 times are only formed for the output.
+
+A second trigger of type cron is modelled beside the prometheus one, from
+PEER_FORMULAS.md §1 "Cron scaler" ("P§1 cron"): its metric is desiredReplicas
+inside [start, end) in the timezone and 0 outside, it is active inside, and
+its HPA target is AverageValue 1. The window is found by brute force: every
+UTC minute of the replay (and a week beyond) is converted to local wall time
+with zoneinfo and matched against the cron fields; at offset d the window is
+open when the next end is no later than the next start (both strictly after
+d), and a missing next instant counts as earlier than any time.
 """
 
 from __future__ import annotations
 
 import bisect
+import datetime
 import math
+import zoneinfo
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -43,6 +54,108 @@ class Rules:
     policies: tuple[Policy, ...]
 
 
+# --- P§1 cron: the cron trigger -------------------------------------------
+
+_MONTHS = {n: i + 1 for i, n in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+_DAYS = {n: i for i, n in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
+
+
+def _cron_field(text: str, lo: int, hi: int, names: dict[str, int]) -> tuple[set[int], bool]:
+    """One cron field: a comma list of *, N, N-M, each with an optional /step.
+    Returns (values, starred)."""
+    values: set[int] = set()
+    starred = False
+
+    def num(x: str) -> int:
+        return names[x.lower()] if x.lower() in names else int(x)
+
+    for part in text.split(","):
+        rng, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if rng in ("*", "?"):
+            a, b = lo, hi
+            starred = starred or step == 1
+        elif "-" in rng:
+            x, y = rng.split("-")
+            a, b = num(x), num(y)
+        else:
+            a = num(rng)
+            b = hi if step_text else a
+        if not (lo <= a <= b <= hi) or step < 1:
+            raise ValueError(f"bad cron field {text!r}")
+        values.update(range(a, b + 1, step))
+    return values, starred
+
+
+@dataclass(frozen=True)
+class CronLine:
+    minute: frozenset[int]
+    hour: frozenset[int]
+    dom: frozenset[int]
+    month: frozenset[int]
+    dow: frozenset[int]
+    any_day: bool   # day-of-month or day-of-week written as *: both must match
+
+    @staticmethod
+    def parse(text: str) -> "CronLine":
+        f = text.split()
+        if len(f) != 5:
+            raise ValueError(f"a cron line has five fields: {text!r}")
+        mi, _ = _cron_field(f[0], 0, 59, {})
+        ho, _ = _cron_field(f[1], 0, 23, {})
+        dm, dm_star = _cron_field(f[2], 1, 31, {})
+        mo, _ = _cron_field(f[3], 1, 12, _MONTHS)
+        dw, dw_star = _cron_field(f[4], 0, 6, _DAYS)
+        return CronLine(frozenset(mi), frozenset(ho), frozenset(dm), frozenset(mo),
+                        frozenset(dw), dm_star or dw_star)
+
+    def matches(self, local: datetime.datetime) -> bool:
+        if local.minute not in self.minute or local.hour not in self.hour:
+            return False
+        if local.month not in self.month:
+            return False
+        dom = local.day in self.dom
+        dow = (local.weekday() + 1) % 7 in self.dow   # Python: Monday 0
+        return (dom and dow) if self.any_day else (dom or dow)
+
+
+@dataclass(frozen=True)
+class Cron:
+    start: CronLine
+    end: CronLine
+    zone: str
+    desired: int
+
+
+def cron_events(c: Cron, t0: int, span: int) -> tuple[list[int], list[int]]:
+    """Offsets from t0 of every start and every end instant in the replay and
+    a week after it: each UTC minute, read in the zone, matched."""
+    tz = zoneinfo.ZoneInfo(c.zone)
+    first = (t0 // 60) * 60
+    starts: list[int] = []
+    ends: list[int] = []
+    for minute in range(first, t0 + span + 8 * 86400, 60):
+        local = datetime.datetime.fromtimestamp(minute, tz)
+        if c.start.matches(local):
+            starts.append(minute - t0)
+        if c.end.matches(local):
+            ends.append(minute - t0)
+    return starts, ends
+
+
+def cron_open(starts: list[int], ends: list[int], d: int) -> bool:
+    """P§1 cron: open when the next end (strictly after d) is no later than
+    the next start; a missing one is earlier than any time."""
+    i = bisect.bisect_right(starts, d)
+    j = bisect.bisect_right(ends, d)
+    ns = starts[i] if i < len(starts) else -math.inf
+    ne = ends[j] if j < len(ends) else -math.inf
+    if ns < ne:
+        return d > ns and d < ne
+    return d > ns or d < ne
+
+
 @dataclass(frozen=True)
 class Model:
     # KEDA side (K§1 table)
@@ -60,6 +173,7 @@ class Model:
     value_type: bool    # True for metricType Value, False for AverageValue
     up: Optional[Rules]    # None <=> the HPA has no behavior (legacy H§6)
     down: Optional[Rules]
+    cron: Optional[Cron] = None   # a second trigger of type cron (P§1 cron)
 
 
 def _number(x: Any) -> float:
@@ -136,8 +250,14 @@ def parse_scaled_object(so: Json) -> Model:
             raise NotImplementedError("idleReplicaCount other than 0")
 
     triggers = spec.get("triggers") or []
+    cron: Optional[Cron] = None
+    if len(triggers) == 2 and triggers[1].get("type") == "cron":
+        cm = triggers[1].get("metadata") or {}
+        cron = Cron(CronLine.parse(str(cm["start"])), CronLine.parse(str(cm["end"])),
+                    str(cm["timezone"]), int(str(cm["desiredReplicas"])))
+        triggers = triggers[:1]
     if len(triggers) != 1 or triggers[0].get("type") != "prometheus":
-        raise NotImplementedError("exactly one prometheus trigger is modelled")
+        raise NotImplementedError("one prometheus trigger (and optionally a cron one) is modelled")
     trig = triggers[0]
     meta = trig.get("metadata") or {}
     metric_type = trig.get("metricType") or "AverageValue"
@@ -169,7 +289,7 @@ def parse_scaled_object(so: Json) -> Model:
 
     return Model(P=P, C=C, IC=IC, mn=mn, mx=mx, idle=idle, act=act,
                  hmin=mn if mn > 0 else 1, hmax=mx, target=target,
-                 value_type=(metric_type == "Value"), up=up, down=down)
+                 value_type=(metric_type == "Value"), up=up, down=down, cron=cron)
 
 
 # --- K§3: the trace ----------------------------------------------------------
@@ -231,11 +351,13 @@ def _within(ratio: float) -> bool:
     return (1.0 - TOLERANCE) <= ratio <= (1.0 + TOLERANCE)
 
 
-def proposal(m: Model, s: int, R: int) -> int:
+def proposal(m: Model, s: int, R: int, T: Optional[int] = None,
+             value_type: Optional[bool] = None) -> int:
     """K§7 step 3 (H§4.7 AverageValue with statusReplicas = R; H§4.6/§4.4
-    Value with running-and-ready pods = R)."""
-    T = m.target
-    if not m.value_type:
+    Value with running-and-ready pods = R). T and value_type default to the
+    prometheus trigger's."""
+    T = m.target if T is None else T
+    if not (m.value_type if value_type is None else value_type):
         ratio = float(s) / (float(T) * float(R))
         if _within(ratio):
             return R
@@ -412,6 +534,19 @@ def replay(scaled_object: Json,
     polls = range(0, d_end + 1, m.P)
     instants = sorted(set(syncs) | set(polls))
 
+    # P§1 cron: the window's starts and ends as offsets.
+    starts: list[int] = []
+    ends: list[int] = []
+    if m.cron is not None:
+        if t0.denominator != 1:
+            raise NotImplementedError("a cron trigger needs a whole-second t0")
+        starts, ends = cron_events(m.cron, int(t0), d_end)
+
+    def cron_value(d: int) -> Optional[int]:
+        if m.cron is None:
+            return None
+        return m.cron.desired if cron_open(starts, ends, d) else 0
+
     # K§5: state at t0.
     R = max(m.mn, 1)
     last_active: Optional[int] = None   # an offset
@@ -424,11 +559,12 @@ def replay(scaled_object: Json,
         v = sample(d)
 
         # K§4: on a shared instant the KEDA poll runs first.
+        c = cron_value(d)
         if d % m.P == 0:
-            R, last_active = keda_poll(m, R, last_active, v, d)
+            R, last_active = keda_poll(m, R, last_active, v, d, c)
 
         if d % SYNC_PERIOD == 0:
-            R = hpa_sync(m, st, R, v, d)
+            R = hpa_sync(m, st, R, v, d, c)
             # K§8: one output row per sync instant, after all actions there.
             out_t.append(float(t0 + d))
             out_r.append(R)
@@ -436,11 +572,14 @@ def replay(scaled_object: Json,
     return out_t, out_r
 
 
-def keda_poll(m: Model, R: int, last_active: Optional[int], v: float, d: int
-              ) -> tuple[int, Optional[int]]:
+def keda_poll(m: Model, R: int, last_active: Optional[int], v: float, d: int,
+              cron: Optional[int] = None) -> tuple[int, Optional[int]]:
     """K§6. Times are offsets from t0, so creation time is 0. Returns the new
-    (R, lastActiveTime). KEDA's changes are not HPA events (K§6 last para)."""
-    if v > m.act:                                   # strict: v == act is inactive
+    (R, lastActiveTime). KEDA's changes are not HPA events (K§6 last para).
+    `cron`: the cron trigger's value (desiredReplicas when open, 0 when
+    closed; None without one); an open window is active (P§1 cron)."""
+    cron_active = cron is not None and m.cron is not None and cron == m.cron.desired
+    if v > m.act or cron_active:                    # strict: v == act is inactive
         if R == 0 or (m.idle is not None and R < m.mn):
             R = max(m.mn, 1)
         return R, d
@@ -457,8 +596,11 @@ def keda_poll(m: Model, R: int, last_active: Optional[int], v: float, d: int
     return R, last_active
 
 
-def hpa_sync(m: Model, st: HpaState, R: int, v: float, d: int) -> int:
-    """K§7: one HPA reconcile at offset d with currentReplicas = R."""
+def hpa_sync(m: Model, st: HpaState, R: int, v: float, d: int,
+             cron: Optional[int] = None) -> int:
+    """K§7: one HPA reconcile at offset d with currentReplicas = R. With a
+    cron trigger the HPA has a second External metric (target AverageValue
+    1 = 1000 milli, value cron x 1000) and takes the larger proposal (H§4)."""
     if R == 0:
         return R   # scaling disabled; recs and events are kept (K§7 last para)
 
@@ -477,6 +619,8 @@ def hpa_sync(m: Model, st: HpaState, R: int, v: float, d: int) -> int:
     # step 3: proposal from the milli-unit sample (K§3: s = trunc(v*1000)).
     s = int(v * 1000.0)
     desired = proposal(m, s, R)
+    if cron is not None:
+        desired = max(desired, proposal(m, cron * 1000, R, T=1000, value_type=False))
 
     # step 4: normalize.
     if m.up is None:

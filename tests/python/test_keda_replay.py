@@ -207,6 +207,12 @@ def traces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Path]:
     syn = tmp / "synthetic.csv"
     syn.write_text(SYNTHETIC)
     out["synthetic"] = syn
+    # The two daylight-saving nights of 2024 in Europe/Berlin, 12 h each from
+    # 20:00 UTC the evening before, with a queue that comes and goes.
+    for name, start in (("berlin_spring", 1711828800), ("berlin_fall", 1729972800)):
+        rows = [(start + 60 * k, (k * 37) % 130 if (k // 45) % 3 == 0 else 0)
+                for k in range(12 * 60)]
+        out[name] = _write_trace(tmp / f"{name}.csv", [f"# {name}: synthetic"], rows)
     return out
 
 
@@ -253,6 +259,43 @@ def describe_mismatch(rows: Sequence[tuple[float, Optional[float]]],
         mark = "  <--" if k == i else ""
         lines.append(f"{k:8d} {times_m[k] - t0:8.0f} {v:9g} {reps_m[k]:6d} {reps_c[k]:6d}{mark}")
     return "\n".join(lines)
+
+
+# A cron trigger beside the queue trigger, on the traces whose clocks its
+# zones are written for (and DST nights).
+CRON_CASES = [
+    ("seed_cron_ny", "nasa3d"), ("seed_cron_ny", "nasa3d_minus40"),
+    ("cron_paris_night", "worldcup2d"),
+    ("cron_berlin_dst", "berlin_spring"), ("cron_berlin_dst", "berlin_fall"),
+]
+
+
+def test_reference_cron_window_rules() -> None:
+    """P§1 cron in the model: [start, end), wrapping midnight, DST."""
+    c = ref.Cron(ref.CronLine.parse("30 2 * * *"), ref.CronLine.parse("15 3 * * *"),
+                 "Europe/Berlin", 5)
+    spring = 1711843200  # 2024-03-31 00:00 UTC = 01:00 CET
+    starts, ends = ref.cron_events(c, spring, 86400)
+    # 02:30 does not exist that night: the first start is the next night.
+    assert starts[0] == 86400 + 1800  # 2024-04-01 02:30 CEST = 00:30 UTC
+    # So the next instant after the previous night's end is an end: by the
+    # rule the window counts as open from that end (03:15 the day before)
+    # until 03:15 CEST (01:15 UTC) that night, and then stays shut.
+    opened = [d for d in range(0, 86400, 60) if ref.cron_open(starts, ends, d)]
+    assert opened == list(range(0, 4500, 60))
+    fall = 1729987200  # 2024-10-27 00:00 UTC = 02:00 CEST
+    starts, ends = ref.cron_events(c, fall, 86400)
+    opened = [d for d in range(0, 6 * 3600, 60) if ref.cron_open(starts, ends, d)]
+    # 02:30 comes twice (00:30 and 01:30 UTC) and 03:15 once (02:15 UTC): at
+    # the first 02:30 the next start comes before the next end, so the window
+    # stays shut until the second 02:30 and is open 01:30-02:15 UTC.
+    assert opened == list(range(5400, 8100, 60))
+
+
+@pytest.mark.parametrize("so_name,trace_name", CRON_CASES)
+def test_cli_replay_with_cron_matches_reference(so_name: str, trace_name: str,
+                                                traces: dict[str, pathlib.Path]) -> None:
+    test_cli_replay_matches_reference(so_name, trace_name, traces)
 
 
 @pytest.mark.parametrize("trace_name", TRACES)

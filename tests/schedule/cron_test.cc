@@ -438,6 +438,24 @@ TEST(CronWindow, DaylightSavingNights) {
   EXPECT_EQ(open_minutes("2024-03-31T00:00:00+0100"), 0);
   EXPECT_EQ(open_minutes("2024-04-01T00:00:00+0200"), 15);
   EXPECT_EQ(open_minutes("2024-10-27T00:00:00+0200"), 30);
+
+  // When only the start falls in the gap, the next instant after the
+  // previous night's end is an end: KEDA's rule holds the window open from
+  // that end (03:15 on the 30th) to 03:15 on the 31st.
+  absl::StatusOr<CronWindow> late = CronWindow::Create("30 2 * * *", "15 3 * * *", "Europe/Berlin");
+  ASSERT_TRUE(late.ok());
+  EXPECT_FALSE(late->ContainsUncached(At("2024-03-30T02:00:00+0100")));
+  EXPECT_TRUE(late->ContainsUncached(At("2024-03-30T02:45:00+0100")));  // an ordinary night
+  EXPECT_TRUE(late->ContainsUncached(At("2024-03-30T03:15:00+0100")));  // ... that does not end
+  EXPECT_TRUE(late->ContainsUncached(At("2024-03-30T12:00:00+0100")));
+  EXPECT_TRUE(late->ContainsUncached(At("2024-03-31T03:14:00+0200")));
+  EXPECT_FALSE(late->ContainsUncached(At("2024-03-31T03:15:00+0200")));
+  // On the fall-back night 02:30 comes twice and 03:15 once: at the first
+  // 02:30 the next start (the second 02:30) comes before the end, so the
+  // window opens only at the second.
+  EXPECT_FALSE(late->ContainsUncached(At("2024-10-27T02:40:00+0200")));
+  EXPECT_TRUE(late->ContainsUncached(At("2024-10-27T02:40:00+0100")));
+  EXPECT_FALSE(late->ContainsUncached(At("2024-10-27T03:15:00+0100")));
 }
 
 TEST(LoadZone, GoNames) {
