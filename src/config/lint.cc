@@ -2,13 +2,16 @@
 
 #include "agentscale/config/lint.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
 #include "agentscale/hpa/autoscaler.h"
+#include "agentscale/schedule/cron.h"
 #include "agentscale/observation.h"
 
 namespace agentscale::config {
@@ -131,6 +134,68 @@ std::vector<LintFinding> LintSpec(const hpa::AutoscalerSpec& spec, const LintOpt
   return out;
 }
 
+namespace {
+
+// The first wall-clock minute in [from, to) that `s` names, if any.
+std::optional<absl::CivilMinute> NamedIn(const schedule::CronSchedule& s, absl::CivilMinute from,
+                                         absl::CivilMinute to) {
+  for (absl::CivilMinute m = from; m < to; ++m) {
+    if (s.Matches(absl::CivilSecond(m))) return m;
+  }
+  return std::nullopt;
+}
+
+// keda-cron-dst: the zone's changes in the year after `now` against the
+// window's start and end (KEDA's rule, schedule::CronWindow).
+void LintCronDst(const std::string& name, size_t index, const keda::CronTrigger& cron,
+                 absl::Time now, std::vector<LintFinding>* out) {
+  absl::StatusOr<schedule::CronWindow> w =
+      schedule::CronWindow::Create(cron.start, cron.end, cron.timezone);
+  if (!w.ok()) return;
+  const absl::TimeZone& zone = w->zone();
+  const std::string path = absl::StrCat("spec.triggers[", index, "].metadata");
+  absl::Time t = now;
+  const absl::Time until = now + absl::Hours(24 * 366);
+  absl::TimeZone::CivilTransition tr;
+  while (t < until && zone.NextTransition(t, &tr)) {
+    const absl::Time at = zone.At(tr.to).trans;
+    if (at >= until || at <= t) break;
+    t = at;
+    const bool gap = tr.to > tr.from;
+    const absl::CivilMinute lo(gap ? tr.from : tr.to);
+    const absl::CivilMinute hi(gap ? tr.to : tr.from);
+    if (lo == hi) continue;  // a change of zone name, not of the clock
+    const std::optional<absl::CivilMinute> start = NamedIn(w->start(), lo, hi);
+    const std::optional<absl::CivilMinute> end = NamedIn(w->end(), lo, hi);
+    if (!start && !end) continue;
+    const std::string day = absl::FormatCivilTime(absl::CivilDay(lo));
+    std::string what;
+    if (gap) {
+      what = start && end   ? "neither happens, so the window does not open that day"
+             : start        ? "the start never happens, so the next instant after the day "
+                              "before's end is an end: KEDA holds the window open from that end "
+                              "to this one, about a day"
+                            : "the end never happens, so the window stays open until the next end";
+    } else {
+      what = start && end ? "both happen twice, so the window opens twice"
+             : start      ? "the start happens twice, so at the first the next instant is a start "
+                            "again and the window opens only at the second, an hour late"
+                          : "the end happens twice; the window closes at the first";
+    }
+    out->push_back({"keda-cron-dst", name, path + (start ? ".start" : ".end"),
+                    absl::StrCat(gap ? "on " : "on ", day, " ", cron.timezone, " ",
+                                 gap ? "skips " : "repeats ",
+                                 absl::FormatCivilTime(lo).substr(11), "-",
+                                 absl::FormatCivilTime(hi).substr(11), ", where ",
+                                 start ? "start \"" + cron.start + "\"" : "",
+                                 start && end ? " and " : "",
+                                 end ? "end \"" + cron.end + "\"" : "", " fall: ", what)});
+    return;  // one finding per trigger
+  }
+}
+
+}  // namespace
+
 std::vector<LintFinding> LintScaledObject(const keda::ScaledObjectSpec& so,
                                           const LintOptions& options) {
   const std::string name = so.name.empty() ? "<unnamed>" : so.name;
@@ -187,6 +252,18 @@ std::vector<LintFinding> LintScaledObject(const keda::ScaledObjectSpec& so,
                    "only cpu/memory triggers: at zero replicas there is no usage to read, so "
                    "nothing scales the fleet back up; set minReplicaCount to 1 or add an "
                    "event trigger"});
+  }
+  for (size_t i = 0; i < so.triggers.size(); ++i) {
+    const keda::Trigger& t = so.triggers[i];
+    if (!t.cron.has_value()) continue;
+    LintCronDst(name, i, *t.cron, options.now.value_or(absl::Now()), &out);
+    if (t.cron->desired_replicas > so.max_replica_count) {
+      out.push_back({"keda-cron-above-max", name,
+                     absl::StrCat("spec.triggers[", i, "].metadata.desiredReplicas"),
+                     absl::StrCat("desiredReplicas ", t.cron->desired_replicas,
+                                  " is above maxReplicaCount ", so.max_replica_count,
+                                  ": the window gives ", so.max_replica_count)});
+    }
   }
   absl::StatusOr<hpa::AutoscalerSpec> hpa = keda::GeneratedHpa(so);
   if (hpa.ok()) {

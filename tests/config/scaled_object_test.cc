@@ -311,6 +311,7 @@ TEST(ManifestHostileInputTest, StrayCommaIsAnErrorNotAHang) {
 }  // namespace
 }  // namespace agentscale::config
 
+#include "absl/time/time.h"
 #include "agentscale/config/lint.h"
 
 namespace agentscale::config {
@@ -445,6 +446,39 @@ TEST(ScaledJobLoaderTest, DumpLoadsBackTheSame) {
   EXPECT_EQ(DumpScaledJob(again->scaled_jobs[0]), dumped);
   EXPECT_EQ(again->scaled_jobs[0].strategy, keda::ScalingStrategy::kAccurate);
   EXPECT_THAT(dumped, HasSubstr("image: matillion/agent:latest"));
+}
+
+TEST(ScaledObjectLintTest, CronWindowsAcrossDaylightSaving) {
+  keda::ScaledObjectSpec so;
+  so.name = "dst";
+  so.max_replica_count = 10;
+  so.triggers.push_back(keda::Trigger::Cron("30 2 * * *", "15 3 * * *", "Europe/Berlin", 12));
+  so.triggers.push_back(keda::Trigger::Cron("0 8 * * 1-5", "0 18 * * 1-5", "Europe/Berlin", 4));
+  so.triggers.push_back(keda::Trigger::Cron("30 1 * * *", "0 4 * * *", "America/New_York", 2));
+  LintOptions o;
+  absl::Time now;
+  std::string err;
+  ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, "2024-01-01T00:00:00Z", &now, &err));
+  o.now = now;
+  std::vector<LintFinding> cron;
+  for (const LintFinding& f : LintScaledObject(so, o)) {
+    if (f.rule.rfind("keda-cron", 0) == 0) cron.push_back(f);
+  }
+  ASSERT_EQ(cron.size(), 3u);
+  // 02:30 is skipped on 2024-03-31: the window holds open about a day.
+  EXPECT_EQ(cron[0].rule, "keda-cron-dst");
+  EXPECT_EQ(cron[0].field, "spec.triggers[0].metadata.start");
+  EXPECT_THAT(cron[0].message,
+              HasSubstr("on 2024-03-31 Europe/Berlin skips 02:00-03:00, where start \"30 2 * * *\" "
+                        "fall: the start never happens"));
+  EXPECT_EQ(cron[1].rule, "keda-cron-above-max");
+  EXPECT_THAT(cron[1].message, HasSubstr("desiredReplicas 12 is above maxReplicaCount 10"));
+  // Business hours are clear of both changes; New York's 01:30 comes twice
+  // on 2024-11-03 (its March gap is 02:00-03:00, which neither line names).
+  EXPECT_EQ(cron[2].field, "spec.triggers[2].metadata.start");
+  EXPECT_THAT(cron[2].message,
+              HasSubstr("on 2024-11-03 America/New_York repeats 01:00-02:00, where start"));
+  EXPECT_THAT(cron[2].message, HasSubstr("opens only at the second"));
 }
 
 }  // namespace

@@ -45,6 +45,12 @@
 //   keda-zero-without-activity  minReplicaCount 0 (or idle) with only
 //                            cpu/memory triggers: they cannot wake a fleet
 //                            at zero.
+//   keda-cron-dst            a cron trigger's start or end falls in a
+//                            wall-clock hour its zone skips or repeats in
+//                            the coming year: KEDA's window then stays open
+//                            about a day, never opens, or opens late.
+//   keda-cron-above-max      a cron trigger's desiredReplicas is above
+//                            maxReplicaCount (the HPA clamps it).
 #ifndef AGENTSCALE_CONFIG_LINT_H_
 #define AGENTSCALE_CONFIG_LINT_H_
 
@@ -79,6 +85,9 @@ struct LintOptions {
   hpa::ControllerConfig config;
   // slow-scale-up: how long the fleet may take to reach maxReplicas.
   absl::Duration scale_up_horizon = absl::Minutes(10);
+  // keda-cron-dst looks at the zone's changes in the year from this
+  // instant; unset: now.
+  std::optional<absl::Time> now;
 };
 
 struct ScaleUpProbe {
