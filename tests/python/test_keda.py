@@ -191,3 +191,62 @@ def test_scaled_job_strategies_in_the_agent_model() -> None:
     assert all(s.has_waits for s in results.values())
     with pytest.raises(ValueError, match="use the agent model"):
         agentscale.simulate(sj, trace, model="fluid")
+
+
+CRON = ROOT / "examples" / "keda_cron.yaml"
+
+
+def test_cron_schedule_and_window() -> None:
+    s = agentscale.CronSchedule.parse("0 8 * * 1-5")
+    # Saturday 2024-05-04 12:00 UTC -> Monday 08:00 in Berlin (06:00 UTC).
+    assert s.next(1714824000, "Europe/Berlin") == 1714975200
+    assert agentscale.CronSchedule.parse("0 0 30 2 *").next(1714824000) is None
+    with pytest.raises(ValueError, match=r"end of range \(7\) above maximum \(6\)"):
+        agentscale.CronSchedule.parse("0 8 * * 7")
+    with pytest.raises(ValueError, match="unknown time zone"):
+        s.next(0, "Mars/Olympus")
+    # [start, end): open at 08:00, shut at 18:00.
+    monday_8 = 1714975200
+    assert agentscale.cron_window_open("0 8 * * 1-5", "0 18 * * 1-5", "Europe/Berlin", monday_8)
+    assert not agentscale.cron_window_open("0 8 * * 1-5", "0 18 * * 1-5", "Europe/Berlin",
+                                           monday_8 + 10 * 3600)
+
+
+def test_cron_trigger_loads_dumps_and_replays(tmp_path: pathlib.Path) -> None:
+    so = agentscale.load_single_scaled_object(CRON)
+    cron = so.triggers[1].cron
+    assert cron == agentscale.CronTrigger(start="0 8 * * 1-5", end="0 18 * * 1-5",
+                                          timezone="America/New_York", desired_replicas=4)
+    assert so.triggers[1].metric_name == "s1-cron-America-New_York-08xx1-5-018xx1-5"
+    dumped = tmp_path / "dumped.yaml"
+    dumped.write_text(agentscale.dump_scaled_object(so))
+    assert agentscale.load_single_scaled_object(dumped) == so
+    built = agentscale.Trigger.make_cron("0 8 * * 1-5", "0 18 * * 1-5", "America/New_York", 4)
+    assert built.cron == cron and built.target == 1.0
+
+    # The embedded NASA trace's clock is the window's: Monday 1995-07-03
+    # 08:00-18:00 EDT holds at least 4 agents, the weekend before does not.
+    trace = agentscale.default_trace()
+    trace = trace.sliced(trace.start, trace.start + 3 * 86400)
+    r = agentscale.replay_scaled_object(so, trace)
+    t = r.time_seconds
+    monday_8 = 804772800  # 1995-07-03 08:00 EDT
+    inside = r.replicas[(t >= monday_8 + 60) & (t < monday_8 + 10 * 3600)]
+    assert inside.min() >= 4
+    weekend = r.replicas[t < monday_8 - 12 * 3600]
+    assert weekend.min() <= 1
+
+
+def test_cron_lint_and_cli() -> None:
+    so = agentscale.load_single_scaled_object(CRON)
+    so.triggers = [so.triggers[0],
+                   agentscale.Trigger.make_cron("30 2 * * *", "15 3 * * *", "Europe/Berlin", 4)]
+    findings = agentscale.lint_scaled_object(so, now=1704067200)  # 2024-01-01
+    dst = [f for f in findings if f.rule == "keda-cron-dst"]
+    assert len(dst) == 1 and "2024-03-31" in dst[0].message
+    proc = run_cli("compare", str(SEED), str(CRON), "--model", "fluid", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)["rows"]
+    assert [r["label"] for r in rows] == ["keda", "keda_cron"]
+    # The business-hours floor costs replica-hours on the fluid model.
+    assert rows[1]["replica_hours"] > rows[0]["replica_hours"]

@@ -31,6 +31,7 @@ config/lint.h); this module gives them Python types.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import os
 from typing import Any, Optional, Union
 
@@ -72,10 +73,18 @@ def lint_spec(
 
 
 def lint_scaled_object(
-    scaled_object: ScaledObjectSpec, *, slots: int = 100, config: Optional[ControllerConfig] = None
+    scaled_object: ScaledObjectSpec,
+    *,
+    slots: int = 100,
+    config: Optional[ControllerConfig] = None,
+    now: Union[float, datetime.datetime, None] = None,
 ) -> list[Finding]:
-    """The findings for one validated KEDA ScaledObject."""
-    return [Finding(**f) for f in _core.lint_scaled_object(scaled_object, slots=slots, config=config)]
+    """The findings for one validated KEDA ScaledObject; ``now`` (default:
+    now) starts the year that keda-cron-dst checks."""
+    return [
+        Finding(**f)
+        for f in _core.lint_scaled_object(scaled_object, slots=slots, config=config, now=now)
+    ]
 
 
 def lint_manifest(

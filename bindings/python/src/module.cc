@@ -324,16 +324,19 @@ void BindConfig(py::module_& m) {
   m.def(
       "lint_scaled_object",
       [](const keda::ScaledObjectSpec& so, int32_t slots,
-         const std::optional<hpa::ControllerConfig>& config) {
+         const std::optional<hpa::ControllerConfig>& config, py::handle now) {
         config::LintOptions o;
         o.slots = slots;
         if (config) o.config = *config;
+        if (!now.is_none()) o.now = TimeFromPy(now);
         return FindingsToPy(config::LintScaledObject(so, o));
       },
       py::arg("scaled_object"), py::kw_only(), py::arg("slots") = 100,
-      py::arg("config") = py::none(),
+      py::arg("config") = py::none(), py::arg("now") = py::none(),
       "The lint findings for one validated KEDA ScaledObject (config/lint.h): "
-      "KEDA's rules, then the HPA rules on the HPA it generates.");
+      "KEDA's rules, then the HPA rules on the HPA it generates. now (Unix "
+      "seconds or a datetime; default: now) starts the year keda-cron-dst "
+      "looks at.");
   m.def(
       "time_to_max_replicas",
       [](const hpa::AutoscalerSpec& spec, const std::optional<hpa::ControllerConfig>& config,
