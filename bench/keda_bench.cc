@@ -9,6 +9,9 @@
 //   BM_Keda_Decide          active, a poll and an HPA sync at every call;
 //                           allocs_per_decision counts operator new calls
 //                           (this program replaces it with a counting one)
+//   BM_Sim_KedaCronReplayNasa  the same with examples/keda_cron.yaml (a
+//                           business-hours cron trigger beside the queue)
+//   BM_Keda_DecideWithCron  BM_Keda_Decide with that cron trigger too
 
 #include <atomic>
 #include <cstdint>
@@ -35,18 +38,18 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
-agentscale::keda::ScaledObjectSpec SeedScaledObject() {
+agentscale::keda::ScaledObjectSpec Example(const char* file) {
   return agentscale::config::LoadSingleScaledObject(std::string(AGENTSCALE_SOURCE_DIR) +
-                                                    "/examples/keda.yaml")
+                                                    "/examples/" + file)
       .value();
 }
+agentscale::keda::ScaledObjectSpec SeedScaledObject() { return Example("keda.yaml"); }
 
-void BM_Sim_KedaReplayNasa(benchmark::State& state) {
+void ReplayNasa(benchmark::State& state, const agentscale::keda::ScaledObjectSpec& so) {
   auto trace = agentscale::sim::LoadTraceCsv(
       std::string(AGENTSCALE_SOURCE_DIR) +
       "/bindings/python/agentscale/data/nasa_http_jul1995_per_minute.csv");
   if (!trace.ok()) return state.SkipWithError("NASA trace not found");
-  const agentscale::keda::ScaledObjectSpec so = SeedScaledObject();
   int64_t syncs = 0;
   for (auto _ : state) {
     auto r = agentscale::sim::ReplayScaledObject(so, {{"", &*trace}});
@@ -56,10 +59,16 @@ void BM_Sim_KedaReplayNasa(benchmark::State& state) {
   }
   state.SetItemsProcessed(syncs);
 }
+
+void BM_Sim_KedaCronReplayNasa(benchmark::State& state) {
+  ReplayNasa(state, Example("keda_cron.yaml"));
+}
+BENCHMARK(BM_Sim_KedaCronReplayNasa)->Unit(benchmark::kMillisecond);
+
+void BM_Sim_KedaReplayNasa(benchmark::State& state) { ReplayNasa(state, SeedScaledObject()); }
 BENCHMARK(BM_Sim_KedaReplayNasa)->Unit(benchmark::kMillisecond);
 
-void BM_Keda_Decide(benchmark::State& state) {
-  agentscale::keda::ScaledObjectSpec so = SeedScaledObject();
+void Decide(benchmark::State& state, agentscale::keda::ScaledObjectSpec so) {
   so.polling_interval_seconds = 15;  // a poll at every sync
   auto policy = agentscale::keda::ScaledObjectPolicy::Create(so).value();
   agentscale::Observation obs;
@@ -85,7 +94,14 @@ void BM_Keda_Decide(benchmark::State& state) {
       static_cast<double>(g_allocations.load() - before) / static_cast<double>(decisions);
   state.SetItemsProcessed(decisions);
 }
+
+void BM_Keda_Decide(benchmark::State& state) { Decide(state, SeedScaledObject()); }
 BENCHMARK(BM_Keda_Decide);
+
+// Steps of 15 s from 2023-11-14 17:13 in New York: the weekday window
+// closes and opens again along the way.
+void BM_Keda_DecideWithCron(benchmark::State& state) { Decide(state, Example("keda_cron.yaml")); }
+BENCHMARK(BM_Keda_DecideWithCron);
 
 }  // namespace
 
