@@ -306,6 +306,10 @@ bool CronSchedule::DayMatches(const absl::CivilDay& d) const {
   return dom || dow;
 }
 
+bool CronSchedule::MatchesDay(const absl::CivilDay& d) const {
+  return Has(month_, d.month()) && DayMatches(d);
+}
+
 bool CronSchedule::Matches(const absl::CivilSecond& t) const {
   return Has(month_, t.month()) && DayMatches(absl::CivilDay(t)) && Has(hour_, t.hour()) &&
          Has(minute_, t.minute()) && Has(second_, t.second());

@@ -81,6 +81,9 @@ class CronSchedule {
 
   // Whether the schedule names this wall-clock second.
   bool Matches(const absl::CivilSecond& t) const;
+  // Whether it names this day (month, day of month and day of week, with
+  // cron's either-or rule; the time fields are not looked at).
+  bool MatchesDay(const absl::CivilDay& d) const;
 
   const std::string& spec() const { return spec_; }
   // The zone of a TZ= / CRON_TZ= prefix, if any.
