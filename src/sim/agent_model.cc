@@ -19,6 +19,8 @@
 #include "agentscale/hpa/autoscaler.h"
 #include "agentscale/metrics/instant_query.h"
 #include "agentscale/sim/fleet_loop.h"
+#include "agentscale/status_macros.h"
+#include "scheduled.h"
 
 namespace agentscale::sim {
 namespace {
@@ -746,12 +748,23 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const hpa::AutoscalerSpec& spec,
   }
   absl::StatusOr<HorizontalAutoscaler> engine = HorizontalAutoscaler::Create(spec, opt.config);
   if (!engine.ok()) return engine.status();
+  if (opt.schedule.has_value()) {
+    AGENTSCALE_ASSIGN_OR_RETURN(
+        std::unique_ptr<Policy> scheduled,
+        internal::Scheduled(std::make_unique<HorizontalAutoscaler>(std::move(*engine)),
+                            opt.schedule, trace.empty() ? 0 : trace.start(),
+                            trace.empty() ? 0 : trace.end() + 30 * 86400.0));
+    AgentModelOptions rest = opt;
+    rest.schedule.reset();
+    return RunAgentModel(*scheduled, trace, rest);
+  }
   Simulation sim(*engine, trace, opt, interval);
   return sim.Run();
 }
 
 absl::StatusOr<AgentModelResult> RunAgentModel(Policy& policy, const Trace& trace,
                                                const AgentModelOptions& opt) {
+  AGENTSCALE_RETURN_IF_ERROR(internal::NoSchedule(opt.schedule));
   double interval = 0;
   if (absl::Status st = CheckOptions(policy.metrics(), trace, opt, &interval); !st.ok()) {
     return st;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "absl/base/attributes.h"
@@ -12,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "agentscale/hpa/autoscaler.h"
 #include "agentscale/sim/fleet_loop.h"
+#include "scheduled.h"
 
 namespace agentscale::sim {
 namespace {
@@ -322,6 +324,22 @@ absl::StatusOr<FluidResult> FluidReplay(const hpa::AutoscalerSpec& spec,
   absl::StatusOr<HorizontalAutoscaler> engine =
       HorizontalAutoscaler::Create(replayed, options.config);
   if (!engine.ok()) return engine.status();
+  if (options.schedule.has_value()) {
+    // The HPA inside the schedule's bounds, over the traces' span.
+    double t0 = std::numeric_limits<double>::infinity();
+    double t_end = -std::numeric_limits<double>::infinity();
+    for (const Trace* t : metric_trace) {
+      t0 = std::min(t0, t->start());
+      t_end = std::max(t_end, t->end());
+    }
+    absl::StatusOr<std::unique_ptr<Policy>> scheduled = internal::Scheduled(
+        std::make_unique<HorizontalAutoscaler>(std::move(*engine)), options.schedule, t0,
+        t_end);
+    if (!scheduled.ok()) return scheduled.status();
+    absl::Status st = Replay(**scheduled, (*scheduled)->metrics(), metric_trace, options, &result);
+    if (!st.ok()) return st;
+    return result;
+  }
   absl::Status st = Replay(*engine, engine->spec().metrics, metric_trace, options, &result);
   if (!st.ok()) return st;
   return result;
@@ -333,6 +351,7 @@ absl::StatusOr<FluidResult> FluidReplay(Policy& policy, const MetricTraces& trac
     return absl::InvalidArgumentError("fluid replay needs at least one metric trace");
   }
   if (absl::Status st = CheckPeriod(options); !st.ok()) return st;
+  if (absl::Status st = internal::NoSchedule(options.schedule); !st.ok()) return st;
   const std::vector<hpa::MetricSpec>& metrics = policy.metrics();
   std::vector<const Trace*> matched;
   if (absl::Status st = MatchTraces(metrics, traces, &matched); !st.ok()) return st;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -16,6 +17,7 @@
 #include "agentscale/keda/policy.h"
 #include "agentscale/metrics/instant_query.h"
 #include "agentscale/status_macros.h"
+#include "scheduled.h"
 
 namespace agentscale::sim {
 
@@ -109,7 +111,18 @@ absl::StatusOr<FluidResult> ReplayScaledObject(const keda::ScaledObjectSpec& sca
   fo.external_rounding = MilliRounding::kTruncate;
   fo.null_is_failed_read = options.null_is_failed_read || failed_reads;
   if (fo.initial_replicas < 0) fo.initial_replicas = std::max(so.min_replica_count, 1);
-  AGENTSCALE_ASSIGN_OR_RETURN(FluidResult result, FluidReplay(*policy, named, fo));
+  fo.schedule.reset();
+  double t0 = std::numeric_limits<double>::infinity();
+  double t_end = -std::numeric_limits<double>::infinity();
+  for (const auto& [name, trace] : named) {
+    if (trace->empty()) continue;
+    t0 = std::min(t0, trace->start());
+    t_end = std::max(t_end, trace->end());
+  }
+  AGENTSCALE_ASSIGN_OR_RETURN(
+      std::unique_ptr<Policy> run,
+      internal::Scheduled(std::move(policy), options.schedule, t0, t_end));
+  AGENTSCALE_ASSIGN_OR_RETURN(FluidResult result, FluidReplay(*run, named, fo));
 
   if (fo.period != options.period && !result.time_seconds.empty()) {
     // Only the HPA's sync instants are recorded.
@@ -156,10 +169,15 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledObjectSpec& sca
     queue = &t;
   }
   AgentModelOptions o = options;
+  o.sync_period = policy->PollAndSyncStep();
+  if (o.initial_replicas < 0) o.initial_replicas = std::max(scaled_object.min_replica_count, 1);
+  o.schedule.reset();
+  const double end = trace.empty() ? 0 : trace.end() + 30 * 86400.0;
   if (queue == nullptr) {
-    o.sync_period = policy->PollAndSyncStep();
-    if (o.initial_replicas < 0) o.initial_replicas = std::max(scaled_object.min_replica_count, 1);
-    return RunAgentModel(*policy, trace, o);
+    AGENTSCALE_ASSIGN_OR_RETURN(
+        std::unique_ptr<Policy> run,
+        internal::Scheduled(std::move(policy), options.schedule, trace.empty() ? 0 : trace.start(), end));
+    return RunAgentModel(*run, trace, o);
   }
   o.queue_metric = queue->metric_name;
   // A prometheus query in the subset the model evaluates reads the model's
@@ -170,9 +188,10 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledObjectSpec& sca
       metrics::InstantQuery::Parse(query->second).ok()) {
     o.external_queries.push_back({queue->metric_name, query->second, queue->ignore_null_values});
   }
-  o.sync_period = policy->PollAndSyncStep();
-  if (o.initial_replicas < 0) o.initial_replicas = std::max(scaled_object.min_replica_count, 1);
-  return RunAgentModel(*policy, trace, o);
+  AGENTSCALE_ASSIGN_OR_RETURN(
+      std::unique_ptr<Policy> run,
+      internal::Scheduled(std::move(policy), options.schedule, trace.empty() ? 0 : trace.start(), end));
+  return RunAgentModel(*run, trace, o);
 }
 
 absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledJobSpec& scaled_job,
@@ -199,7 +218,12 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledJobSpec& scaled
   }
   o.sync_period = absl::Seconds(scaled_job.polling_interval_seconds);
   o.initial_replicas = 0;  // the first poll starts what minReplicaCount asks
-  return RunAgentModel(*policy, trace, o);
+  o.schedule.reset();
+  AGENTSCALE_ASSIGN_OR_RETURN(
+      std::unique_ptr<Policy> run,
+      internal::Scheduled(std::move(policy), options.schedule, trace.empty() ? 0 : trace.start(),
+                          trace.empty() ? 0 : trace.end() + 30 * 86400.0));
+  return RunAgentModel(*run, trace, o);
 }
 
 }  // namespace agentscale::sim

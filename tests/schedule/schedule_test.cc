@@ -18,7 +18,10 @@
 #include "absl/time/time.h"
 #include "agentscale/hpa/autoscaler.h"
 #include "agentscale/schedule/cron.h"
+#include "agentscale/keda/scaled_object.h"
+#include "agentscale/sim/agent_model.h"
 #include "agentscale/sim/fluid.h"
+#include "agentscale/sim/keda_replay.h"
 #include "agentscale/sim/trace.h"
 #include "testing/status_matchers.h"
 
@@ -236,6 +239,68 @@ TEST(ScheduleTest, LiftsAnHpaInTheFluidReplay) {
   EXPECT_EQ(at("2024-05-06T07:59:45-0400"), 1);
   EXPECT_EQ(at("2024-05-06T08:00:00-0400"), 6);
   EXPECT_EQ(at("2024-05-06T23:59:45-0400"), 6);
+}
+
+// The options' schedule: every spec-based driver runs the policy inside it,
+// exactly as WithSchedule does; the Policy entry points refuse it.
+TEST(ScheduleTest, EveryDriverTakesItInItsOptions) {
+  hpa::AutoscalerSpec spec;
+  spec.min_replicas = 1;
+  spec.max_replicas = 20;
+  spec.metrics.push_back(hpa::MetricSpec::ExternalAverageValue("queue", 50000));
+  ScheduleSpec s;
+  s.timezone = "America/New_York";
+  s.rules.push_back(ScheduleRule::Window("day", {"0 8 * * *"}, {"0 18 * * *"}, 6));
+  const absl::Time from = At("2024-05-06T00:00:00-0400");
+  sim::Trace trace;
+  for (int m = 0; m <= 24 * 60; m += 10) {
+    trace.time_seconds.push_back(static_cast<double>(absl::ToUnixSeconds(from)) + m * 60);
+    trace.values.push_back(m % 120 < 60 ? 10 : 120);
+  }
+  sim::FluidOptions fo;
+  fo.schedule = s;
+  absl::StatusOr<sim::FluidResult> a = sim::FluidReplay(spec, {{"queue", &trace}}, fo);
+  ASSERT_THAT(a.status(), IsOk());
+  absl::StatusOr<std::unique_ptr<Policy>> p =
+      WithSchedule(std::make_unique<HorizontalAutoscaler>(*HorizontalAutoscaler::Create(spec)), s,
+                   from, from + absl::Hours(25));
+  ASSERT_THAT(p.status(), IsOk());
+  absl::StatusOr<sim::FluidResult> b = sim::FluidReplay(**p, {{"queue", &trace}});
+  ASSERT_THAT(b.status(), IsOk());
+  EXPECT_EQ(a->replicas, b->replicas);
+  absl::StatusOr<sim::FluidResult> plain = sim::FluidReplay(spec, {{"queue", &trace}});
+  ASSERT_THAT(plain.status(), IsOk());
+  EXPECT_GT(a->replica_hours, plain->replica_hours);
+  // The Policy entry point refuses a schedule in its options.
+  EXPECT_THAT(sim::FluidReplay(**p, {{"queue", &trace}}, fo).status().message(),
+              HasSubstr("wrap a Policy with schedule::WithSchedule"));
+
+  // A ScaledObject, replayed and in the agent model.
+  keda::ScaledObjectSpec so;
+  so.triggers.push_back(keda::Trigger::Prometheus("sum(app_pending_tasks)", 50));
+  absl::StatusOr<sim::FluidResult> k = sim::ReplayScaledObject(so, {{"", &trace}}, fo);
+  ASSERT_THAT(k.status(), IsOk());
+  int32_t lowest_in_day = 1000;
+  for (size_t i = 0; i < k->time_seconds.size(); ++i) {
+    const absl::Time t = absl::FromUnixSeconds(static_cast<int64_t>(k->time_seconds[i]));
+    if (t >= from + absl::Hours(8) && t < from + absl::Hours(18)) {
+      lowest_in_day = std::min(lowest_in_day, k->replicas[i]);
+    }
+  }
+  EXPECT_EQ(lowest_in_day, 6);
+  sim::AgentModelOptions ao;
+  ao.service_seconds = 60;
+  ao.interval = absl::Minutes(10);
+  ao.queue_metric = "queue";  // the agent model's queue is the HPA's metric
+  absl::StatusOr<sim::AgentModelResult> x = sim::RunAgentModel(spec, trace, ao);
+  ao.schedule = s;
+  absl::StatusOr<sim::AgentModelResult> y = sim::RunAgentModel(spec, trace, ao);
+  ASSERT_THAT(x.status(), IsOk());
+  ASSERT_THAT(y.status(), IsOk());
+  EXPECT_GT(y->summary.replica_hours, x->summary.replica_hours);
+  absl::StatusOr<sim::AgentModelResult> z = sim::RunAgentModel(so, trace, ao);
+  ASSERT_THAT(z.status(), IsOk());
+  EXPECT_GE(z->summary.peak_replicas, 6);
 }
 
 }  // namespace

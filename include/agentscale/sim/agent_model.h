@@ -36,6 +36,7 @@
 #define AGENTSCALE_SIM_AGENT_MODEL_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,7 @@
 #include "absl/time/time.h"
 #include "agentscale/hpa/spec.h"
 #include "agentscale/policy/policy.h"
+#include "agentscale/schedule/schedule.h"
 #include "agentscale/sim/faults.h"
 #include "agentscale/sim/summary.h"
 #include "agentscale/sim/trace.h"
@@ -92,6 +94,11 @@ struct AgentModelOptions {
   hpa::ControllerConfig config;
   // Windows in which reading a metric fails (sim/faults.h).
   std::vector<MetricOutage> outages;
+  // A schedule of bounds over the policy (schedule/schedule.h), expanded
+  // from the trace's start to 30 days after its end. Only the spec-based
+  // entry points take it; to schedule a Policy, wrap it with
+  // schedule::WithSchedule.
+  std::optional<schedule::ScheduleSpec> schedule;
   // Each agent is a Job (a KEDA ScaledJob's): it takes one task (one slot,
   // whatever `slots` says), exits when the task finishes, and exits at once
   // if it finds no task when it becomes ready. A decision below the current

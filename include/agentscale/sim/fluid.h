@@ -33,6 +33,7 @@
 #include "agentscale/hpa/spec.h"
 #include "agentscale/observation.h"
 #include "agentscale/policy/policy.h"
+#include "agentscale/schedule/schedule.h"
 #include "agentscale/sim/faults.h"
 #include "agentscale/sim/summary.h"
 #include "agentscale/sim/trace.h"
@@ -54,6 +55,11 @@ struct FluidOptions {
   bool null_is_failed_read = false;
   // Windows in which reading a metric fails (sim/faults.h).
   std::vector<MetricOutage> outages;
+  // A schedule of bounds over the policy (schedule/schedule.h), expanded
+  // over the traces' span. Only the spec-based entry points (FluidReplay of
+  // a spec, ReplayScaledObject) take it; to schedule a Policy, wrap it with
+  // schedule::WithSchedule.
+  std::optional<schedule::ScheduleSpec> schedule;
 };
 
 // What replaying did, one entry per sync.
