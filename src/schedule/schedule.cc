@@ -282,6 +282,7 @@ absl::StatusOr<ScheduleSpec> ScheduleFromConfigMap(
   ScheduleSpec spec;
   spec.name = name;
   spec.timezone = options.timezone;
+  spec.source_kind = "ConfigMap";
   std::vector<std::string> up_keys, down_keys, up_lines, down_lines;
   for (const auto& [key, raw] : data) {
     const std::string value(absl::StripAsciiWhitespace(raw));

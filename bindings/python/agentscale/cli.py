@@ -307,6 +307,47 @@ def _outages(args: argparse.Namespace, trace: Optional[agentscale.Trace]) -> lis
             for s, d, m in windows]
 
 
+def _add_schedule_options(p: argparse.ArgumentParser, *, compare: bool) -> None:
+    g = p.add_argument_group("schedule (docs/schedules.md)")
+    g.add_argument("--schedule", metavar="FILE",
+                   help=("a ConfigMap (the seed's predictive schedule) or Schedule YAML; "
+                         + ("each spec also runs inside it, as a column <label>+schedule"
+                            if compare else "the spec runs inside it")))
+    g.add_argument("--schedule-min", type=int, default=None, metavar="N",
+                   help="a ConfigMap's rules hold at least N replicas (a ConfigMap says when, "
+                   "not how many; default: half the first spec's maxReplicas, rounded up)")
+    g.add_argument("--schedule-timezone", default="UTC", metavar="ZONE",
+                   help="the zone a ConfigMap's times are in (an IANA name; default UTC)")
+
+
+def _load_schedule(args: argparse.Namespace, specs: Sequence[str]) -> Optional[agentscale.ScheduleSpec]:
+    path = getattr(args, "schedule", None)
+    if not path:
+        return None
+    minimum = args.schedule_min
+    s = agentscale.load_schedule(path, timezone=args.schedule_timezone, min_replicas=minimum or 1)
+    if s.source_kind == "ConfigMap" and minimum is None:
+        first = sim.resolve_spec(specs[0])
+        if isinstance(first, agentscale.AutoscalerSpec):
+            top = first.max_replicas
+        else:
+            top = first.max_replica_count or 100  # KEDA's default
+        s = agentscale.load_schedule(path, timezone=args.schedule_timezone,
+                                     min_replicas=max(1, (top + 1) // 2))
+    return s
+
+
+def _describe_schedule(s: agentscale.ScheduleSpec) -> str:
+    rules = []
+    for r in s.rules:
+        when = (f"{' | '.join(r.start)} .. {' | '.join(r.end)}" if r.kind == agentscale.ScheduleRuleKind.WINDOW
+                else f"days {r.days}")
+        bounds = ", ".join(b for b in (f"min {r.min_replicas}" if r.min_replicas is not None else "",
+                                       f"max {r.max_replicas}" if r.max_replicas is not None else "") if b)
+        rules.append(f"{r.name} ({when}: {bounds})")
+    return f"schedule {s.name} ({s.timezone}): " + "; ".join(rules)
+
+
 def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
     _add_trace_options(p)
     _add_outage_option(p)
@@ -413,13 +454,21 @@ def _comparison_table(runs: Sequence[sim.Run]) -> Any:
     return table
 
 
-def _run_specs(args: argparse.Namespace, specs: Sequence[str]) -> sim.Comparison:
+def _run_specs(args: argparse.Namespace, specs: Sequence[str], *,
+               compare: bool = False) -> sim.Comparison:
     options = _model_options(args)
     trace = _load_trace(args)
     outages = _outages(args, trace)
     if outages:
         options["outages"] = outages
-    with sim._progress(not _quiet(args), len(specs), f"{args.model} model") as bar:
+    schedule = _load_schedule(args, specs)
+    runs = len(specs) * (2 if schedule is not None and compare else 1)
+    with sim._progress(not _quiet(args), runs, f"{args.model} model") as bar:
+        if schedule is not None and compare:
+            return sim.compare(list(specs), trace, args.model, metric=args.metric,
+                               on_done=lambda _run: bar.advance(), with_schedule=schedule, **options)
+        if schedule is not None:
+            options["schedule"] = schedule
         return sim.compare(list(specs), trace, args.model, metric=args.metric,
                            on_done=lambda _run: bar.advance(), **options)
 
@@ -438,6 +487,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     console = _console()
     console.print(f"{run.label}: {_describe_options(run)}")
     console.print(_trace_caption(run.trace))
+    if run.options.schedule is not None:
+        console.print(_describe_schedule(run.options.schedule))
     console.print(_comparison_table([run]))
     counters = run.counters
     if isinstance(run.result, agentscale.AgentModelResult):
@@ -451,7 +502,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    comparison = _run_specs(args, args.specs)
+    comparison = _run_specs(args, args.specs, compare=True)
     plot = comparison.plot(args.plot) if args.plot else None
     if args.json:
         d = comparison.to_dict()
@@ -462,6 +513,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     console = _console()
     console.print(_describe_options(first))
     console.print(_trace_caption(first.trace))
+    schedules = [r.options.schedule for r in comparison.runs if r.options.schedule is not None]
+    if schedules:
+        console.print(_describe_schedule(schedules[0]))
     console.print(_comparison_table(comparison.runs))
     if plot:
         console.print(f"plot: {plot}")
@@ -959,6 +1013,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="PNG", type=_output_path,
                    help="write a plot of the run (the directory must exist)")
     p.add_argument("--series", action="store_true", help="with --json: include every per-sync series")
+    _add_schedule_options(p, compare=False)
     common(p)
     p.set_defaults(func=cmd_simulate)
 
@@ -967,6 +1022,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p, "agent")
     p.add_argument("--plot", metavar="PNG", type=_output_path,
                    help="write a comparison plot (the directory must exist)")
+    _add_schedule_options(p, compare=True)
     common(p)
     p.set_defaults(func=cmd_compare)
 

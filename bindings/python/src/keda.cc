@@ -20,6 +20,7 @@
 #include "agentscale/keda/policy.h"
 #include "agentscale/keda/scaled_job.h"
 #include "agentscale/keda/scaled_object.h"
+#include "agentscale/schedule/schedule.h"
 #include "agentscale/sim/keda_replay.h"
 #include "common.h"
 
@@ -280,9 +281,11 @@ void BindKeda(py::module_& m) {
          py::handle period_seconds, std::optional<int32_t> initial_replicas,
          std::optional<double> price_per_replica_hour,
          std::optional<hpa::ControllerConfig> config,
-         std::optional<std::vector<sim::MetricOutage>> outages) {
+         std::optional<std::vector<sim::MetricOutage>> outages,
+         std::optional<schedule::ScheduleSpec> schedule) {
         sim::FluidOptions opt;
         if (outages) opt.outages = *outages;
+        opt.schedule = std::move(schedule);
         if (!period_seconds.is_none()) opt.period = DurationFromPy(period_seconds);
         if (initial_replicas) opt.initial_replicas = *initial_replicas;
         if (price_per_replica_hour) opt.price_per_replica_hour = *price_per_replica_hour;
@@ -315,11 +318,12 @@ void BindKeda(py::module_& m) {
       py::arg("scaled_object"), py::arg("traces"), py::kw_only(), py::arg("trigger") = py::none(),
       py::arg("period_seconds") = py::none(), py::arg("initial_replicas") = py::none(),
       py::arg("price_per_replica_hour") = py::none(), py::arg("config") = py::none(),
-      py::arg("outages") = py::none(),
+      py::arg("outages") = py::none(), py::arg("schedule") = py::none(),
       "Replays a ScaledObject as KEDA and its HPA would (KEDA_REPLAY.md): one "
       "Trace drives the first trigger (or `trigger`, by metric name or name), "
       "or a {trigger: Trace} dict; one entry per HPA sync; `outages`: MetricOutage "
-      "windows in which a trigger's read fails (fallback). GIL released.");
+      "windows in which a trigger's read fails (fallback); `schedule`: a ScheduleSpec "
+      "over the trace's span. GIL released.");
   m.def(
       "run_agent_model",
       [](const keda::ScaledObjectSpec& so, py::object trace,

@@ -479,8 +479,8 @@ PYBIND11_MODULE(_core, m) {
   ap::BindPolicy(m);
   ap::BindEngine(m);
   ap::BindConfig(m);
+  ap::BindSchedule(m);
   ap::BindSim(m);
   ap::BindKeda(m);
-  ap::BindSchedule(m);
   ap::BindMetrics(m);
 }

@@ -731,6 +731,8 @@ void BindSim(py::module_& m) {
       .field("config", &sim::FluidOptions::config, "The controller's flags and tolerance.")
       .field("outages", &sim::FluidOptions::outages,
              "MetricOutage windows in which reading a metric fails.")
+      .field("schedule", &sim::FluidOptions::schedule,
+             "A ScheduleSpec whose bounds apply over the trace's span, or None.")
       .finish();
 
   py::class_<PyFluidResult>(m, "FluidResult",
@@ -872,6 +874,8 @@ void BindSim(py::module_& m) {
       .field("config", &sim::AgentModelOptions::config, "The controller's flags and tolerance.")
       .field("outages", &sim::AgentModelOptions::outages,
              "MetricOutage windows in which reading a metric fails.")
+      .field("schedule", &sim::AgentModelOptions::schedule,
+             "A ScheduleSpec whose bounds apply over the trace's span, or None.")
       .field("jobs", &sim::AgentModelOptions::jobs,
              "Each agent is a Job: one task, then it exits (a KEDA ScaledJob's fleet).")
       .finish();

@@ -83,6 +83,9 @@ struct ScheduleSpec {
   std::string name = "schedule";
   std::string timezone = "UTC";  // schedule::LoadZone names
   std::vector<ScheduleRule> rules;
+  // "ConfigMap" when read from one (its zone and amounts then came from
+  // ConfigMapOptions), else "Schedule". Not part of equality.
+  std::string source_kind = "Schedule";
 
   friend bool operator==(const ScheduleSpec& a, const ScheduleSpec& b) {
     return a.name == b.name && a.timezone == b.timezone && a.rules == b.rules;

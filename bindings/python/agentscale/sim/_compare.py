@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Optional, Union
 
 from agentscale._core import (
+    ScheduleSpec,
     AgentModelOptions,
     AutoscalerSpec,
     FluidOptions,
@@ -154,6 +155,7 @@ def compare(
     options: Union[AgentModelOptions, FluidOptions, None] = None,
     max_workers: Optional[int] = None,
     on_done: Optional[Callable[[Run], None]] = None,
+    with_schedule: Optional[ScheduleSpec] = None,
     **overrides: Any,
 ) -> Comparison:
     """Runs every spec over the same trace (default: the embedded NASA trace)
@@ -165,15 +167,25 @@ def compare(
         spec) tuples or a {label: spec} dict to name them.
     on_done: called with each Run as it finishes (e.g. to advance a progress
         bar), from the calling thread.
+    with_schedule: a ScheduleSpec: each spec also runs inside it, as a
+        column "<label>+schedule" after the spec's own (reactive vs
+        reactive + schedule).
     """
     _check_model(model)
     items = _labelled(specs, labels)
-    resolved = [(lab, resolve_spec(s)) for lab, s in items]
+    plain = [(lab, resolve_spec(s), None) for lab, s in items]
+    resolved: list[tuple[str, AnySpec, Optional[ScheduleSpec]]] = []
+    for lab, spec, _ in plain:
+        resolved.append((lab, spec, None))
+        if with_schedule is not None:
+            resolved.append((f"{lab}+schedule", spec, with_schedule))
     tr = resolve_trace(trace)
     make_options(model, options, **overrides)  # option errors before any work
 
-    def one(item: tuple[str, AnySpec]) -> Run:
-        return simulate(item[1], tr, model, metric=metric, label=item[0], options=options, **overrides)
+    def one(item: tuple[str, AnySpec, Optional[ScheduleSpec]]) -> Run:
+        extra: dict[str, Any] = {} if item[2] is None else {"schedule": item[2]}
+        return simulate(item[1], tr, model, metric=metric, label=item[0], options=options,
+                        **overrides, **extra)
 
     workers = max_workers or min(len(resolved), os.cpu_count() or 1)
     runs: list[Optional[Run]] = [None] * len(resolved)

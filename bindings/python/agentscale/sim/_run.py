@@ -290,6 +290,8 @@ def simulate(
             "period_seconds": opts.period_seconds,
             "price_per_replica_hour": opts.price_per_replica_hour,
             "config": opts.config,
+            "outages": list(opts.outages),
+            "schedule": opts.schedule,
         }
         if opts.initial_replicas >= 0:
             kw["initial_replicas"] = opts.initial_replicas
