@@ -250,3 +250,16 @@ def test_cron_lint_and_cli() -> None:
     assert [r["label"] for r in rows] == ["keda", "keda_cron"]
     # The business-hours floor costs replica-hours on the fluid model.
     assert rows[1]["replica_hours"] > rows[0]["replica_hours"]
+
+
+def test_simulate_passes_outages_to_a_scaled_object_replay() -> None:
+    trace = agentscale.default_trace()
+    trace = trace.sliced(trace.start, trace.start + 86400)
+    so = agentscale.load_single_scaled_object(SEED)
+    so.fallback = agentscale.Fallback(failure_threshold=2, replicas=7)
+    outage = agentscale.MetricOutage(metric="s0-prometheus", start_seconds=trace.start + 3600,
+                                     end_seconds=trace.start + 7200)
+    plain = agentscale.simulate(so, trace, model="fluid")
+    down = agentscale.simulate(so, trace, model="fluid", outages=[outage])
+    assert plain.summary.fallback_seconds == 0
+    assert down.summary.fallback_seconds > 3000
