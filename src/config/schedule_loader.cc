@@ -137,7 +137,9 @@ class ScheduleParser : public YamlReader {
       spec.rules.push_back(std::move(rule));
     }
     std::vector<hpa::FieldError> errors = schedule::ValidateSchedule(spec);
-    for (hpa::FieldError& e : errors) e.path = Child("spec", e.path);
+    for (hpa::FieldError& e : errors) {
+      e.path = e.path == "name" ? "metadata.name" : Child("spec", e.path);
+    }
     AGENTSCALE_RETURN_IF_ERROR(ErrorsAt(errors));
     return spec;
   }

@@ -40,6 +40,15 @@ std::string DaysLine(const std::string& days) {
 
 std::string RulePath(size_t i) { return absl::StrCat("rules[", i, "]"); }
 
+// Kubernetes' config-key characters (and '+', which joins ConfigMap keys in
+// a window rule's name), 1 to 253 of them.
+bool IsName(const std::string& s) {
+  return !s.empty() && s.size() <= 253 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+           c == '+';
+  });
+}
+
 // The earliest instant after `t` that any of `lines` names.
 std::optional<absl::Time> NextOf(const std::vector<CronSchedule>& lines, absl::Time t,
                                  const absl::TimeZone& zone) {
@@ -145,11 +154,18 @@ std::vector<hpa::FieldError> ValidateSchedule(const ScheduleSpec& spec) {
   if (absl::StatusOr<absl::TimeZone> z = LoadZone(spec.timezone); !z.ok()) {
     add("timezone", std::string(z.status().message()));
   }
+  if (!IsName(spec.name)) {
+    add("name", "must be 1 to 253 letters, digits, '-', '_', '.' or '+'");
+  }
   std::set<std::string> names;
   for (size_t i = 0; i < spec.rules.size(); ++i) {
     const ScheduleRule& r = spec.rules[i];
     const std::string path = RulePath(i);
-    if (r.name.empty()) add(path + ".name", "is required");
+    if (r.name.empty()) {
+      add(path + ".name", "is required");
+    } else if (!IsName(r.name)) {
+      add(path + ".name", "must be 1 to 253 letters, digits, '-', '_', '.' or '+'");
+    }
     if (!r.name.empty() && !names.insert(r.name).second) {
       add(path + ".name", absl::StrCat("duplicate rule name \"", r.name, "\""));
     }
@@ -285,6 +301,17 @@ absl::StatusOr<ScheduleSpec> ScheduleFromConfigMap(
   spec.source_kind = "ConfigMap";
   std::vector<std::string> up_keys, down_keys, up_lines, down_lines;
   for (const auto& [key, raw] : data) {
+    // Kubernetes' ValidateConfigMapKey (IsConfigMapKey).
+    const bool key_ok = !key.empty() && key.size() <= 253 &&
+                        std::all_of(key.begin(), key.end(), [](char c) {
+                          return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+                                 c == '_' || c == '.';
+                        });
+    if (!key_ok) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "data.", key,
+          ": a valid config key must consist of alphanumeric characters, '-', '_' or '.'"));
+    }
     const std::string value(absl::StripAsciiWhitespace(raw));
     const std::string lower = absl::AsciiStrToLower(key);
     std::vector<std::string> words = absl::StrSplit(lower, absl::ByAnyChar("_-."), absl::SkipEmpty());

@@ -192,6 +192,8 @@ TEST(ScheduleTest, ErrorsNameTheRuleOrKey) {
       {{{"monday_scale_up", "28-31"}, {"friday_scale_down", "18:00"}}, "names days of the month"},
       {{{"surge", "31-28"}}, "beyond end of range"},
       {{}, "holds no schedule"},
+      {{{"month end", "28-31"}},
+       "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"},
   };
   for (const Case& c : cases) {
     EXPECT_THAT(ScheduleFromConfigMap("x", c.data, {}).status().message(), HasSubstr(c.error));
@@ -238,6 +240,16 @@ TEST(ScheduleTest, LiftsAnHpaInTheFluidReplay) {
   };
   EXPECT_EQ(at("2024-05-06T07:59:45-0400"), 1);
   EXPECT_EQ(at("2024-05-06T08:00:00-0400"), 6);
+  // The decision names the rule that lifted it.
+  Observation obs;
+  obs.current_replicas = 1;
+  obs.status_replicas = 1;
+  obs.AddReadyPods(1);
+  obs.AddMetric("queue").AddExternalValue(10);
+  Decision d;
+  ASSERT_THAT((*p)->Decide(At("2024-05-07T09:00:00-0400"), obs, &d), IsOk());
+  EXPECT_THAT(d.Explain(),
+              HasSubstr("bounds monday_morning_scale_up..friday_evening_scale_down raised 1 to 6"));
   EXPECT_EQ(at("2024-05-06T23:59:45-0400"), 6);
 }
 
