@@ -22,6 +22,7 @@
 #include "agentscale/sim/keda_replay.h"
 #include "agentscale/sim/trace.h"
 #include "testing/status_matchers.h"
+#include "testing/wall_time.h"
 
 namespace agentscale::keda {
 namespace {
@@ -29,12 +30,7 @@ namespace {
 using ::agentscale_testing::IsOk;
 using ::testing::HasSubstr;
 
-absl::Time At(const std::string& rfc) {
-  absl::Time t;
-  std::string err;
-  EXPECT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%M:%S%z", rfc, &t, &err)) << rfc << ": " << err;
-  return t;
-}
+using ::agentscale_testing::At;
 
 TEST(CronTriggerTest, MetricNamesAsKedaBuildsThem) {
   // cron_scaler_test.go cronMetricIdentifiers.

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/wall_time.h"
 
 namespace agentscale::schedule {
 namespace {
@@ -28,12 +29,7 @@ absl::TimeZone Zone(const std::string& name) {
 }
 
 // "2012-03-11T00:00:00-0500" (an instant with its offset).
-absl::Time At(const std::string& rfc) {
-  absl::Time t;
-  std::string err;
-  EXPECT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%M:%S%z", rfc, &t, &err)) << rfc << ": " << err;
-  return t;
-}
+using ::agentscale_testing::At;
 
 std::string Show(const std::optional<absl::Time>& t, const absl::TimeZone& z) {
   return t.has_value() ? absl::FormatTime("%Y-%m-%dT%H:%M:%S%z", *t, z) : "none";

@@ -24,6 +24,7 @@
 #include "agentscale/sim/keda_replay.h"
 #include "agentscale/sim/trace.h"
 #include "testing/status_matchers.h"
+#include "testing/wall_time.h"
 
 namespace agentscale::schedule {
 namespace {
@@ -31,12 +32,7 @@ namespace {
 using ::agentscale_testing::IsOk;
 using ::testing::HasSubstr;
 
-absl::Time At(const std::string& rfc) {
-  absl::Time t;
-  std::string err;
-  EXPECT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%M:%S%z", rfc, &t, &err)) << rfc << ": " << err;
-  return t;
-}
+using ::agentscale_testing::At;
 
 // The windows as "rule: start .. end" in the zone, for readable failures.
 std::vector<std::string> Show(const std::vector<BoundsWindow>& windows, const char* zone) {
