@@ -23,6 +23,10 @@ bool SameMetrics(const Observation& obs, const std::vector<hpa::MetricSpec>& met
   return true;
 }
 
+}  // namespace
+
+namespace combinator {
+
 bool Contains(const std::vector<hpa::MetricSpec>& metrics, const std::string& name) {
   for (const hpa::MetricSpec& m : metrics) {
     if (m.name == name) return true;
@@ -30,7 +34,6 @@ bool Contains(const std::vector<hpa::MetricSpec>& metrics, const std::string& na
   return false;
 }
 
-// Sets out's final count and records the change.
 void Adjust(Decision* out, AdjustmentKind kind, const std::string& by, int32_t to) {
   const int32_t from = out->desired_replicas;
   if (to == from) return;
@@ -39,7 +42,6 @@ void Adjust(Decision* out, AdjustmentKind kind, const std::string& by, int32_t t
   out->adjustments.push_back(Adjustment{kind, from, to, by});
 }
 
-// Commits the wrapped policy when the applied count is the one it asked for.
 absl::Status CommitInner(Policy& inner, bool inner_rescale, int32_t inner_desired,
                          Decision& decision) {
   if (!decision.rescale || decision.committed) {
@@ -69,6 +71,29 @@ absl::Status CommitFailedInner(Policy& inner, bool inner_rescale,
   decision.committed = true;
   return absl::OkStatus();
 }
+
+std::optional<double> ObservedTotal(const Observation& obs, const std::string& metric,
+                                    bool* failed) {
+  for (const MetricObservation& mo : obs.metrics) {
+    if (mo.metric != metric) continue;
+    if (failed != nullptr) *failed = !mo.error.ok();
+    int64_t milli = 0;
+    if (mo.object_value_milli.has_value()) milli += *mo.object_value_milli;
+    for (int64_t v : mo.external_values_milli) milli += v;
+    for (const hpa::PodSample& s : mo.pod_samples) milli += s.value_milli;
+    return static_cast<double>(milli) / 1000.0;
+  }
+  return std::nullopt;
+}
+
+}  // namespace combinator
+
+namespace {
+
+using combinator::Adjust;
+using combinator::CommitFailedInner;
+using combinator::CommitInner;
+using combinator::Contains;
 
 PolicyState Wrap(const std::string& family, const Policy& inner,
                  std::string own = "{}") {
@@ -408,21 +433,10 @@ Activation::Activation(std::unique_ptr<Policy> inner, ActivationOptions options)
 
 absl::Status Activation::Decide(absl::Time now, const Observation& obs, Decision* out) {
   // The activation metric's value, as KEDA's IsActive sees it.
-  double value = 0;
-  bool found = false;
   bool failed = false;
-  for (const MetricObservation& mo : obs.metrics) {
-    if (mo.metric != options_.metric.name) continue;
-    found = true;
-    failed = !mo.error.ok();
-    int64_t milli = 0;
-    if (mo.object_value_milli.has_value()) milli += *mo.object_value_milli;
-    for (int64_t v : mo.external_values_milli) milli += v;
-    for (const hpa::PodSample& s : mo.pod_samples) milli += s.value_milli;
-    value = static_cast<double>(milli) / 1000.0;
-    break;
-  }
-  if (!found) {
+  const std::optional<double> total = combinator::ObservedTotal(obs, options_.metric.name, &failed);
+  const double value = total.value_or(0);
+  if (!total.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "activation: the observation has no metric \"", options_.metric.name, "\""));
   }

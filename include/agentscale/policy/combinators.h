@@ -43,6 +43,28 @@
 
 namespace agentscale {
 
+// Building blocks for combinators (those here, and the families' own, e.g.
+// forecast/policy.h).
+namespace combinator {
+bool Contains(const std::vector<hpa::MetricSpec>& metrics, const std::string& name);
+// Sets out's final count to `to` and records the change as an Adjustment
+// (nothing when it is the count already).
+void Adjust(Decision* out, AdjustmentKind kind, const std::string& by, int32_t to);
+// Commit / CommitFailed for a combinator: the wrapped policy is committed
+// only when the applied count is the one it asked for (and it asked to
+// rescale); the decision is marked committed either way.
+absl::Status CommitInner(Policy& inner, bool inner_rescale, int32_t inner_desired,
+                         Decision& decision);
+absl::Status CommitFailedInner(Policy& inner, bool inner_rescale, int32_t inner_desired,
+                               Decision& decision, const absl::Status& error);
+// The total of `metric` in `obs` in plain units (the sum of an External
+// metric's series, an Object's value, or a Pods metric's samples); nullopt
+// when `obs` does not carry it. *failed (if given) says whether the read
+// failed.
+std::optional<double> ObservedTotal(const Observation& obs, const std::string& metric,
+                                    bool* failed = nullptr);
+}  // namespace combinator
+
 // Copies into `out` the parts of `in` that a policy reading `metrics`
 // needs: the scale, the pods, and the named metric observations in the
 // order of `metrics` (a metric `in` does not observe is left out, so the

@@ -1,0 +1,203 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+
+#include "agentscale/forecast/policy.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "agentscale/policy/combinators.h"
+
+namespace agentscale::forecast {
+
+absl::StatusOr<std::unique_ptr<ForecastFloor>> ForecastFloor::Create(
+    std::unique_ptr<Policy> inner, std::unique_ptr<Forecaster> model,
+    ForecastFloorOptions options) {
+  if (inner == nullptr) return absl::InvalidArgumentError("forecast: no policy to wrap");
+  if (model == nullptr) return absl::InvalidArgumentError("forecast: no forecaster");
+  if (options.metric.name.empty()) {
+    return absl::InvalidArgumentError("forecast: the load metric needs a name");
+  }
+  if (options.step <= absl::ZeroDuration() || options.lead <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("forecast: step and lead must be positive");
+  }
+  if (!(options.load_per_replica > 0) || !std::isfinite(options.load_per_replica)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "forecast: load_per_replica must be a positive number, got ", options.load_per_replica));
+  }
+  return std::unique_ptr<ForecastFloor>(
+      new ForecastFloor(std::move(inner), std::move(model), std::move(options)));
+}
+
+ForecastFloor::ForecastFloor(std::unique_ptr<Policy> inner, std::unique_ptr<Forecaster> model,
+                             ForecastFloorOptions options)
+    : inner_(std::move(inner)), model_(std::move(model)), options_(std::move(options)) {
+  absl::Duration rem;
+  const int64_t whole = absl::IDivDuration(options_.lead, options_.step, &rem);
+  steps_ahead_ = std::max<int64_t>(1, whole + (rem > absl::ZeroDuration() ? 1 : 0));
+  metrics_ = inner_->metrics();
+  needs_projection_ = !combinator::Contains(metrics_, options_.metric.name);
+  if (needs_projection_) metrics_.push_back(options_.metric);
+}
+
+void ForecastFloor::Sample(double load, absl::Time at, std::string* note) {
+  (void)at;
+  const int64_t index = sample_index_++;
+  if (std::isfinite(load)) {
+    if (have_one_step_ && (load < one_step_.lower || load > one_step_.upper)) {
+      ++anomalies_;
+      absl::StrAppend(note, note->empty() ? "" : "; ", "forecast: anomaly, ",
+                      absl::StrFormat("%.6g outside [%.6g, %.6g]", load, one_step_.lower,
+                                      one_step_.upper));
+    }
+    while (!pending_.empty() && pending_.front().first < index) pending_.pop_front();
+    if (!pending_.empty() && pending_.front().first == index) {
+      const Forecast& f = pending_.front().second;
+      ++scored_;
+      if (load >= f.lower && load <= f.upper) ++covered_;
+      if (load > 0) {
+        ape_sum_ += std::fabs(f.mean - load) / load;
+        ++ape_n_;
+      }
+      pending_.pop_front();
+    }
+  }
+  model_->Update(load);
+  have_one_step_ = model_->ready();
+  if (have_one_step_) {
+    one_step_ = model_->Predict(1);
+    last_forecast_ = model_->Predict(steps_ahead_);
+    pending_.emplace_back(index + steps_ahead_, last_forecast_);
+  }
+}
+
+absl::Status ForecastFloor::Decide(absl::Time now, const Observation& obs, Decision* out) {
+  if (last_decide_.has_value() && now < *last_decide_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "forecast: time went backwards, from ", absl::FormatTime(*last_decide_), " to ",
+        absl::FormatTime(now)));
+  }
+  if (now == absl::InfiniteFuture() || now == absl::InfinitePast()) {
+    return absl::InvalidArgumentError("the decision time must be finite");
+  }
+  last_decide_ = now;
+  bool failed = false;
+  const std::optional<double> total =
+      combinator::ObservedTotal(obs, options_.metric.name, &failed);
+  const double load = total.has_value() && !failed ? *total : std::nan("");
+  note_.clear();
+  if (!next_sample_.has_value()) next_sample_ = now;
+  // Every step boundary passed since the last decision takes the load seen
+  // now (a long gap is capped at a day of steps, the rest as one).
+  int64_t taken = 0;
+  while (now >= *next_sample_) {
+    Sample(load, *next_sample_, &note_);
+    *next_sample_ += options_.step;
+    if (++taken >= 100000) {
+      absl::Duration rem;
+      *next_sample_ += options_.step * absl::IDivDuration(now - *next_sample_, options_.step, &rem);
+      if (*next_sample_ <= now) *next_sample_ += options_.step;
+    }
+  }
+
+  const Observation* view = &obs;
+  if (needs_projection_) {
+    ProjectObservation(obs, inner_->metrics(), &projected_);
+    view = &projected_;
+  }
+  if (absl::Status st = inner_->Decide(now, *view, out); !st.ok()) return st;
+  inner_desired_ = out->desired_replicas;
+  inner_rescale_ = out->rescale;
+
+  last_floor_ = 0;
+  if (model_->ready()) {
+    const double load_ahead =
+        std::max(0.0, options_.use_upper ? last_forecast_.upper : last_forecast_.mean);
+    double floor = std::ceil(load_ahead / options_.load_per_replica);
+    if (options_.max_breach == MaxCapacityBreach::kHonorMaxCapacity) {
+      floor = std::min(floor, static_cast<double>(inner_->max_replicas()));
+    }
+    last_floor_ = static_cast<int32_t>(std::min(floor, 2147483647.0));
+  }
+  if (last_floor_ > out->desired_replicas) {
+    ++lifted_;
+    const std::string by = absl::StrCat(
+        "forecast ", model_->name(), " ",
+        absl::StrFormat("%.6g", options_.use_upper ? last_forecast_.upper : last_forecast_.mean),
+        " in ", absl::FormatDuration(options_.step * steps_ahead_));
+    if (options_.mode == ForecastMode::kForecastAndScale) {
+      combinator::Adjust(out, AdjustmentKind::kFloor, by, last_floor_);
+    } else {
+      absl::StrAppend(&note_, note_.empty() ? "" : "; ", by, " would lift ",
+                      out->desired_replicas, " to ", last_floor_, " (forecast only)");
+    }
+  }
+  if (!note_.empty()) {
+    absl::StrAppend(&out->family_note, out->family_note.empty() ? "" : "; ", note_);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ForecastFloor::Commit(Decision& decision) {
+  return combinator::CommitInner(*inner_, inner_rescale_, inner_desired_, decision);
+}
+
+absl::Status ForecastFloor::CommitFailed(Decision& decision, const absl::Status& error) {
+  return combinator::CommitFailedInner(*inner_, inner_rescale_, inner_desired_, decision, error);
+}
+
+PolicyState ForecastFloor::ExportPolicyState() const {
+  PolicyState s;
+  s.family = family();
+  s.state_json = "{}";
+  s.children.push_back(inner_->ExportPolicyState());
+  return s;
+}
+
+absl::Status ForecastFloor::ImportPolicyState(const PolicyState& state) {
+  if (absl::Status st = CheckPolicyState(state, family(), 1); !st.ok()) return st;
+  last_decide_.reset();
+  return inner_->ImportPolicyState(state.children[0]);
+}
+
+std::unique_ptr<Policy> ForecastFloor::Clone() const {
+  auto copy = std::unique_ptr<ForecastFloor>(
+      new ForecastFloor(inner_->Clone(), model_->Clone(), options_));
+  copy->next_sample_ = next_sample_;
+  copy->last_decide_ = last_decide_;
+  copy->last_forecast_ = last_forecast_;
+  copy->one_step_ = one_step_;
+  copy->have_one_step_ = have_one_step_;
+  copy->last_floor_ = last_floor_;
+  copy->pending_ = pending_;
+  copy->sample_index_ = sample_index_;
+  copy->scored_ = scored_;
+  copy->covered_ = covered_;
+  copy->ape_n_ = ape_n_;
+  copy->anomalies_ = anomalies_;
+  copy->lifted_ = lifted_;
+  copy->ape_sum_ = ape_sum_;
+  copy->inner_desired_ = inner_desired_;
+  copy->inner_rescale_ = inner_rescale_;
+  return copy;
+}
+
+ForecastScore ForecastFloor::score() const {
+  ForecastScore s;
+  s.scored = scored_;
+  s.mape = ape_n_ > 0 ? ape_sum_ / static_cast<double>(ape_n_) : 0;
+  s.coverage = scored_ > 0 ? static_cast<double>(covered_) / static_cast<double>(scored_) : 0;
+  s.anomalies = anomalies_;
+  s.lifted = lifted_;
+  return s;
+}
+
+}  // namespace agentscale::forecast
