@@ -118,9 +118,11 @@ absl::Status ForecastFloor::Decide(absl::Time now, const Observation& obs, Decis
   inner_rescale_ = out->rescale;
 
   last_floor_ = 0;
-  if (model_->ready()) {
-    const double load_ahead =
-        std::max(0.0, options_.use_upper ? last_forecast_.upper : last_forecast_.mean);
+  const double ahead = options_.use_upper ? last_forecast_.upper : last_forecast_.mean;
+  // No floor from a forecast without a value (an interval not yet known is
+  // infinite).
+  if (model_->ready() && std::isfinite(ahead)) {
+    const double load_ahead = std::max(0.0, ahead);
     double floor = std::ceil(load_ahead / options_.load_per_replica);
     if (options_.max_breach == MaxCapacityBreach::kHonorMaxCapacity) {
       floor = std::min(floor, static_cast<double>(inner_->max_replicas()));

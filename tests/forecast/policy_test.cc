@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -156,6 +157,35 @@ TEST(ForecastFloorTest, AnomaliesAreCountedAndNoted) {
                             obs, &d),
               IsOk());
   EXPECT_THAT(d.Explain(), HasSubstr("forecast: anomaly, 90000 outside ["));
+}
+
+// Right after the warm-up a seasonal-naive model knows its mean but not its
+// spread (an infinite interval): the upper bound sets no floor then, even
+// with the maximum lifted.
+TEST(ForecastFloorTest, AnUnknownSpreadSetsNoFloor) {
+  SeasonalNaiveOptions sn;
+  sn.season = 3;
+  ForecastFloorOptions o = Options();
+  o.use_upper = true;
+  o.max_breach = MaxCapacityBreach::kIncreaseMaxCapacity;
+  absl::StatusOr<std::unique_ptr<ForecastFloor>> p = ForecastFloor::Create(
+      Hpa(), std::make_unique<SeasonalNaive>(*SeasonalNaive::Create(sn)), o);
+  ASSERT_THAT(p.status(), IsOk());
+  Observation obs;
+  obs.current_replicas = 1;
+  obs.status_replicas = 1;
+  obs.AddReadyPods(1);
+  obs.AddMetric("queue").AddExternalValue(10);
+  Decision d;
+  absl::Time t = absl::FromUnixSeconds(static_cast<int64_t>(kT0));
+  for (int i = 0; i < 3; ++i, t += absl::Minutes(1)) {
+    d = Decision();
+    ASSERT_THAT((*p)->Decide(t, obs, &d), IsOk());
+  }
+  EXPECT_TRUE((*p)->model().ready());
+  EXPECT_TRUE(std::isinf((*p)->last_forecast().upper));
+  EXPECT_EQ((*p)->last_floor(), 0);
+  EXPECT_EQ(d.desired_replicas, 1);
 }
 
 TEST(ForecastFloorTest, OptionsAreChecked) {

@@ -22,7 +22,8 @@
 // forecasts k = ceil(lead / step) steps ahead. The floor is
 // ceil(forecast / load_per_replica) (the interval's upper bound with
 // use_upper), capped at the wrapped policy's maximum unless max_breach is
-// kIncreaseMaxCapacity. The forecast uses only samples taken so far: the
+// kIncreaseMaxCapacity. A forecast that is not finite (an interval whose
+// spread is not known yet) sets no floor. The forecast uses only samples taken so far: the
 // future of a trace cannot reach a decision.
 //
 // Anomalies: a sample outside the interval of the one-step forecast made at
