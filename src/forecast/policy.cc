@@ -202,4 +202,69 @@ ForecastScore ForecastFloor::score() const {
   return s;
 }
 
+absl::StatusOr<std::unique_ptr<Forecaster>> MakeForecaster(const ForecastSpec& spec) {
+  if (spec.model == "seasonal-naive") {
+    absl::StatusOr<SeasonalNaive> m = SeasonalNaive::Create({spec.season, spec.coverage});
+    if (!m.ok()) return m.status();
+    return std::unique_ptr<Forecaster>(std::make_unique<SeasonalNaive>(std::move(*m)));
+  }
+  if (spec.model == "holt-winters" || spec.model == "holt-winters-multiplicative") {
+    HoltWintersOptions o;
+    o.season = spec.season;
+    o.alpha = spec.alpha;
+    o.beta = spec.beta;
+    o.gamma = spec.gamma;
+    o.phi = spec.phi;
+    o.coverage = spec.coverage;
+    o.seasonality = spec.model == "holt-winters" ? Seasonality::kAdditive
+                                                 : Seasonality::kMultiplicative;
+    absl::StatusOr<HoltWinters> m = HoltWinters::Create(o);
+    if (!m.ok()) return m.status();
+    return std::unique_ptr<Forecaster>(std::make_unique<HoltWinters>(std::move(*m)));
+  }
+  if (spec.model == "linear-trend") {
+    absl::StatusOr<LinearTrend> m = LinearTrend::Create({spec.window, spec.coverage});
+    if (!m.ok()) return m.status();
+    return std::unique_ptr<Forecaster>(std::make_unique<LinearTrend>(std::move(*m)));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown forecast model \"", spec.model,
+      "\"; known: seasonal-naive, holt-winters, holt-winters-multiplicative, linear-trend"));
+}
+
+absl::StatusOr<std::unique_ptr<ForecastFloor>> WithForecast(std::unique_ptr<Policy> inner,
+                                                            const ForecastSpec& spec) {
+  if (inner == nullptr) return absl::InvalidArgumentError("forecast: no policy to wrap");
+  absl::StatusOr<std::unique_ptr<Forecaster>> model = MakeForecaster(spec);
+  if (!model.ok()) return model.status();
+  ForecastFloorOptions o;
+  const std::vector<hpa::MetricSpec>& metrics = inner->metrics();
+  const hpa::MetricSpec* m = nullptr;
+  for (const hpa::MetricSpec& x : metrics) {
+    if (spec.metric.empty() ? m == nullptr : x.name == spec.metric) m = &x;
+  }
+  if (m == nullptr) {
+    return absl::InvalidArgumentError(
+        spec.metric.empty()
+            ? std::string("forecast: the policy reads no metric to forecast")
+            : absl::StrCat("forecast: the policy reads no metric \"", spec.metric, "\""));
+  }
+  o.metric = *m;
+  o.load_per_replica = spec.load_per_replica;
+  if (o.load_per_replica == 0) {
+    if (!m->target.average_value_milli.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "forecast: ", m->name,
+          " has no AverageValue target to size replicas by; set load_per_replica"));
+    }
+    o.load_per_replica = static_cast<double>(*m->target.average_value_milli) / 1000.0;
+  }
+  o.step = spec.step;
+  o.lead = spec.lead;
+  o.use_upper = spec.use_upper;
+  o.mode = spec.mode;
+  o.max_breach = spec.max_breach;
+  return ForecastFloor::Create(std::move(inner), std::move(*model), o);
+}
+
 }  // namespace agentscale::forecast

@@ -748,14 +748,14 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const hpa::AutoscalerSpec& spec,
   }
   absl::StatusOr<HorizontalAutoscaler> engine = HorizontalAutoscaler::Create(spec, opt.config);
   if (!engine.ok()) return engine.status();
-  if (opt.schedule.has_value()) {
+  if (internal::Wraps(opt)) {
     AGENTSCALE_ASSIGN_OR_RETURN(
         std::unique_ptr<Policy> scheduled,
         internal::Scheduled(std::make_unique<HorizontalAutoscaler>(std::move(*engine)),
-                            opt.schedule, trace.empty() ? 0 : trace.start(),
+                            opt, trace.empty() ? 0 : trace.start(),
                             trace.empty() ? 0 : trace.end() + 30 * 86400.0));
     AgentModelOptions rest = opt;
-    rest.schedule.reset();
+    internal::ClearWrappers(&rest);
     return RunAgentModel(*scheduled, trace, rest);
   }
   Simulation sim(*engine, trace, opt, interval);
@@ -764,7 +764,7 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const hpa::AutoscalerSpec& spec,
 
 absl::StatusOr<AgentModelResult> RunAgentModel(Policy& policy, const Trace& trace,
                                                const AgentModelOptions& opt) {
-  AGENTSCALE_RETURN_IF_ERROR(internal::NoSchedule(opt.schedule));
+  AGENTSCALE_RETURN_IF_ERROR(internal::NoSchedule(opt));
   double interval = 0;
   if (absl::Status st = CheckOptions(policy.metrics(), trace, opt, &interval); !st.ok()) {
     return st;

@@ -324,7 +324,7 @@ absl::StatusOr<FluidResult> FluidReplay(const hpa::AutoscalerSpec& spec,
   absl::StatusOr<HorizontalAutoscaler> engine =
       HorizontalAutoscaler::Create(replayed, options.config);
   if (!engine.ok()) return engine.status();
-  if (options.schedule.has_value()) {
+  if (internal::Wraps(options)) {
     // The HPA inside the schedule's bounds, over the traces' span.
     double t0 = std::numeric_limits<double>::infinity();
     double t_end = -std::numeric_limits<double>::infinity();
@@ -333,7 +333,7 @@ absl::StatusOr<FluidResult> FluidReplay(const hpa::AutoscalerSpec& spec,
       t_end = std::max(t_end, t->end());
     }
     absl::StatusOr<std::unique_ptr<Policy>> scheduled = internal::Scheduled(
-        std::make_unique<HorizontalAutoscaler>(std::move(*engine)), options.schedule, t0,
+        std::make_unique<HorizontalAutoscaler>(std::move(*engine)), options, t0,
         t_end);
     if (!scheduled.ok()) return scheduled.status();
     absl::Status st = Replay(**scheduled, (*scheduled)->metrics(), metric_trace, options, &result);
@@ -351,7 +351,7 @@ absl::StatusOr<FluidResult> FluidReplay(Policy& policy, const MetricTraces& trac
     return absl::InvalidArgumentError("fluid replay needs at least one metric trace");
   }
   if (absl::Status st = CheckPeriod(options); !st.ok()) return st;
-  if (absl::Status st = internal::NoSchedule(options.schedule); !st.ok()) return st;
+  if (absl::Status st = internal::NoSchedule(options); !st.ok()) return st;
   const std::vector<hpa::MetricSpec>& metrics = policy.metrics();
   std::vector<const Trace*> matched;
   if (absl::Status st = MatchTraces(metrics, traces, &matched); !st.ok()) return st;

@@ -111,7 +111,7 @@ absl::StatusOr<FluidResult> ReplayScaledObject(const keda::ScaledObjectSpec& sca
   fo.external_rounding = MilliRounding::kTruncate;
   fo.null_is_failed_read = options.null_is_failed_read || failed_reads;
   if (fo.initial_replicas < 0) fo.initial_replicas = std::max(so.min_replica_count, 1);
-  fo.schedule.reset();
+  internal::ClearWrappers(&fo);
   double t0 = std::numeric_limits<double>::infinity();
   double t_end = -std::numeric_limits<double>::infinity();
   for (const auto& [name, trace] : named) {
@@ -121,7 +121,7 @@ absl::StatusOr<FluidResult> ReplayScaledObject(const keda::ScaledObjectSpec& sca
   }
   AGENTSCALE_ASSIGN_OR_RETURN(
       std::unique_ptr<Policy> run,
-      internal::Scheduled(std::move(policy), options.schedule, t0, t_end));
+      internal::Scheduled(std::move(policy), options, t0, t_end));
   AGENTSCALE_ASSIGN_OR_RETURN(FluidResult result, FluidReplay(*run, named, fo));
 
   if (fo.period != options.period && !result.time_seconds.empty()) {
@@ -171,12 +171,12 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledObjectSpec& sca
   AgentModelOptions o = options;
   o.sync_period = policy->PollAndSyncStep();
   if (o.initial_replicas < 0) o.initial_replicas = std::max(scaled_object.min_replica_count, 1);
-  o.schedule.reset();
+  internal::ClearWrappers(&o);
   const double end = trace.empty() ? 0 : trace.end() + 30 * 86400.0;
   if (queue == nullptr) {
     AGENTSCALE_ASSIGN_OR_RETURN(
         std::unique_ptr<Policy> run,
-        internal::Scheduled(std::move(policy), options.schedule, trace.empty() ? 0 : trace.start(), end));
+        internal::Scheduled(std::move(policy), options, trace.empty() ? 0 : trace.start(), end));
     return RunAgentModel(*run, trace, o);
   }
   o.queue_metric = queue->metric_name;
@@ -190,7 +190,7 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledObjectSpec& sca
   }
   AGENTSCALE_ASSIGN_OR_RETURN(
       std::unique_ptr<Policy> run,
-      internal::Scheduled(std::move(policy), options.schedule, trace.empty() ? 0 : trace.start(), end));
+      internal::Scheduled(std::move(policy), options, trace.empty() ? 0 : trace.start(), end));
   return RunAgentModel(*run, trace, o);
 }
 
@@ -218,10 +218,10 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledJobSpec& scaled
   }
   o.sync_period = absl::Seconds(scaled_job.polling_interval_seconds);
   o.initial_replicas = 0;  // the first poll starts what minReplicaCount asks
-  o.schedule.reset();
+  internal::ClearWrappers(&o);
   AGENTSCALE_ASSIGN_OR_RETURN(
       std::unique_ptr<Policy> run,
-      internal::Scheduled(std::move(policy), options.schedule, trace.empty() ? 0 : trace.start(),
+      internal::Scheduled(std::move(policy), options, trace.empty() ? 0 : trace.start(),
                           trace.empty() ? 0 : trace.end() + 30 * 86400.0));
   return RunAgentModel(*run, trace, o);
 }

@@ -1,7 +1,7 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 //
-// The options' schedule around a policy the sim layer built from a spec
-// (internal to the sim layer).
+// The options' schedule and forecast around a policy the sim layer built
+// from a spec (internal to the sim layer).
 #ifndef AGENTSCALE_SRC_SIM_SCHEDULED_H_
 #define AGENTSCALE_SRC_SIM_SCHEDULED_H_
 
@@ -12,29 +12,53 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "agentscale/forecast/policy.h"
 #include "agentscale/policy/policy.h"
 #include "agentscale/schedule/schedule.h"
 
 namespace agentscale::sim::internal {
 
-// `policy` with `schedule` in force over [start, end) (Unix seconds), or
-// `policy` itself without one.
-inline absl::StatusOr<std::unique_ptr<Policy>> Scheduled(
-    std::unique_ptr<Policy> policy, const std::optional<schedule::ScheduleSpec>& schedule,
-    double start, double end) {
-  if (!schedule.has_value()) return policy;
+// Whether `options` (FluidOptions or AgentModelOptions) wrap the policy.
+template <typename Options>
+bool Wraps(const Options& options) {
+  return options.schedule.has_value() || options.forecast.has_value();
+}
+
+template <typename Options>
+void ClearWrappers(Options* options) {
+  options->schedule.reset();
+  options->forecast.reset();
+}
+
+// `policy` inside the options' forecast floor, then inside their schedule
+// over [start, end) (Unix seconds); `policy` itself without either.
+template <typename Options>
+absl::StatusOr<std::unique_ptr<Policy>> Scheduled(std::unique_ptr<Policy> policy,
+                                                  const Options& options, double start,
+                                                  double end) {
+  if (options.forecast.has_value()) {
+    absl::StatusOr<std::unique_ptr<forecast::ForecastFloor>> f =
+        forecast::WithForecast(std::move(policy), *options.forecast);
+    if (!f.ok()) return f.status();
+    policy = std::move(*f);
+  }
+  if (!options.schedule.has_value()) return policy;
   if (!std::isfinite(start) || !std::isfinite(end) || !(start < end)) {
     return absl::InvalidArgumentError("a schedule needs a trace with a finite span");
   }
-  return schedule::WithSchedule(std::move(policy), *schedule, absl::FromUnixSeconds(static_cast<int64_t>(std::floor(start))),
-                                absl::FromUnixSeconds(static_cast<int64_t>(std::ceil(end)) + 1));
+  return schedule::WithSchedule(
+      std::move(policy), *options.schedule,
+      absl::FromUnixSeconds(static_cast<int64_t>(std::floor(start))),
+      absl::FromUnixSeconds(static_cast<int64_t>(std::ceil(end)) + 1));
 }
 
 // The Policy entry points run the policy they are given.
-inline absl::Status NoSchedule(const std::optional<schedule::ScheduleSpec>& schedule) {
-  if (!schedule.has_value()) return absl::OkStatus();
+template <typename Options>
+absl::Status NoSchedule(const Options& options) {
+  if (!Wraps(options)) return absl::OkStatus();
   return absl::InvalidArgumentError(
-      "options.schedule applies to a spec; wrap a Policy with schedule::WithSchedule");
+      "options.schedule and options.forecast apply to a spec; wrap a Policy with "
+      "schedule::WithSchedule or forecast::WithForecast");
 }
 
 }  // namespace agentscale::sim::internal

@@ -188,6 +188,44 @@ TEST(ForecastFloorTest, AnUnknownSpreadSetsNoFloor) {
   EXPECT_EQ(d.desired_replicas, 1);
 }
 
+// The drivers' options: a ForecastSpec runs exactly as WithForecast around
+// the same HPA; the metric and the load per replica come from the HPA.
+TEST(ForecastSpecTest, DriversTakeItInTheirOptions) {
+  hpa::AutoscalerSpec spec;
+  spec.min_replicas = 1;
+  spec.max_replicas = 20;
+  spec.metrics.push_back(hpa::MetricSpec::ExternalAverageValue("queue", 50000));
+  ForecastSpec fs;
+  fs.model = "seasonal-naive";
+  fs.season = 120;
+  fs.lead = absl::Minutes(5);
+  const sim::Trace trace = Recurring(12);
+  sim::FluidOptions fo;
+  fo.forecast = fs;
+  absl::StatusOr<sim::FluidResult> a = sim::FluidReplay(spec, {{"queue", &trace}}, fo);
+  absl::StatusOr<std::unique_ptr<ForecastFloor>> p = WithForecast(Hpa(), fs);
+  ASSERT_THAT(p.status(), IsOk());
+  absl::StatusOr<sim::FluidResult> b = sim::FluidReplay(**p, {{"queue", &trace}});
+  ASSERT_THAT(a.status(), IsOk());
+  ASSERT_THAT(b.status(), IsOk());
+  EXPECT_EQ(a->replicas, b->replicas);
+  EXPECT_EQ(At(*a, 417), 8);  // 400 per minute at 50 per replica
+  // The Policy entry point refuses it.
+  EXPECT_THAT(sim::FluidReplay(**p, {{"queue", &trace}}, fo).status().message(),
+              HasSubstr("forecast::WithForecast"));
+  // Every model by name; an unknown one is an error naming the known.
+  for (const char* m : {"seasonal-naive", "holt-winters", "holt-winters-multiplicative",
+                        "linear-trend"}) {
+    fs.model = m;
+    EXPECT_THAT(MakeForecaster(fs).status(), IsOk()) << m;
+  }
+  fs.model = "crystal-ball";
+  EXPECT_THAT(MakeForecaster(fs).status().message(), HasSubstr("known: seasonal-naive"));
+  fs.model = "holt-winters";
+  fs.metric = "nope";
+  EXPECT_THAT(WithForecast(Hpa(), fs).status().message(), HasSubstr("no metric \"nope\""));
+}
+
 TEST(ForecastFloorTest, OptionsAreChecked) {
   ForecastFloorOptions o = Options();
   o.load_per_replica = 0;

@@ -136,6 +136,33 @@ class ForecastFloor final : public Policy {
   std::string note_;
 };
 
+// A forecast floor as a value, for drivers' options and the command line:
+// the model by name with its parameters, and the floor's options. The load
+// metric and what one replica serves default to the wrapped policy's first
+// metric and its AverageValue target.
+struct ForecastSpec {
+  // "seasonal-naive", "holt-winters", "holt-winters-multiplicative" or
+  // "linear-trend".
+  std::string model = "holt-winters";
+  int64_t season = 1440;  // steps
+  double alpha = 0.3, beta = 0.05, gamma = 0.2, phi = 1.0;
+  int64_t window = 60;  // linear-trend
+  double coverage = 0.9;
+  std::string metric;           // empty: the policy's first metric
+  double load_per_replica = 0;  // 0: that metric's AverageValue target
+  absl::Duration step = absl::Minutes(1);
+  absl::Duration lead = absl::Seconds(300);
+  bool use_upper = false;
+  ForecastMode mode = ForecastMode::kForecastAndScale;
+  MaxCapacityBreach max_breach = MaxCapacityBreach::kHonorMaxCapacity;
+};
+
+// The forecaster `spec` names. Errors name the model or the parameter.
+absl::StatusOr<std::unique_ptr<Forecaster>> MakeForecaster(const ForecastSpec& spec);
+// `inner` inside a ForecastFloor as `spec` says.
+absl::StatusOr<std::unique_ptr<ForecastFloor>> WithForecast(std::unique_ptr<Policy> inner,
+                                                            const ForecastSpec& spec);
+
 }  // namespace agentscale::forecast
 
 #endif  // AGENTSCALE_FORECAST_POLICY_H_

@@ -42,6 +42,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "agentscale/forecast/policy.h"
 #include "agentscale/hpa/spec.h"
 #include "agentscale/policy/policy.h"
 #include "agentscale/schedule/schedule.h"
@@ -99,6 +100,10 @@ struct AgentModelOptions {
   // entry points take it; to schedule a Policy, wrap it with
   // schedule::WithSchedule.
   std::optional<schedule::ScheduleSpec> schedule;
+  // A forecast floor around the policy (forecast/policy.h), inside the
+  // schedule; the same entry points take it (forecast::WithForecast wraps a
+  // Policy).
+  std::optional<forecast::ForecastSpec> forecast;
   // Each agent is a Job (a KEDA ScaledJob's): it takes one task (one slot,
   // whatever `slots` says), exits when the task finishes, and exits at once
   // if it finds no task when it becomes ready. A decision below the current

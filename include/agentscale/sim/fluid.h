@@ -30,6 +30,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "agentscale/forecast/policy.h"
 #include "agentscale/hpa/spec.h"
 #include "agentscale/observation.h"
 #include "agentscale/policy/policy.h"
@@ -60,6 +61,10 @@ struct FluidOptions {
   // a spec, ReplayScaledObject) take it; to schedule a Policy, wrap it with
   // schedule::WithSchedule.
   std::optional<schedule::ScheduleSpec> schedule;
+  // A forecast floor around the policy (forecast/policy.h), inside the
+  // schedule; the same entry points take it (forecast::WithForecast wraps a
+  // Policy).
+  std::optional<forecast::ForecastSpec> forecast;
 };
 
 // What replaying did, one entry per sync.
