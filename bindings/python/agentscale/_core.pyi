@@ -1328,6 +1328,7 @@ class FluidOptions:
     config: ControllerConfig
     outages: list[MetricOutage]
     schedule: ScheduleSpec | None
+    forecast: ForecastSpec | None
     def __init__(
         self,
         *,
@@ -1337,6 +1338,7 @@ class FluidOptions:
         config: ControllerConfig | dict[str, Any] = ...,
         outages: Sequence[MetricOutage | dict[str, Any]] = ...,
         schedule: ScheduleSpec | None = ...,
+        forecast: ForecastSpec | None = ...,
     ) -> None: ...
     def to_dict(self) -> dict[str, Any]: ...
     @staticmethod
@@ -1450,6 +1452,7 @@ class AgentModelOptions:
     config: ControllerConfig
     outages: list[MetricOutage]
     schedule: ScheduleSpec | None
+    forecast: ForecastSpec | None
     jobs: bool
     def __init__(
         self,
@@ -1478,6 +1481,7 @@ class AgentModelOptions:
         config: ControllerConfig | dict[str, Any] = ...,
         outages: Sequence[MetricOutage | dict[str, Any]] = ...,
         schedule: ScheduleSpec | None = ...,
+        forecast: ForecastSpec | None = ...,
         jobs: bool = ...,
     ) -> None: ...
     def to_dict(self) -> dict[str, Any]: ...
@@ -1776,6 +1780,7 @@ def replay_scaled_object(
     config: ControllerConfig | None = None,
     outages: Sequence[MetricOutage] | None = None,
     schedule: ScheduleSpec | None = None,
+    forecast: ForecastSpec | None = None,
 ) -> FluidResult: ...
 
 # --- metrics: series store, exposition, adapter, scraper, query client -------
@@ -2382,3 +2387,47 @@ def load_schedule_string(yaml: str, source_name: str = "<string>", *, timezone: 
 def dump_schedule(schedule: ScheduleSpec) -> str: ...
 def validate_schedule(schedule: ScheduleSpec) -> list[tuple[str, str]]: ...
 def expand_schedule(schedule: ScheduleSpec, start: float | datetime.datetime, end: float | datetime.datetime) -> list[dict[str, Any]]: ...
+
+class ForecastMode(enum.Enum):
+    FORECAST_ONLY = 0
+    FORECAST_AND_SCALE = 1
+    @property
+    def kubernetes_name(self) -> str: ...
+    @classmethod
+    def from_kubernetes_name(cls, name: str) -> ForecastMode: ...
+
+class MaxCapacityBreach(enum.Enum):
+    HONOR_MAX_CAPACITY = 0
+    INCREASE_MAX_CAPACITY = 1
+    @property
+    def kubernetes_name(self) -> str: ...
+    @classmethod
+    def from_kubernetes_name(cls, name: str) -> MaxCapacityBreach: ...
+
+class ForecastSpec:
+    model: str
+    season: int
+    alpha: float
+    beta: float
+    gamma: float
+    phi: float
+    window: int
+    coverage: float
+    metric: str
+    load_per_replica: float
+    step_seconds: float
+    lead_seconds: float
+    use_upper: bool
+    mode: ForecastMode
+    max_breach: MaxCapacityBreach
+    def __init__(self, *, model: str = ..., season: int = ..., alpha: float = ..., beta: float = ..., gamma: float = ..., phi: float = ..., window: int = ..., coverage: float = ..., metric: str = ..., load_per_replica: float = ..., step_seconds: _Seconds = ..., lead_seconds: _Seconds = ..., use_upper: bool = ..., mode: ForecastMode | str = ..., max_breach: MaxCapacityBreach | str = ...) -> None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> ForecastSpec: ...
+    def to_json(self, *, indent: int | None = None) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> ForecastSpec: ...
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    def __copy__(self) -> ForecastSpec: ...
+    def __deepcopy__(self, memo: Any) -> ForecastSpec: ...

@@ -320,6 +320,45 @@ def _add_schedule_options(p: argparse.ArgumentParser, *, compare: bool) -> None:
                    help="the zone a ConfigMap's times are in (an IANA name; default UTC)")
 
 
+_FORECAST_MODELS = ("seasonal-naive", "holt-winters", "holt-winters-multiplicative", "linear-trend")
+
+
+def _add_forecast_options(p: argparse.ArgumentParser, *, compare: bool) -> None:
+    g = p.add_argument_group("forecast (docs/forecasts.md)")
+    g.add_argument("--forecast", choices=_FORECAST_MODELS, metavar="MODEL",
+                   help=("a forecast of the first metric as a floor on capacity ("
+                         + ", ".join(_FORECAST_MODELS) + "); "
+                         + ("each spec also runs with it, as a column <label>+forecast"
+                            if compare else "the spec runs with it")))
+    g.add_argument("--forecast-season", type=int, default=1440, metavar="STEPS",
+                   help="steps (of --forecast-step) per season (default 1440, a day of minutes)")
+    g.add_argument("--forecast-step", type=float, default=60.0, metavar="S",
+                   help="seconds per sample (default 60)")
+    g.add_argument("--forecast-lead", type=float, default=300.0, metavar="S",
+                   help="how far ahead capacity is set, e.g. the startup delay (default 300)")
+    g.add_argument("--forecast-only", action="store_true",
+                   help="record and explain the floor without applying it (AWS's ForecastOnly)")
+    g.add_argument("--forecast-upper", action="store_true",
+                   help="size by the prediction interval's upper bound, not the mean")
+    g.add_argument("--forecast-increase-max", action="store_true",
+                   help="let the floor pass maxReplicas (AWS's IncreaseMaxCapacity)")
+
+
+def _forecast_spec(args: argparse.Namespace) -> Optional[agentscale.ForecastSpec]:
+    model = getattr(args, "forecast", None)
+    if not model:
+        return None
+    return agentscale.ForecastSpec(
+        model=model,
+        season=args.forecast_season,
+        step_seconds=args.forecast_step,
+        lead_seconds=args.forecast_lead,
+        use_upper=args.forecast_upper,
+        mode="ForecastOnly" if args.forecast_only else "ForecastAndScale",
+        max_breach="IncreaseMaxCapacity" if args.forecast_increase_max else "HonorMaxCapacity",
+    )
+
+
 def _load_schedule(args: argparse.Namespace, specs: Sequence[str]) -> Optional[agentscale.ScheduleSpec]:
     path = getattr(args, "schedule", None)
     if not path:
@@ -462,15 +501,19 @@ def _run_specs(args: argparse.Namespace, specs: Sequence[str], *,
     if outages:
         options["outages"] = outages
     schedule = _load_schedule(args, specs)
-    runs = len(specs) * (2 if schedule is not None and compare else 1)
-    with sim._progress(not _quiet(args), runs, f"{args.model} model") as bar:
-        if schedule is not None and compare:
-            return sim.compare(list(specs), trace, args.model, metric=args.metric,
-                               on_done=lambda _run: bar.advance(), with_schedule=schedule, **options)
+    forecast = _forecast_spec(args)
+    variants: dict[str, Any] = {}
+    if compare:
+        variants = {"with_schedule": schedule, "with_forecast": forecast}
+    else:
         if schedule is not None:
             options["schedule"] = schedule
+        if forecast is not None:
+            options["forecast"] = forecast
+    runs = len(specs) * (1 + sum(v is not None for v in variants.values()))
+    with sim._progress(not _quiet(args), runs, f"{args.model} model") as bar:
         return sim.compare(list(specs), trace, args.model, metric=args.metric,
-                           on_done=lambda _run: bar.advance(), **options)
+                           on_done=lambda _run: bar.advance(), **variants, **options)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -1014,6 +1057,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write a plot of the run (the directory must exist)")
     p.add_argument("--series", action="store_true", help="with --json: include every per-sync series")
     _add_schedule_options(p, compare=False)
+    _add_forecast_options(p, compare=False)
     common(p)
     p.set_defaults(func=cmd_simulate)
 
@@ -1023,6 +1067,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="PNG", type=_output_path,
                    help="write a comparison plot (the directory must exist)")
     _add_schedule_options(p, compare=True)
+    _add_forecast_options(p, compare=True)
     common(p)
     p.set_defaults(func=cmd_compare)
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "agentscale/config/manifest.h"
+#include "agentscale/forecast/policy.h"
 #include "agentscale/keda/formula.h"
 #include "agentscale/keda/policy.h"
 #include "agentscale/keda/scaled_job.h"
@@ -282,10 +283,12 @@ void BindKeda(py::module_& m) {
          std::optional<double> price_per_replica_hour,
          std::optional<hpa::ControllerConfig> config,
          std::optional<std::vector<sim::MetricOutage>> outages,
-         std::optional<schedule::ScheduleSpec> schedule) {
+         std::optional<schedule::ScheduleSpec> schedule,
+         std::optional<forecast::ForecastSpec> forecast) {
         sim::FluidOptions opt;
         if (outages) opt.outages = *outages;
         opt.schedule = std::move(schedule);
+        opt.forecast = std::move(forecast);
         if (!period_seconds.is_none()) opt.period = DurationFromPy(period_seconds);
         if (initial_replicas) opt.initial_replicas = *initial_replicas;
         if (price_per_replica_hour) opt.price_per_replica_hour = *price_per_replica_hour;
@@ -319,11 +322,12 @@ void BindKeda(py::module_& m) {
       py::arg("period_seconds") = py::none(), py::arg("initial_replicas") = py::none(),
       py::arg("price_per_replica_hour") = py::none(), py::arg("config") = py::none(),
       py::arg("outages") = py::none(), py::arg("schedule") = py::none(),
+      py::arg("forecast") = py::none(),
       "Replays a ScaledObject as KEDA and its HPA would (KEDA_REPLAY.md): one "
       "Trace drives the first trigger (or `trigger`, by metric name or name), "
       "or a {trigger: Trace} dict; one entry per HPA sync; `outages`: MetricOutage "
       "windows in which a trigger's read fails (fallback); `schedule`: a ScheduleSpec "
-      "over the trace's span. GIL released.");
+      "over the trace's span; `forecast`: a ForecastSpec floor. GIL released.");
   m.def(
       "run_agent_model",
       [](const keda::ScaledObjectSpec& so, py::object trace,

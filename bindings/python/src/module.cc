@@ -456,6 +456,8 @@ void BindSim(py::module_& m);
 void BindKeda(py::module_& m);
 // schedule.cc: cron schedules and KEDA's cron window.
 void BindSchedule(py::module_& m);
+// forecast.cc: forecast floors.
+void BindForecast(py::module_& m);
 
 }  // namespace agentscale::python
 
@@ -480,6 +482,7 @@ PYBIND11_MODULE(_core, m) {
   ap::BindEngine(m);
   ap::BindConfig(m);
   ap::BindSchedule(m);
+  ap::BindForecast(m);
   ap::BindSim(m);
   ap::BindKeda(m);
   ap::BindMetrics(m);

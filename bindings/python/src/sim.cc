@@ -733,6 +733,8 @@ void BindSim(py::module_& m) {
              "MetricOutage windows in which reading a metric fails.")
       .field("schedule", &sim::FluidOptions::schedule,
              "A ScheduleSpec whose bounds apply over the trace's span, or None.")
+      .field("forecast", &sim::FluidOptions::forecast,
+             "A ForecastSpec: a forecast floor around the policy, or None.")
       .finish();
 
   py::class_<PyFluidResult>(m, "FluidResult",
@@ -876,6 +878,8 @@ void BindSim(py::module_& m) {
              "MetricOutage windows in which reading a metric fails.")
       .field("schedule", &sim::AgentModelOptions::schedule,
              "A ScheduleSpec whose bounds apply over the trace's span, or None.")
+      .field("forecast", &sim::AgentModelOptions::forecast,
+             "A ForecastSpec: a forecast floor around the policy, or None.")
       .field("jobs", &sim::AgentModelOptions::jobs,
              "Each agent is a Job: one task, then it exits (a KEDA ScaledJob's fleet).")
       .finish();

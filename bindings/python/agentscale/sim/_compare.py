@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Optional, Union
 
 from agentscale._core import (
+    ForecastSpec,
     ScheduleSpec,
     AgentModelOptions,
     AutoscalerSpec,
@@ -156,6 +157,7 @@ def compare(
     max_workers: Optional[int] = None,
     on_done: Optional[Callable[[Run], None]] = None,
     with_schedule: Optional[ScheduleSpec] = None,
+    with_forecast: Optional[ForecastSpec] = None,
     **overrides: Any,
 ) -> Comparison:
     """Runs every spec over the same trace (default: the embedded NASA trace)
@@ -170,22 +172,25 @@ def compare(
     with_schedule: a ScheduleSpec: each spec also runs inside it, as a
         column "<label>+schedule" after the spec's own (reactive vs
         reactive + schedule).
+    with_forecast: a ForecastSpec: each spec also runs with that forecast
+        floor, as a column "<label>+forecast".
     """
     _check_model(model)
     items = _labelled(specs, labels)
     plain = [(lab, resolve_spec(s), None) for lab, s in items]
-    resolved: list[tuple[str, AnySpec, Optional[ScheduleSpec]]] = []
+    resolved: list[tuple[str, AnySpec, dict[str, Any]]] = []
     for lab, spec, _ in plain:
-        resolved.append((lab, spec, None))
+        resolved.append((lab, spec, {}))
         if with_schedule is not None:
-            resolved.append((f"{lab}+schedule", spec, with_schedule))
+            resolved.append((f"{lab}+schedule", spec, {"schedule": with_schedule}))
+        if with_forecast is not None:
+            resolved.append((f"{lab}+forecast", spec, {"forecast": with_forecast}))
     tr = resolve_trace(trace)
     make_options(model, options, **overrides)  # option errors before any work
 
-    def one(item: tuple[str, AnySpec, Optional[ScheduleSpec]]) -> Run:
-        extra: dict[str, Any] = {} if item[2] is None else {"schedule": item[2]}
+    def one(item: tuple[str, AnySpec, dict[str, Any]]) -> Run:
         return simulate(item[1], tr, model, metric=metric, label=item[0], options=options,
-                        **overrides, **extra)
+                        **{**overrides, **item[2]})
 
     workers = max_workers or min(len(resolved), os.cpu_count() or 1)
     runs: list[Optional[Run]] = [None] * len(resolved)

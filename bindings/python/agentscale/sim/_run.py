@@ -292,6 +292,7 @@ def simulate(
             "config": opts.config,
             "outages": list(opts.outages),
             "schedule": opts.schedule,
+            "forecast": opts.forecast,
         }
         if opts.initial_replicas >= 0:
             kw["initial_replicas"] = opts.initial_replicas
