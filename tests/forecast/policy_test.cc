@@ -20,6 +20,7 @@
 #include "agentscale/hpa/autoscaler.h"
 #include "agentscale/sim/fluid.h"
 #include "agentscale/sim/trace.h"
+#include "testing/queue_hpa.h"
 #include "testing/status_matchers.h"
 
 namespace agentscale::forecast {
@@ -41,10 +42,7 @@ sim::Trace Recurring(int hours) {
 }
 
 std::unique_ptr<Policy> Hpa() {
-  hpa::AutoscalerSpec spec;
-  spec.min_replicas = 1;
-  spec.max_replicas = 20;
-  spec.metrics.push_back(hpa::MetricSpec::ExternalAverageValue("queue", 50000));
+  const hpa::AutoscalerSpec spec = agentscale_testing::QueueHpa();
   return std::make_unique<HorizontalAutoscaler>(*HorizontalAutoscaler::Create(spec));
 }
 
@@ -191,10 +189,7 @@ TEST(ForecastFloorTest, AnUnknownSpreadSetsNoFloor) {
 // The drivers' options: a ForecastSpec runs exactly as WithForecast around
 // the same HPA; the metric and the load per replica come from the HPA.
 TEST(ForecastSpecTest, DriversTakeItInTheirOptions) {
-  hpa::AutoscalerSpec spec;
-  spec.min_replicas = 1;
-  spec.max_replicas = 20;
-  spec.metrics.push_back(hpa::MetricSpec::ExternalAverageValue("queue", 50000));
+  const hpa::AutoscalerSpec spec = agentscale_testing::QueueHpa();
   ForecastSpec fs;
   fs.model = "seasonal-naive";
   fs.season = 120;

@@ -23,6 +23,7 @@
 #include "agentscale/sim/fluid.h"
 #include "agentscale/sim/keda_replay.h"
 #include "agentscale/sim/trace.h"
+#include "testing/queue_hpa.h"
 #include "testing/status_matchers.h"
 #include "testing/wall_time.h"
 
@@ -205,10 +206,7 @@ TEST(ScheduleTest, ErrorsNameTheRuleOrKey) {
 // (1 replica at target 50) is lifted to the schedule's 6 inside the
 // business week and falls back after the HPA's scale-down window.
 TEST(ScheduleTest, LiftsAnHpaInTheFluidReplay) {
-  hpa::AutoscalerSpec spec;
-  spec.min_replicas = 1;
-  spec.max_replicas = 20;
-  spec.metrics.push_back(hpa::MetricSpec::ExternalAverageValue("queue", 50000));
+  const hpa::AutoscalerSpec spec = agentscale_testing::QueueHpa();
   absl::StatusOr<HorizontalAutoscaler> hpa = HorizontalAutoscaler::Create(spec);
   ASSERT_THAT(hpa.status(), IsOk());
   absl::StatusOr<ScheduleSpec> s =
@@ -252,10 +250,7 @@ TEST(ScheduleTest, LiftsAnHpaInTheFluidReplay) {
 // The options' schedule: every spec-based driver runs the policy inside it,
 // exactly as WithSchedule does; the Policy entry points refuse it.
 TEST(ScheduleTest, EveryDriverTakesItInItsOptions) {
-  hpa::AutoscalerSpec spec;
-  spec.min_replicas = 1;
-  spec.max_replicas = 20;
-  spec.metrics.push_back(hpa::MetricSpec::ExternalAverageValue("queue", 50000));
+  const hpa::AutoscalerSpec spec = agentscale_testing::QueueHpa();
   ScheduleSpec s;
   s.timezone = "America/New_York";
   s.rules.push_back(ScheduleRule::Window("day", {"0 8 * * *"}, {"0 18 * * *"}, 6));
