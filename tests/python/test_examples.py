@@ -60,3 +60,20 @@ def test_keda_vs_hpa_example(tmp_path: pathlib.Path) -> None:
     assert lines[1].split(":")[0].strip() == "hpa" and "replica-hours" in lines[1]
     assert lines[2].split(":")[0].strip() == "keda" and "scales from zero" in lines[2]
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_schedule_and_forecast_example(tmp_path: pathlib.Path) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "schedule_and_forecast.png"
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / "06_schedule_and_forecast.py"), "--days", "4", "--out", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("5760 minutes of nasa_http_jul1995_per_minute, agent model")
+    labels = [line.split(":")[0].strip() for line in lines[1:4]]
+    assert labels == ["keda", "keda+schedule", "keda+forecast"]
+    assert all("replica-hours" in line and "over the SLO" in line for line in lines[1:4])
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
