@@ -579,6 +579,7 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
 
   const int32_t initial =
       opt_.initial_replicas >= 0 ? opt_.initial_replicas : policy_.min_replicas();
+  AGENTSCALE_RETURN_IF_ERROR(CheckFleetSize(initial, "the initial fleet"));
   for (int32_t i = 0; i < initial; ++i) {
     Agent a;
     a.id = i;

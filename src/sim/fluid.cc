@@ -232,6 +232,9 @@ absl::Status Replay(PolicyT& policy, const std::vector<hpa::MetricSpec>& metrics
   const double period = absl::ToDoubleSeconds(options.period);
   const int32_t initial_replicas =
       options.initial_replicas >= 0 ? options.initial_replicas : policy.min_replicas();
+  if (absl::Status st = CheckFleetSize(initial_replicas, "the initial fleet"); !st.ok()) {
+    return st;
+  }
   const double span = std::floor((t_end - t0) / period);
   if (!(span < 1e9)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -249,8 +252,11 @@ absl::Status Replay(PolicyT& policy, const std::vector<hpa::MetricSpec>& metrics
 
   // The pool and the observation are built once; each sync only rewrites
   // values, so the loop does not allocate.
-  const int32_t max_pods = std::max(
-      {policy.max_replicas(), policy.min_replicas(), initial_replicas, 1});
+  // (The pool grows past this if a decision asks for more; it is only the
+  // size built up front.)
+  const int32_t max_pods = std::min(
+      std::max({policy.max_replicas(), policy.min_replicas(), initial_replicas, 1}),
+      FleetLoopOptions{}.max_replicas);
   FluidFleet fleet(metrics, metric_trace, initial_replicas, max_pods, period, options, result);
   absl::Status st =
       RunFleetLoopWith(policy, fleet, SyncSchedule::Periodic(t0, period, syncs));

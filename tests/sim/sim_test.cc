@@ -4,12 +4,15 @@
 // hand, the agent model's invariants and determinism, and the summary.
 
 #include <cmath>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "agentscale/config/presets.h"
 #include "agentscale/hpa/autoscaler.h"
+#include "agentscale/policy/combinators.h"
 #include "agentscale/sim/agent_model.h"
 #include "agentscale/sim/fluid.h"
 #include "agentscale/sim/summary.h"
@@ -346,6 +349,37 @@ TEST(AgentModel, PerRowArrivalsWithTraceDurations) {
 
 // ---------------------------------------------------------------------------
 // Summary.
+
+// A policy that asks for 2^31 - 1 replicas (a minimum over the maximum wins
+// in BoundsOverride) gets an error from every fleet model, not a fleet the
+// simulator tries to build.
+TEST(FleetLoop, AnAbsurdDecisionIsAnError) {
+  absl::StatusOr<hpa::AutoscalerSpec> spec = config::Preset("production");
+  ASSERT_THAT(spec.status(), IsOk());
+  absl::StatusOr<std::unique_ptr<BoundsOverride>> p = BoundsOverride::Create(
+      std::make_unique<HorizontalAutoscaler>(*HorizontalAutoscaler::Create(*spec)),
+      {BoundsWindow{"huge", absl::InfinitePast(), absl::InfiniteFuture(), 2147483647,
+                    std::nullopt}});
+  ASSERT_THAT(p.status(), IsOk());
+  Trace trace = ConstantTrace(50, absl::Hours(1), absl::Minutes(1));
+  EXPECT_THAT(RunAgentModel(**p, trace, AgentModelOptions{}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("asked for 2147483647 replicas at")));
+  EXPECT_THAT(FluidReplay(**p, {{spec->metrics[0].name, &trace}}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("above the simulator's limit of 1000000")));
+  // So is an initial fleet over the limit.
+  AgentModelOptions big;
+  big.initial_replicas = 2'000'000;
+  EXPECT_THAT(RunAgentModel(*spec, trace, big).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("the initial fleet is 2000000 replicas")));
+  FluidOptions fbig;
+  fbig.initial_replicas = 2'000'000;
+  EXPECT_THAT(FluidReplay(*spec, {{spec->metrics[0].name, &trace}}, fbig).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("the initial fleet is 2000000 replicas")));
+}
 
 TEST(Summary, PrometheusIncreaseExtrapolatesAndHandlesResets) {
   bool defined;

@@ -33,6 +33,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "agentscale/observation.h"
@@ -99,7 +100,20 @@ struct FleetLoopOptions {
   // Commit every rescale decision after Apply(); without it nothing is
   // applied or committed.
   bool commit = true;
+  // A decision for more replicas than this is an error rather than a fleet
+  // the simulator would try to build (a policy asking for 2^31 agents).
+  int32_t max_replicas = 1'000'000;
 };
+
+// The fleet models' own bound on a fleet they start (the initial count),
+// the same as FleetLoopOptions::max_replicas.
+inline absl::Status CheckFleetSize(int32_t replicas, const char* what) {
+  const int32_t limit = FleetLoopOptions{}.max_replicas;
+  if (replicas <= limit) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(what, " is ", replicas,
+                                                 " replicas, above the simulator's limit of ",
+                                                 limit));
+}
 
 // Runs every sync of `schedule`. On error, *failed_sync (if given) is the
 // index of the sync that failed; the syncs before it have run.
@@ -136,6 +150,12 @@ absl::Status RunFleetLoopWith(PolicyT& policy, FleetT& fleet,
     if (absl::Status st = policy.Decide(now, obs, &decision); !st.ok()) return fail(st);
     fleet.OnDecision(t, decision);
     if (decision.rescale && options.commit) {
+      if (decision.desired_replicas > options.max_replicas) {
+        return fail(absl::InvalidArgumentError(absl::StrCat(
+            "the policy asked for ", decision.desired_replicas, " replicas at ",
+            absl::FormatTime(now, absl::UTCTimeZone()), ", above the simulator's limit of ",
+            options.max_replicas, " (FleetLoopOptions::max_replicas)")));
+      }
       fleet.Apply(t, decision.desired_replicas);
       if (absl::Status st = policy.Commit(decision); !st.ok()) return fail(st);
     }
