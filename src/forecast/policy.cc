@@ -48,8 +48,7 @@ ForecastFloor::ForecastFloor(std::unique_ptr<Policy> inner, std::unique_ptr<Fore
   if (needs_projection_) metrics_.push_back(options_.metric);
 }
 
-void ForecastFloor::Sample(double load, absl::Time at, std::string* note) {
-  (void)at;
+void ForecastFloor::Sample(double load, std::string* note) {
   const int64_t index = sample_index_++;
   if (std::isfinite(load)) {
     if (have_one_step_ && (load < one_step_.lower || load > one_step_.upper)) {
@@ -99,7 +98,7 @@ absl::Status ForecastFloor::Decide(absl::Time now, const Observation& obs, Decis
   // now (a long gap is capped at a day of steps, the rest as one).
   int64_t taken = 0;
   while (now >= *next_sample_) {
-    Sample(load, *next_sample_, &note_);
+    Sample(load, &note_);
     *next_sample_ += options_.step;
     if (++taken >= 100000) {
       absl::Duration rem;

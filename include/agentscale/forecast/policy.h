@@ -111,7 +111,7 @@ class ForecastFloor final : public Policy {
  private:
   ForecastFloor(std::unique_ptr<Policy> inner, std::unique_ptr<Forecaster> model,
                 ForecastFloorOptions options);
-  void Sample(double load, absl::Time at, std::string* note);
+  void Sample(double load, std::string* note);
 
   std::unique_ptr<Policy> inner_;
   std::unique_ptr<Forecaster> model_;
