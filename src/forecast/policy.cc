@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "agentscale/policy/combinators.h"
@@ -26,8 +27,21 @@ absl::StatusOr<std::unique_ptr<ForecastFloor>> ForecastFloor::Create(
   if (options.metric.name.empty()) {
     return absl::InvalidArgumentError("forecast: the load metric needs a name");
   }
-  if (options.step <= absl::ZeroDuration() || options.lead <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("forecast: step and lead must be positive");
+  if (options.step <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("forecast: the step must be positive");
+  }
+  if (options.lead < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("forecast: the lead must not be negative");
+  }
+  if (!(options.max_capacity_buffer >= 0 && options.max_capacity_buffer <= 100)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "forecast: max_capacity_buffer must be a percentage from 0 to 100, got ",
+        options.max_capacity_buffer));
+  }
+  if (options.max_capacity_buffer > 0 &&
+      options.max_breach != MaxCapacityBreach::kIncreaseMaxCapacity) {
+    return absl::InvalidArgumentError(
+        "forecast: max_capacity_buffer applies only with IncreaseMaxCapacity");
   }
   if (!(options.load_per_replica > 0) || !std::isfinite(options.load_per_replica)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -127,6 +141,27 @@ absl::Status ForecastFloor::Decide(absl::Time now, const Observation& obs, Decis
       floor = std::min(floor, static_cast<double>(inner_->max_replicas()));
     }
     last_floor_ = static_cast<int32_t>(std::min(floor, 2147483647.0));
+    if (options_.max_breach == MaxCapacityBreach::kIncreaseMaxCapacity &&
+        options_.mode == ForecastMode::kForecastAndScale) {
+      const double raised = std::ceil(load_ahead / options_.load_per_replica *
+                                      (1 + options_.max_capacity_buffer / 100));
+      if (raised > inner_->max_replicas() && raised > raised_max_) {
+        raised_max_ = static_cast<int32_t>(std::min(raised, 2147483647.0));
+      }
+    }
+  }
+  // The wrapped policy stops at its own maximum; above it, up to the raised
+  // maximum, the count is what the load seen now asks (target tracking on
+  // the load metric).
+  const int32_t inner_max = inner_->max_replicas();
+  if (raised_max_ > inner_max && out->desired_replicas >= inner_max && std::isfinite(load)) {
+    const double asks = std::ceil(std::max(0.0, load) / options_.load_per_replica);
+    const int32_t to = static_cast<int32_t>(std::min(asks, static_cast<double>(raised_max_)));
+    if (to > out->desired_replicas) {
+      combinator::Adjust(out, AdjustmentKind::kBounds,
+                         absl::StrCat("maxReplicas raised to ", raised_max_, " by the forecast"),
+                         to);
+    }
   }
   if (last_floor_ > out->desired_replicas) {
     ++lifted_;
@@ -178,6 +213,7 @@ std::unique_ptr<Policy> ForecastFloor::Clone() const {
   copy->one_step_ = one_step_;
   copy->have_one_step_ = have_one_step_;
   copy->last_floor_ = last_floor_;
+  copy->raised_max_ = raised_max_;
   copy->pending_ = pending_;
   copy->sample_index_ = sample_index_;
   copy->scored_ = scored_;
@@ -199,6 +235,69 @@ ForecastScore ForecastFloor::score() const {
   s.anomalies = anomalies_;
   s.lifted = lifted_;
   return s;
+}
+
+namespace {
+
+bool PrintableAscii(const std::string& s) {
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool operator==(const ForecastSpec& a, const ForecastSpec& b) {
+  return a.model == b.model && a.season == b.season && a.alpha == b.alpha &&
+         a.beta == b.beta && a.gamma == b.gamma && a.phi == b.phi && a.window == b.window &&
+         a.coverage == b.coverage && a.metric == b.metric &&
+         a.load_per_replica == b.load_per_replica && a.step == b.step && a.lead == b.lead &&
+         a.use_upper == b.use_upper && a.mode == b.mode && a.max_breach == b.max_breach &&
+         a.max_capacity_buffer == b.max_capacity_buffer;
+}
+
+std::vector<hpa::FieldError> ValidateForecastSpec(const ForecastSpec& spec) {
+  std::vector<hpa::FieldError> errors;
+  absl::StatusOr<std::unique_ptr<Forecaster>> model = MakeForecaster(spec);
+  if (!model.ok()) {
+    // The forecasters' messages start with the parameter they refuse.
+    std::string path = "model";
+    const std::string message(model.status().message());
+    for (const char* p : {"season", "alpha", "beta", "gamma", "phi", "window", "coverage"}) {
+      if (absl::StartsWith(message, p)) path = p;
+    }
+    if (absl::StrContains(message, "season of at least")) path = "season";
+    errors.push_back({path, message});
+  }
+  if (spec.metric.size() > 1024) {
+    errors.push_back({"metric", absl::StrCat("must be at most 1024 characters, got ",
+                                             spec.metric.size())});
+  } else if (!PrintableAscii(spec.metric)) {
+    errors.push_back({"metric", "must be printable ASCII (a metric name)"});
+  }
+  if (!(spec.load_per_replica >= 0) || !std::isfinite(spec.load_per_replica)) {
+    errors.push_back({"loadPerReplica",
+                      absl::StrCat("must be a positive number (0: the metric's AverageValue "
+                                   "target), got ", spec.load_per_replica)});
+  }
+  if (spec.step <= absl::ZeroDuration()) {
+    errors.push_back({"stepSeconds", absl::StrCat("must be positive, got ",
+                                                  absl::ToDoubleSeconds(spec.step))});
+  }
+  if (spec.lead < absl::ZeroDuration()) {
+    errors.push_back({"leadSeconds", absl::StrCat("must not be negative, got ",
+                                                  absl::ToDoubleSeconds(spec.lead))});
+  }
+  if (!(spec.max_capacity_buffer >= 0 && spec.max_capacity_buffer <= 100)) {
+    errors.push_back({"maxCapacityBuffer", absl::StrCat("must be a percentage from 0 to 100, got ",
+                                                        spec.max_capacity_buffer)});
+  } else if (spec.max_capacity_buffer > 0 &&
+             spec.max_breach != MaxCapacityBreach::kIncreaseMaxCapacity) {
+    errors.push_back({"maxCapacityBuffer",
+                      "applies only with maxCapacityBreachBehavior IncreaseMaxCapacity"});
+  }
+  return errors;
 }
 
 absl::StatusOr<std::unique_ptr<Forecaster>> MakeForecaster(const ForecastSpec& spec) {
@@ -237,6 +336,7 @@ absl::StatusOr<std::unique_ptr<ForecastFloor>> WithForecast(std::unique_ptr<Poli
   absl::StatusOr<std::unique_ptr<Forecaster>> model = MakeForecaster(spec);
   if (!model.ok()) return model.status();
   ForecastFloorOptions o;
+  o.max_capacity_buffer = spec.max_capacity_buffer;
   const std::vector<hpa::MetricSpec>& metrics = inner->metrics();
   const hpa::MetricSpec* m = nullptr;
   for (const hpa::MetricSpec& x : metrics) {

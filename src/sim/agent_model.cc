@@ -751,13 +751,13 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const hpa::AutoscalerSpec& spec,
   if (!engine.ok()) return engine.status();
   if (internal::Wraps(opt)) {
     AGENTSCALE_ASSIGN_OR_RETURN(
-        std::unique_ptr<Policy> scheduled,
+        internal::Wrapped scheduled,
         internal::Scheduled(std::make_unique<HorizontalAutoscaler>(std::move(*engine)),
                             opt, trace.empty() ? 0 : trace.start(),
                             trace.empty() ? 0 : trace.end() + 30 * 86400.0));
     AgentModelOptions rest = opt;
     internal::ClearWrappers(&rest);
-    return RunAgentModel(*scheduled, trace, rest);
+    return internal::WithScore(RunAgentModel(*scheduled.policy, trace, rest), scheduled);
   }
   Simulation sim(*engine, trace, opt, interval);
   return sim.Run();

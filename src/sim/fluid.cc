@@ -338,13 +338,14 @@ absl::StatusOr<FluidResult> FluidReplay(const hpa::AutoscalerSpec& spec,
       t0 = std::min(t0, t->start());
       t_end = std::max(t_end, t->end());
     }
-    absl::StatusOr<std::unique_ptr<Policy>> scheduled = internal::Scheduled(
+    absl::StatusOr<internal::Wrapped> scheduled = internal::Scheduled(
         std::make_unique<HorizontalAutoscaler>(std::move(*engine)), options, t0,
         t_end);
     if (!scheduled.ok()) return scheduled.status();
-    absl::Status st = Replay(**scheduled, (*scheduled)->metrics(), metric_trace, options, &result);
+    absl::Status st = Replay(*scheduled->policy, scheduled->policy->metrics(), metric_trace,
+                             options, &result);
     if (!st.ok()) return st;
-    return result;
+    return internal::WithScore<FluidResult>(std::move(result), *scheduled);
   }
   absl::Status st = Replay(*engine, engine->spec().metrics, metric_trace, options, &result);
   if (!st.ok()) return st;

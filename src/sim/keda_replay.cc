@@ -119,10 +119,10 @@ absl::StatusOr<FluidResult> ReplayScaledObject(const keda::ScaledObjectSpec& sca
     t0 = std::min(t0, trace->start());
     t_end = std::max(t_end, trace->end());
   }
-  AGENTSCALE_ASSIGN_OR_RETURN(
-      std::unique_ptr<Policy> run,
-      internal::Scheduled(std::move(policy), options, t0, t_end));
-  AGENTSCALE_ASSIGN_OR_RETURN(FluidResult result, FluidReplay(*run, named, fo));
+  AGENTSCALE_ASSIGN_OR_RETURN(internal::Wrapped run,
+                              internal::Scheduled(std::move(policy), options, t0, t_end));
+  AGENTSCALE_ASSIGN_OR_RETURN(FluidResult result,
+                              internal::WithScore(FluidReplay(*run.policy, named, fo), run));
 
   if (fo.period != options.period && !result.time_seconds.empty()) {
     // Only the HPA's sync instants are recorded.
@@ -175,9 +175,9 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledObjectSpec& sca
   const double end = trace.empty() ? 0 : trace.end() + 30 * 86400.0;
   if (queue == nullptr) {
     AGENTSCALE_ASSIGN_OR_RETURN(
-        std::unique_ptr<Policy> run,
+        internal::Wrapped run,
         internal::Scheduled(std::move(policy), options, trace.empty() ? 0 : trace.start(), end));
-    return RunAgentModel(*run, trace, o);
+    return internal::WithScore(RunAgentModel(*run.policy, trace, o), run);
   }
   o.queue_metric = queue->metric_name;
   // A prometheus query in the subset the model evaluates reads the model's
@@ -189,9 +189,9 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledObjectSpec& sca
     o.external_queries.push_back({queue->metric_name, query->second, queue->ignore_null_values});
   }
   AGENTSCALE_ASSIGN_OR_RETURN(
-      std::unique_ptr<Policy> run,
+      internal::Wrapped run,
       internal::Scheduled(std::move(policy), options, trace.empty() ? 0 : trace.start(), end));
-  return RunAgentModel(*run, trace, o);
+  return internal::WithScore(RunAgentModel(*run.policy, trace, o), run);
 }
 
 absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledJobSpec& scaled_job,
@@ -220,10 +220,10 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledJobSpec& scaled
   o.initial_replicas = 0;  // the first poll starts what minReplicaCount asks
   internal::ClearWrappers(&o);
   AGENTSCALE_ASSIGN_OR_RETURN(
-      std::unique_ptr<Policy> run,
+      internal::Wrapped run,
       internal::Scheduled(std::move(policy), options, trace.empty() ? 0 : trace.start(),
                           trace.empty() ? 0 : trace.end() + 30 * 86400.0));
-  return RunAgentModel(*run, trace, o);
+  return internal::WithScore(RunAgentModel(*run.policy, trace, o), run);
 }
 
 }  // namespace agentscale::sim

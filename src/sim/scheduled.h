@@ -15,6 +15,7 @@
 #include "agentscale/forecast/policy.h"
 #include "agentscale/policy/policy.h"
 #include "agentscale/schedule/schedule.h"
+#include "agentscale/sim/summary.h"
 
 namespace agentscale::sim::internal {
 
@@ -30,26 +31,50 @@ void ClearWrappers(Options* options) {
   options->forecast.reset();
 }
 
+// A policy with the options' wrappers around it, and the forecast floor
+// among them (for the run summary's forecast score).
+struct Wrapped {
+  std::unique_ptr<Policy> policy;
+  const forecast::ForecastFloor* forecast = nullptr;
+};
+
 // `policy` inside the options' forecast floor, then inside their schedule
 // over [start, end) (Unix seconds); `policy` itself without either.
 template <typename Options>
-absl::StatusOr<std::unique_ptr<Policy>> Scheduled(std::unique_ptr<Policy> policy,
-                                                  const Options& options, double start,
-                                                  double end) {
+absl::StatusOr<Wrapped> Scheduled(std::unique_ptr<Policy> policy, const Options& options,
+                                  double start, double end) {
+  Wrapped w;
   if (options.forecast.has_value()) {
     absl::StatusOr<std::unique_ptr<forecast::ForecastFloor>> f =
         forecast::WithForecast(std::move(policy), *options.forecast);
     if (!f.ok()) return f.status();
+    w.forecast = f->get();
     policy = std::move(*f);
   }
-  if (!options.schedule.has_value()) return policy;
+  if (!options.schedule.has_value()) {
+    w.policy = std::move(policy);
+    return w;
+  }
   if (!std::isfinite(start) || !std::isfinite(end) || !(start < end)) {
     return absl::InvalidArgumentError("a schedule needs a trace with a finite span");
   }
-  return schedule::WithSchedule(
+  absl::StatusOr<std::unique_ptr<Policy>> s = schedule::WithSchedule(
       std::move(policy), *options.schedule,
       absl::FromUnixSeconds(static_cast<int64_t>(std::floor(start))),
       absl::FromUnixSeconds(static_cast<int64_t>(std::ceil(end)) + 1));
+  if (!s.ok()) return s.status();
+  w.policy = std::move(*s);
+  return w;
+}
+
+// `result` (a FluidResult or AgentModelResult) with the wrapped forecast's
+// score in its summary.
+template <typename Result>
+absl::StatusOr<Result> WithScore(absl::StatusOr<Result> result, const Wrapped& w) {
+  if (result.ok() && w.forecast != nullptr) {
+    RecordForecast(w.forecast->score(), &result->summary);
+  }
+  return result;
 }
 
 // The Policy entry points run the policy they are given.

@@ -180,4 +180,13 @@ RunSummary Summarize(const SummaryInputs& in) {
   return s;
 }
 
+void RecordForecast(const forecast::ForecastScore& score, RunSummary* summary) {
+  summary->has_forecast = true;
+  summary->forecast_scored = score.scored;
+  summary->forecast_mape = score.mape;
+  summary->forecast_coverage = score.coverage;
+  summary->forecast_anomalies = score.anomalies;
+  summary->forecast_lifted = score.lifted;
+}
+
 }  // namespace agentscale::sim

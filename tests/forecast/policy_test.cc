@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -18,7 +19,9 @@
 #include "absl/time/time.h"
 #include "agentscale/forecast/forecaster.h"
 #include "agentscale/hpa/autoscaler.h"
+#include "agentscale/sim/agent_model.h"
 #include "agentscale/sim/fluid.h"
+#include "agentscale/sim/summary.h"
 #include "agentscale/sim/trace.h"
 #include "testing/queue_hpa.h"
 #include "testing/status_matchers.h"
@@ -205,6 +208,28 @@ TEST(ForecastSpecTest, DriversTakeItInTheirOptions) {
   ASSERT_THAT(b.status(), IsOk());
   EXPECT_EQ(a->replicas, b->replicas);
   EXPECT_EQ(At(*a, 417), 8);  // 400 per minute at 50 per replica
+  // The driver's summary carries the forecast's score; a caller running a
+  // ForecastFloor it built records it itself.
+  const ForecastScore score = (*p)->score();
+  EXPECT_GT(score.scored, 0);
+  EXPECT_TRUE(a->summary.has_forecast);
+  EXPECT_EQ(a->summary.forecast_scored, score.scored);
+  EXPECT_DOUBLE_EQ(a->summary.forecast_mape, score.mape);
+  EXPECT_DOUBLE_EQ(a->summary.forecast_coverage, score.coverage);
+  EXPECT_EQ(a->summary.forecast_anomalies, score.anomalies);
+  EXPECT_EQ(a->summary.forecast_lifted, score.lifted);
+  EXPECT_FALSE(b->summary.has_forecast);
+  sim::RunSummary recorded = b->summary;
+  sim::RecordForecast(score, &recorded);
+  EXPECT_TRUE(recorded.has_forecast);
+  EXPECT_EQ(recorded.forecast_lifted, score.lifted);
+  sim::AgentModelOptions ao;
+  ao.forecast = fs;
+  ao.queue_metric = "queue";
+  absl::StatusOr<sim::AgentModelResult> agent = sim::RunAgentModel(spec, trace, ao);
+  ASSERT_THAT(agent.status(), IsOk());
+  EXPECT_TRUE(agent->summary.has_forecast);
+  EXPECT_GT(agent->summary.forecast_scored, 0);
   // The Policy entry point refuses it.
   EXPECT_THAT(sim::FluidReplay(**p, {{"queue", &trace}}, fo).status().message(),
               HasSubstr("forecast::WithForecast"));
@@ -221,6 +246,44 @@ TEST(ForecastSpecTest, DriversTakeItInTheirOptions) {
   EXPECT_THAT(WithForecast(Hpa(), fs).status().message(), HasSubstr("no metric \"nope\""));
 }
 
+// AWS's IncreaseMaxCapacity with MaxCapacityBuffer: a forecast of 30
+// replicas over a maximum of 20 raises the maximum to 30 x 1.1 = 33, and a
+// burst whose load asks for 40 goes up to it; with buffer 0
+// up to the forecast; HonorMaxCapacity stays at 20.
+TEST(ForecastFloorTest, IncreaseMaxCapacityRaisesTheMaximumByTheBuffer) {
+  sim::Trace trace;
+  for (int m = 0; m <= 8 * 60; ++m) {
+    trace.time_seconds.push_back(kT0 + 60.0 * m);
+    trace.values.push_back((m / 60) % 2 == 0 ? 10 : 1500);
+  }
+  trace.values[7 * 60 + 30] = 2000;  // in a high hour: the load asks for 40
+  auto peak = [&](MaxCapacityBreach breach, double buffer, int32_t* max_after) {
+    ForecastFloorOptions o = Options();
+    o.max_breach = breach;
+    o.max_capacity_buffer = buffer;
+    SeasonalNaiveOptions sn;
+    sn.season = 120;
+    absl::StatusOr<std::unique_ptr<ForecastFloor>> p = ForecastFloor::Create(
+        Hpa(), std::make_unique<SeasonalNaive>(*SeasonalNaive::Create(sn)), o);
+    EXPECT_THAT(p.status(), IsOk());
+    absl::StatusOr<sim::FluidResult> r = sim::FluidReplay(**p, {{"queue", &trace}});
+    EXPECT_THAT(r.status(), IsOk());
+    *max_after = (*p)->max_replicas();
+    int32_t most = 0;
+    for (size_t i = 0; i < r->time_seconds.size(); ++i) {
+      if (r->time_seconds[i] >= kT0 + 6 * 3600) most = std::max(most, r->replicas[i]);
+    }
+    return most;
+  };
+  int32_t max_after = 0;
+  EXPECT_EQ(peak(MaxCapacityBreach::kIncreaseMaxCapacity, 10, &max_after), 33);
+  EXPECT_EQ(max_after, 33);
+  EXPECT_EQ(peak(MaxCapacityBreach::kIncreaseMaxCapacity, 0, &max_after), 30);
+  EXPECT_EQ(max_after, 30);
+  EXPECT_EQ(peak(MaxCapacityBreach::kHonorMaxCapacity, 0, &max_after), 20);
+  EXPECT_EQ(max_after, 20);
+}
+
 TEST(ForecastFloorTest, OptionsAreChecked) {
   ForecastFloorOptions o = Options();
   o.load_per_replica = 0;
@@ -229,6 +292,19 @@ TEST(ForecastFloorTest, OptionsAreChecked) {
   o.step = absl::ZeroDuration();
   EXPECT_FALSE(ForecastFloor::Create(Hpa(), std::make_unique<SeasonalNaive>(*SeasonalNaive::Create({})), o).ok());
   EXPECT_FALSE(ForecastFloor::Create(Hpa(), nullptr, Options()).ok());
+  o = Options();
+  o.lead = absl::ZeroDuration();  // the next step
+  EXPECT_THAT(ForecastFloor::Create(Hpa(), std::make_unique<SeasonalNaive>(*SeasonalNaive::Create({})), o).status(), IsOk());
+  o.lead = absl::Seconds(-1);
+  EXPECT_FALSE(ForecastFloor::Create(Hpa(), std::make_unique<SeasonalNaive>(*SeasonalNaive::Create({})), o).ok());
+  o = Options();
+  o.max_capacity_buffer = 10;  // only with IncreaseMaxCapacity
+  EXPECT_THAT(ForecastFloor::Create(Hpa(), std::make_unique<SeasonalNaive>(*SeasonalNaive::Create({})), o).status().message(),
+              HasSubstr("only with IncreaseMaxCapacity"));
+  o.max_breach = MaxCapacityBreach::kIncreaseMaxCapacity;
+  o.max_capacity_buffer = 101;
+  EXPECT_THAT(ForecastFloor::Create(Hpa(), std::make_unique<SeasonalNaive>(*SeasonalNaive::Create({})), o).status().message(),
+              HasSubstr("from 0 to 100"));
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 //
-// libFuzzer target for the schedule loader (config/schedule.h): any bytes
-// must load or fail with an InvalidArgument status, never crash, hang or
-// grow without bound. A schedule that loads dumps to a Schedule that loads
-// back equal, and expands over a month into stretches that are ordered,
-// non-empty and named after its rules. Built with clang when
+// libFuzzer target for the schedule and forecast loaders
+// (config/schedule.h, config/forecast.h): any bytes must load or fail with
+// an InvalidArgument status, never crash, hang or grow without bound. A
+// schedule that loads dumps to a Schedule that loads back equal, and
+// expands over a month into stretches that are ordered, non-empty and named
+// after its rules; a forecast that loads dumps to a Forecast that loads back
+// equal and builds its forecaster. Built with clang when
 // AGENTSCALE_BUILD_FUZZERS is ON:
 //
 //   cmake -S . -B /tmp/fuzz -DCMAKE_CXX_COMPILER=clang++ \
@@ -22,12 +24,32 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "agentscale/config/forecast.h"
 #include "agentscale/config/schedule.h"
+#include "agentscale/forecast/policy.h"
 #include "agentscale/schedule/schedule.h"
+
+namespace {
+
+void Forecast(const std::string& text) {
+  absl::StatusOr<agentscale::config::LoadedForecast> f =
+      agentscale::config::LoadForecastString(text, "fuzz.yaml");
+  if (!f.ok()) {
+    if (f.status().code() != absl::StatusCode::kInvalidArgument) std::abort();
+    return;
+  }
+  absl::StatusOr<agentscale::config::LoadedForecast> again = agentscale::config::LoadForecastString(
+      agentscale::config::DumpForecast(f->spec, f->name), "dumped.yaml");
+  if (!again.ok() || again->spec != f->spec) std::abort();
+  if (!agentscale::forecast::MakeForecaster(f->spec).ok()) std::abort();
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 64 * 1024) return 0;
   const std::string text(reinterpret_cast<const char*>(data), size);
+  Forecast(text);
   agentscale::config::ScheduleLoadOptions o;
   o.timezone = "Europe/Berlin";
   o.min_replicas = 3;

@@ -5,6 +5,7 @@ vs reactive + forecast)."""
 from __future__ import annotations
 
 import json
+import pathlib
 import subprocess
 import sys
 
@@ -59,3 +60,62 @@ def test_cli_compare_with_a_forecast() -> None:
     rows = json.loads(proc.stdout)["rows"]
     assert [r["label"] for r in rows] == ["production", "production+forecast"]
     assert rows[1]["replica_hours"] >= rows[0]["replica_hours"]  # a floor never scales in
+
+
+def test_the_summary_scores_the_forecast() -> None:
+    spec = agentscale.AutoscalerSpec(
+        min_replicas=1, max_replicas=20,
+        metrics=[agentscale.MetricSpec.external_average_value("queue", 50)])
+    trace = recurring(12)
+    plain = agentscale.simulate(spec, {"queue": trace}, model="fluid")
+    shadow = agentscale.simulate(spec, {"queue": trace}, model="fluid",
+                                 forecast=agentscale.ForecastSpec(model="seasonal-naive", season=120,
+                                                                  mode="ForecastOnly"))
+    assert not plain.summary.has_forecast and plain.row()["forecast_mape"] is None
+    s = shadow.summary
+    assert s.has_forecast and s.forecast_scored > 400
+    # A recurring pattern: seasonal-naive forecasts it almost exactly.
+    assert s.forecast_mape < 0.05 and 0.5 < s.forecast_coverage <= 1.0
+    assert s.forecast_lifted > 0  # forecast-only: would have lifted
+    assert shadow.row()["forecast_lifted"] == s.forecast_lifted
+
+
+def test_forecast_files() -> None:
+    root = pathlib.Path(__file__).resolve().parents[2]
+    f = agentscale.load_forecast(root / "examples" / "forecast.yaml")
+    assert f.source_kind == "Forecast" and f.name == "daily-holt-winters"
+    assert f.spec.lead_seconds == 120 and f.spec.max_capacity_buffer == 10
+    assert agentscale.load_forecast_string(agentscale.dump_forecast(f.spec)).spec == f.spec
+    aws = agentscale.load_forecast(root / "examples" / "aws_predictive.json")
+    assert aws.source_kind == "PredictiveScalingPolicyConfiguration"
+    assert aws.spec.metric == "app_active_task_count" and aws.spec.load_per_replica == 70
+    assert aws.spec.mode == agentscale.ForecastMode.FORECAST_AND_SCALE
+    # AWS's default mode is ForecastOnly; predefined CPU metrics warn.
+    bare = agentscale.load_forecast_string(
+        '{"MetricSpecifications": [{"TargetValue": 70, "PredefinedMetricPairSpecification": '
+        '{"PredefinedMetricType": "ECSServiceCPUUtilization"}}]}', "p.json")
+    assert bare.spec.mode == agentscale.ForecastMode.FORECAST_ONLY
+    assert len(bare.warnings) == 1 and "ECSServiceCPUUtilization is not simulated" in bare.warnings[0]
+    with pytest.raises(ValueError, match=r"p.json:1:\d+: MaxCapacityBuffer: can be set only"):
+        agentscale.load_forecast_string(
+            '{"MetricSpecifications": [{"TargetValue": 7, "PredefinedMetricPairSpecification": '
+            '{"PredefinedMetricType": "ECSServiceCPUUtilization"}}], "MaxCapacityBuffer": 5}', "p.json")
+    assert agentscale.validate_forecast(agentscale.ForecastSpec(alpha=2.0)) == [
+        ("alpha", "alpha must be in [0, 1], got 2")]
+
+
+def test_cli_forecast_from_a_file() -> None:
+    root = pathlib.Path(__file__).resolve().parents[2]
+    proc = run_cli("compare", "production", "--model", "fluid", "--forecast",
+                   str(root / "examples" / "aws_predictive.json"), "--forecast-lead", "60", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)["rows"]
+    assert rows[0]["forecast_mape"] is None
+    assert rows[1]["forecast_mape"] is not None and rows[1]["forecast_lifted"] > 0
+    table = run_cli("simulate", "production", "--forecast", str(root / "examples" / "forecast.yaml"))
+    assert table.returncode == 0, table.stderr
+    assert "forecast MAPE" in table.stdout and "forecast interval coverage" in table.stdout
+    bad = run_cli("simulate", "production", "--forecast", "holt-winters", "--forecast-buffer", "5")
+    assert bad.returncode == 2 and "IncreaseMaxCapacity" in bad.stderr
+    missing = run_cli("simulate", "production", "--forecast", "nowhere.json")
+    assert missing.returncode == 2 and "nowhere.json" in missing.stderr

@@ -325,38 +325,74 @@ _FORECAST_MODELS = ("seasonal-naive", "holt-winters", "holt-winters-multiplicati
 
 def _add_forecast_options(p: argparse.ArgumentParser, *, compare: bool) -> None:
     g = p.add_argument_group("forecast (docs/forecasts.md)")
-    g.add_argument("--forecast", choices=_FORECAST_MODELS, metavar="MODEL",
-                   help=("a forecast of the first metric as a floor on capacity ("
-                         + ", ".join(_FORECAST_MODELS) + "); "
+    g.add_argument("--forecast", metavar="MODEL|FILE",
+                   help=("a forecast of the first metric as a floor on capacity: a model ("
+                         + ", ".join(_FORECAST_MODELS) + ") or a file (a Forecast YAML, or AWS's "
+                         "PredictiveScalingPolicyConfiguration JSON); "
                          + ("each spec also runs with it, as a column <label>+forecast"
-                            if compare else "the spec runs with it")))
-    g.add_argument("--forecast-season", type=int, default=1440, metavar="STEPS",
+                            if compare else "the spec runs with it")
+                         + ". The options below override the file's values"))
+    g.add_argument("--forecast-season", type=int, default=None, metavar="STEPS",
                    help="steps (of --forecast-step) per season (default 1440, a day of minutes)")
-    g.add_argument("--forecast-step", type=float, default=60.0, metavar="S",
+    g.add_argument("--forecast-step", type=float, default=None, metavar="S",
                    help="seconds per sample (default 60)")
-    g.add_argument("--forecast-lead", type=float, default=300.0, metavar="S",
+    g.add_argument("--forecast-lead", type=float, default=None, metavar="S",
                    help="how far ahead capacity is set, e.g. the startup delay (default 300)")
-    g.add_argument("--forecast-only", action="store_true",
+    g.add_argument("--forecast-alpha", type=float, default=None, metavar="A",
+                   help="Holt-Winters level smoothing (default 0.3)")
+    g.add_argument("--forecast-beta", type=float, default=None, metavar="B",
+                   help="Holt-Winters trend smoothing (default 0.05)")
+    g.add_argument("--forecast-gamma", type=float, default=None, metavar="G",
+                   help="Holt-Winters season smoothing (default 0.2)")
+    g.add_argument("--forecast-phi", type=float, default=None, metavar="PHI",
+                   help="trend damping, 1 for none (default 1)")
+    g.add_argument("--forecast-only", action="store_true", default=None,
                    help="record and explain the floor without applying it (AWS's ForecastOnly)")
-    g.add_argument("--forecast-upper", action="store_true",
+    g.add_argument("--forecast-upper", action="store_true", default=None,
                    help="size by the prediction interval's upper bound, not the mean")
-    g.add_argument("--forecast-increase-max", action="store_true",
+    g.add_argument("--forecast-increase-max", action="store_true", default=None,
                    help="let the floor pass maxReplicas (AWS's IncreaseMaxCapacity)")
+    g.add_argument("--forecast-buffer", type=float, default=None, metavar="PCT",
+                   help="with --forecast-increase-max, the maximum may rise to the forecast "
+                   "plus PCT %% (AWS's MaxCapacityBuffer, 0 to 100)")
 
 
 def _forecast_spec(args: argparse.Namespace) -> Optional[agentscale.ForecastSpec]:
-    model = getattr(args, "forecast", None)
-    if not model:
+    what = getattr(args, "forecast", None)
+    if not what:
         return None
-    return agentscale.ForecastSpec(
-        model=model,
-        season=args.forecast_season,
-        step_seconds=args.forecast_step,
-        lead_seconds=args.forecast_lead,
-        use_upper=args.forecast_upper,
-        mode="ForecastOnly" if args.forecast_only else "ForecastAndScale",
-        max_breach="IncreaseMaxCapacity" if args.forecast_increase_max else "HonorMaxCapacity",
-    )
+    if what in _FORECAST_MODELS:
+        spec = agentscale.ForecastSpec(model=what)
+    elif os.path.exists(what) or what.endswith((".yaml", ".yml", ".json")):
+        loaded = agentscale.load_forecast(what)
+        for w in loaded.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        spec = loaded.spec
+    else:
+        raise UsageError(f"--forecast {what!r}: neither a model ({', '.join(_FORECAST_MODELS)}) "
+                         "nor a file")
+    overrides = {
+        "season": args.forecast_season,
+        "step_seconds": args.forecast_step,
+        "lead_seconds": args.forecast_lead,
+        "alpha": args.forecast_alpha,
+        "beta": args.forecast_beta,
+        "gamma": args.forecast_gamma,
+        "phi": args.forecast_phi,
+        "use_upper": args.forecast_upper,
+        "max_capacity_buffer": args.forecast_buffer,
+    }
+    for key, value in overrides.items():
+        if value is not None:
+            setattr(spec, key, value)
+    if args.forecast_only:
+        spec.mode = agentscale.ForecastMode.FORECAST_ONLY
+    if args.forecast_increase_max:
+        spec.max_breach = agentscale.MaxCapacityBreach.INCREASE_MAX_CAPACITY
+    problems = agentscale.validate_forecast(spec)
+    if problems:
+        raise UsageError("forecast: " + "; ".join(f"{path}: {msg}" for path, msg in problems))
+    return spec
 
 
 def _load_schedule(args: argparse.Namespace, specs: Sequence[str]) -> Optional[agentscale.ScheduleSpec]:

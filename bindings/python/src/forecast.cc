@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "agentscale/config/forecast.h"
 #include "agentscale/forecast/forecaster.h"
 #include "agentscale/forecast/policy.h"
 #include "common.h"
@@ -45,7 +46,49 @@ void BindForecast(py::module_& m) {
              "Size by the interval's upper bound rather than the mean.")
       .field("mode", &forecast::ForecastSpec::mode, "ForecastMode.")
       .field("max_breach", &forecast::ForecastSpec::max_breach, "MaxCapacityBreach.")
+      .field("max_capacity_buffer", &forecast::ForecastSpec::max_capacity_buffer,
+             "Percent over the forecast the maximum may rise to, with IncreaseMaxCapacity "
+             "(AWS's MaxCapacityBuffer, 0 to 100).")
       .finish();
+  ValueClass<config::LoadedForecast>(
+      m, "LoadedForecast", "A forecast policy read from a file (load_forecast).")
+      .field("spec", &config::LoadedForecast::spec, "The ForecastSpec.")
+      .field("name", &config::LoadedForecast::name, "metadata.name, or AWS's PolicyName.")
+      .field("source_kind", &config::LoadedForecast::source_kind,
+             "'Forecast' or 'PredictiveScalingPolicyConfiguration'.")
+      .field("warnings", &config::LoadedForecast::warnings,
+             "What was accepted but means something other than on its platform, each "
+             "'file:line:col: path: what'.")
+      .finish();
+  m.def(
+      "load_forecast",
+      [](const py::object& path) {
+        const std::string p = py::str(py::module_::import("os").attr("fspath")(path));
+        return Unwrap(config::LoadForecastFile(p));
+      },
+      py::arg("path"),
+      "Loads the first Forecast (agentscale.dev/v1alpha1) or AWS "
+      "PredictiveScalingPolicyConfiguration (JSON: the object, a PutScalingPolicy request or "
+      "describe-scaling-policies output) of a file. ValueError with file:line:col.");
+  m.def(
+      "load_forecast_string",
+      [](const std::string& text, const std::string& source_name) {
+        return Unwrap(config::LoadForecastString(text, source_name));
+      },
+      py::arg("text"), py::arg("source_name") = "<string>", "load_forecast for text.");
+  m.def("dump_forecast", &config::DumpForecast, py::arg("spec"), py::arg("name") = "forecast",
+        "The spec as a Forecast document (load_forecast reads it back the same).");
+  m.def(
+      "validate_forecast",
+      [](const forecast::ForecastSpec& s) {
+        py::list out;
+        for (const hpa::FieldError& e : forecast::ValidateForecastSpec(s)) {
+          out.append(py::make_tuple(e.path, e.message));
+        }
+        return out;
+      },
+      py::arg("spec"),
+      "Every problem of a ForecastSpec as (Forecast YAML field, message); empty when valid.");
 }
 
 }  // namespace agentscale::python

@@ -642,6 +642,18 @@ void BindSim(py::module_& m) {
              "AgentScalingTooFrequent: increase(desired_replicas[5m]) > 3 for 2m.")
       .field("max_replicas_reached", &sim::RunSummary::max_replicas_reached,
              "AgentMaxReplicasReached: current == max for 5m.")
+      .field("has_forecast", &sim::RunSummary::has_forecast,
+             "The run had a forecast floor; the forecast_ fields score it.")
+      .field("forecast_scored", &sim::RunSummary::forecast_scored,
+             "Forecasts compared with the sample they forecast.")
+      .field("forecast_mape", &sim::RunSummary::forecast_mape,
+             "Mean absolute percentage error of those forecasts (0.12: 12 %).")
+      .field("forecast_coverage", &sim::RunSummary::forecast_coverage,
+             "Share of samples inside the forecast's prediction interval.")
+      .field("forecast_anomalies", &sim::RunSummary::forecast_anomalies,
+             "Samples outside the one-step forecast's interval.")
+      .field("forecast_lifted", &sim::RunSummary::forecast_lifted,
+             "Decisions the forecast floor raised (forecast-only: would have).")
       .finish();
 
   m.def(

@@ -22,7 +22,15 @@
 // forecasts k = ceil(lead / step) steps ahead. The floor is
 // ceil(forecast / load_per_replica) (the interval's upper bound with
 // use_upper), capped at the wrapped policy's maximum unless max_breach is
-// kIncreaseMaxCapacity. A forecast that is not finite (an interval whose
+// kIncreaseMaxCapacity. With kIncreaseMaxCapacity in ForecastAndScale
+// mode, a forecast capacity above the maximum also raises the maximum the
+// wrapped policy's own decision may reach to forecast x (1 +
+// max_capacity_buffer/100) (AWS: forecast 50, buffer 10: 55); the raised
+// maximum is not lowered again. The wrapped policy decides within its own
+// maximum; when it decides that maximum (or more), the count may go on up
+// to the raised maximum as far as the load seen now asks,
+// ceil(load / load_per_replica) (target tracking on the load metric).
+// A forecast that is not finite (an interval whose
 // spread is not known yet) sets no floor. The forecast uses only samples taken so far: the
 // future of a trace cannot reach a decision.
 //
@@ -40,6 +48,7 @@
 #ifndef AGENTSCALE_FORECAST_POLICY_H_
 #define AGENTSCALE_FORECAST_POLICY_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -51,6 +60,7 @@
 #include "absl/time/time.h"
 #include "agentscale/forecast/forecaster.h"
 #include "agentscale/hpa/spec.h"
+#include "agentscale/hpa/validation.h"
 #include "agentscale/observation.h"
 #include "agentscale/policy/decision.h"
 #include "agentscale/policy/policy.h"
@@ -67,10 +77,14 @@ struct ForecastFloorOptions {
   hpa::MetricSpec metric;
   double load_per_replica = 1;
   absl::Duration step = absl::Minutes(1);
+  // 0 forecasts the next step.
   absl::Duration lead = absl::Seconds(300);  // AWS's SchedulingBufferTime default
   bool use_upper = false;
   ForecastMode mode = ForecastMode::kForecastAndScale;
   MaxCapacityBreach max_breach = MaxCapacityBreach::kHonorMaxCapacity;
+  // Percent, 0 to 100; only with kIncreaseMaxCapacity (AWS's
+  // MaxCapacityBuffer).
+  double max_capacity_buffer = 0;
 };
 
 struct ForecastScore {
@@ -83,15 +97,19 @@ struct ForecastScore {
 
 class ForecastFloor final : public Policy {
  public:
-  // Errors: no policy or forecaster, a metric without a name, a step or
-  // lead that is not positive, load_per_replica not positive.
+  // Errors: no policy or forecaster, a metric without a name, a step that
+  // is not positive or a negative lead, load_per_replica not positive, a
+  // buffer outside [0, 100] or set with kHonorMaxCapacity.
   static absl::StatusOr<std::unique_ptr<ForecastFloor>> Create(
       std::unique_ptr<Policy> inner, std::unique_ptr<Forecaster> model,
       ForecastFloorOptions options);
 
   std::string family() const override { return "forecast"; }
   int32_t min_replicas() const override { return inner_->min_replicas(); }
-  int32_t max_replicas() const override { return inner_->max_replicas(); }
+  // The wrapped policy's, or the maximum a forecast raised it to.
+  int32_t max_replicas() const override {
+    return std::max(inner_->max_replicas(), raised_max_);
+  }
   const std::vector<hpa::MetricSpec>& metrics() const override { return metrics_; }
   using Policy::Decide;
   absl::Status Decide(absl::Time now, const Observation& obs, Decision* out) override;
@@ -126,6 +144,7 @@ class ForecastFloor final : public Policy {
   Forecast one_step_;  // for the anomaly check of the next sample
   bool have_one_step_ = false;
   int32_t last_floor_ = 0;
+  int32_t raised_max_ = 0;  // IncreaseMaxCapacity's raised maximum (0: none)
   // Forecasts waiting for their sample: (sample index, forecast).
   std::deque<std::pair<int64_t, Forecast>> pending_;
   int64_t sample_index_ = 0;
@@ -155,7 +174,16 @@ struct ForecastSpec {
   bool use_upper = false;
   ForecastMode mode = ForecastMode::kForecastAndScale;
   MaxCapacityBreach max_breach = MaxCapacityBreach::kHonorMaxCapacity;
+  double max_capacity_buffer = 0;  // percent, with kIncreaseMaxCapacity
+
+  friend bool operator==(const ForecastSpec& a, const ForecastSpec& b);
+  friend bool operator!=(const ForecastSpec& a, const ForecastSpec& b) { return !(a == b); }
 };
+
+// Every problem of `spec` that MakeForecaster or WithForecast would refuse
+// regardless of the policy, each at the field's name in the Forecast YAML
+// form (config/forecast.h): "alpha", "stepSeconds", "maxCapacityBuffer"...
+std::vector<hpa::FieldError> ValidateForecastSpec(const ForecastSpec& spec);
 
 // The forecaster `spec` names. Errors name the model or the parameter.
 absl::StatusOr<std::unique_ptr<Forecaster>> MakeForecaster(const ForecastSpec& spec);

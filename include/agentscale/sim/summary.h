@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/types/span.h"
+#include "agentscale/forecast/policy.h"
 
 namespace agentscale::sim {
 
@@ -96,9 +97,22 @@ struct RunSummary {
   // (current == max for 5m), evaluated at every sync.
   AlertReport scaling_too_frequent;
   AlertReport max_replicas_reached;
+  // With a forecast floor around the policy (the options' forecast, or
+  // RecordForecast for a ForecastFloor a caller built): how the forecast did
+  // over the run (forecast::ForecastScore). has_forecast is false, and the
+  // rest 0, otherwise.
+  bool has_forecast = false;
+  int64_t forecast_scored = 0;    // forecasts compared with their sample
+  double forecast_mape = 0;       // mean absolute percentage error (0.12: 12%)
+  double forecast_coverage = 0;   // share of samples inside the interval
+  int64_t forecast_anomalies = 0;  // samples outside the one-step interval
+  int64_t forecast_lifted = 0;    // decisions the floor raised (forecast-only: would have)
 };
 
 RunSummary Summarize(const SummaryInputs& in);
+
+// Copies a forecast floor's score into `summary` (has_forecast = true).
+void RecordForecast(const forecast::ForecastScore& score, RunSummary* summary);
 
 }  // namespace agentscale::sim
 
