@@ -159,7 +159,7 @@ absl::Status ForecastFloor::Decide(absl::Time now, const Observation& obs, Decis
     const int32_t to = static_cast<int32_t>(std::min(asks, static_cast<double>(raised_max_)));
     if (to > out->desired_replicas) {
       combinator::Adjust(out, AdjustmentKind::kBounds,
-                         absl::StrCat("maxReplicas raised to ", raised_max_, " by the forecast"),
+                         absl::StrCat("forecast maxReplicas ", raised_max_),
                          to);
     }
   }

@@ -160,6 +160,16 @@ def _non_empty(text: str) -> str:
     return text
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
 def _output_path(text: str) -> str:
     """A file to write: its directory must exist (nothing is created), and it
     is not itself a directory."""
@@ -266,6 +276,9 @@ def _add_series_options(g: Any, what: str) -> None:
 def _add_trace_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trace", metavar="FILE",
                    help="trace CSV or saved Prometheus query_range JSON (default: the embedded NASA trace)")
+    p.add_argument("--trace-scale", type=_positive_float, default=None, metavar="FACTOR",
+                   help="multiply the trace's values, e.g. 0.001 to read requests per minute as "
+                   "tasks when a task is 1000 requests")
     g = p.add_argument_group("trace file (with --trace)")
     g.add_argument("--trace-format", choices=_TRACE_FORMATS, default=None,
                    help="default: prometheus-json when the file starts with '{', else csv")
@@ -477,10 +490,19 @@ def _load_trace(args: argparse.Namespace, null_values: bool = False) -> Optional
                   "--non-finite": args.non_finite, "--trace-step": args.trace_step}
     given = [f for f, v in {**csv_flags, "--trace-format": args.trace_format, **json_flags}.items()
              if v is not None]
+    scale = getattr(args, "trace_scale", None)
     if not args.trace:
         if given:
             raise UsageError(f"{given[0]} applies to a trace file: add --trace FILE")
-        return None
+        return sim.default_trace().scaled(scale) if scale is not None else None
+    trace = _read_trace(args, null_values)
+    return trace.scaled(scale) if scale is not None else trace
+
+
+def _read_trace(args: argparse.Namespace, null_values: bool) -> agentscale.Trace:
+    csv_flags = {"--time-column": args.time_column, "--value-column": args.value_column}
+    json_flags = {"--match": args.match, "--sum": args.sum_series or None, "--gaps": args.gaps,
+                  "--non-finite": args.non_finite, "--trace-step": args.trace_step}
     fmt = args.trace_format or _sniff_format(args.trace)
     wrong = [f for f, v in (json_flags if fmt == "csv" else csv_flags).items() if v is not None]
     if wrong:
