@@ -119,3 +119,17 @@ def test_cli_forecast_from_a_file() -> None:
     assert bad.returncode == 2 and "IncreaseMaxCapacity" in bad.stderr
     missing = run_cli("simulate", "production", "--forecast", "nowhere.json")
     assert missing.returncode == 2 and "nowhere.json" in missing.stderr
+
+
+def test_cli_smoothing_options_and_trace_scale() -> None:
+    bad = run_cli("simulate", "production", "--forecast", "holt-winters", "--forecast-alpha", "2")
+    assert bad.returncode == 2 and "alpha must be in [0, 1]" in bad.stderr
+    runs = {}
+    for scale in ("1", "0.25"):
+        proc = run_cli("simulate", "production", "--model", "fluid", "--trace-scale", scale, "--json")
+        assert proc.returncode == 0, proc.stderr
+        runs[scale] = json.loads(proc.stdout)["row"]["replica_hours"] if "row" in json.loads(proc.stdout) \
+            else json.loads(proc.stdout)["summary"]["replica_hours"]
+    assert runs["0.25"] < runs["1"]  # a quarter of the load needs fewer replicas
+    zero = run_cli("simulate", "production", "--trace-scale", "0")
+    assert zero.returncode == 2 and "must be a positive number" in zero.stderr
