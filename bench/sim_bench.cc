@@ -7,6 +7,9 @@
 //
 //   BM_Sim_FluidReplayNasa   items = decisions
 //   BM_Sim_AgentModelNasa    items = tasks
+//   BM_Sim_AgentModelOverload  2,000,000 tasks in one minute, an hour of
+//                            quiet, then the drain (at most a day) with the
+//                            policy still deciding; items = tasks
 
 #include <string>
 
@@ -56,6 +59,25 @@ void BM_Sim_AgentModelNasa(benchmark::State& state) {
   state.SetItemsProcessed(tasks);
 }
 BENCHMARK(BM_Sim_AgentModelNasa)->Unit(benchmark::kMillisecond);
+
+void BM_Sim_AgentModelOverload(benchmark::State& state) {
+  agentscale::sim::Trace trace;
+  for (int m = 0; m <= 60; ++m) {
+    trace.time_seconds.push_back(1'700'000'000.0 + 60.0 * m);
+    trace.values.push_back(m == 0 ? 2'000'000 : 0);
+  }
+  const auto spec = agentscale::config::Preset("production").value();
+  int64_t tasks = 0;
+  for (auto _ : state) {
+    auto r = agentscale::sim::RunAgentModel(spec, trace);
+    if (!r.ok()) return state.SkipWithError(std::string(r.status().message()).c_str());
+    tasks += r->tasks_arrived;
+    state.counters["unserved"] = static_cast<double>(r->summary.unserved_tasks);
+    benchmark::DoNotOptimize(r->summary.wait_p99);
+  }
+  state.SetItemsProcessed(tasks);
+}
+BENCHMARK(BM_Sim_AgentModelOverload)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

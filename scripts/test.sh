@@ -165,7 +165,7 @@ sanitizer_stage "TSan" "${AGENTSCALE_ROOT}/build-tsan" AGENTSCALE_SKIP_TSAN \
 # The stage's time (AGENTSCALE_FUZZ_SECONDS, default 120) is split evenly
 # between the targets, so adding a target does not make the stage longer.
 fuzz_targets=(exposition_fuzz:exposition trace_fuzz:trace scaled_object_fuzz:scaled_object
-  formula_fuzz:formula cron_fuzz:cron schedule_fuzz:schedule)
+  formula_fuzz:formula cron_fuzz:cron schedule_fuzz:schedule agent_model_fuzz:agent_model)
 run_fuzzers() {
   local dir="${AGENTSCALE_ROOT}/build-fuzz" total="${AGENTSCALE_FUZZ_SECONDS:-120}"
   local seconds=$((total / ${#fuzz_targets[@]}))
@@ -201,7 +201,7 @@ run_fuzzers() {
 if [[ "${AGENTSCALE_SKIP_FUZZ:-0}" == 1 ]]; then
   section "fuzzing skipped (AGENTSCALE_SKIP_FUZZ=1)"
 else
-  stage "fuzz exposition parser, trace loaders, ScaledObject loader, formulas, cron lines, schedules (libFuzzer, ${AGENTSCALE_FUZZ_SECONDS:-120} s in all)" \
+  stage "fuzz exposition parser, trace loaders, ScaledObject loader, formulas, cron lines, schedules and forecasts, agent model (libFuzzer, ${AGENTSCALE_FUZZ_SECONDS:-120} s in all)" \
     run_fuzzers || true
 fi
 

@@ -11,6 +11,8 @@
 #define AGENTSCALE_SRC_COMMON_YAML_FIELDS_H_
 
 #include <cstddef>
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <sstream>
 #include <string>
@@ -128,6 +130,39 @@ inline absl::Status CheckKeys(const std::string& source, const std::string& path
                               ")"));
   }
   return absl::OkStatus();
+}
+
+// The text of the config file at `path`; `what` names the kind of file in
+// errors ("manifest", "schedule"): not found, a directory, unreadable.
+inline absl::StatusOr<std::string> ReadConfigFile(const std::string& path,
+                                                  absl::string_view what) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return absl::NotFoundError(absl::StrCat(what, " file not found: ", path));
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is a directory, not a ", what, " file"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::PermissionDeniedError(absl::StrCat("cannot open ", what, " file: ", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The scalar at top-level `key` of a mapping document, or "" when absent or
+// not a scalar (to classify documents before strict decoding); *mark (if
+// given) is where its value is.
+inline std::string TopLevelScalar(const YAML::Node& doc, const char* key,
+                                  YAML::Mark* mark = nullptr) {
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key) {
+      if (mark != nullptr) *mark = it->second.Mark();
+      return it->second.IsScalar() ? it->second.Scalar() : "";
+    }
+  }
+  return "";
 }
 
 }  // namespace agentscale::yaml_fields

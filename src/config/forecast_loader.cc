@@ -4,9 +4,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -338,11 +335,6 @@ class ForecastParser : public YamlReader {
   std::string source_name_;
 };
 
-std::string Scalar(const YAML::Node& doc, const char* key) {
-  const YAML::Node n = doc[key];
-  return n && n.IsScalar() ? n.Scalar() : "";
-}
-
 }  // namespace
 
 absl::StatusOr<LoadedForecast> LoadForecastString(const std::string& text,
@@ -353,8 +345,8 @@ absl::StatusOr<LoadedForecast> LoadForecastString(const std::string& text,
     for (const YAML::Node& doc : docs) {
       if (!doc.IsDefined() || !doc.IsMap()) continue;
       ForecastParser parser(source_name);
-      if (Scalar(doc, "kind") == kForecastKind) {
-        const std::string api = Scalar(doc, "apiVersion");
+      if (yaml_fields::TopLevelScalar(doc, "kind") == kForecastKind) {
+        const std::string api = yaml_fields::TopLevelScalar(doc, "apiVersion");
         if (api != kForecastApiVersion) {
           return yaml_fields::Error(
               source_name, doc["apiVersion"] ? doc["apiVersion"].Mark() : doc.Mark(),
@@ -366,7 +358,7 @@ absl::StatusOr<LoadedForecast> LoadForecastString(const std::string& text,
       }
       if (doc["MetricSpecifications"]) return parser.ParsePredictive(doc, doc, "", "");
       if (const YAML::Node inner = doc["PredictiveScalingPolicyConfiguration"]) {
-        if (const std::string type = Scalar(doc, "PolicyType");
+        if (const std::string type = yaml_fields::TopLevelScalar(doc, "PolicyType");
             !type.empty() && type != "PredictiveScaling") {
           return yaml_fields::Error(source_name, doc["PolicyType"].Mark(), "PolicyType",
                                     absl::StrCat("\"", type, "\" with a "
@@ -374,7 +366,7 @@ absl::StatusOr<LoadedForecast> LoadForecastString(const std::string& text,
                                                  "expected PredictiveScaling"));
         }
         return parser.ParsePredictive(doc, inner, "PredictiveScalingPolicyConfiguration",
-                                      Scalar(doc, "PolicyName"));
+                                      yaml_fields::TopLevelScalar(doc, "PolicyName"));
       }
       if (const YAML::Node list = doc["ScalingPolicies"]; list && list.IsSequence()) {
         for (size_t i = 0; i < list.size(); ++i) {
@@ -383,7 +375,7 @@ absl::StatusOr<LoadedForecast> LoadForecastString(const std::string& text,
           return parser.ParsePredictive(
               doc, p["PredictiveScalingPolicyConfiguration"],
               absl::StrCat("ScalingPolicies[", i, "].PredictiveScalingPolicyConfiguration"),
-              Scalar(p, "PolicyName"));
+              yaml_fields::TopLevelScalar(p, "PolicyName"));
         }
       }
     }
@@ -396,18 +388,8 @@ absl::StatusOr<LoadedForecast> LoadForecastString(const std::string& text,
 }
 
 absl::StatusOr<LoadedForecast> LoadForecastFile(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return absl::NotFoundError(absl::StrCat("forecast file not found: ", path));
-  }
-  if (std::filesystem::is_directory(path, ec)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, not a forecast file"));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::PermissionDeniedError(absl::StrCat("cannot open forecast file: ", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return LoadForecastString(text.str(), path);
+  AGENTSCALE_ASSIGN_OR_RETURN(std::string text, yaml_fields::ReadConfigFile(path, "forecast"));
+  return LoadForecastString(text, path);
 }
 
 std::string DumpForecast(const forecast::ForecastSpec& spec, const std::string& name) {

@@ -10,13 +10,10 @@
 
 #include <cstdint>
 #include <exception>
-#include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <limits>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -372,18 +369,7 @@ std::string MarkPrefix(const std::string& source, const YAML::Mark& mark) {
   return yaml_fields::Where(source, mark);
 }
 
-// The scalar at top-level `key` of a mapping document, or "" when absent or
-// not a scalar (used to classify documents before strict decoding).
-std::string TopLevelScalar(const YAML::Node& doc, const char* key,
-                           YAML::Mark* mark = nullptr) {
-  for (auto it = doc.begin(); it != doc.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == key) {
-      if (mark != nullptr) *mark = it->second.Mark();
-      return it->second.IsScalar() ? it->second.Scalar() : "";
-    }
-  }
-  return "";
-}
+using yaml_fields::TopLevelScalar;
 
 std::string MetadataName(const YAML::Node& doc) {
   for (auto it = doc.begin(); it != doc.end(); ++it) {
@@ -484,23 +470,8 @@ absl::StatusOr<LoadedManifests> LoadManifestString(
 
 absl::StatusOr<LoadedManifests> LoadManifestFile(
     const std::string& path, const hpa::ControllerConfig& config) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return absl::NotFoundError(
-        absl::StrCat("manifest file not found: ", path));
-  }
-  if (std::filesystem::is_directory(path, ec)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": is a directory, not a manifest file"));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot open manifest file: ", path));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return LoadStream(text.str(), path, config);
+  AGENTSCALE_ASSIGN_OR_RETURN(std::string text, yaml_fields::ReadConfigFile(path, "manifest"));
+  return LoadStream(text, path, config);
 }
 
 absl::StatusOr<hpa::AutoscalerSpec> LoadSingleAutoscaler(

@@ -2,11 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -158,11 +155,6 @@ class ScheduleParser : public YamlReader {
   }
 };
 
-std::string Scalar(const YAML::Node& doc, const char* key) {
-  const YAML::Node n = doc[key];
-  return n && n.IsScalar() ? n.Scalar() : "";
-}
-
 }  // namespace
 
 absl::StatusOr<schedule::ScheduleSpec> LoadScheduleString(const std::string& yaml,
@@ -173,8 +165,8 @@ absl::StatusOr<schedule::ScheduleSpec> LoadScheduleString(const std::string& yam
                                 yaml_fields::LoadAllDocuments(yaml, source_name));
     for (const YAML::Node& doc : docs) {
       if (!doc.IsDefined() || !doc.IsMap()) continue;
-      const std::string kind = Scalar(doc, "kind");
-      const std::string api = Scalar(doc, "apiVersion");
+      const std::string kind = yaml_fields::TopLevelScalar(doc, "kind");
+      const std::string api = yaml_fields::TopLevelScalar(doc, "apiVersion");
       ScheduleParser parser(source_name);
       if (kind == "ConfigMap") return parser.ParseConfigMap(doc, options);
       if (kind == kScheduleKind) {
@@ -197,18 +189,8 @@ absl::StatusOr<schedule::ScheduleSpec> LoadScheduleString(const std::string& yam
 
 absl::StatusOr<schedule::ScheduleSpec> LoadScheduleFile(const std::string& path,
                                                         const ScheduleLoadOptions& options) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return absl::NotFoundError(absl::StrCat("schedule file not found: ", path));
-  }
-  if (std::filesystem::is_directory(path, ec)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, not a schedule file"));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::PermissionDeniedError(absl::StrCat("cannot open schedule file: ", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return LoadScheduleString(text.str(), path, options);
+  AGENTSCALE_ASSIGN_OR_RETURN(std::string text, yaml_fields::ReadConfigFile(path, "schedule"));
+  return LoadScheduleString(text, path, options);
 }
 
 std::string DumpSchedule(const schedule::ScheduleSpec& spec) {

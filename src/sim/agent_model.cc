@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "agentscale/hpa/autoscaler.h"
 #include "agentscale/metrics/instant_query.h"
@@ -209,6 +210,7 @@ class Simulation final : public FleetModel {
   absl::Status Observe(double t, absl::Time now, Observation* obs) override;
   void Apply(double t, int32_t desired) override { ScaleTo(desired, now_); }
   void AfterSync(double t, const Decision& decision) override;
+  bool Finished() const override { return draining_ && queue_.empty(); }
 
  private:
   void StartTask(Agent& a, Task task, double now) {
@@ -289,6 +291,8 @@ class Simulation final : public FleetModel {
   std::vector<Running> heap_;
   std::deque<Task> queue_;
   int64_t running_total_ = 0;
+  bool draining_ = false;  // after the trace: stop once the queue is empty
+  int64_t arrival_limit_ = 0;  // max_tasks with room for Poisson variation
   AgentModelResult result_;
 };
 
@@ -421,7 +425,12 @@ absl::Status Simulation::AdvanceTo(double until) {
         }
       }
     } else if (t_arrival == t) {
-      ++result_.tasks_arrived;
+      if (++result_.tasks_arrived > arrival_limit_) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "the arrivals passed %d tasks at time %.0f, over the agent model's limit of %d "
+            "tasks per run (max_tasks) with room for Poisson chance",
+            arrival_limit_, t, opt_.max_tasks));
+      }
       // No agent past its startup: the task waits for a cold start.
       if (alive_ == starting_) ++cold_start_tasks_;
       if (opt_.queue_capacity >= 0 &&
@@ -552,7 +561,7 @@ void Simulation::AfterSync(double t, const Decision& decision) {
   int32_t ready = 0;
   for (int32_t id : active_) ready += agents_[id].state == AgentState::kReady;
   result_.time_seconds.push_back(t);
-  result_.demand.push_back(trace_.ValueAt(t));
+  result_.demand.push_back(draining_ ? 0.0 : trace_.ValueAt(t));  // no arrivals after the trace
   result_.ready_replicas.push_back(ready);
   result_.desired_replicas.push_back(static_cast<int32_t>(active_.size()));
   result_.alive_replicas.push_back(alive_);
@@ -624,6 +633,7 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   for (auto& v : result_.metric_values) v.reserve(syncs);
   billed_.reserve(syncs);
 
+  arrival_limit_ = opt_.max_tasks + opt_.max_tasks / 10 + 1000;
   have_task_ = arrivals_.Next(&next_task_);
   next_scrape_ = t0;
   now_ = t0;
@@ -633,9 +643,28 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   // The fleet runs on after the last sync, to the end of the trace.
   st = AdvanceTo(horizon);
   if (!st.ok()) return st;
-  replica_seconds_ += static_cast<double>(alive_) * (horizon - now_);
+  double end = horizon;
+  const double drain = absl::ToDoubleSeconds(opt_.drain_limit);
+  if (!queue_.empty() && drain > 0) {
+    // Tasks still wait: the policy keeps deciding until they are served or
+    // the drain limit has passed.
+    draining_ = true;
+    const double next = t0 + static_cast<double>(syncs) * sync;
+    const size_t more = static_cast<size_t>(std::floor((horizon + drain - next) / sync)) + 1;
+    AGENTSCALE_RETURN_IF_ERROR(
+        RunFleetLoopWith(policy_, *this, SyncSchedule::Periodic(next, sync, more)));
+    end = std::max(horizon, now_);
+    result_.drain_seconds = end - horizon;
+  }
+  replica_seconds_ += static_cast<double>(alive_) * (end - now_);
+  now_ = end;
   result_.tasks_queued_at_end = static_cast<int64_t>(queue_.size());
   result_.tasks_running_at_end = running_total_;
+  if (opt_.record_waits) {
+    for (const Task& task : queue_) {
+      if (!task.started_before) result_.unserved_waits_seconds.push_back(end - task.arrival);
+    }
+  }
 
   SummaryInputs in;
   in.time_seconds = result_.time_seconds;
@@ -647,6 +676,7 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   in.max_replicas = policy_.max_replicas();
   in.price_per_replica_hour = opt_.price_per_replica_hour;
   in.waits_seconds = result_.waits_seconds;
+  in.unserved_waits_seconds = result_.unserved_waits_seconds;
   in.wait_slo_seconds = opt_.wait_slo_seconds;
   result_.summary = Summarize(in);
   result_.summary.cold_start_tasks = cold_start_tasks_;
@@ -727,6 +757,27 @@ absl::Status CheckOptions(const std::vector<hpa::MetricSpec>& metrics,
           "the agent model does not report ", m.Describe(),
           "; it reports Pods metrics ", kTaskMetric, " and ", kRequestMetric,
           " and the External metric ", opt.queue_metric));
+    }
+  }
+  if (opt.drain_limit < absl::ZeroDuration() || opt.drain_limit > absl::Hours(24 * 366)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "drain_limit must be from 0 to 366 days, got ", absl::FormatDuration(opt.drain_limit)));
+  }
+  if (opt.max_tasks < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_tasks must be at least 1, got ", opt.max_tasks));
+  }
+  // The tasks the trace brings, row by row (Poisson: the expected count).
+  const double limit = static_cast<double>(opt.max_tasks);
+  double total = 0;
+  for (size_t i = 0; i < trace.size(); ++i) {
+    total += opt.arrivals == ArrivalShape::kPerRow ? 1.0 : trace.values[i];
+    if (total > limit + 0.5) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "trace row %d (time %.0f, value %g): the trace brings %.6g tasks by this row, over "
+          "the agent model's limit of %d tasks per run (max_tasks); scale the trace down or "
+          "raise the limit",
+          i, trace.time_seconds[i], trace.values[i], total, opt.max_tasks));
     }
   }
   *interval = absl::ToDoubleSeconds(opt.interval);

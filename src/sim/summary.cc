@@ -131,9 +131,14 @@ RunSummary Summarize(const SummaryInputs& in) {
     last_change = in.time_seconds[i];
   }
 
-  if (!in.waits_seconds.empty()) {
+  if (!in.waits_seconds.empty() || !in.unserved_waits_seconds.empty()) {
     s.has_waits = true;
-    std::vector<double> w(in.waits_seconds.begin(), in.waits_seconds.end());
+    std::vector<double> w;
+    w.reserve(in.waits_seconds.size() + in.unserved_waits_seconds.size());
+    w.insert(w.end(), in.waits_seconds.begin(), in.waits_seconds.end());
+    w.insert(w.end(), in.unserved_waits_seconds.begin(), in.unserved_waits_seconds.end());
+    s.wait_tasks = static_cast<int64_t>(w.size());
+    s.unserved_tasks = static_cast<int64_t>(in.unserved_waits_seconds.size());
     std::sort(w.begin(), w.end());
     s.wait_p50 = Percentile(w, 50);
     s.wait_p95 = Percentile(w, 95);

@@ -9,6 +9,8 @@ import copy
 import math
 import pathlib
 import pickle
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -379,3 +381,62 @@ def test_grid_settings_are_cxx_and_checked() -> None:
         sim.apply_grid_point(spec, {"min_replicas": 2.5})
     with pytest.raises(ValueError, match='grid key "scale_up_select_policy": must be Max, Min or Disabled'):
         agentscale.apply_grid_setting(spec, "scale_up_select_policy", "Most")
+
+
+def overload(burst: float) -> agentscale.Trace:
+    """`burst` tasks in the first minute, then an hour of quiet."""
+    t0 = 1_700_000_000.0
+    minutes = np.arange(61)
+    return agentscale.Trace(t0 + 60.0 * minutes, np.where(minutes == 0, burst, 0.0), name="overload")
+
+
+def test_waits_count_every_task_in_an_overload() -> None:
+    # 200,000 tasks in one minute: 10 agents x 100 slots at 300 s serve 200
+    # a minute, so when the hour of quiet ends most tasks have not started.
+    trace = overload(200_000)
+    stop = agentscale.simulate("production", trace, drain_limit_seconds=0)
+    r = stop.result
+    assert isinstance(r, agentscale.AgentModelResult)
+    s = stop.summary
+    # Before: the waits covered the ~12,000 started tasks only. Now every
+    # task counts; the unserved with their time in the queue.
+    assert s.wait_tasks == 200_000
+    assert s.unserved_tasks == r.tasks_queued_at_end > 150_000
+    assert len(r.unserved_waits_seconds) == s.unserved_tasks
+    assert s.share_over_slo > 0.9 and s.wait_p50 > 1800
+    started_only = agentscale.summarize(r.time_seconds, r.desired_replicas, waits_seconds=r.waits_seconds)
+    assert started_only.wait_p50 < s.wait_p50  # what the figures said before
+    row = stop.row()
+    assert row["wait_tasks"] == 200_000 and row["unserved_tasks"] == s.unserved_tasks
+    # With the default drain the policy keeps deciding after the trace for up
+    # to a day: more tasks are served, the rest still count.
+    drained = agentscale.simulate("production", trace)
+    d = drained.result
+    assert isinstance(d, agentscale.AgentModelResult)
+    assert d.drain_seconds > 20 * 3600
+    assert drained.summary.wait_tasks == 200_000
+    assert drained.summary.unserved_tasks < s.unserved_tasks
+    assert d.tasks_arrived == d.tasks_completed + d.tasks_queued_at_end + d.tasks_running_at_end + d.tasks_lost
+
+
+def test_a_row_of_1e12_tasks_is_an_error_within_a_memory_limit() -> None:
+    # Before: the agent model grew past 10 GB on this row (and 1e20 was
+    # undefined behaviour in a cast). Now: an error naming the row, with 1 GiB
+    # more address space than the interpreter already has.
+    code = (
+        "import resource, numpy as np, agentscale\n"
+        "vm = [int(l.split()[1]) * 1024 for l in open('/proc/self/status') if l.startswith('VmSize')][0]\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (vm + (1 << 30), vm + (1 << 30)))\n"
+        "for burst in (1e12, 1e20):\n"
+        "    t = agentscale.Trace(1.7e9 + 60.0 * np.arange(4), np.array([5.0, 5.0, burst, 0.0]))\n"
+        "    try:\n"
+        "        agentscale.simulate('production', t)\n"
+        "    except ValueError as e:\n"
+        "        print(e)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        assert "trace row 2 (time 1700000120" in line and "limit of 20000000 tasks per run" in line

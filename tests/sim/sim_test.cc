@@ -27,6 +27,7 @@ namespace {
 using ::agentscale_testing::IsOk;
 using ::agentscale_testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::AllOf;
 
 hpa::AutoscalerSpec Production() { return config::Preset("production").value(); }
 
@@ -317,6 +318,85 @@ TEST(AgentModel, QueueDepthAsExternalMetric) {
   Trace trace = StepTrace(10, 3000, absl::Minutes(5), absl::Minutes(60), absl::Minutes(1));
   ASSERT_OK_AND_ASSIGN(AgentModelResult r, RunAgentModel(spec, trace));
   EXPECT_GT(*std::max_element(r.desired_replicas.begin(), r.desired_replicas.end()), 2);
+}
+
+// 40,000 tasks in one minute, then an hour of quiet: with at most 10
+// agents of 100 slots and 300 s per task the fleet serves about 200 tasks a
+// minute (200 minutes for all), so most tasks are still queued when the
+// trace ends. The wait
+// figures must cover every one of them, not just those that started.
+Trace OverloadTrace(double burst) {
+  Trace t;
+  for (int m = 0; m <= 60; ++m) {
+    t.time_seconds.push_back(1'700'000'000.0 + 60.0 * m);
+    t.values.push_back(m == 0 ? burst : 0);
+  }
+  return t;
+}
+
+TEST(AgentModel, WaitsCountEveryTaskAndTheQueueDrainsAfterTheTrace) {
+  const Trace trace = OverloadTrace(40000);
+  AgentModelOptions o;
+  o.service = ServiceTimeModel::kFixed;
+  o.drain_limit = absl::ZeroDuration();  // the old behaviour: stop at the end
+  ASSERT_OK_AND_ASSIGN(AgentModelResult stop, RunAgentModel(Production(), trace, o));
+  EXPECT_EQ(stop.drain_seconds, 0);
+  EXPECT_GT(stop.tasks_queued_at_end, 25000);
+  // Tasks never started count, with their time in the queue.
+  EXPECT_EQ(stop.summary.wait_tasks, 40000 - stop.tasks_lost);
+  EXPECT_EQ(stop.summary.unserved_tasks, stop.tasks_queued_at_end);
+  EXPECT_EQ(static_cast<int64_t>(stop.unserved_waits_seconds.size()), stop.tasks_queued_at_end);
+  EXPECT_GT(stop.summary.share_over_slo, 0.5);
+  // Started tasks alone would say most waited little; with the unserved,
+  // the median is an hour-scale wait.
+  EXPECT_GT(stop.summary.wait_p50, 1800);
+
+  o.drain_limit = absl::Hours(24);
+  ASSERT_OK_AND_ASSIGN(AgentModelResult drained, RunAgentModel(Production(), trace, o));
+  EXPECT_EQ(drained.tasks_queued_at_end, 0);  // all served within a day
+  EXPECT_GT(drained.drain_seconds, 0);
+  EXPECT_LT(drained.drain_seconds, 24 * 3600);
+  EXPECT_EQ(drained.summary.unserved_tasks, 0);
+  EXPECT_EQ(drained.summary.wait_tasks, 40000);
+  EXPECT_EQ(static_cast<int64_t>(drained.waits_seconds.size()), 40000);
+  EXPECT_EQ(drained.tasks_arrived, drained.tasks_completed + drained.tasks_queued_at_end +
+                                       drained.tasks_running_at_end + drained.tasks_lost);
+  // The policy kept deciding after the trace: syncs past its end.
+  EXPECT_GT(drained.time_seconds.back(), trace.end() + 3600);
+  EXPECT_GT(drained.summary.wait_max, stop.summary.wait_max);
+
+  // A drain limit shorter than the backlog leaves tasks unserved.
+  o.drain_limit = absl::Hours(1);
+  ASSERT_OK_AND_ASSIGN(AgentModelResult partial, RunAgentModel(Production(), trace, o));
+  EXPECT_GT(partial.tasks_queued_at_end, 0);
+  EXPECT_LT(partial.tasks_queued_at_end, stop.tasks_queued_at_end);
+  EXPECT_NEAR(partial.drain_seconds, 3600, 30);
+  for (double w : partial.unserved_waits_seconds) ASSERT_GT(w, 3600);
+}
+
+TEST(AgentModel, ATraceOverTheTaskLimitIsAnErrorNamingTheRow) {
+  AgentModelOptions o;
+  // One row of 1e12 tasks (1e20 once cast to an integer): an error, before
+  // anything is simulated.
+  for (double burst : {1e12, 1e20}) {
+    Trace t = OverloadTrace(5);
+    t.values[3] = burst;
+    EXPECT_THAT(RunAgentModel(Production(), t, o),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr("trace row 3 (time 1700000180"),
+                               HasSubstr("limit of 20000000 tasks per run (max_tasks)"))));
+  }
+  o.max_tasks = 100;
+  o.arrivals = ArrivalShape::kPoisson;
+  EXPECT_THAT(RunAgentModel(Production(), OverloadTrace(150), o),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trace row 0")));
+  o.max_tasks = 0;
+  EXPECT_THAT(RunAgentModel(Production(), OverloadTrace(1), o),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_tasks")));
+  o.max_tasks = 100;
+  o.drain_limit = absl::Seconds(-1);
+  EXPECT_THAT(RunAgentModel(Production(), OverloadTrace(1), o),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("drain_limit")));
 }
 
 TEST(AgentModel, Errors) {

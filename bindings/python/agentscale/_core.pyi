@@ -1251,6 +1251,8 @@ class RunSummary:
     wait_max: float
     wait_mean: float
     share_over_slo: float
+    wait_tasks: int
+    unserved_tasks: int
     scaling_too_frequent: AlertReport
     max_replicas_reached: AlertReport
     has_forecast: bool
@@ -1282,6 +1284,8 @@ class RunSummary:
         wait_max: float = ...,
         wait_mean: float = ...,
         share_over_slo: float = ...,
+        wait_tasks: int = ...,
+        unserved_tasks: int = ...,
         scaling_too_frequent: AlertReport | dict[str, Any] = ...,
         max_replicas_reached: AlertReport | dict[str, Any] = ...,
         has_forecast: bool = ...,
@@ -1314,6 +1318,7 @@ def summarize(
     price_per_replica_hour: float = 1.0,
     waits_seconds: _ArrayLike | None = None,
     wait_slo_seconds: float = 60.0,
+    unserved_waits_seconds: _ArrayLike | None = None,
 ) -> RunSummary: ...
 def prometheus_increase(times: _ArrayLike, values: _ArrayLike, range_start: float, range_end: float) -> float | None: ...
 
@@ -1458,6 +1463,8 @@ class AgentModelOptions:
     queue_capacity: int
     initial_replicas: int
     seed: int
+    drain_limit_seconds: float
+    max_tasks: int
     price_per_replica_hour: float
     wait_slo_seconds: float
     record_waits: bool
@@ -1487,6 +1494,8 @@ class AgentModelOptions:
         queue_capacity: int = ...,
         initial_replicas: int = ...,
         seed: int = ...,
+        drain_limit_seconds: _Seconds = ...,
+        max_tasks: int = ...,
         price_per_replica_hour: float = ...,
         wait_slo_seconds: float = ...,
         record_waits: bool = ...,
@@ -1532,6 +1541,10 @@ class AgentModelResult:
     def path(self) -> npt.NDArray[np.int32]: ...
     @property
     def waits_seconds(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def unserved_waits_seconds(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def drain_seconds(self) -> float: ...
     @property
     def tasks_arrived(self) -> int: ...
     @property

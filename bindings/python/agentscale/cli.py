@@ -241,6 +241,8 @@ _MODEL_FLAGS: tuple[tuple[str, str, Any, str, bool], ...] = (
     ("--queue-metric", "queue_metric", _non_empty, "External metric reporting the queue (default agent_queue_depth)", True),
     ("--queue-capacity", "queue_capacity", _QUEUE_CAPACITY, "arrivals beyond this many waiting are lost (default: no limit)", True),
     ("--seed", "seed", _SEED, "random seed (default 1)", True),
+    ("--drain-limit", "drain_limit_seconds", _NON_NEGATIVE, "after the trace, how long the fleet runs on to serve queued tasks (default 86400; 0: stop at the trace's end)", True),
+    ("--max-tasks", "max_tasks", _number(int, 1, maximum=2**63 - 1), "the most tasks a run may bring (default 20,000,000)", True),
     ("--wait-slo", "wait_slo_seconds", _NON_NEGATIVE, "wait SLO for 'share over SLO' (default 60)", True),
     ("--period", "period_seconds", _POSITIVE, "fluid: sync period in seconds (default 15)", False),
     ("--initial-replicas", "initial_replicas", _NON_NEGATIVE_INT, "replicas before the first sync (default minReplicas)", False),

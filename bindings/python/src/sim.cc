@@ -151,11 +151,12 @@ PyFluidResult ToPy(sim::FluidResult&& r) {
 
 struct PyAgentResult {
   py::array time_seconds, demand, ready_replicas, desired_replicas, alive_replicas,
-      queue_length, running_tasks, metric_values, limit_reason, path, waits_seconds;
+      queue_length, running_tasks, metric_values, limit_reason, path, waits_seconds,
+      unserved_waits_seconds;
   std::vector<std::string> metric_names;
   int64_t tasks_arrived = 0, tasks_completed = 0, tasks_queued_at_end = 0,
           tasks_running_at_end = 0, tasks_lost = 0, tasks_restarted = 0;
-  double lost_work_seconds = 0;
+  double lost_work_seconds = 0, drain_seconds = 0;
   sim::RunSummary summary;
 };
 
@@ -186,6 +187,8 @@ PyAgentResult ToPy(sim::AgentModelResult&& r) {
   p.limit_reason = Owned(std::move(r.limit_reason));
   p.path = Owned(std::move(r.path));
   p.waits_seconds = Owned(std::move(r.waits_seconds));
+  p.unserved_waits_seconds = Owned(std::move(r.unserved_waits_seconds));
+  p.drain_seconds = r.drain_seconds;
   p.metric_names = std::move(r.metric_names);
   p.tasks_arrived = r.tasks_arrived;
   p.tasks_completed = r.tasks_completed;
@@ -638,6 +641,10 @@ void BindSim(py::module_& m) {
       .field("wait_mean", &sim::RunSummary::wait_mean, "Mean wait, seconds.")
       .field("share_over_slo", &sim::RunSummary::share_over_slo,
              "Share of tasks that waited longer than wait_slo_seconds.")
+      .field("wait_tasks", &sim::RunSummary::wait_tasks,
+             "Tasks the wait figures cover: every task that arrived and was not dropped.")
+      .field("unserved_tasks", &sim::RunSummary::unserved_tasks,
+             "Of those, tasks that never started; each counts its time in the queue.")
       .field("scaling_too_frequent", &sim::RunSummary::scaling_too_frequent,
              "AgentScalingTooFrequent: increase(desired_replicas[5m]) > 3 for 2m.")
       .field("max_replicas_reached", &sim::RunSummary::max_replicas_reached,
@@ -661,7 +668,8 @@ void BindSim(py::module_& m) {
       [](py::handle time_seconds, py::handle replicas, double period_seconds,
          std::optional<int32_t> initial_replicas, py::handle billed_replicas,
          std::optional<double> billed_replica_seconds, int32_t max_replicas,
-         double price_per_replica_hour, py::handle waits_seconds, double wait_slo_seconds) {
+         double price_per_replica_hour, py::handle waits_seconds, double wait_slo_seconds,
+         py::handle unserved_waits_seconds) {
         Doubles times = Doubles::ensure(time_seconds);
         Ints reps = Ints::ensure(replicas);
         if (!times || !reps || times.ndim() != 1 || reps.ndim() != 1 ||
@@ -677,12 +685,19 @@ void BindSim(py::module_& m) {
             throw py::value_error("billed_replicas must be a 1-D array like replicas");
           }
         }
-        std::optional<Doubles> waits;
+        std::optional<Doubles> waits, unserved;
         if (!waits_seconds.is_none()) {
           waits = Doubles::ensure(waits_seconds);
           if (!*waits || waits->ndim() != 1) {
             PyErr_Clear();
             throw py::value_error("waits_seconds must be a 1-D array");
+          }
+        }
+        if (!unserved_waits_seconds.is_none()) {
+          unserved = Doubles::ensure(unserved_waits_seconds);
+          if (!*unserved || unserved->ndim() != 1) {
+            PyErr_Clear();
+            throw py::value_error("unserved_waits_seconds must be a 1-D array");
           }
         }
         sim::SummaryInputs in;
@@ -695,6 +710,9 @@ void BindSim(py::module_& m) {
         in.max_replicas = max_replicas;
         in.price_per_replica_hour = price_per_replica_hour;
         if (waits) in.waits_seconds = absl::MakeConstSpan(waits->data(), waits->shape(0));
+        if (unserved) {
+          in.unserved_waits_seconds = absl::MakeConstSpan(unserved->data(), unserved->shape(0));
+        }
         in.wait_slo_seconds = wait_slo_seconds;
         py::gil_scoped_release release;
         return sim::Summarize(in);
@@ -704,9 +722,11 @@ void BindSim(py::module_& m) {
       py::arg("billed_replicas") = py::none(), py::arg("billed_replica_seconds") = py::none(),
       py::arg("max_replicas") = 0, py::arg("price_per_replica_hour") = 1.0,
       py::arg("waits_seconds") = py::none(), py::arg("wait_slo_seconds") = 60.0,
+      py::arg("unserved_waits_seconds") = py::none(),
       "A RunSummary from per-sync series: sync times, replicas after each sync "
       "(what the alerts and flapping look at), optionally the billed replicas, "
-      "per-task waits, and the replicas before the first sync.");
+      "per-task waits (and those of tasks never started, as time in the queue), and the "
+      "replicas before the first sync.");
   m.def(
       "prometheus_increase",
       [](py::handle times_in, py::handle values_in, double range_start,
@@ -879,6 +899,12 @@ void BindSim(py::module_& m) {
       .field("initial_replicas", &sim::AgentModelOptions::initial_replicas,
              "Ready agents at the start; -1: minReplicas.")
       .field("seed", &sim::AgentModelOptions::seed, "Seed of every random draw.")
+      .field("drain_limit_seconds", &sim::AgentModelOptions::drain_limit,
+             "After the trace, with tasks still queued, the policy and fleet run on until the "
+             "queue is empty or this long has passed (86400; 0: stop at the trace's end).")
+      .field("max_tasks", &sim::AgentModelOptions::max_tasks,
+             "The most tasks one run may bring (20,000,000); a trace over it is an error "
+             "naming the row.")
       .field("price_per_replica_hour", &sim::AgentModelOptions::price_per_replica_hour,
              "For RunSummary.cost.")
       .field("wait_slo_seconds", &sim::AgentModelOptions::wait_slo_seconds,
@@ -919,10 +945,15 @@ void BindSim(py::module_& m) {
       .def_readonly("path", &PyAgentResult::path, "int32 DecisionPath values.")
       .def_readonly("waits_seconds", &PyAgentResult::waits_seconds,
                     "float64: per started task, in start order, arrival to first start.")
+      .def_readonly("unserved_waits_seconds", &PyAgentResult::unserved_waits_seconds,
+                    "float64: per task still queued at the end that never started, its time "
+                    "in the queue (a lower bound of its wait).")
+      .def_readonly("drain_seconds", &PyAgentResult::drain_seconds,
+                    "Time simulated after the trace's end to drain the queue.")
       .def_readonly("tasks_arrived", &PyAgentResult::tasks_arrived, "Tasks that arrived.")
       .def_readonly("tasks_completed", &PyAgentResult::tasks_completed, "Tasks finished.")
       .def_readonly("tasks_queued_at_end", &PyAgentResult::tasks_queued_at_end,
-                    "Tasks still waiting at the end.")
+                    "Tasks still waiting at the end, after the drain (never served).")
       .def_readonly("tasks_running_at_end", &PyAgentResult::tasks_running_at_end,
                     "Tasks still running at the end.")
       .def_readonly("tasks_lost", &PyAgentResult::tasks_lost, "Dropped: the queue was full.")

@@ -23,6 +23,12 @@
 // running tasks x `requests_per_task`; the queue length is the External
 // metric `queue_metric`.
 //
+// When the trace ends with tasks still queued, the run goes on with no new
+// arrivals and the policy still deciding, until the queue is empty or
+// `drain_limit` has passed; the summary's wait figures cover every task
+// that arrived and was not dropped, the never-started ones with their time
+// in the queue (docs/summary.md). A run brings at most `max_tasks` tasks.
+//
 // Everything random comes from one seeded generator of the library's own,
 // drawn in arrival order, so the same seed gives the same tasks whatever the
 // spec, and the same output on every platform.
@@ -89,6 +95,16 @@ struct AgentModelOptions {
   // Agents before the first sync (ready from the start); -1: minReplicas.
   int32_t initial_replicas = -1;
   uint64_t seed = 1;
+  // When the trace ends with tasks still queued, the fleet and the policy
+  // run on, syncing every sync_period with no new arrivals, until the queue
+  // is empty or this long has passed. Tasks still queued then never started
+  // ("unserved"); their time in the queue counts in the wait figures as a
+  // lower bound of their wait. Zero: the run stops at the trace's end.
+  absl::Duration drain_limit = absl::Hours(24);
+  // The most tasks one run may bring. A trace over it is an error naming
+  // the row where it passes the limit (nothing is simulated): memory grows
+  // with the tasks in flight, at most about 32 bytes per task.
+  int64_t max_tasks = 20'000'000;
   double price_per_replica_hour = 1.0;
   double wait_slo_seconds = 60;
   bool record_waits = true;
@@ -126,7 +142,7 @@ struct AgentModelOptions {
 struct AgentModelResult {
   // One entry per sync.
   std::vector<double> time_seconds;
-  std::vector<double> demand;              // the trace value in force
+  std::vector<double> demand;              // the trace value in force (0 in the drain)
   std::vector<int32_t> ready_replicas;     // ready agents (not draining)
   std::vector<int32_t> desired_replicas;   // spec.replicas after the sync
   std::vector<int32_t> alive_replicas;     // starting + ready + draining
@@ -140,9 +156,16 @@ struct AgentModelResult {
   std::vector<int32_t> path;          // DecisionPath
   // Per started task, in start order: seconds from arrival to first start.
   std::vector<double> waits_seconds;
+  // Per task still queued at the end that never started (unserved), in
+  // queue order: its time in the queue (a lower bound of its wait).
+  std::vector<double> unserved_waits_seconds;
+  // Time simulated after the trace's end to drain the queue (drain_limit).
+  double drain_seconds = 0;
   // Counters; arrived == completed + queued + running + lost.
   int64_t tasks_arrived = 0;
   int64_t tasks_completed = 0;
+  // Still queued when the run ended, after the drain (the unserved, and
+  // killed tasks waiting to restart).
   int64_t tasks_queued_at_end = 0;
   int64_t tasks_running_at_end = 0;
   int64_t tasks_lost = 0;       // dropped: the queue was full

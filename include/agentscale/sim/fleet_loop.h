@@ -16,7 +16,8 @@
 //   5. if decision.rescale and options.commit:
 //        fleet.Apply(sync, decision.desired_replicas), then
 //        policy.Commit(decision);
-//   6. fleet.AfterSync(sync, decision)    records the state after it.
+//   6. fleet.AfterSync(sync, decision)    records the state after it;
+//   7. fleet.Finished()   true ends the loop early.
 //
 //   class MyFleet : public agentscale::sim::FleetModel { ... };
 //   MyFleet fleet;
@@ -94,6 +95,9 @@ class FleetModel {
   virtual void Apply(double t, int32_t desired) = 0;
   // After the decision was applied and committed (or not).
   virtual void AfterSync(double t, const Decision& decision) {}
+  // Asked after each sync: true ends the loop before the schedule's last
+  // sync (the agent model's drain after its trace, once the queue is empty).
+  virtual bool Finished() const { return false; }
 };
 
 struct FleetLoopOptions {
@@ -160,6 +164,7 @@ absl::Status RunFleetLoopWith(PolicyT& policy, FleetT& fleet,
       if (absl::Status st = policy.Commit(decision); !st.ok()) return fail(st);
     }
     fleet.AfterSync(t, decision);
+    if (fleet.Finished()) break;
   }
   return absl::OkStatus();
 }

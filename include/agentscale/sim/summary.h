@@ -61,8 +61,13 @@ struct SummaryInputs {
   double billed_replica_seconds = -1;
   int32_t max_replicas = 0;
   double price_per_replica_hour = 1.0;
-  // Per-task waits (agent model); empty for the fluid replay.
+  // Per-task waits (agent model): tasks that started, from arrival to first
+  // start; empty for the fluid replay.
   absl::Span<const double> waits_seconds;
+  // Tasks that never started (still queued when the run ended): their time
+  // in the queue, a lower bound of their wait. They count in the wait
+  // percentiles, the mean and the share over the SLO like the others.
+  absl::Span<const double> unserved_waits_seconds;
   double wait_slo_seconds = 60;
 };
 
@@ -90,8 +95,13 @@ struct RunSummary {
   // (KEDA's fallback; Decision::fallback), counted per sync period.
   double fallback_seconds = 0;
   bool has_waits = false;
+  // The wait figures cover every task that arrived and was not dropped (a
+  // full queue): wait_tasks of them, of which unserved_tasks never started
+  // and count their time in the queue (a lower bound).
   double wait_p50 = 0, wait_p95 = 0, wait_p99 = 0, wait_max = 0, wait_mean = 0;
   double share_over_slo = 0;
+  int64_t wait_tasks = 0;
+  int64_t unserved_tasks = 0;
   // The seed's alerts: AgentScalingTooFrequent
   // (increase(desired_replicas[5m]) > 3 for 2m) and AgentMaxReplicasReached
   // (current == max for 5m), evaluated at every sync.
