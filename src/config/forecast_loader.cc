@@ -298,8 +298,8 @@ class ForecastParser : public YamlReader {
   }
 
   absl::Status CheckName(const YAML::Node& n, const std::string& path) const {
-    if (n.Scalar().size() > 253 || !PrintableAscii(n.Scalar())) {
-      return ErrorAt(n, path, "must be at most 253 printable characters");
+    if (n.Scalar().size() > 256 || !PrintableAscii(n.Scalar())) {
+      return ErrorAt(n, path, "must be at most 256 printable characters");
     }
     return absl::OkStatus();
   }

@@ -270,6 +270,28 @@ std::vector<hpa::FieldError> ValidateForecastSpec(const ForecastSpec& spec) {
     if (absl::StrContains(message, "season of at least")) path = "season";
     errors.push_back({path, message});
   }
+  // Fields the chosen model does not use must still be values a Forecast
+  // file can hold.
+  for (auto [name, v] : {std::pair<const char*, int64_t>{"season", spec.season},
+                         {"window", spec.window}}) {
+    if (v < 1 || v > 2147483647) {
+      errors.push_back({name, absl::StrCat("must be 1 to 2147483647, got ", v)});
+    }
+  }
+  for (auto [name, v] : {std::pair<const char*, double>{"alpha", spec.alpha},
+                         {"beta", spec.beta},
+                         {"gamma", spec.gamma},
+                         {"phi", spec.phi},
+                         {"coverage", spec.coverage}}) {
+    if (!std::isfinite(v)) errors.push_back({name, absl::StrCat("must be a number, got ", v)});
+  }
+  for (auto [name, d] : {std::pair<const char*, absl::Duration>{"stepSeconds", spec.step},
+                         {"leadSeconds", spec.lead}}) {
+    if (d > absl::Seconds(1e9) || d % absl::Milliseconds(1) != absl::ZeroDuration()) {
+      errors.push_back({name, absl::StrCat("must be a whole number of milliseconds up to 1e9 "
+                                           "seconds, got ", absl::FormatDuration(d))});
+    }
+  }
   if (spec.metric.size() > 1024) {
     errors.push_back({"metric", absl::StrCat("must be at most 1024 characters, got ",
                                              spec.metric.size())});

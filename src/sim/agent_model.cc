@@ -586,6 +586,9 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   const double sync = absl::ToDoubleSeconds(opt_.sync_period);
   window_ = absl::ToDoubleSeconds(opt_.adapter_window);
 
+  // The maximum the summary measures time at: the policy's as configured (a
+  // forecast's IncreaseMaxCapacity may raise it during the run).
+  const int32_t max_replicas = policy_.max_replicas();
   const int32_t initial =
       opt_.initial_replicas >= 0 ? opt_.initial_replicas : policy_.min_replicas();
   AGENTSCALE_RETURN_IF_ERROR(CheckFleetSize(initial, "the initial fleet"));
@@ -624,10 +627,11 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   for (const hpa::MetricSpec& m : metrics_) result_.metric_names.push_back(m.name);
   result_.metric_values.assign(n_metrics, {});
   const double span = std::floor((horizon - t0) / sync);
-  if (!(span < 1e9)) {
+  const double drain = absl::ToDoubleSeconds(opt_.drain_limit);
+  if (!(span + std::ceil(drain / sync) < 1e9)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "agent model: ", horizon - t0, " s at a sync period of ", sync,
-        " s is over the limit of 1e9 syncs"));
+        "agent model: ", horizon - t0, " s and a drain of up to ", drain,
+        " s at a sync period of ", sync, " s are over the limit of 1e9 syncs"));
   }
   const size_t syncs = static_cast<size_t>(span) + 1;
   for (auto& v : result_.metric_values) v.reserve(syncs);
@@ -644,16 +648,17 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   st = AdvanceTo(horizon);
   if (!st.ok()) return st;
   double end = horizon;
-  const double drain = absl::ToDoubleSeconds(opt_.drain_limit);
-  if (!queue_.empty() && drain > 0) {
+  const double next = t0 + static_cast<double>(syncs) * sync;  // the first sync after
+  if (!queue_.empty() && drain > 0 && next <= horizon + drain) {
     // Tasks still wait: the policy keeps deciding until they are served or
-    // the drain limit has passed.
+    // the drain limit has passed. The run then ends one sync period after
+    // the last sync, as the summary counts it.
     draining_ = true;
-    const double next = t0 + static_cast<double>(syncs) * sync;
     const size_t more = static_cast<size_t>(std::floor((horizon + drain - next) / sync)) + 1;
     AGENTSCALE_RETURN_IF_ERROR(
         RunFleetLoopWith(policy_, *this, SyncSchedule::Periodic(next, sync, more)));
-    end = std::max(horizon, now_);
+    end = now_ + sync;
+    AGENTSCALE_RETURN_IF_ERROR(AdvanceTo(end));
     result_.drain_seconds = end - horizon;
   }
   replica_seconds_ += static_cast<double>(alive_) * (end - now_);
@@ -673,7 +678,7 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   in.initial_replicas = initial;
   in.billed_replicas = billed_;
   in.billed_replica_seconds = replica_seconds_;
-  in.max_replicas = policy_.max_replicas();
+  in.max_replicas = max_replicas;
   in.price_per_replica_hour = opt_.price_per_replica_hour;
   in.waits_seconds = result_.waits_seconds;
   in.unserved_waits_seconds = result_.unserved_waits_seconds;
@@ -763,9 +768,9 @@ absl::Status CheckOptions(const std::vector<hpa::MetricSpec>& metrics,
     return absl::InvalidArgumentError(absl::StrCat(
         "drain_limit must be from 0 to 366 days, got ", absl::FormatDuration(opt.drain_limit)));
   }
-  if (opt.max_tasks < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("max_tasks must be at least 1, got ", opt.max_tasks));
+  if (opt.max_tasks < 1 || opt.max_tasks > kMaxTasksLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("max_tasks must be 1 to ", kMaxTasksLimit,
+                                                   ", got ", opt.max_tasks));
   }
   // The tasks the trace brings, row by row (Poisson: the expected count).
   const double limit = static_cast<double>(opt.max_tasks);
@@ -805,7 +810,7 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const hpa::AutoscalerSpec& spec,
         internal::Wrapped scheduled,
         internal::Scheduled(std::make_unique<HorizontalAutoscaler>(std::move(*engine)),
                             opt, trace.empty() ? 0 : trace.start(),
-                            trace.empty() ? 0 : trace.end() + 30 * 86400.0));
+                            internal::ScheduleEnd(trace, opt)));
     AgentModelOptions rest = opt;
     internal::ClearWrappers(&rest);
     return internal::WithScore(RunAgentModel(*scheduled.policy, trace, rest), scheduled);

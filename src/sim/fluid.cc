@@ -254,6 +254,9 @@ absl::Status Replay(PolicyT& policy, const std::vector<hpa::MetricSpec>& metrics
   // values, so the loop does not allocate.
   // (The pool grows past this if a decision asks for more; it is only the
   // size built up front.)
+  // The maximum the summary measures time at: as configured (a forecast's
+  // IncreaseMaxCapacity may raise it during the run).
+  const int32_t max_replicas = policy.max_replicas();
   const int32_t max_pods = std::min(
       std::max({policy.max_replicas(), policy.min_replicas(), initial_replicas, 1}),
       FleetLoopOptions{}.max_replicas);
@@ -285,7 +288,7 @@ absl::Status Replay(PolicyT& policy, const std::vector<hpa::MetricSpec>& metrics
   in.period_seconds = period;
   in.replicas = result->replicas;
   in.initial_replicas = initial_replicas;
-  in.max_replicas = policy.max_replicas();
+  in.max_replicas = max_replicas;
   in.price_per_replica_hour = options.price_per_replica_hour;
   result->summary = Summarize(in);
   result->summary.fallback_seconds = static_cast<double>(fleet.fallback_syncs()) * period;

@@ -172,7 +172,7 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledObjectSpec& sca
   o.sync_period = policy->PollAndSyncStep();
   if (o.initial_replicas < 0) o.initial_replicas = std::max(scaled_object.min_replica_count, 1);
   internal::ClearWrappers(&o);
-  const double end = trace.empty() ? 0 : trace.end() + 30 * 86400.0;
+  const double end = internal::ScheduleEnd(trace, options);
   if (queue == nullptr) {
     AGENTSCALE_ASSIGN_OR_RETURN(
         internal::Wrapped run,
@@ -222,7 +222,7 @@ absl::StatusOr<AgentModelResult> RunAgentModel(const keda::ScaledJobSpec& scaled
   AGENTSCALE_ASSIGN_OR_RETURN(
       internal::Wrapped run,
       internal::Scheduled(std::move(policy), options, trace.empty() ? 0 : trace.start(),
-                          trace.empty() ? 0 : trace.end() + 30 * 86400.0));
+                          internal::ScheduleEnd(trace, options)));
   return internal::WithScore(RunAgentModel(*run.policy, trace, o), run);
 }
 

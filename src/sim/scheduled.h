@@ -16,6 +16,7 @@
 #include "agentscale/policy/policy.h"
 #include "agentscale/schedule/schedule.h"
 #include "agentscale/sim/summary.h"
+#include "agentscale/sim/trace.h"
 
 namespace agentscale::sim::internal {
 
@@ -75,6 +76,14 @@ absl::StatusOr<Result> WithScore(absl::StatusOr<Result> result, const Wrapped& w
     RecordForecast(w.forecast->score(), &result->summary);
   }
   return result;
+}
+
+// Where a schedule around an agent-model run is expanded to: 30 days past
+// the longest the run can last (the trace, then the drain).
+template <typename Options>
+double ScheduleEnd(const Trace& trace, const Options& options) {
+  if (trace.empty()) return 0;
+  return trace.end() + absl::ToDoubleSeconds(options.drain_limit) + 30 * 86400.0;
 }
 
 // The Policy entry points run the policy they are given.

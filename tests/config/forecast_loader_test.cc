@@ -9,6 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
@@ -66,6 +67,38 @@ TEST(ForecastLoaderTest, TheForecastKind) {
   ASSERT_THAT(again.status(), IsOk()) << DumpForecast(odd);
   EXPECT_EQ(again->spec, odd);
   EXPECT_EQ(again->name, "odd");
+}
+
+// A spec that validates dumps to a Forecast that loads back equal, also in
+// the fields its model does not use; one that a file cannot hold does not
+// validate.
+TEST(ForecastLoaderTest, WhatValidatesRoundTrips) {
+  forecast::ForecastSpec f;
+  f.model = "linear-trend";
+  f.season = 5'000'000'000;  // unused by a linear trend, but no file holds it
+  EXPECT_THAT(forecast::ValidateForecastSpec(f),
+              ::testing::Contains(::testing::Field(&hpa::FieldError::path, "season")));
+  f.season = 7;
+  f.alpha = std::nan("");
+  EXPECT_THAT(forecast::ValidateForecastSpec(f),
+              ::testing::Contains(::testing::Field(&hpa::FieldError::path, "alpha")));
+  f.alpha = 0.3;
+  f.step = absl::Microseconds(1500);
+  EXPECT_THAT(forecast::ValidateForecastSpec(f),
+              ::testing::Contains(::testing::Field(&hpa::FieldError::path, "stepSeconds")));
+  f.step = absl::Milliseconds(1500);
+  EXPECT_TRUE(forecast::ValidateForecastSpec(f).empty());
+  absl::StatusOr<LoadedForecast> back = LoadForecastString(DumpForecast(f, std::string(256, 'n')), "d");
+  ASSERT_THAT(back.status(), IsOk());
+  EXPECT_EQ(back->spec, f);
+  // An AWS PolicyName of 256 characters loads, and its dump loads back.
+  absl::StatusOr<LoadedForecast> aws = LoadForecastString(
+      R"({"PolicyName": ")" + std::string(256, 'p') +
+          R"(", "PredictiveScalingPolicyConfiguration": {"MetricSpecifications": [{"TargetValue": 5,
+          "PredefinedMetricPairSpecification": {"PredefinedMetricType": "ECSServiceCPUUtilization"}}]}})",
+      "p.json");
+  ASSERT_THAT(aws.status(), IsOk());
+  EXPECT_THAT(LoadForecastString(DumpForecast(aws->spec, aws->name), "d").status(), IsOk());
 }
 
 TEST(ForecastLoaderTest, ErrorsNameTheFileLineAndField) {

@@ -133,3 +133,23 @@ def test_cli_smoothing_options_and_trace_scale() -> None:
     assert runs["0.25"] < runs["1"]  # a quarter of the load needs fewer replicas
     zero = run_cli("simulate", "production", "--trace-scale", "0")
     assert zero.returncode == 2 and "must be a positive number" in zero.stderr
+
+
+def test_cli_forecast_mode_overrides_the_aws_default() -> None:
+    root = pathlib.Path(__file__).resolve().parents[2]
+    bare = root / "tests" / "data" / "aws_predictive_bare.json"
+    # AWS's default mode is ForecastOnly: nothing is lifted unless the mode
+    # is set to ForecastAndScale.
+    shadow = run_cli("simulate", "production", "--model", "fluid", "--forecast", str(bare), "--json")
+    scale = run_cli("simulate", "production", "--model", "fluid", "--forecast", str(bare),
+                    "--forecast-mode", "ForecastAndScale", "--json")
+    plain = run_cli("simulate", "production", "--model", "fluid", "--json")
+    for p in (shadow, scale, plain):
+        assert p.returncode == 0, p.stderr
+    hours = {k: json.loads(p.stdout)["row"]["replica_hours"] for k, p in
+             (("shadow", shadow), ("scale", scale), ("plain", plain))}
+    assert hours["shadow"] == hours["plain"] < hours["scale"]
+    assert "is not simulated" in shadow.stderr  # the predefined metric's warning
+    clash = run_cli("simulate", "production", "--forecast", "holt-winters", "--forecast-only",
+                    "--forecast-mode", "ForecastAndScale")
+    assert clash.returncode == 2 and "disagree" in clash.stderr

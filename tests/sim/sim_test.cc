@@ -372,6 +372,17 @@ TEST(AgentModel, WaitsCountEveryTaskAndTheQueueDrainsAfterTheTrace) {
   EXPECT_LT(partial.tasks_queued_at_end, stop.tasks_queued_at_end);
   EXPECT_NEAR(partial.drain_seconds, 3600, 30);
   for (double w : partial.unserved_waits_seconds) ASSERT_GT(w, 3600);
+
+  // A drain limit shorter than the gap to the next sync: no drain sync.
+  o.drain_limit = absl::Seconds(5);
+  ASSERT_OK_AND_ASSIGN(AgentModelResult none, RunAgentModel(Production(), trace, o));
+  EXPECT_EQ(none.drain_seconds, 0);
+  EXPECT_EQ(none.time_seconds.size(), stop.time_seconds.size());
+  // The run ends one sync period after its last sync; replica-hours and the
+  // summary's duration cover the same time.
+  EXPECT_NEAR(drained.summary.duration_hours * 3600,
+              drained.time_seconds.back() + 15 - drained.time_seconds.front(), 1e-6);
+  EXPECT_NEAR(drained.drain_seconds, drained.time_seconds.back() + 15 - (trace.end() + 60), 1e-6);
 }
 
 TEST(AgentModel, ATraceOverTheTaskLimitIsAnErrorNamingTheRow) {
@@ -390,9 +401,11 @@ TEST(AgentModel, ATraceOverTheTaskLimitIsAnErrorNamingTheRow) {
   o.arrivals = ArrivalShape::kPoisson;
   EXPECT_THAT(RunAgentModel(Production(), OverloadTrace(150), o),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trace row 0")));
-  o.max_tasks = 0;
-  EXPECT_THAT(RunAgentModel(Production(), OverloadTrace(1), o),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_tasks")));
+  for (int64_t bad : {int64_t{0}, kMaxTasksLimit + 1}) {
+    o.max_tasks = bad;
+    EXPECT_THAT(RunAgentModel(Production(), OverloadTrace(1), o),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_tasks must be 1 to")));
+  }
   o.max_tasks = 100;
   o.drain_limit = absl::Seconds(-1);
   EXPECT_THAT(RunAgentModel(Production(), OverloadTrace(1), o),

@@ -242,7 +242,7 @@ _MODEL_FLAGS: tuple[tuple[str, str, Any, str, bool], ...] = (
     ("--queue-capacity", "queue_capacity", _QUEUE_CAPACITY, "arrivals beyond this many waiting are lost (default: no limit)", True),
     ("--seed", "seed", _SEED, "random seed (default 1)", True),
     ("--drain-limit", "drain_limit_seconds", _NON_NEGATIVE, "after the trace, how long the fleet runs on to serve queued tasks (default 86400; 0: stop at the trace's end)", True),
-    ("--max-tasks", "max_tasks", _number(int, 1, maximum=2**63 - 1), "the most tasks a run may bring (default 20,000,000)", True),
+    ("--max-tasks", "max_tasks", _number(int, 1, maximum=10**12), "the most tasks a run may bring (default 20,000,000; at most 1e12)", True),
     ("--wait-slo", "wait_slo_seconds", _NON_NEGATIVE, "wait SLO for 'share over SLO' (default 60)", True),
     ("--period", "period_seconds", _POSITIVE, "fluid: sync period in seconds (default 15)", False),
     ("--initial-replicas", "initial_replicas", _NON_NEGATIVE_INT, "replicas before the first sync (default minReplicas)", False),
@@ -361,8 +361,11 @@ def _add_forecast_options(p: argparse.ArgumentParser, *, compare: bool) -> None:
                    help="Holt-Winters season smoothing (default 0.2)")
     g.add_argument("--forecast-phi", type=float, default=None, metavar="PHI",
                    help="trend damping, 1 for none (default 1)")
+    g.add_argument("--forecast-mode", choices=("ForecastOnly", "ForecastAndScale"), default=None,
+                   help="AWS's Mode: ForecastOnly records and explains the floor without "
+                   "applying it (default ForecastAndScale; a file's own mode otherwise)")
     g.add_argument("--forecast-only", action="store_true", default=None,
-                   help="record and explain the floor without applying it (AWS's ForecastOnly)")
+                   help="the same as --forecast-mode ForecastOnly")
     g.add_argument("--forecast-upper", action="store_true", default=None,
                    help="size by the prediction interval's upper bound, not the mean")
     g.add_argument("--forecast-increase-max", action="store_true", default=None,
@@ -400,6 +403,10 @@ def _forecast_spec(args: argparse.Namespace) -> Optional[agentscale.ForecastSpec
     for key, value in overrides.items():
         if value is not None:
             setattr(spec, key, value)
+    if args.forecast_only and args.forecast_mode == "ForecastAndScale":
+        raise UsageError("--forecast-only and --forecast-mode ForecastAndScale disagree")
+    if args.forecast_mode is not None:
+        spec.mode = agentscale.ForecastMode.from_kubernetes_name(args.forecast_mode)
     if args.forecast_only:
         spec.mode = agentscale.ForecastMode.FORECAST_ONLY
     if args.forecast_increase_max:

@@ -953,7 +953,8 @@ void BindSim(py::module_& m) {
       .def_readonly("tasks_arrived", &PyAgentResult::tasks_arrived, "Tasks that arrived.")
       .def_readonly("tasks_completed", &PyAgentResult::tasks_completed, "Tasks finished.")
       .def_readonly("tasks_queued_at_end", &PyAgentResult::tasks_queued_at_end,
-                    "Tasks still waiting at the end, after the drain (never served).")
+                    "Tasks still waiting at the end, after the drain: the never served, and "
+                    "killed tasks waiting to restart.")
       .def_readonly("tasks_running_at_end", &PyAgentResult::tasks_running_at_end,
                     "Tasks still running at the end.")
       .def_readonly("tasks_lost", &PyAgentResult::tasks_lost, "Dropped: the queue was full.")

@@ -180,9 +180,12 @@ struct ForecastSpec {
   friend bool operator!=(const ForecastSpec& a, const ForecastSpec& b) { return !(a == b); }
 };
 
-// Every problem of `spec` that MakeForecaster or WithForecast would refuse
-// regardless of the policy, each at the field's name in the Forecast YAML
-// form (config/forecast.h): "alpha", "stepSeconds", "maxCapacityBuffer"...
+// The problems of `spec` that MakeForecaster or WithForecast would refuse
+// regardless of the policy, or that a Forecast file could not hold, each at
+// the field's name in the Forecast YAML form (config/forecast.h): "alpha",
+// "stepSeconds", "maxCapacityBuffer"... Of the chosen model's parameters,
+// the first MakeForecaster refuses. A spec without problems dumps to a
+// Forecast (config::DumpForecast) that loads back equal.
 std::vector<hpa::FieldError> ValidateForecastSpec(const ForecastSpec& spec);
 
 // The forecaster `spec` names. Errors name the model or the parameter.

@@ -72,6 +72,8 @@ const char* ScaleInModeName(ScaleInMode v);            // "drain", "kill"
 inline constexpr const char kTaskMetric[] = "app_active_task_count";
 inline constexpr const char kRequestMetric[] = "app_active_request_count";
 
+inline constexpr int64_t kMaxTasksLimit = 1'000'000'000'000;  // 1e12
+
 struct AgentModelOptions {
   ArrivalShape arrivals = ArrivalShape::kUniform;
   // The time each row of a per-interval trace covers; zero means the
@@ -101,9 +103,11 @@ struct AgentModelOptions {
   // ("unserved"); their time in the queue counts in the wait figures as a
   // lower bound of their wait. Zero: the run stops at the trace's end.
   absl::Duration drain_limit = absl::Hours(24);
-  // The most tasks one run may bring. A trace over it is an error naming
-  // the row where it passes the limit (nothing is simulated): memory grows
-  // with the tasks in flight, at most about 32 bytes per task.
+  // The most tasks one run may bring, 1 to kMaxTasksLimit. A trace over it
+  // is an error naming the row where it passes the limit (nothing is
+  // simulated): memory grows with the tasks in flight, about 32 bytes per
+  // task. Poisson arrivals are checked on their expected count, and the run
+  // stops with an error if chance brings more than 1.1 x max_tasks + 1000.
   int64_t max_tasks = 20'000'000;
   double price_per_replica_hour = 1.0;
   double wait_slo_seconds = 60;
@@ -112,7 +116,7 @@ struct AgentModelOptions {
   // Windows in which reading a metric fails (sim/faults.h).
   std::vector<MetricOutage> outages;
   // A schedule of bounds over the policy (schedule/schedule.h), expanded
-  // from the trace's start to 30 days after its end. Only the spec-based
+  // from the trace's start to 30 days after the drain limit. Only the spec-based
   // entry points take it; to schedule a Policy, wrap it with
   // schedule::WithSchedule.
   std::optional<schedule::ScheduleSpec> schedule;
@@ -164,8 +168,8 @@ struct AgentModelResult {
   // Counters; arrived == completed + queued + running + lost.
   int64_t tasks_arrived = 0;
   int64_t tasks_completed = 0;
-  // Still queued when the run ended, after the drain (the unserved, and
-  // killed tasks waiting to restart).
+  // Still queued when the run ended, after the drain: the never served
+  // (unserved_waits_seconds), and killed tasks waiting to restart.
   int64_t tasks_queued_at_end = 0;
   int64_t tasks_running_at_end = 0;
   int64_t tasks_lost = 0;       // dropped: the queue was full
