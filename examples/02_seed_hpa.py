@@ -93,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"rescales: {scale_ups} up, {scale_downs} down")
     limited = agentscale.Reason.SCALE_UP_LIMIT.value
     print(f"syncs limited by the scale-up policy: {int(np.count_nonzero(result.limit_reason == limited))}")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("plot skipped: it needs matplotlib: pip install 'agentscale[plot]'")
+        return 0
     plot(spec, result, tasks, args.out)
     print(f"plot: {args.out}")
     return 0

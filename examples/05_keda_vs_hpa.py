@@ -49,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{s.scale_ups} ups / {s.scale_downs} downs, {s.time_at_zero_seconds / 60:.0f} min at zero, "
               f"{s.scales_from_zero} scales from zero")
 
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        print("plot skipped: it needs matplotlib: pip install 'agentscale[plot]'")
+        return 0
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -52,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
               f"p99 {s.wait_p99:6.1f} s, {s.share_over_slo:6.2%} over the SLO, "
               f"{s.scale_ups} scale-ups, {s.time_at_zero_seconds / 3600:.1f} h at zero")
 
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        print("plot skipped: it needs matplotlib: pip install 'agentscale[plot]'")
+        return 0
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

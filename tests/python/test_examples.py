@@ -77,3 +77,46 @@ def test_schedule_and_forecast_example(tmp_path: pathlib.Path) -> None:
     assert labels == ["keda", "keda+schedule", "keda+forecast"]
     assert all("replica-hours" in line and "over the SLO" in line for line in lines[1:4])
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# Runs `argv` as a script with matplotlib hidden, as on `pip install
+# agentscale` without the plot extra.
+_WITHOUT_MATPLOTLIB = (
+    "import runpy, sys\n"
+    "sys.modules['matplotlib'] = None\n"
+    "sys.argv = sys.argv[1:]\n"
+    "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+)
+
+
+@pytest.mark.parametrize("script", ["02_seed_hpa.py", "05_keda_vs_hpa.py", "06_schedule_and_forecast.py"])
+def test_examples_run_without_matplotlib(script: str, tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "plot.png"
+    argv = [str(EXAMPLES / script), "--out", str(out)]
+    if script != "02_seed_hpa.py":
+        argv += ["--days", "1"]
+    proc = subprocess.run([sys.executable, "-c", _WITHOUT_MATPLOTLIB, *argv],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "plot skipped: it needs matplotlib: pip install 'agentscale[plot]'" in proc.stdout
+    assert not out.exists()
+
+
+def test_cli_plot_without_matplotlib_is_one_line(tmp_path: pathlib.Path) -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['matplotlib'] = None\n"
+        "from agentscale.cli import main\n"
+        "raise SystemExit(main(sys.argv[1:]))\n"
+    )
+    out = tmp_path / "run.png"
+    proc = subprocess.run([sys.executable, "-c", code, "simulate", "production", "--plot", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "--plot needs matplotlib: pip install 'agentscale[plot]'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    # Without --plot the same install runs.
+    ok = subprocess.run([sys.executable, "-c", code, "simulate", "production", "--model", "fluid", "-q"],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr

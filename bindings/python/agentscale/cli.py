@@ -583,9 +583,20 @@ def _run_specs(args: argparse.Namespace, specs: Sequence[str], *,
                            on_done=lambda _run: bar.advance(), **variants, **options)
 
 
+def _check_plot(args: argparse.Namespace) -> None:
+    """--plot needs the plot extra: say so before any work."""
+    if not getattr(args, "plot", None):
+        return
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError("--plot needs matplotlib: pip install 'agentscale[plot]'") from None
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     if args.series and not args.json:
         raise UsageError("--series adds the per-sync series to the JSON output: add --json")
+    _check_plot(args)
     comparison = _run_specs(args, [args.spec])
     run = comparison.runs[0]
     plot = run.plot(args.plot) if args.plot else None
@@ -612,6 +623,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    _check_plot(args)
     comparison = _run_specs(args, args.specs, compare=True)
     plot = comparison.plot(args.plot) if args.plot else None
     if args.json:
