@@ -677,6 +677,7 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   in.replicas = result_.desired_replicas;
   in.initial_replicas = initial;
   in.billed_replicas = billed_;
+  in.ready_replicas = result_.ready_replicas;
   in.billed_replica_seconds = replica_seconds_;
   in.max_replicas = max_replicas;
   in.price_per_replica_hour = opt_.price_per_replica_hour;

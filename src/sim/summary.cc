@@ -105,9 +105,12 @@ RunSummary Summarize(const SummaryInputs& in) {
   absl::Span<const int32_t> billed =
       in.billed_replicas.empty() ? in.replicas : in.billed_replicas;
   double replica_seconds = 0;
+  absl::Span<const int32_t> ready =
+      in.ready_replicas.size() == n ? in.ready_replicas : in.replicas;
   for (size_t i = 0; i < n; ++i) {
     replica_seconds += static_cast<double>(billed[i]) * period;
     s.peak_replicas = std::max(s.peak_replicas, billed[i]);
+    s.peak_ready_replicas = std::max(s.peak_ready_replicas, ready[i]);
     if (in.replicas[i] == in.max_replicas) s.time_at_max_seconds += period;
     if (in.replicas[i] == 0) s.time_at_zero_seconds += period;
   }

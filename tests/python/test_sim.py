@@ -289,6 +289,7 @@ def test_compare_table_and_plot(tmp_path: pathlib.Path) -> None:
     alone = agentscale.simulate("development", bursts(), service_seconds=240)
     assert cmp["development"].summary == alone.summary
     assert cmp.to_pandas().loc["capped", "peak_replicas"] <= 4 + 4  # alive may include draining agents
+    assert cmp.to_pandas().loc["capped", "peak_ready_replicas"] <= 4  # ready agents never pass max
     out = cmp.plot(tmp_path / "cmp.png")
     assert out.stat().st_size > 10_000
 

@@ -235,6 +235,13 @@ TEST_P(AgentModelInvariants, Hold) {
   for (double w : r.waits_seconds) ASSERT_GE(w, 0);
   EXPECT_GE(r.summary.wait_p99, r.summary.wait_p50);
   EXPECT_GT(r.summary.replica_hours, 0);
+  // Ready agents never pass maxReplicas; agents alive (starting and
+  // draining ones too) may.
+  int32_t ready_peak = 0;
+  for (int32_t v : r.ready_replicas) ready_peak = std::max(ready_peak, v);
+  EXPECT_EQ(r.summary.peak_ready_replicas, ready_peak);
+  EXPECT_LE(r.summary.peak_ready_replicas, spec.max_replicas);
+  EXPECT_LE(r.summary.peak_ready_replicas, r.summary.peak_replicas);
 }
 
 INSTANTIATE_TEST_SUITE_P(

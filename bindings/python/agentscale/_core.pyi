@@ -1236,6 +1236,7 @@ class RunSummary:
     cost: float
     mean_replicas: float
     peak_replicas: int
+    peak_ready_replicas: int
     scale_ups: int
     scale_downs: int
     reversals_within_5m: int
@@ -1269,6 +1270,7 @@ class RunSummary:
         cost: float = ...,
         mean_replicas: float = ...,
         peak_replicas: int = ...,
+        peak_ready_replicas: int = ...,
         scale_ups: int = ...,
         scale_downs: int = ...,
         reversals_within_5m: int = ...,

@@ -75,12 +75,16 @@ def plot_run(run: Run, path: Union[str, os.PathLike[str]]) -> pathlib.Path:
     axes = fig.subplots(3 if agent else 2, 1)
     fig.suptitle(
         f"{run.label}: {run.model} model over {run.trace.name or 'trace'} "
-        f"({run.summary.replica_hours:.0f} replica-hours, peak {run.summary.peak_replicas})"
+        f"({run.summary.replica_hours:.0f} replica-hours, peak {run.summary.peak_ready_replicas} "
+        f"ready, {run.summary.peak_replicas} alive)"
     )
 
     ax = axes[0]
     ax.plot(x, s["desired_replicas"], drawstyle="steps-post", color=_COLORS[1], lw=0.8, label="desired replicas")
     ax.plot(x, s["ready_replicas"], drawstyle="steps-post", color=_COLORS[0], lw=0.8, label="ready replicas")
+    if "alive_replicas" in s:
+        ax.plot(x, s["alive_replicas"], drawstyle="steps-post", color=_COLORS[4], lw=0.6, alpha=0.7,
+                label="alive (starting, ready, draining: billed)")
     max_replicas = spec_bounds(run.spec)[1]
     ax.axhline(max_replicas, color="gray", ls=":", lw=0.8, label="maxReplicas")
     ax.set_ylabel("replicas")

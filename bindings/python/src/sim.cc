@@ -618,7 +618,11 @@ void BindSim(py::module_& m) {
       .field("replica_hours", &sim::RunSummary::replica_hours, "Billed replica-hours.")
       .field("cost", &sim::RunSummary::cost, "replica_hours x price_per_replica_hour.")
       .field("mean_replicas", &sim::RunSummary::mean_replicas, "Time-weighted mean.")
-      .field("peak_replicas", &sim::RunSummary::peak_replicas, "Most replicas at once.")
+      .field("peak_replicas", &sim::RunSummary::peak_replicas,
+             "Most replicas billed at once (agent model: alive, starting and draining "
+             "agents included).")
+      .field("peak_ready_replicas", &sim::RunSummary::peak_ready_replicas,
+             "Most ready replicas at once.")
       .field("scale_ups", &sim::RunSummary::scale_ups, "Scale-up events.")
       .field("scale_downs", &sim::RunSummary::scale_downs, "Scale-down events.")
       .field("reversals_within_5m", &sim::RunSummary::reversals_within_5m,

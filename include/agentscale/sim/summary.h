@@ -56,6 +56,9 @@ struct SummaryInputs {
   // Replicas billed over each sync's period (alive: starting, ready and
   // draining). Empty means `replicas`.
   absl::Span<const int32_t> billed_replicas;
+  // Ready replicas at each sync (agent model: past their startup and not
+  // draining). Empty means `replicas`.
+  absl::Span<const int32_t> ready_replicas;
   // Exact billed replica-seconds when the caller integrated them (agent
   // model); negative means sum(billed_replicas) x period.
   double billed_replica_seconds = -1;
@@ -76,7 +79,12 @@ struct RunSummary {
   double replica_hours = 0;
   double cost = 0;
   double mean_replicas = 0;
+  // The most replicas billed at a sync: in the agent model the agents
+  // alive, starting and draining ones included, so it can pass maxReplicas
+  // while old agents drain and new ones start.
   int32_t peak_replicas = 0;
+  // The most ready replicas at a sync (SummaryInputs::ready_replicas).
+  int32_t peak_ready_replicas = 0;
   int64_t scale_ups = 0;
   int64_t scale_downs = 0;
   // Scale events whose direction is opposite to the previous event's and

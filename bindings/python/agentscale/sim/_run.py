@@ -179,6 +179,7 @@ class Run:
             "cost": s.cost,
             "mean_replicas": s.mean_replicas,
             "peak_replicas": s.peak_replicas,
+            "peak_ready_replicas": s.peak_ready_replicas,
             "wait_p50": s.wait_p50 if waits else None,
             "wait_p95": s.wait_p95 if waits else None,
             "wait_p99": s.wait_p99 if waits else None,
