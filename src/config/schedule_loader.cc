@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -191,6 +192,10 @@ absl::StatusOr<schedule::ScheduleSpec> LoadScheduleFile(const std::string& path,
                                                         const ScheduleLoadOptions& options) {
   AGENTSCALE_ASSIGN_OR_RETURN(std::string text, yaml_fields::ReadConfigFile(path, "schedule"));
   return LoadScheduleString(text, path, options);
+}
+
+int32_t ConfigMapDefaultMinReplicas(int32_t policy_max_replicas) {
+  return std::max(1, policy_max_replicas / 2 + policy_max_replicas % 2);
 }
 
 std::string DumpSchedule(const schedule::ScheduleSpec& spec) {

@@ -45,6 +45,15 @@ TEST(ScheduleLoaderTest, TheSeedsConfigMapVerbatim) {
   EXPECT_EQ(*again, *s);
 }
 
+TEST(ScheduleLoaderTest, AConfigMapsDefaultAmountIsHalfTheMaximum) {
+  EXPECT_EQ(ConfigMapDefaultMinReplicas(10), 5);
+  EXPECT_EQ(ConfigMapDefaultMinReplicas(7), 4);
+  EXPECT_EQ(ConfigMapDefaultMinReplicas(100), 50);
+  EXPECT_EQ(ConfigMapDefaultMinReplicas(1), 1);
+  EXPECT_EQ(ConfigMapDefaultMinReplicas(0), 1);
+  EXPECT_EQ(ConfigMapDefaultMinReplicas(2147483647), 1073741824);
+}
+
 TEST(ScheduleLoaderTest, TheScheduleKind) {
   absl::StatusOr<schedule::ScheduleSpec> s = LoadScheduleFile(SourceDir() + "/examples/schedule.yaml");
   ASSERT_THAT(s.status(), IsOk());

@@ -427,10 +427,10 @@ def _load_schedule(args: argparse.Namespace, specs: Sequence[str]) -> Optional[a
         first = sim.resolve_spec(specs[0])
         if isinstance(first, agentscale.AutoscalerSpec):
             top = first.max_replicas
-        else:
-            top = first.max_replica_count or 100  # KEDA's default
+        else:  # a ScaledJob may leave it unset: KEDA's default is 100
+            top = first.max_replica_count if first.max_replica_count is not None else 100
         s = agentscale.load_schedule(path, timezone=args.schedule_timezone,
-                                     min_replicas=max(1, (top + 1) // 2))
+                                     min_replicas=agentscale.config_map_default_min_replicas(top))
     return s
 
 

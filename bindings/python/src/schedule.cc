@@ -66,6 +66,10 @@ void BindSchedule(py::module_& m) {
       },
       py::arg("yaml"), py::arg("source_name") = "<string>", py::kw_only(),
       py::arg("timezone") = "UTC", py::arg("min_replicas") = 1, "load_schedule for YAML text.");
+  m.def("config_map_default_min_replicas", &config::ConfigMapDefaultMinReplicas,
+        py::arg("policy_max_replicas"),
+        "How many replicas a ConfigMap's rules hold when nobody says: half the policy's "
+        "maximum, rounded up, at least 1.");
   m.def("dump_schedule", &config::DumpSchedule, py::arg("schedule"),
         "The schedule as a Schedule document (load_schedule reads it back the same).");
   m.def(

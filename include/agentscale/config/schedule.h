@@ -40,6 +40,10 @@ struct ScheduleLoadOptions {
   int32_t min_replicas = 1;
 };
 
+// How many replicas a ConfigMap's rules hold when nobody says (the command
+// line's default): half the policy's maximum, rounded up, at least 1.
+int32_t ConfigMapDefaultMinReplicas(int32_t policy_max_replicas);
+
 absl::StatusOr<schedule::ScheduleSpec> LoadScheduleString(const std::string& yaml,
                                                           const std::string& source_name,
                                                           const ScheduleLoadOptions& options = {});
