@@ -395,7 +395,7 @@ std::string AlertRulesYaml() {
       "\n"
       "        for: 5m\n"
       "        labels:\n"
-      "          severity: warning\n"
+      "          severity: critical\n"
       "        annotations:\n"
       "          summary: \"{{ $labels.namespace }}/{{ "
       "$labels.horizontalpodautoscaler }} runs at maxReplicas\"\n"

@@ -180,6 +180,22 @@ RunSummary Summarize(const SummaryInputs& in) {
                   return inc > 3;
                 },
                 &s.scaling_too_frequent);
+  // The same intent without the flaw: changes() counts scale events, where
+  // increase() on a gauge reads every scale-down as a counter reset.
+  s.scaling_too_frequent_changes.name = "AgentScalingTooFrequent (changes)";
+  s.scaling_too_frequent_changes.expr = "changes(desired_replicas[5m]) > 3 for 2m";
+  std::vector<int64_t> changed(n, 0);  // changed[j]: changes up to sample j
+  for (size_t j = 1; j < n; ++j) {
+    changed[j] = changed[j - 1] + (in.replicas[j] != in.replicas[j - 1]);
+  }
+  size_t from = 0;
+  EvaluateAlert(in.time_seconds, run_end, 120,
+                [&](size_t i) {
+                  const double t = in.time_seconds[i];
+                  while (from < i && in.time_seconds[from] <= t - 300) ++from;
+                  return changed[i] - changed[from] > 3;
+                },
+                &s.scaling_too_frequent_changes);
   s.max_replicas_reached.name = "AgentMaxReplicasReached";
   s.max_replicas_reached.expr = "current == max for 5m";
   EvaluateAlert(in.time_seconds, run_end, 300,

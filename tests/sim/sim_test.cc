@@ -520,6 +520,36 @@ TEST(Summary, FlappingPinnedAndAlerts) {
   EXPECT_EQ(s.peak_replicas, 10);
 }
 
+// The seed's AgentScalingTooFrequent uses increase() on a gauge: one
+// scale-down from 10 to 9 reads as a counter reset worth +9 and fires it.
+// The changes() rule beside it counts one scale event and stays quiet; both
+// fire on real flapping.
+TEST(Summary, OneScaleDownFiresTheSeedsRuleButNotTheChangesOne) {
+  std::vector<double> t;
+  std::vector<int32_t> rep;
+  for (int i = 0; i < 80; ++i) {
+    t.push_back(15.0 * i);
+    rep.push_back(i < 20 ? 10 : 9);
+  }
+  SummaryInputs in;
+  in.time_seconds = t;
+  in.replicas = rep;
+  in.max_replicas = 20;
+  RunSummary s = Summarize(in);
+  EXPECT_EQ(s.scale_downs, 1);
+  EXPECT_EQ(s.scaling_too_frequent.firings.size(), 1u);
+  EXPECT_TRUE(s.scaling_too_frequent_changes.firings.empty());
+  EXPECT_EQ(s.scaling_too_frequent_changes.expr, "changes(desired_replicas[5m]) > 3 for 2m");
+  // Flapping every minute: four and more changes in 5 minutes, for long
+  // enough: both fire.
+  for (int i = 0; i < 80; ++i) rep[i] = (i / 4) % 2 ? 6 : 2;
+  s = Summarize(in);
+  EXPECT_FALSE(s.scaling_too_frequent.firings.empty());
+  ASSERT_FALSE(s.scaling_too_frequent_changes.firings.empty());
+  // The fifth change (minute 4) makes four in (t-5m, t]; firing 2 min later.
+  EXPECT_DOUBLE_EQ(s.scaling_too_frequent_changes.firings[0].start_seconds, 60.0 * 4 + 120);
+}
+
 TEST(Summary, WaitPercentilesAreNearestRank) {
   SummaryInputs in;
   std::vector<double> t = {0};

@@ -1256,6 +1256,7 @@ class RunSummary:
     unserved_tasks: int
     scaling_too_frequent: AlertReport
     max_replicas_reached: AlertReport
+    scaling_too_frequent_changes: AlertReport
     has_forecast: bool
     forecast_scored: int
     forecast_mape: float
@@ -1290,6 +1291,7 @@ class RunSummary:
         unserved_tasks: int = ...,
         scaling_too_frequent: AlertReport | dict[str, Any] = ...,
         max_replicas_reached: AlertReport | dict[str, Any] = ...,
+        scaling_too_frequent_changes: AlertReport | dict[str, Any] = ...,
         has_forecast: bool = ...,
         forecast_scored: int = ...,
         forecast_mape: float = ...,

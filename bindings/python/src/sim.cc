@@ -653,6 +653,9 @@ void BindSim(py::module_& m) {
              "AgentScalingTooFrequent: increase(desired_replicas[5m]) > 3 for 2m.")
       .field("max_replicas_reached", &sim::RunSummary::max_replicas_reached,
              "AgentMaxReplicasReached: current == max for 5m.")
+      .field("scaling_too_frequent_changes", &sim::RunSummary::scaling_too_frequent_changes,
+             "AgentScalingTooFrequent as meant: changes(desired_replicas[5m]) > 3 for 2m (the "
+             "seed's increase() on a gauge fires on a single scale-down).")
       .field("has_forecast", &sim::RunSummary::has_forecast,
              "The run had a forecast floor; the forecast_ fields score it.")
       .field("forecast_scored", &sim::RunSummary::forecast_scored,

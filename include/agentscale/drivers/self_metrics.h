@@ -139,6 +139,7 @@ class SelfMetrics {
 // file (YAML):
 //   AgentScalingTooFrequent: increase(desired replicas[5m]) > 3, for 2m
 //   AgentMaxReplicasReached: current replicas == max replicas, for 5m
+//     (severity critical, as the seed has it)
 std::string AlertRulesYaml();
 // Writes AlertRulesYaml() to `path`.
 absl::Status WriteAlertRules(const std::string& path);

@@ -115,6 +115,11 @@ struct RunSummary {
   // (current == max for 5m), evaluated at every sync.
   AlertReport scaling_too_frequent;
   AlertReport max_replicas_reached;
+  // AgentScalingTooFrequent as it was meant, beside the seed's rule:
+  // changes(desired_replicas[5m]) > 3 for 2m. The seed's increase() on a
+  // gauge reads each scale-down as a counter reset, so a single scale-down
+  // can fire it; changes() counts scale events in either direction.
+  AlertReport scaling_too_frequent_changes;
   // With a forecast floor around the policy (the options' forecast, or
   // RecordForecast for a ForecastFloor a caller built): how the forecast did
   // over the run (forecast::ForecastScore). has_forecast is false, and the

@@ -71,6 +71,8 @@ TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("scaling_too_frequent_seconds", "AgentScalingTooFrequent firing (s)", "{:.0f}"),
     ("max_replicas_reached_firings", "AgentMaxReplicasReached firings", "{}"),
     ("max_replicas_reached_seconds", "AgentMaxReplicasReached firing (s)", "{:.0f}"),
+    ("scaling_too_frequent_changes_firings", "AgentScalingTooFrequent with changes() firings", "{}"),
+    ("scaling_too_frequent_changes_seconds", "AgentScalingTooFrequent with changes() firing (s)", "{:.0f}"),
     ("forecast_mape", "forecast MAPE", "{:.1%}"),
     ("forecast_coverage", "forecast interval coverage", "{:.1%}"),
     ("forecast_anomalies", "forecast anomalies", "{}"),

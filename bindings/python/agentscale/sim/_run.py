@@ -202,6 +202,8 @@ class Run:
             "scaling_too_frequent_seconds": s.scaling_too_frequent.firing_seconds,
             "max_replicas_reached_firings": len(s.max_replicas_reached.firings),
             "max_replicas_reached_seconds": s.max_replicas_reached.firing_seconds,
+            "scaling_too_frequent_changes_firings": len(s.scaling_too_frequent_changes.firings),
+            "scaling_too_frequent_changes_seconds": s.scaling_too_frequent_changes.firing_seconds,
             "forecast_mape": s.forecast_mape if s.has_forecast and s.forecast_scored else None,
             "forecast_coverage": s.forecast_coverage if s.has_forecast and s.forecast_scored else None,
             "forecast_anomalies": s.forecast_anomalies if s.has_forecast else None,
