@@ -139,6 +139,7 @@ absl::Status HorizontalAutoscaler::ImportState(AutoscalerState state) {
     }
   }
   state_ = std::move(state);
+  stabilization_index_.Invalidate();
   pending_time_.reset();
   return absl::OkStatus();
 }
@@ -628,7 +629,7 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
           now, b.scale_up.stabilization_window.value_or(absl::ZeroDuration()),
           b.scale_down.stabilization_window.value_or(
               config_.downscale_stabilization_window),
-          current, desired, &history);
+          current, desired, &history, &stabilization_index_);
       Reason able = Reason::kReadyForNewScale;
       if (stabilized != desired) {
         able = desired >= current ? Reason::kScaleUpStabilized

@@ -159,6 +159,9 @@ class HorizontalAutoscaler final : public Policy {
   hpa::ReplicaCalculator calculator_;
   std::vector<int> metric_obs_;  // spec index -> observation index or -1
   std::vector<hpa::PodSample> summed_samples_;
+  // Answers the stabilization from state_.recommendations without a pass
+  // over it; invalidated whenever the history is replaced.
+  hpa::StabilizationIndex stabilization_index_;
 };
 
 }  // namespace agentscale
