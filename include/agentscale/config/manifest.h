@@ -14,6 +14,13 @@
 //   for (const agentscale::hpa::AutoscalerSpec& spec : loaded->autoscalers) ...
 //   std::string yaml = agentscale::config::DumpManifest(spec);
 //
+//   // A manifest as pasted, one object of it, fills reported:
+//   agentscale::config::LoadOptions options;
+//   options.strict = false;
+//   options.name = "matillion-agent-hpa";
+//   loaded = agentscale::config::LoadManifestFile("pasted.yaml", options);
+//   for (const std::string& w : loaded->warnings) std::cerr << "warning: " << w << "\n";
+//
 // What the loader does, in the order the API server would:
 //   1. Splits a multi-document file. Every document of kind
 //      HorizontalPodAutoscaler must be apiVersion autoscaling/v2 (v1 and
@@ -22,7 +29,8 @@
 //      LoadedManifests::skipped; empty documents are ignored.
 //   2. Decodes strictly, like `kubectl --validate=strict`: an unknown or
 //      duplicate field, a value of the wrong type, an unknown enum value or a
-//      malformed quantity is an error.
+//      malformed quantity is an error. (Lenient loading, below, fills two
+//      missing fields instead of failing.)
 //   3. Applies the autoscaling/v2 API defaults (spec §8): minReplicas 1,
 //      metrics [Resource cpu Utilization 80], and field-wise behavior
 //      defaults only when spec.behavior is present.
