@@ -440,7 +440,8 @@ TEST(PickByNameTest, SameNameTwiceNeedsTheNamespace) {
             "two.yaml: several objects are named \"agent-hpa\": a/agent-hpa "
             "(HorizontalPodAutoscaler, line 1), b/agent-hpa (HorizontalPodAutoscaler, line 21); "
             "give <namespace>/<name>");
-  absl::StatusOr<LoadedManifests> picked = LoadManifestString(yaml, "two.yaml", Named("b/agent-hpa"));
+  absl::StatusOr<LoadedManifests> picked =
+      LoadManifestString(yaml, "two.yaml", Named("b/agent-hpa"));
   ASSERT_TRUE(picked.ok()) << picked.status();
   ASSERT_EQ(picked->autoscalers.size(), 1u);
   EXPECT_EQ(picked->autoscalers[0].max_replicas, 7);
