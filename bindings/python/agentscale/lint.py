@@ -92,12 +92,15 @@ def lint_manifest(
     *,
     slots: int = 100,
     config: Optional[ControllerConfig] = None,
+    strict: bool = True,
+    name: Optional[str] = None,
 ) -> tuple[list[Union[AutoscalerSpec, ScaledObjectSpec]], list[Finding]]:
     """Loads every HPA and KEDA ScaledObject of a manifest file (ValueError
     with file:line:column if one is invalid, FileNotFoundError if missing)
-    and lints each; the loader's warnings (deprecated fields) become
-    findings of rule ``load-warning``."""
-    loaded = load_manifest_file(path, config)
+    and lints each; the loader's warnings (deprecated fields; with
+    strict=False, what lenient loading filled in) become findings of rule
+    ``load-warning``. strict and name are load_manifest_file's."""
+    loaded = load_manifest_file(path, config, strict=strict, name=name)
     if not loaded.autoscalers and not loaded.scaled_objects:
         raise ValueError(
             f"{os.fspath(path)}: no HorizontalPodAutoscaler (autoscaling/v2) or ScaledObject "
