@@ -199,12 +199,14 @@ absl::StatusOr<Aggregation> ParseAggregation(absl::string_view name) {
 
 std::optional<double> EvaluateWindow(Aggregation aggregation,
                                      absl::Span<const Sample> samples,
-                                     int64_t now_ms, int64_t window_ms) {
-  // Only the samples inside [now - window, now].
+                                     int64_t now_ms, int64_t window_ms,
+                                     PrometheusVersion version) {
+  // Only the samples inside (now - window, now], or [now - window, now] in
+  // Prometheus 2.
   const int64_t start = now_ms - window_ms;
-  auto lo = std::lower_bound(
-      samples.begin(), samples.end(), start,
-      [](const Sample& s, int64_t t) { return s.timestamp_ms < t; });
+  auto lo = std::partition_point(samples.begin(), samples.end(), [&](const Sample& s) {
+    return !InRange(version, s.timestamp_ms, start);
+  });
   auto hi = std::upper_bound(
       lo, samples.end(), now_ms,
       [](int64_t t, const Sample& s) { return t < s.timestamp_ms; });
@@ -558,19 +560,22 @@ std::optional<double> SeriesStore::Query(SeriesRef ref,
   if (end == 0) return std::nullopt;
   const Sample& newest = r.at(end - 1);
   if (!is_range || options_.require_fresh) {
-    if (newest.timestamp_ms < now_ms - lookback_ms_ ||
+    if (!InRange(options_.prometheus_version, newest.timestamp_ms,
+                 now_ms - lookback_ms_) ||
         IsStaleMarker(newest.value)) {
       return std::nullopt;
     }
   }
   if (!is_range) return newest.value;
-  // The first sample at or after now - window.
+  // The first sample inside the range (after now - window; at it too in
+  // Prometheus 2).
   const int64_t start_ms = now_ms - window_ms;
+  const PrometheusVersion version = options_.prometheus_version;
   lo = 0;
   hi = end;
   while (lo < hi) {
     const uint32_t mid = lo + (hi - lo) / 2;
-    if (r.at(mid).timestamp_ms < start_ms) {
+    if (!InRange(version, r.at(mid).timestamp_ms, start_ms)) {
       lo = mid + 1;
     } else {
       hi = mid;
@@ -581,7 +586,7 @@ std::optional<double> SeriesStore::Query(SeriesRef ref,
     const Sample& x = r.at(i);
     if (!IsStaleMarker(x.value)) scratch.push_back(x);
   }
-  return EvaluateWindow(aggregation, scratch, now_ms, window_ms);
+  return EvaluateWindow(aggregation, scratch, now_ms, window_ms, version);
 }
 
 std::vector<SeriesInfo> SeriesStore::Select(

@@ -684,6 +684,7 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   in.waits_seconds = result_.waits_seconds;
   in.unserved_waits_seconds = result_.unserved_waits_seconds;
   in.wait_slo_seconds = opt_.wait_slo_seconds;
+  in.prometheus_version = opt_.prometheus_version;
   result_.summary = Summarize(in);
   result_.summary.cold_start_tasks = cold_start_tasks_;
   result_.summary.fallback_seconds = static_cast<double>(fallback_syncs_) * sync;

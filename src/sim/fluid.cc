@@ -290,6 +290,7 @@ absl::Status Replay(PolicyT& policy, const std::vector<hpa::MetricSpec>& metrics
   in.initial_replicas = initial_replicas;
   in.max_replicas = max_replicas;
   in.price_per_replica_hour = options.price_per_replica_hour;
+  in.prometheus_version = options.prometheus_version;
   result->summary = Summarize(in);
   result->summary.fallback_seconds = static_cast<double>(fleet.fallback_syncs()) * period;
   return absl::OkStatus();

@@ -61,10 +61,15 @@ void EvaluateAlert(absl::Span<const double> times, double run_end, double hold,
 
 double PrometheusIncrease(absl::Span<const double> times,
                           absl::Span<const double> values, double range_start,
-                          double range_end, bool* defined) {
-  // Samples inside (range_start, range_end].
+                          double range_end, bool* defined,
+                          metrics::PrometheusVersion version) {
+  // Samples inside (range_start, range_end], or [range_start, range_end].
   const size_t lo = static_cast<size_t>(
-      std::upper_bound(times.begin(), times.end(), range_start) - times.begin());
+      std::partition_point(times.begin(), times.end(),
+                           [&](double t) {
+                             return !metrics::InRange(version, t, range_start);
+                           }) -
+      times.begin());
   const size_t hi = static_cast<size_t>(
       std::upper_bound(times.begin(), times.end(), range_end) - times.begin());
   if (hi < lo + 2) {
@@ -164,6 +169,7 @@ RunSummary Summarize(const SummaryInputs& in) {
   // sum of the reset corrections inside it (whole replica counts, so the
   // sum is exact) keep it linear in the number of syncs without a pass
   // per window.
+  const metrics::PrometheusVersion version = in.prometheus_version;
   auto reset_at = [&](size_t j) -> double {
     return in.replicas[j] < in.replicas[j - 1] ? in.replicas[j - 1] : 0;
   };
@@ -173,7 +179,7 @@ RunSummary Summarize(const SummaryInputs& in) {
                 [&](size_t i) {
                   const double t = in.time_seconds[i];
                   if (i > 0) correction += reset_at(i);
-                  while (lo < i && in.time_seconds[lo] <= t - 300) {
+                  while (lo < i && !metrics::InRange(version, in.time_seconds[lo], t - 300)) {
                     ++lo;
                     correction -= reset_at(lo);
                   }
@@ -198,7 +204,7 @@ RunSummary Summarize(const SummaryInputs& in) {
                 [&](size_t i) {
                   const double t = in.time_seconds[i];
                   if (i > 0) changes += in.replicas[i] != in.replicas[i - 1];
-                  while (from < i && in.time_seconds[from] <= t - 300) {
+                  while (from < i && !metrics::InRange(version, in.time_seconds[from], t - 300)) {
                     ++from;
                     changes -= in.replicas[from] != in.replicas[from - 1];
                   }
@@ -206,9 +212,16 @@ RunSummary Summarize(const SummaryInputs& in) {
                 },
                 &s.scaling_too_frequent_changes);
   s.max_replicas_reached.name = "AgentMaxReplicasReached";
-  s.max_replicas_reached.expr = "current == max for 5m";
+  s.max_replicas_reached.expr = "current (before the sync's decision) == max for 5m";
+  // kube-state-metrics exposes status.currentReplicas, the count the sync
+  // started from: the count before this sync's decision.
   EvaluateAlert(in.time_seconds, run_end, 300,
-                [&](size_t i) { return in.replicas[i] == in.max_replicas; },
+                [&](size_t i) {
+                  const int32_t current =
+                      i > 0 ? in.replicas[i - 1]
+                            : (in.initial_replicas >= 0 ? in.initial_replicas : in.replicas[0]);
+                  return current == in.max_replicas;
+                },
                 &s.max_replicas_reached);
   return s;
 }

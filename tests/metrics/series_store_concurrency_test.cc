@@ -98,11 +98,12 @@ TEST(SeriesStoreConcurrencyTest, AppendsQueriesAndGcInParallel) {
   EXPECT_EQ(st.appended,
             int64_t{kWriters} * kSeriesPerWriter * (kSteps + 1));
   EXPECT_EQ(st.out_of_order + st.duplicate + st.unknown_series, 0);
-  // Every series ends with the same window: steps 239..299 -> mean 269.
+  // Every series ends with the same window: steps 240..299 (the range is
+  // left-open, as in Prometheus 3) -> mean 269.5.
   for (const SeriesInfo& s : store.Select("tasks")) {
     EXPECT_EQ(store.Query(s.ref, Aggregation::kAvgOverTime, absl::Minutes(1),
                           kT0 + absl::Seconds(kSteps - 1)),
-              std::optional<double>(269.0));
+              std::optional<double>(269.5));
   }
 }
 

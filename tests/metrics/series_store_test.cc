@@ -39,6 +39,8 @@ struct WindowCase {
   double now_s;
   double window_s;
   std::optional<double> want;  // nullopt: no result; NaN compares as NaN
+  // The cases are Prometheus 2.x's answers (closed ranges) unless marked 3.
+  PrometheusVersion version = PrometheusVersion::k2;
   friend void PrintTo(const WindowCase& c, std::ostream* os) { *os << c.name; }
 };
 
@@ -57,7 +59,7 @@ TEST_P(WindowTest, MatchesPrometheus) {
   const std::vector<Sample> samples = ToSamples(c.samples);
   const std::optional<double> got = EvaluateWindow(
       c.aggregation, samples, kT0Ms + static_cast<int64_t>(c.now_s * 1000),
-      static_cast<int64_t>(c.window_s * 1000));
+      static_cast<int64_t>(c.window_s * 1000), c.version);
   if (!c.want.has_value()) {
     EXPECT_EQ(got, std::nullopt);
   } else if (std::isnan(*c.want)) {
@@ -73,7 +75,7 @@ TEST_P(WindowTest, MatchesPrometheus) {
   // The store answers the same, through its own range lookup.
   absl::StatusOr<std::unique_ptr<SeriesStore>> store = SeriesStore::Create(
       SeriesStoreOptions{absl::Hours(1), /*require_fresh=*/false,
-                         absl::Hours(2)});
+                         absl::Hours(2), c.version});
   ASSERT_OK(store);
   ASSERT_OK_AND_ASSIGN(SeriesRef ref, (*store)->GetOrCreate("m", {}));
   for (const Sample& s : samples) {
@@ -96,6 +98,16 @@ std::vector<WindowCase> WindowCases() {
   return {
       // avg_over_time(x[1m]) at t=60: samples at 0..60 (closed range).
       {"avg_closed_range", A::kAvgOverTime, kGauge, 60, 60, 30},
+      // Prometheus 3: (0, 60], the sample at 0 is out: 20..50.
+      {"avg_left_open_range_v3", A::kAvgOverTime, kGauge, 60, 60, 35, PrometheusVersion::k3},
+      {"count_left_open_range_v3", A::kCountOverTime, kGauge, 60, 60, 4,
+       PrometheusVersion::k3},
+      {"min_left_open_range_v3", A::kMinOverTime, kGauge, 60, 30, 40, PrometheusVersion::k3},
+      // Aligned samples 15..60 in (0, 60]: 45 s of data, the 15 s gap to the
+      // start is below 1.1 x 15 s, so it extrapolates to the full minute.
+      {"increase_aligned_v3", A::kIncrease,
+       {{0, 100}, {15, 115}, {30, 130}, {45, 145}, {60, 160}}, 60, 60, 60,
+       PrometheusVersion::k3},
       {"avg_window_excludes_older", A::kAvgOverTime, kGauge, 60, 30, 40},
       {"avg_ignores_future_samples", A::kAvgOverTime, kGauge, 30, 60, 20},
       {"avg_empty_range_is_missing", A::kAvgOverTime, kGauge, 200, 60,
@@ -339,11 +351,11 @@ TEST(SeriesStoreTest, LabeledBatchCreatesSeries) {
 }
 
 TEST(SeriesStoreTest, StaleSeriesIsMissingNeverZero) {
-  SeriesStore store;  // lookback 5 min
+  SeriesStore store;  // lookback 5 min, Prometheus 3: (now - 5m, now]
   ASSERT_OK_AND_ASSIGN(SeriesRef ref, store.GetOrCreate("m", {}));
   ASSERT_EQ(store.Append(ref, kT0, 42), AppendResult::kOk);
-  const absl::Time fresh = kT0 + absl::Minutes(5);
-  const absl::Time stale = fresh + absl::Milliseconds(1);
+  const absl::Time fresh = kT0 + absl::Minutes(5) - absl::Milliseconds(1);
+  const absl::Time stale = kT0 + absl::Minutes(5);
   EXPECT_THAT(store.Latest(ref, fresh), Optional(42.0));
   EXPECT_EQ(store.Latest(ref, stale), std::nullopt);
   // A window longer than the lookback still sees the sample, but the series
@@ -356,6 +368,17 @@ TEST(SeriesStoreTest, StaleSeriesIsMissingNeverZero) {
             std::nullopt);
   EXPECT_EQ(store.Query(ref, Aggregation::kCountOverTime, absl::Minutes(10),
                         stale),
+            std::nullopt);
+}
+
+TEST(SeriesStoreTest, Prometheus2LookbackIsClosed) {
+  SeriesStoreOptions options;
+  options.prometheus_version = PrometheusVersion::k2;  // [now - 5m, now]
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SeriesStore> store, SeriesStore::Create(options));
+  ASSERT_OK_AND_ASSIGN(SeriesRef ref, store->GetOrCreate("m", {}));
+  ASSERT_EQ(store->Append(ref, kT0, 42), AppendResult::kOk);
+  EXPECT_THAT(store->Latest(ref, kT0 + absl::Minutes(5)), Optional(42.0));
+  EXPECT_EQ(store->Latest(ref, kT0 + absl::Minutes(5) + absl::Milliseconds(1)),
             std::nullopt);
 }
 

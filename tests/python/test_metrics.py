@@ -140,10 +140,10 @@ def test_window_functions(aggregation: agentscale.Aggregation | str, expected: f
 
 
 def test_rate_of_a_counter_with_a_reset() -> None:
-    store = agentscale.SeriesStore()
+    # Prometheus 2's closed range [T0, T0+60]: 0, 10, 20, reset to 5, 15:
+    # 35 increments over 60 s, no extrapolation needed at the exact edges.
+    store = agentscale.SeriesStore(agentscale.SeriesStoreOptions(prometheus_version=2))
     ref = store.get_or_create("tasks_total", {"pod": "a"})
-    # 0, 10, 20, reset to 5, 15: 30 increments over 60 s, no extrapolation
-    # needed at the window's exact edges.
     for i, v in enumerate([0.0, 10.0, 20.0, 5.0, 15.0]):
         store.append(ref, T0 + 15 * i, v)
     rate = store.query(ref, agentscale.Aggregation.RATE, 60, T0 + 60)
@@ -151,6 +151,15 @@ def test_rate_of_a_counter_with_a_reset() -> None:
     assert rate == pytest.approx(35.0 / 60.0)
     increase = store.query(ref, "increase", 60, T0 + 60)
     assert increase == pytest.approx(35.0)
+
+    # Prometheus 3 (the default) leaves T0 out, (T0, T0+60]: 10, 20, 5, 15
+    # is 25 over 45 s, extrapolated over the 15 s gap to the start: 25 x 60/45.
+    store3 = agentscale.SeriesStore()
+    assert agentscale.SeriesStoreOptions().prometheus_version == 3
+    ref3 = store3.get_or_create("tasks_total", {"pod": "a"})
+    for i, v in enumerate([0.0, 10.0, 20.0, 5.0, 15.0]):
+        store3.append(ref3, T0 + 15 * i, v)
+    assert store3.query(ref3, "increase", 60, T0 + 60) == pytest.approx(25.0 * 60 / 45)
 
 
 def test_aggregation_names() -> None:

@@ -1355,8 +1355,11 @@ def summarize(
     waits_seconds: _ArrayLike | None = None,
     wait_slo_seconds: float = 60.0,
     unserved_waits_seconds: _ArrayLike | None = None,
+    prometheus_version: int = 3,
 ) -> RunSummary: ...
-def prometheus_increase(times: _ArrayLike, values: _ArrayLike, range_start: float, range_end: float) -> float | None: ...
+def prometheus_increase(
+    times: _ArrayLike, values: _ArrayLike, range_start: float, range_end: float, *, prometheus_version: int = 3
+) -> float | None: ...
 
 class MetricOutage:
     metric: str
@@ -1378,6 +1381,7 @@ class FluidOptions:
     period_seconds: float
     initial_replicas: int
     price_per_replica_hour: float
+    prometheus_version: int
     config: ControllerConfig
     outages: list[MetricOutage]
     schedule: ScheduleSpec | None
@@ -1388,6 +1392,7 @@ class FluidOptions:
         period_seconds: _Seconds = ...,
         initial_replicas: int = ...,
         price_per_replica_hour: float = ...,
+        prometheus_version: int = ...,
         config: ControllerConfig | dict[str, Any] = ...,
         outages: Sequence[MetricOutage | dict[str, Any]] = ...,
         schedule: ScheduleSpec | None = ...,
@@ -1503,6 +1508,7 @@ class AgentModelOptions:
     max_tasks: int
     price_per_replica_hour: float
     wait_slo_seconds: float
+    prometheus_version: int
     record_waits: bool
     config: ControllerConfig
     outages: list[MetricOutage]
@@ -1534,6 +1540,7 @@ class AgentModelOptions:
         max_tasks: int = ...,
         price_per_replica_hour: float = ...,
         wait_slo_seconds: float = ...,
+        prometheus_version: int = ...,
         record_waits: bool = ...,
         config: ControllerConfig | dict[str, Any] = ...,
         outages: Sequence[MetricOutage | dict[str, Any]] = ...,
@@ -1842,6 +1849,7 @@ def replay_scaled_object(
     outages: Sequence[MetricOutage] | None = None,
     schedule: ScheduleSpec | None = None,
     forecast: ForecastSpec | None = None,
+    prometheus_version: int = 3,
 ) -> FluidResult: ...
 
 # --- metrics: series store, exposition, adapter, scraper, query client -------
@@ -1909,8 +1917,11 @@ class SeriesRef:
 class SeriesStoreOptions:
     lookback_seconds: float
     require_fresh: bool
+    prometheus_version: int
     gc_after_seconds: float
-    def __init__(self, *, lookback_seconds: _Seconds = ..., require_fresh: bool = ..., gc_after_seconds: _Seconds = ...) -> None: ...
+    def __init__(
+        self, *, lookback_seconds: _Seconds = ..., require_fresh: bool = ..., prometheus_version: int = ..., gc_after_seconds: _Seconds = ...
+    ) -> None: ...
     def to_dict(self) -> dict[str, Any]: ...
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> SeriesStoreOptions: ...

@@ -161,6 +161,12 @@ _QUEUE_CAPACITY = _number(int, 0, maximum=2**63 - 1)
 _SEED = _number(int, 0, maximum=2**64 - 1)
 
 
+def _PROMETHEUS_VERSION(text: str) -> int:
+    if text not in ("2", "3"):
+        raise argparse.ArgumentTypeError(f"must be 2 or 3, got {text!r}")
+    return int(text)
+
+
 def _non_empty(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("must not be empty")
@@ -254,6 +260,8 @@ _MODEL_FLAGS: tuple[tuple[str, str, Any, str, bool], ...] = (
     ("--period", "period_seconds", _POSITIVE, "fluid: sync period in seconds (default 15)", False),
     ("--initial-replicas", "initial_replicas", _NON_NEGATIVE_INT, "replicas before the first sync (default minReplicas)", False),
     ("--price", "price_per_replica_hour", _NON_NEGATIVE, "price of a replica-hour (default 1)", False),
+    ("--prometheus-version", "prometheus_version", _PROMETHEUS_VERSION,
+     "range semantics of the alerts: 3, left-open (t-5m, t] (default), or 2, closed [t-5m, t]", False),
 )
 _ENUM_OPTIONS = {
     "arrivals": ("uniform", "poisson", "per-row"),

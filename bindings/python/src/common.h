@@ -39,6 +39,7 @@
 #include "agentscale/hpa/replica_calculator.h"
 #include "agentscale/hpa/selector.h"
 #include "agentscale/hpa/spec.h"
+#include "agentscale/metrics/extrapolation.h"
 #include "agentscale/hpa/validation.h"
 
 namespace agentscale::python {
@@ -295,6 +296,22 @@ struct Conv<M, std::enable_if_t<std::is_enum_v<M>>> {
     return h.cast<M>();
   }
   static py::object Plain(M e) { return py::str(EnumK8sName(e)); }
+};
+
+// A Prometheus version reads and prints as its number, 2 or 3.
+template <>
+struct Conv<metrics::PrometheusVersion> {
+  static py::object Get(metrics::PrometheusVersion v) { return py::int_(static_cast<int>(v)); }
+  static metrics::PrometheusVersion Set(py::handle h) {
+    if (py::isinstance<py::bool_>(h) || !py::isinstance<py::int_>(h)) {
+      throw py::type_error("prometheus_version must be the int 2 or 3");
+    }
+    const int64_t v = h.cast<int64_t>();
+    if (v == 2) return metrics::PrometheusVersion::k2;
+    if (v == 3) return metrics::PrometheusVersion::k3;
+    throw py::value_error("prometheus_version must be 2 or 3, got " + std::to_string(v));
+  }
+  static py::object Plain(metrics::PrometheusVersion v) { return Get(v); }
 };
 
 template <typename M>

@@ -284,8 +284,9 @@ void BindKeda(py::module_& m) {
          std::optional<hpa::ControllerConfig> config,
          std::optional<std::vector<sim::MetricOutage>> outages,
          std::optional<schedule::ScheduleSpec> schedule,
-         std::optional<forecast::ForecastSpec> forecast) {
+         std::optional<forecast::ForecastSpec> forecast, py::handle prometheus_version) {
         sim::FluidOptions opt;
+        opt.prometheus_version = Conv<metrics::PrometheusVersion>::Set(prometheus_version);
         if (outages) opt.outages = *outages;
         opt.schedule = std::move(schedule);
         opt.forecast = std::move(forecast);
@@ -322,7 +323,7 @@ void BindKeda(py::module_& m) {
       py::arg("period_seconds") = py::none(), py::arg("initial_replicas") = py::none(),
       py::arg("price_per_replica_hour") = py::none(), py::arg("config") = py::none(),
       py::arg("outages") = py::none(), py::arg("schedule") = py::none(),
-      py::arg("forecast") = py::none(),
+      py::arg("forecast") = py::none(), py::arg("prometheus_version") = 3,
       "Replays a ScaledObject as KEDA and its HPA would (KEDA_REPLAY.md): one "
       "Trace drives the first trigger (or `trigger`, by metric name or name), "
       "or a {trigger: Trace} dict; one entry per HPA sync; `outages`: MetricOutage "

@@ -709,6 +709,8 @@ void BindSeriesStore(py::module_& m) {
       .field("require_fresh", &mx::SeriesStoreOptions::require_fresh,
              "Apply the lookback and staleness markers to window queries too (True); False: "
              "window functions see every sample in their range, exactly as PromQL.")
+      .field("prometheus_version", &mx::SeriesStoreOptions::prometheus_version,
+             "Range and lookback semantics: 3, left-open (now - w, now]; 2, closed.")
       .field("gc_after_seconds", &mx::SeriesStoreOptions::gc_after,
              "collect_garbage() removes series whose newest sample is older (600; at least "
              "lookback_seconds).")

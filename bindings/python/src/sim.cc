@@ -676,7 +676,7 @@ void BindSim(py::module_& m) {
          std::optional<int32_t> initial_replicas, py::handle billed_replicas,
          std::optional<double> billed_replica_seconds, int32_t max_replicas,
          double price_per_replica_hour, py::handle waits_seconds, double wait_slo_seconds,
-         py::handle unserved_waits_seconds) {
+         py::handle unserved_waits_seconds, py::handle prometheus_version) {
         Doubles times = Doubles::ensure(time_seconds);
         Ints reps = Ints::ensure(replicas);
         if (!times || !reps || times.ndim() != 1 || reps.ndim() != 1 ||
@@ -721,6 +721,7 @@ void BindSim(py::module_& m) {
           in.unserved_waits_seconds = absl::MakeConstSpan(unserved->data(), unserved->shape(0));
         }
         in.wait_slo_seconds = wait_slo_seconds;
+        in.prometheus_version = Conv<metrics::PrometheusVersion>::Set(prometheus_version);
         py::gil_scoped_release release;
         return sim::Summarize(in);
       },
@@ -729,7 +730,7 @@ void BindSim(py::module_& m) {
       py::arg("billed_replicas") = py::none(), py::arg("billed_replica_seconds") = py::none(),
       py::arg("max_replicas") = 0, py::arg("price_per_replica_hour") = 1.0,
       py::arg("waits_seconds") = py::none(), py::arg("wait_slo_seconds") = 60.0,
-      py::arg("unserved_waits_seconds") = py::none(),
+      py::arg("unserved_waits_seconds") = py::none(), py::arg("prometheus_version") = 3,
       "A RunSummary from per-sync series: sync times, replicas after each sync "
       "(what the alerts and flapping look at), optionally the billed replicas, "
       "per-task waits (and those of tasks never started, as time in the queue), and the "
@@ -737,20 +738,24 @@ void BindSim(py::module_& m) {
   m.def(
       "prometheus_increase",
       [](py::handle times_in, py::handle values_in, double range_start,
-         double range_end) -> std::optional<double> {
+         double range_end, py::handle prometheus_version) -> std::optional<double> {
         std::vector<double> times = ToVector(times_in, "times");
         std::vector<double> values = ToVector(values_in, "values");
         if (times.size() != values.size()) {
           throw py::value_error("times and values must have the same length");
         }
         bool defined = false;
-        const double v = sim::PrometheusIncrease(times, values, range_start, range_end, &defined);
+        const double v = sim::PrometheusIncrease(
+            times, values, range_start, range_end, &defined,
+            Conv<metrics::PrometheusVersion>::Set(prometheus_version));
         if (!defined) return std::nullopt;
         return v;
       },
       py::arg("times"), py::arg("values"), py::arg("range_start"), py::arg("range_end"),
-      "Prometheus' increase() over the samples in (range_start, range_end], with "
-      "counter resets and extrapolation; None with fewer than two samples.");
+      py::kw_only(), py::arg("prometheus_version") = 3,
+      "Prometheus' increase() over the samples in (range_start, range_end] "
+      "([range_start, range_end] with prometheus_version=2), with counter resets and "
+      "extrapolation; None with fewer than two samples.");
 
   // --- fluid.h ----------------------------------------------------------------
   ValueClass<sim::MetricOutage>(m, "MetricOutage",
@@ -767,6 +772,8 @@ void BindSim(py::module_& m) {
              "Replicas before the first sync; -1: minReplicas.")
       .field("price_per_replica_hour", &sim::FluidOptions::price_per_replica_hour,
              "For RunSummary.cost.")
+      .field("prometheus_version", &sim::FluidOptions::prometheus_version,
+             "The alerts' range semantics: 3, left-open (t-5m, t]; 2, closed [t-5m, t].")
       .field("config", &sim::FluidOptions::config, "The controller's flags and tolerance.")
       .field("outages", &sim::FluidOptions::outages,
              "MetricOutage windows in which reading a metric fails.")
@@ -916,6 +923,8 @@ void BindSim(py::module_& m) {
              "For RunSummary.cost.")
       .field("wait_slo_seconds", &sim::AgentModelOptions::wait_slo_seconds,
              "For RunSummary.share_over_slo.")
+      .field("prometheus_version", &sim::AgentModelOptions::prometheus_version,
+             "The alerts' range semantics: 3, left-open (t-5m, t]; 2, closed [t-5m, t].")
       .field("record_waits", &sim::AgentModelOptions::record_waits,
              "Keep every task's wait (waits_seconds).")
       .field("config", &sim::AgentModelOptions::config, "The controller's flags and tolerance.")

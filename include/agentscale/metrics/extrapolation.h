@@ -5,7 +5,8 @@
 // the change of a counter between its first and last sample in a range,
 // with counter resets added back and the result extrapolated toward the
 // range's edges. The series store's kIncrease/kRate queries and the
-// simulator's evaluation of the seed's alert rules both call it.
+// simulator's evaluation of the seed's alert rules both call it, with the
+// range semantics of one PrometheusVersion.
 //
 //   double inc = agentscale::metrics::ExtrapolatedIncrease(
 //       {first_t, first_v}, {last_t, last_v}, resets, n, start, end);
@@ -15,6 +16,21 @@
 #include <cstddef>
 
 namespace agentscale::metrics {
+
+// Which Prometheus a range selector (and the lookback of an instant
+// selector) behaves like. Prometheus 3 made both left-open, (t - w, t];
+// Prometheus 2 (Debian 12 ships 2.42) has them closed, [t - w, t]. They
+// differ only for a sample exactly w before the evaluation instant, which
+// samples and evaluations on one grid (a 15 s sync, a 5m range) hit at
+// every evaluation.
+enum class PrometheusVersion { k2 = 2, k3 = 3 };
+
+// Whether a sample at `sample_time` is inside a range starting at `start`
+// (and ending at or after the sample) as `version` counts it.
+template <typename T>
+constexpr bool InRange(PrometheusVersion version, T sample_time, T start) {
+  return version == PrometheusVersion::k2 ? !(sample_time < start) : start < sample_time;
+}
 
 struct TimedValue {
   double time_seconds;

@@ -34,8 +34,10 @@
 //   a series whose newest sample is older than gc_after is removed, and its
 //   SeriesRef becomes invalid (appends to it return kUnknownSeries).
 //
-// Ranges are closed, [now - window, now], as in Prometheus 2.x (the version
-// Debian ships); timestamps are whole milliseconds, as in Prometheus.
+// Ranges and the lookback are left-open, (now - window, now], as in
+// Prometheus 3, or closed, [now - window, now], as in Prometheus 2.x (the
+// version Debian ships) with SeriesStoreOptions::prometheus_version;
+// timestamps are whole milliseconds, as in Prometheus.
 //
 // Thread safety: every method may be called from any number of threads at
 // once. Appends and CollectGarbage() take the store's lock exclusively (a
@@ -64,6 +66,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "agentscale/metrics/extrapolation.h"
 
 namespace agentscale::metrics {
 
@@ -183,9 +186,9 @@ absl::StatusOr<Aggregation> ParseAggregation(absl::string_view name);
 // removed), at `now_ms` over [now_ms - window_ms, now_ms]. Exposed for tests
 // and for callers with their own storage. std::nullopt when PromQL returns
 // no sample (empty range; fewer than two samples for rate/increase).
-std::optional<double> EvaluateWindow(Aggregation aggregation,
-                                     absl::Span<const Sample> samples,
-                                     int64_t now_ms, int64_t window_ms);
+std::optional<double> EvaluateWindow(
+    Aggregation aggregation, absl::Span<const Sample> samples, int64_t now_ms,
+    int64_t window_ms, PrometheusVersion version = PrometheusVersion::k3);
 
 struct SeriesStoreOptions {
   // Prometheus' lookback delta: a series whose newest sample is older than
@@ -198,6 +201,8 @@ struct SeriesStoreOptions {
   // CollectGarbage() removes series whose newest sample is older than this.
   // Must be at least `lookback`.
   absl::Duration gc_after = absl::Minutes(10);
+  // Range and lookback semantics: left-open (3) or closed (2).
+  PrometheusVersion prometheus_version = PrometheusVersion::k3;
 };
 
 struct SeriesInfo {

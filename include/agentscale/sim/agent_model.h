@@ -49,6 +49,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "agentscale/forecast/policy.h"
+#include "agentscale/metrics/extrapolation.h"
 #include "agentscale/hpa/spec.h"
 #include "agentscale/policy/policy.h"
 #include "agentscale/schedule/schedule.h"
@@ -111,6 +112,8 @@ struct AgentModelOptions {
   int64_t max_tasks = 20'000'000;
   double price_per_replica_hour = 1.0;
   double wait_slo_seconds = 60;
+  // The Prometheus whose range semantics the summary's alerts follow.
+  metrics::PrometheusVersion prometheus_version = metrics::PrometheusVersion::k3;
   bool record_waits = true;
   hpa::ControllerConfig config;
   // Windows in which reading a metric fails (sim/faults.h).

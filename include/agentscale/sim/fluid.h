@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "agentscale/forecast/policy.h"
+#include "agentscale/metrics/extrapolation.h"
 #include "agentscale/hpa/spec.h"
 #include "agentscale/observation.h"
 #include "agentscale/policy/policy.h"
@@ -46,6 +47,8 @@ struct FluidOptions {
   // Replicas before the first sync; -1 means minReplicas.
   int32_t initial_replicas = -1;
   double price_per_replica_hour = 1.0;
+  // The Prometheus whose range semantics the summary's alerts follow.
+  metrics::PrometheusVersion prometheus_version = metrics::PrometheusVersion::k3;
   hpa::ControllerConfig config;
   // How Object and External values become milli-units: up (a quantity's
   // MilliValue) or toward zero (what KEDA and prometheus-adapter serve).

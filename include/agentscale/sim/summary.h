@@ -18,6 +18,7 @@
 
 #include "absl/types/span.h"
 #include "agentscale/forecast/policy.h"
+#include "agentscale/metrics/extrapolation.h"
 
 namespace agentscale::sim {
 
@@ -37,12 +38,13 @@ struct AlertReport {
 };
 
 // Prometheus' increase() over a range of (time, value) samples, with counter
-// resets and Prometheus' extrapolation to the range edges. `range_start` is
-// exclusive, `range_end` inclusive. Fewer than two samples give 0 and
-// `*defined` = false.
-double PrometheusIncrease(absl::Span<const double> times,
-                          absl::Span<const double> values, double range_start,
-                          double range_end, bool* defined);
+// resets and Prometheus' extrapolation to the range edges. `range_end` is
+// inclusive; `range_start` exclusive (Prometheus 3) or inclusive
+// (Prometheus 2). Fewer than two samples give 0 and `*defined` = false.
+double PrometheusIncrease(
+    absl::Span<const double> times, absl::Span<const double> values,
+    double range_start, double range_end, bool* defined,
+    metrics::PrometheusVersion version = metrics::PrometheusVersion::k3);
 
 struct SummaryInputs {
   absl::Span<const double> time_seconds;  // sync times
@@ -72,6 +74,9 @@ struct SummaryInputs {
   // percentiles, the mean and the share over the SLO like the others.
   absl::Span<const double> unserved_waits_seconds;
   double wait_slo_seconds = 60;
+  // The range semantics the alerts are evaluated with: Prometheus 3's
+  // left-open (t - 5m, t], or Prometheus 2's closed [t - 5m, t].
+  metrics::PrometheusVersion prometheus_version = metrics::PrometheusVersion::k3;
 };
 
 struct RunSummary {

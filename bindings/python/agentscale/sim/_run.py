@@ -299,6 +299,7 @@ def simulate(
         kw: dict[str, Any] = {
             "period_seconds": opts.period_seconds,
             "price_per_replica_hour": opts.price_per_replica_hour,
+            "prometheus_version": opts.prometheus_version,
             "config": opts.config,
             "outages": list(opts.outages),
             "schedule": opts.schedule,
