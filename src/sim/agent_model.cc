@@ -579,6 +579,18 @@ void Simulation::AfterSync(double t, const Decision& decision) {
 }
 
 absl::StatusOr<AgentModelResult> Simulation::Run() {
+  result_.trace_meaning = TraceMeaning::kArrivals;
+  switch (opt_.arrivals) {
+    case ArrivalShape::kUniform:
+      result_.trace_reading = ArrivalsReading(interval_, "spread evenly");
+      break;
+    case ArrivalShape::kPoisson:
+      result_.trace_reading = ArrivalsReading(interval_, "as a Poisson process");
+      break;
+    case ArrivalShape::kPerRow:
+      result_.trace_reading = "arrivals: each row is one task arriving at its time";
+      break;
+  }
   const double t0 = trace_.start();
   const double horizon =
       opt_.arrivals == ArrivalShape::kPerRow ? trace_.end() : trace_.end() + interval_;

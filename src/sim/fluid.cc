@@ -318,6 +318,7 @@ absl::StatusOr<FluidResult> FluidReplay(const hpa::AutoscalerSpec& spec,
   if (absl::Status st = MatchTraces(spec.metrics, traces, &matched); !st.ok()) return st;
   FluidResult result;
   hpa::AutoscalerSpec replayed = spec;
+  result.trace_meaning = TraceMeaning::kGauge;
   replayed.metrics.clear();
   std::vector<const Trace*> metric_trace;
   for (size_t k = 0; k < spec.metrics.size(); ++k) {
@@ -331,6 +332,7 @@ absl::StatusOr<FluidResult> FluidReplay(const hpa::AutoscalerSpec& spec,
     metric_trace.push_back(matched[k]);
     result.driven_metrics.push_back(m.name);
   }
+  result.trace_reading = GaugeReading(absl::StrJoin(result.driven_metrics, ", "));
   absl::StatusOr<HorizontalAutoscaler> engine =
       HorizontalAutoscaler::Create(replayed, options.config);
   if (!engine.ok()) return engine.status();
@@ -375,6 +377,8 @@ absl::StatusOr<FluidResult> FluidReplay(Policy& policy, const MetricTraces& trac
     if (absl::Status st = CheckDriven(metrics[k], matched[k]); !st.ok()) return st;
     result.driven_metrics.push_back(metrics[k].name);
   }
+  result.trace_meaning = TraceMeaning::kGauge;
+  result.trace_reading = GaugeReading(absl::StrJoin(result.driven_metrics, ", "));
   absl::Status st = Replay(policy, metrics, matched, options, &result);
   if (!st.ok()) return st;
   return result;

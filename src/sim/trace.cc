@@ -242,4 +242,24 @@ Trace PoissonBurstTrace(double base, double burst_factor, double bursts_per_hour
   return t;
 }
 
+const char* TraceMeaningName(TraceMeaning m) {
+  switch (m) {
+    case TraceMeaning::kArrivals:
+      return "arrivals";
+    case TraceMeaning::kGauge:
+      return "gauge";
+  }
+  return "?";
+}
+
+std::string ArrivalsReading(double interval_seconds, const std::string& spread) {
+  return absl::StrCat("arrivals: each row is the tasks arriving in its ", interval_seconds,
+                      " s, ", spread);
+}
+
+std::string GaugeReading(const std::string& metric) {
+  return absl::StrCat("gauge: each value is the fleet's total ", metric,
+                      " at that instant, split evenly among the pods");
+}
+
 }  // namespace agentscale::sim

@@ -109,8 +109,14 @@ def test_compare_json_and_plot(capsys: pytest.CaptureFixture[str], trace_csv: st
 def test_sweep_json_pareto_and_failures(capsys: pytest.CaptureFixture[str], trace_csv: str) -> None:
     d = run_json(capsys, "sweep", "production", "--trace", trace_csv, "--grid", "target=40,70",
                  "--grid", "scale-down-window-seconds=60,300", "--workers", "1")
-    assert len(d["rows"]) == 4 and d["objectives"] == ["cost", "time_over_target_seconds"]
+    # The agent model, as in simulate and compare, and the reading said.
+    assert len(d["rows"]) == 4 and d["objectives"] == ["cost", "wait_p99"]
+    assert d["model"] == "agent" and d["trace_reading"].startswith("arrivals: each row is the tasks")
     assert d["pareto_front"]
+    fluid = run_json(capsys, "sweep", "production", "--trace", trace_csv, "--grid", "target=40,70",
+                     "--workers", "1", "--model", "fluid")
+    assert fluid["objectives"] == ["cost", "time_over_target_seconds"]
+    assert fluid["trace_reading"].startswith("gauge: each value is the fleet's total app_active_task_count")
     code, out, _ = run(capsys, "sweep", "production", "--trace", trace_csv, "--grid", "target=40,70",
                        "--workers", "1", "--pareto")
     assert code == 0 and "Pareto front" in out
@@ -308,7 +314,8 @@ FETCH = ["fetch", "--prometheus", "127.0.0.1:9", "--query", "up", "--start", "0"
         (["sweep", "production", "--grid", "target="], "argument --grid: 'target=': expected KEY=V1,V2,..."),
         (["sweep", "production", "--grid", "target=1,,2"], "argument --grid: 'target=1,,2': an empty value"),
         (["sweep", "production", "--grid", "target=1", "--grid", "target=2"], "argument --grid: target is given twice"),
-        (["sweep", "production", "--grid", "slots=4"], "argument --grid: unknown grid key 'slots' for the fluid model"),
+        (["sweep", "production", "--grid", "slots=4", "--model", "fluid"],
+         "argument --grid: unknown grid key 'slots' for the fluid model"),
         (["sweep", "production", "--grid", "target=40", "--workers", "0"], "argument --workers: must be >= 1, got 0"),
         (["sweep", "production", "--grid", "target=40", "--top", "0"], "argument --top: must be >= 1, got 0"),
         (["sweep", "production", "--grid", "target=40", "--top", "3", "--json"], "--top shapes the table"),

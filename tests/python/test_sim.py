@@ -300,15 +300,16 @@ def small_grid() -> dict[str, list[Any]]:
 
 def test_sweep_inline_threads_processes_and_pareto() -> None:
     trace = bursts()
-    inline = agentscale.sweep("production", small_grid(), trace, workers=1, progress=False)
+    inline = agentscale.sweep("production", small_grid(), trace, "fluid", workers=1, progress=False)
     assert len(inline) == 8
     errors = inline.errors
     assert len(errors) == 4 and all("maxReplicas" in e["error"] for e in errors)
     ok = [r for r in inline.rows if r.get("error") is None]
     assert all(r["replica_hours"] > 0 for r in ok)
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        threaded = agentscale.sweep("production", small_grid(), trace, executor=pool, progress=False)
-    processes = agentscale.sweep("production", small_grid(), trace, workers=2, progress=False, chunk_size=1)
+        threaded = agentscale.sweep("production", small_grid(), trace, "fluid", executor=pool, progress=False)
+    processes = agentscale.sweep("production", small_grid(), trace, "fluid", workers=2, progress=False,
+                                 chunk_size=1)
     assert threaded.rows == inline.rows == processes.rows
 
     front = inline.pareto_front()

@@ -283,6 +283,31 @@ TEST(AgentModel, SameSeedSameOutputDifferentSeedDifferent) {
   EXPECT_NE(a.waits_seconds, c.waits_seconds);
 }
 
+// One file, two readings: every result says which one it used.
+TEST(TraceMeaning, EachResultNamesHowItReadTheTrace) {
+  Trace trace = ConstantTrace(100, absl::Minutes(30), absl::Minutes(1));
+  ASSERT_OK_AND_ASSIGN(AgentModelResult agent, RunAgentModel(Production(), trace, {}));
+  EXPECT_EQ(agent.trace_meaning, TraceMeaning::kArrivals);
+  EXPECT_EQ(agent.trace_reading, "arrivals: each row is the tasks arriving in its 60 s, spread evenly");
+  AgentModelOptions poisson;
+  poisson.arrivals = ArrivalShape::kPoisson;
+  poisson.interval = absl::Seconds(30);
+  ASSERT_OK_AND_ASSIGN(AgentModelResult p, RunAgentModel(Production(), trace, poisson));
+  EXPECT_EQ(p.trace_reading,
+            "arrivals: each row is the tasks arriving in its 30 s, as a Poisson process");
+
+  ASSERT_OK_AND_ASSIGN(FluidResult fluid,
+                       FluidReplay(Production(), {{"app_active_task_count", &trace}}));
+  EXPECT_EQ(fluid.trace_meaning, TraceMeaning::kGauge);
+  EXPECT_EQ(fluid.trace_reading,
+            "gauge: each value is the fleet's total app_active_task_count at that instant, "
+            "split evenly among the pods");
+  EXPECT_STREQ(TraceMeaningName(TraceMeaning::kArrivals), "arrivals");
+  EXPECT_STREQ(TraceMeaningName(TraceMeaning::kGauge), "gauge");
+  // The same trace is a different load under the two readings.
+  EXPECT_NE(agent.summary.replica_hours, fluid.summary.replica_hours);
+}
+
 TEST(AgentModel, KillRequeuesRunningTasksAndCountsLostWork) {
   // Ten agents, a little work that runs for an hour: the fleet scales in
   // while every agent still runs tasks.

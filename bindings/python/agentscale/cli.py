@@ -118,9 +118,10 @@ def _when(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
-def _trace_caption(trace: agentscale.Trace) -> str:
+def _trace_caption(trace: agentscale.Trace, reading: str = "") -> str:
     hours = (trace.end - trace.start) / 3600.0 if len(trace) else 0.0
-    return f"trace {trace.name or '<trace>'}: {len(trace):,} rows, {hours:,.1f} h"
+    caption = f"trace {trace.name or '<trace>'}: {len(trace):,} rows, {hours:,.1f} h"
+    return f"{caption}; read as {reading}" if reading else caption
 
 
 # ---------------------------------------------------------------------------
@@ -667,7 +668,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         return EXIT_OK
     console = _console()
     console.print(f"{run.label}: {_describe_options(run)}")
-    console.print(_trace_caption(run.trace))
+    console.print(_trace_caption(run.trace, run.result.trace_reading))
     if run.options.schedule is not None:
         console.print(_describe_schedule(run.options.schedule))
     console.print(_comparison_table([run]))
@@ -694,7 +695,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     first = comparison.runs[0]
     console = _console()
     console.print(_describe_options(first))
-    console.print(_trace_caption(first.trace))
+    console.print(_trace_caption(first.trace, first.result.trace_reading))
     schedules = [r.options.schedule for r in comparison.runs if r.options.schedule is not None]
     if schedules:
         console.print(_describe_schedule(schedules[0]))
@@ -809,7 +810,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         + (f"; Pareto front of {x_key} vs {y_key}: {len(rows)} points" if args.pareto else "")
         + ")"
     )
-    table = _table(title)
+    table = _table(title, caption=f"trace read as {result.trace_reading}" if result.trace_reading else None)
     headings = {
         "cost": "cost", "replica_hours": "replica-h", "peak_replicas": "peak",
         "wait_p99": "wait p99 (s)", "time_over_target_seconds": "over target (s)",
@@ -888,7 +889,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
             "spec": spec.name,
             "kind": "ScaledObject" if isinstance(spec, agentscale.ScaledObjectSpec)
             else "HorizontalPodAutoscaler",
-            "trace": {"name": trace.name, "rows": len(trace)},
+            "trace": {"name": trace.name, "rows": len(trace), "meaning": result.trace_meaning,
+                      "reading": result.trace_reading},
             "period_seconds": args.period if args.period is not None else 15.0,
             "driven_metrics": list(result.driven_metrics),
             "omitted_metrics": list(result.omitted_metrics),
@@ -905,7 +907,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
                   options=agentscale.FluidOptions(period_seconds=args.period or 15.0), result=result)
     console = _console()
     console.print(f"{run.label}: {_describe_options(run)}")
-    console.print(_trace_caption(trace))
+    console.print(_trace_caption(trace, result.trace_reading))
     console.print(_comparison_table([run]))
     before = result.current_replicas
     after = result.replicas
@@ -1245,7 +1247,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a swept setting, repeatable: target, min_replicas, max_replicas, "
                    "scale_up_window_seconds, scale_down_window_seconds, scale_up_pods, "
                    "scale_up_percent, scale_down_pods, ..., or a model option")
-    _add_model_options(p, "fluid")
+    _add_model_options(p, "agent")
     p.add_argument("--workers", type=_COUNT, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--pareto", action="store_true",
                    help="show only the Pareto front (cost vs wait p99; fluid: cost vs time over target)")

@@ -116,6 +116,7 @@ std::string PathArg(py::handle h) {
 // --- results -----------------------------------------------------------------
 
 struct PyFluidResult {
+  std::string trace_meaning, trace_reading;
   std::vector<std::string> driven_metrics;
   std::vector<std::string> omitted_metrics;
   py::array time_seconds, demand, current_replicas, replicas, metric_value, limit_reason, path;
@@ -130,6 +131,8 @@ struct PyFluidResult {
 
 PyFluidResult ToPy(sim::FluidResult&& r) {
   PyFluidResult p;
+  p.trace_meaning = sim::TraceMeaningName(r.trace_meaning);
+  p.trace_reading = std::move(r.trace_reading);
   p.driven_metrics = std::move(r.driven_metrics);
   p.omitted_metrics = std::move(r.omitted_metrics);
   p.time_seconds = Owned(std::move(r.time_seconds));
@@ -150,6 +153,7 @@ PyFluidResult ToPy(sim::FluidResult&& r) {
 }
 
 struct PyAgentResult {
+  std::string trace_meaning, trace_reading;
   py::array time_seconds, demand, ready_replicas, desired_replicas, alive_replicas,
       queue_length, running_tasks, metric_values, limit_reason, path, waits_seconds,
       unserved_waits_seconds;
@@ -162,6 +166,8 @@ struct PyAgentResult {
 
 PyAgentResult ToPy(sim::AgentModelResult&& r) {
   PyAgentResult p;
+  p.trace_meaning = sim::TraceMeaningName(r.trace_meaning);
+  p.trace_reading = std::move(r.trace_reading);
   const size_t syncs = r.time_seconds.size();
   // (metrics, syncs), C order: one contiguous copy of the per-metric rows.
   std::vector<double> flat;
@@ -786,6 +792,10 @@ void BindSim(py::module_& m) {
   py::class_<PyFluidResult>(m, "FluidResult",
                             "What a fluid replay did: numpy arrays with one entry per sync. "
                             "limit_reason and path hold Reason and DecisionPath values.")
+      .def_readonly("trace_meaning", &PyFluidResult::trace_meaning,
+                    "How the traces were read: 'gauge' (the fleet's total of a metric).")
+      .def_readonly("trace_reading", &PyFluidResult::trace_reading,
+                    "The reading in one line, naming the metrics.")
       .def_readonly("driven_metrics", &PyFluidResult::driven_metrics,
                     "Spec metrics that had a trace.")
       .def_readonly("omitted_metrics", &PyFluidResult::omitted_metrics,
@@ -942,6 +952,10 @@ void BindSim(py::module_& m) {
                             "What an agent-model run did: numpy arrays with one entry per "
                             "sync, every task's wait, and task counters "
                             "(arrived == completed + queued + running + lost).")
+      .def_readonly("trace_meaning", &PyAgentResult::trace_meaning,
+                    "How the trace was read: 'arrivals' (tasks arriving per row).")
+      .def_readonly("trace_reading", &PyAgentResult::trace_reading,
+                    "The reading in one line, with the row interval and the spread.")
       .def_readonly("time_seconds", &PyAgentResult::time_seconds, "float64 sync times.")
       .def_readonly("demand", &PyAgentResult::demand, "float64: the trace value in force.")
       .def_readonly("ready_replicas", &PyAgentResult::ready_replicas,

@@ -147,6 +147,9 @@ struct AgentModelOptions {
 };
 
 struct AgentModelResult {
+  // How the trace was read (sim/trace.h): arrivals per row.
+  TraceMeaning trace_meaning = TraceMeaning::kArrivals;
+  std::string trace_reading;
   // One entry per sync.
   std::vector<double> time_seconds;
   std::vector<double> demand;              // the trace value in force (0 in the drain)

@@ -72,6 +72,9 @@ struct FluidOptions {
 
 // What replaying did, one entry per sync.
 struct FluidResult {
+  // How the traces were read (sim/trace.h): gauges, the fleet's totals.
+  TraceMeaning trace_meaning = TraceMeaning::kGauge;
+  std::string trace_reading;
   std::vector<std::string> driven_metrics;   // spec metrics with a trace
   std::vector<std::string> omitted_metrics;  // spec metrics without one
   std::vector<double> time_seconds;

@@ -25,6 +25,26 @@
 
 namespace agentscale::sim {
 
+// What a trace's values stand for in a run. One file means different loads
+// to the two models: the agent model reads each row as the tasks that
+// arrive during the row's interval; the fluid replay (and the KEDA replay)
+// read each value as the metric's total across the fleet at that instant,
+// a gauge split evenly among the pods. So every result names its reading
+// (AgentModelResult/FluidResult::trace_meaning and ::trace_reading), and
+// the command line prints it beside every table.
+enum class TraceMeaning {
+  kArrivals,  // tasks arriving per row
+  kGauge,     // the fleet's total of the metric at each instant
+};
+const char* TraceMeaningName(TraceMeaning m);  // "arrivals", "gauge"
+
+// One line saying how a run read its trace, e.g. "arrivals: each row is
+// the tasks arriving in its 60 s, spread uniformly" or "gauge: each value
+// is the fleet's total app_active_task_count at that instant, split evenly
+// among the pods".
+std::string ArrivalsReading(double interval_seconds, const std::string& spread);
+std::string GaugeReading(const std::string& metric);
+
 struct Trace {
   std::string name;
   std::vector<std::string> comments;  // the '#' lines, without '# '

@@ -221,7 +221,8 @@ class Run:
         d: dict[str, Any] = {
             "label": self.label,
             "model": self.model,
-            "trace": {"name": self.trace.name, "rows": len(self.trace)},
+            "trace": {"name": self.trace.name, "rows": len(self.trace),
+                      "meaning": self.result.trace_meaning, "reading": self.result.trace_reading},
             "spec_kind": "ScaledObject" if isinstance(self.spec, ScaledObjectSpec)
             else "ScaledJob" if isinstance(self.spec, ScaledJobSpec) else "HorizontalPodAutoscaler",
             "spec": self.spec.to_dict(),

@@ -167,6 +167,7 @@ def _run_sweep_chunk(chunk: _SweepChunk) -> list[tuple[int, dict[str, Any]]]:
             run = simulate(item.spec, trace, chunk.model, metric=chunk.metric, **kwargs)
             row = run.row()
             row["error"] = None
+            row["_trace_reading"] = run.result.trace_reading
         except (ValueError, TypeError, RuntimeError) as e:
             row = {"error": str(e)}
         out.append((item.index, row))
@@ -241,6 +242,9 @@ class SweepResult:
     grid: dict[str, list[Any]]
     model: str
     rows: list[dict[str, Any]]
+    # How the points read the trace (AgentModelResult/FluidResult.trace_reading);
+    # empty when every point failed.
+    trace_reading: str = ""
 
     @property
     def objectives(self) -> tuple[str, str]:
@@ -283,6 +287,7 @@ class SweepResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
+            "trace_reading": self.trace_reading,
             "grid": self.grid,
             "objectives": list(self.objectives),
             "rows": self.rows,
@@ -300,7 +305,7 @@ def sweep(
     base_spec: SpecLike,
     grid: Mapping[str, Iterable[Any]],
     trace: TraceLike = None,
-    model: str = "fluid",
+    model: str = "agent",
     *,
     metric: Optional[str] = None,
     executor: Any = None,
@@ -364,8 +369,13 @@ def sweep(
         for j in range(0, len(items), size)
     ]
 
+    readings: list[str] = []
+
     def merge(results: list[tuple[int, dict[str, Any]]]) -> None:
         for index, row in results:
+            reading = row.pop("_trace_reading", None)
+            if reading and not readings:
+                readings.append(reading)
             rows[index].update(row)
 
     with _progress(progress, len(items), f"sweep ({model}, {len(points)} points)") as bar:
@@ -394,7 +404,8 @@ def sweep(
             for f, c in submitted:
                 merge(f.result())
                 bar.advance(len(c.items))
-    return SweepResult(grid=values, model=model, rows=rows)
+    return SweepResult(grid=values, model=model, rows=rows,
+                       trace_reading=readings[0] if readings else "")
 
 
 def _is_dask(executor: Any) -> bool:
