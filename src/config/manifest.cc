@@ -82,6 +82,9 @@ class DocumentParser : public YamlReader {
     return spec;
   }
 
+  // Whether the last Parse() found no metrics and applied the API default.
+  bool metrics_defaulted() const { return metrics_defaulted_; }
+
  private:
   absl::Status ParseMetadata(const Object& top, AutoscalerSpec* spec) {
     const YAML::Node* meta = top.Find("metadata");
@@ -155,7 +158,8 @@ class DocumentParser : public YamlReader {
         spec->metrics.push_back(std::move(metric));
       }
     }
-    if (spec->metrics.empty()) {
+    metrics_defaulted_ = spec->metrics.empty();
+    if (metrics_defaulted_) {
       // SetDefaults_HorizontalPodAutoscaler: an empty list counts as unset.
       spec->metrics.push_back(MetricSpec::ResourceUtilization("cpu", 80));
     }
@@ -362,6 +366,7 @@ class DocumentParser : public YamlReader {
   }
 
   const hpa::ControllerConfig& config_;
+  bool metrics_defaulted_ = false;
 };
 
 // "<source>:<line>:<col>: " (src/common/yaml_fields.h).
@@ -448,6 +453,7 @@ absl::StatusOr<LoadedManifests> LoadStream(
       DocumentParser parser(source, config);
       AGENTSCALE_ASSIGN_OR_RETURN(hpa::AutoscalerSpec spec, parser.Parse(doc));
       out.autoscalers.push_back(std::move(spec));
+      out.metrics_defaulted.push_back(parser.metrics_defaulted());
     }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(

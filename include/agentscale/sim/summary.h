@@ -137,6 +137,14 @@ RunSummary Summarize(const SummaryInputs& in);
 // Copies a forecast floor's score into `summary` (has_forecast = true).
 void RecordForecast(const forecast::ForecastScore& score, RunSummary* summary);
 
+// The seed's AgentScalingTooFrequent over `series`, as written:
+// "increase(<series>[5m]) > 3", and as meant: "changes(<series>[5m]) > 3".
+// The summary evaluates both over the run's desired replicas (each for 2m);
+// `agentscale lint` proposes the second for the first on a rule file
+// (config/lint.h, counter-function-on-gauge), so the two read the same.
+std::string ScalingTooFrequentExpr(const std::string& series);
+std::string ScalingTooFrequentChangesExpr(const std::string& series);
+
 }  // namespace agentscale::sim
 
 #endif  // AGENTSCALE_SIM_SUMMARY_H_
