@@ -4,7 +4,7 @@
     agentscale compare SPEC SPEC ... [--trace FILE] [--model agent|fluid] [--plot PNG] [--json]
     agentscale sweep SPEC --grid KEY=V1,V2 ... [--model fluid|agent] [--workers N] [--pareto] [--json]
     agentscale replay SPEC [--trace FILE] [--metric NAME] [--period S] [--initial-replicas N] [--json]
-    agentscale lint MANIFEST [--slots N] [--json]
+    agentscale lint FILE [--slots N] [--metrics-window S] [--startup-delay S] [--json]
     agentscale explain --state STATE.json --observation OBS.json SPEC [--json]
     agentscale presets [--json]
     agentscale fetch --prometheus URL --query Q --start T --end T --step S [--output FILE.csv]
@@ -865,23 +865,38 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    specs, findings = lint_mod.lint_manifest(args.manifest, slots=args.slots)
+    try:
+        report = lint_mod.lint_file(
+            args.file, slots=args.slots, metrics_window_seconds=args.metrics_window,
+            startup_delay_seconds=args.startup_delay)
+    except (OSError, ValueError, agentscale.Error) as e:
+        if not args.json:
+            raise
+        # --json promises JSON on stdout whatever happens to the input; the
+        # error names file:line:column and the field, as on stderr without it.
+        text = str(e)
+        if isinstance(e, OSError) and e.strerror:
+            text = e.strerror + (f": {e.filename}" if e.filename else "")
+        _print_json({"file": args.file, "error": text})
+        return EXIT_USAGE
     if args.json:
-        _print_json({
-            "file": args.manifest,
-            "autoscalers": [s.name for s in specs],
-            "findings": [f.to_dict() for f in findings],
-        })
-        return EXIT_FINDINGS if findings else EXIT_OK
+        out: dict[str, Any] = {"file": args.file, "kind": report.kind}
+        out["rules" if report.kind == "prometheus-rules" else "autoscalers"] = report.objects
+        out["findings"] = [f.to_dict() for f in report.findings]
+        _print_json(out)
+        return EXIT_FINDINGS if report.findings else EXIT_OK
     console = _console()
-    if not findings:
-        console.print(f"{args.manifest}: {len(specs)} autoscaler(s), no findings")
+    what = "rule(s)" if report.kind == "prometheus-rules" else "autoscaler(s)"
+    if not report.findings:
+        console.print(f"{args.file}: {len(report.objects)} {what}, no findings")
         return EXIT_OK
-    table = _table(f"{args.manifest}: {len(findings)} warning(s)")
-    for c in ("autoscaler", "rule", "field", "message"):
+    table = _table(f"{args.file}: {len(report.findings)} warning(s)")
+    first = "alert" if report.kind == "prometheus-rules" else "autoscaler"
+    for c in (first, "rule", "field", "message"):
         table.add_column(c, overflow="fold")
-    for f in findings:
-        table.add_row(f.autoscaler, f.rule, f.field, f.message)
+    for f in report.findings:
+        field = f"{f.field} ({f.location})" if f.location else f.field
+        table.add_row(f.autoscaler, f.rule, field, f.message)
     console.print(table)
     return EXIT_FINDINGS
 
@@ -1184,9 +1199,19 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_replay)
 
-    p = sub.add_parser("lint", help="validate a manifest and warn on risky settings")
-    p.add_argument("manifest", metavar="MANIFEST")
+    p = sub.add_parser("lint", help="validate a manifest or a Prometheus rule file and warn on "
+                       "risky settings",
+                       description="Lints an HPA/KEDA manifest, or a Prometheus rule file (a "
+                       "top-level 'groups' key). With --json the output is JSON even when the "
+                       "file does not load: {\"file\", \"error\"}, exit 2.")
+    p.add_argument("file", metavar="FILE")
     p.add_argument("--slots", type=_COUNT, default=100, help="the agents' task slots (default 100)")
+    p.add_argument("--metrics-window", type=_duration, default=None, metavar="S",
+                   help="the window the metrics are averaged over, e.g. 5m for an adapter query "
+                   "rate(...[5m]) (default: 1m, the seed's avg_over_time(...[1m]), for "
+                   "Pods/Object/External metrics)")
+    p.add_argument("--startup-delay", type=_duration, default=None, metavar="S",
+                   help="how long an agent takes to start (default: the agent model's, 60s)")
     common(p)
     p.set_defaults(func=cmd_lint)
 
