@@ -131,7 +131,8 @@ std::string WindowWords(const MetricsWindow& w) {
   if (w.metric.empty()) return absl::StrCat("the ", Seconds(w.window), " metrics window");
   return absl::StrCat("the ", Seconds(w.window), " window ", w.metric,
                       " is averaged over (the seed's adapter query avg_over_time(...[",
-                      G(absl::ToDoubleMinutes(w.window)), "m]); --metrics-window if yours differs)");
+                      G(absl::ToDoubleMinutes(w.window)),
+                      "m]); --metrics-window if yours differs)");
 }
 
 // The tolerances the engine applies to `spec` (per direction; the
@@ -543,8 +544,12 @@ bool IsKnownGauge(absl::string_view metric) {
   return false;
 }
 
-bool IdentStart(char c) { return absl::ascii_isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':'; }
-bool IdentChar(char c) { return IdentStart(c) || absl::ascii_isdigit(static_cast<unsigned char>(c)); }
+bool IdentStart(char c) {
+  return absl::ascii_isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':';
+}
+bool IdentChar(char c) {
+  return IdentStart(c) || absl::ascii_isdigit(static_cast<unsigned char>(c));
+}
 
 // The end of the quoted string starting at `i` (one past its closing quote).
 size_t SkipString(const std::string& s, size_t i) {

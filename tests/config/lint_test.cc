@@ -67,8 +67,9 @@ TEST(Lint, OffTheEdgesIsClean) { EXPECT_THAT(LintSpec(OffTheEdges()), IsEmpty())
 TEST(Lint, TheSeedsProductionProfileSitsOnToleranceEdges) {
   // 70 x 1.1 = 77 and 70 x 0.9 = 63; 50 x 1.1 = 55 and 50 x 0.9 = 45.
   const std::vector<LintFinding> f = LintSpec(Production());
-  ASSERT_THAT(f, ElementsAre(Field(&LintFinding::field, "spec.metrics[0].pods.target.averageValue"),
-                             Field(&LintFinding::field, "spec.metrics[1].pods.target.averageValue")));
+  ASSERT_THAT(f, ElementsAre(
+                     Field(&LintFinding::field, "spec.metrics[0].pods.target.averageValue"),
+                     Field(&LintFinding::field, "spec.metrics[1].pods.target.averageValue")));
   EXPECT_EQ(f[0].rule, "tolerance-edge");
   EXPECT_THAT(f[0].message, HasSubstr("when every agent reports 77, the usage ratio 77/70 is "
                                       "exactly 1 + tolerance 0.1"));
@@ -332,8 +333,8 @@ TEST(LintRules, TheSeedsAlertIncreaseOverAGauge) {
 }
 
 TEST(LintRules, CorrectionAgreesWithTheSummary) {
-  for (const char* series :
-       {"kube_hpa_status_desired_replicas", "kube_horizontalpodautoscaler_status_desired_replicas"}) {
+  for (const char* series : {"kube_hpa_status_desired_replicas",
+                             "kube_horizontalpodautoscaler_status_desired_replicas"}) {
     EXPECT_EQ(CountChangesInstead(sim::ScalingTooFrequentExpr(series)),
               sim::ScalingTooFrequentChangesExpr(series));
   }
@@ -504,7 +505,8 @@ TEST(LintFile, Errors) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("bad_rules.yml:4:9: groups[0].rules[0].expr: is required")));
   EXPECT_THAT(LintManifests(LoadedManifests{}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no HorizontalPodAutoscaler")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("no HorizontalPodAutoscaler")));
 }
 
 }  // namespace

@@ -362,7 +362,8 @@ void BindConfig(py::module_& m) {
       "lint_scaled_object",
       [](const keda::ScaledObjectSpec& so, int32_t slots,
          const std::optional<hpa::ControllerConfig>& config, py::handle now,
-         std::optional<double> metrics_window_seconds, std::optional<double> startup_delay_seconds) {
+         std::optional<double> metrics_window_seconds,
+         std::optional<double> startup_delay_seconds) {
         config::LintOptions o =
             LintArgs::Make(slots, config, metrics_window_seconds, startup_delay_seconds);
         if (!now.is_none()) o.now = TimeFromPy(now);
@@ -380,7 +381,8 @@ void BindConfig(py::module_& m) {
       "lint_manifests",
       [](const config::LoadedManifests& loaded, int32_t slots,
          const std::optional<hpa::ControllerConfig>& config,
-         std::optional<double> metrics_window_seconds, std::optional<double> startup_delay_seconds) {
+         std::optional<double> metrics_window_seconds,
+         std::optional<double> startup_delay_seconds) {
         config::LintReport r = Unwrap(config::LintManifests(
             loaded, LintArgs::Make(slots, config, metrics_window_seconds, startup_delay_seconds)));
         return FindingsToPy(r.findings);
@@ -394,7 +396,8 @@ void BindConfig(py::module_& m) {
   m.def(
       "lint_file",
       [](py::handle path, int32_t slots, const std::optional<hpa::ControllerConfig>& config,
-         std::optional<double> metrics_window_seconds, std::optional<double> startup_delay_seconds) {
+         std::optional<double> metrics_window_seconds,
+         std::optional<double> startup_delay_seconds) {
         config::LintReport r = Unwrap(config::LintFile(
             PathArg(path),
             LintArgs::Make(slots, config, metrics_window_seconds, startup_delay_seconds)));
