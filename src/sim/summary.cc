@@ -159,8 +159,7 @@ RunSummary Summarize(const SummaryInputs& in) {
 
   // Alerts, evaluated at each sync.
   s.scaling_too_frequent.name = "AgentScalingTooFrequent";
-  s.scaling_too_frequent.expr =
-      absl::StrCat(ScalingTooFrequentExpr("desired_replicas"), " for 2m");
+  s.scaling_too_frequent.expr = "increase(desired_replicas[5m]) > 3 for 2m";
   // increase() over a sliding 5-minute window: two pointers and prefix sums
   // of the reset corrections keep it linear in the number of syncs.
   std::vector<double> resets(n, 0.0);  // resets[j]: correction up to j
@@ -184,8 +183,7 @@ RunSummary Summarize(const SummaryInputs& in) {
   // The same intent without the flaw: changes() counts scale events, where
   // increase() on a gauge reads every scale-down as a counter reset.
   s.scaling_too_frequent_changes.name = "AgentScalingTooFrequent (changes)";
-  s.scaling_too_frequent_changes.expr =
-      absl::StrCat(ScalingTooFrequentChangesExpr("desired_replicas"), " for 2m");
+  s.scaling_too_frequent_changes.expr = "changes(desired_replicas[5m]) > 3 for 2m";
   std::vector<int64_t> changed(n, 0);  // changed[j]: changes up to sample j
   for (size_t j = 1; j < n; ++j) {
     changed[j] = changed[j - 1] + (in.replicas[j] != in.replicas[j - 1]);

@@ -139,9 +139,10 @@ void RecordForecast(const forecast::ForecastScore& score, RunSummary* summary);
 
 // The seed's AgentScalingTooFrequent over `series`, as written:
 // "increase(<series>[5m]) > 3", and as meant: "changes(<series>[5m]) > 3".
-// The summary evaluates both over the run's desired replicas (each for 2m);
-// `agentscale lint` proposes the second for the first on a rule file
-// (config/lint.h, counter-function-on-gauge), so the two read the same.
+// The summary's two AlertReports carry these over desired_replicas (each
+// "for 2m"); `agentscale lint` proposes the second for the first on a rule
+// file (config/lint.h, counter-function-on-gauge). tests/python/test_lint.py
+// checks that the summary's texts and lint's correction agree.
 std::string ScalingTooFrequentExpr(const std::string& series);
 std::string ScalingTooFrequentChangesExpr(const std::string& series);
 
