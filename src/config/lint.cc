@@ -757,6 +757,13 @@ absl::StatusOr<LintReport> LintManifests(const LoadedManifests& loaded,
 }
 
 absl::StatusOr<LintReport> LintFile(const std::string& path, const LintOptions& options) {
+  LoadOptions load;
+  load.config = options.config;
+  return LintFile(path, load, options);
+}
+
+absl::StatusOr<LintReport> LintFile(const std::string& path, const LoadOptions& load,
+                                    const LintOptions& options) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     return absl::NotFoundError(absl::StrCat("file not found: ", path));
@@ -769,6 +776,11 @@ absl::StatusOr<LintReport> LintFile(const std::string& path, const LintOptions& 
   std::ostringstream text;
   text << in.rdbuf();
   if (IsPrometheusRuleFile(text.str())) {
+    if (!load.name.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": a Prometheus rule file; a name picks an object of a manifest (\"",
+          load.name, "\")"));
+    }
     AGENTSCALE_ASSIGN_OR_RETURN(PrometheusRuleFile rules,
                                 LoadPrometheusRulesString(text.str(), path));
     LintReport report;
@@ -781,7 +793,7 @@ absl::StatusOr<LintReport> LintFile(const std::string& path, const LintOptions& 
     return report;
   }
   AGENTSCALE_ASSIGN_OR_RETURN(LoadedManifests loaded,
-                              LoadManifestString(text.str(), path, options.config));
+                              LoadManifestString(text.str(), path, load));
   return LintManifests(loaded, options);
 }
 

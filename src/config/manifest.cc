@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "agentscale/config/presets.h"
 #include "agentscale/hpa/quantity.h"
 #include "agentscale/hpa/spec.h"
 #include "agentscale/hpa/validation.h"
@@ -57,6 +58,16 @@ using hpa::SelectPolicy;
 
 constexpr char kHpaKind[] = "HorizontalPodAutoscaler";
 constexpr char kHpaApiVersion[] = "autoscaling/v2";
+constexpr char kHelmValuesKey[] = "hpa";
+constexpr char kHelmValuesName[] = "agents-values";
+
+// A lenient fill: `<file>:<line>:<col>: <path>: <problem> (filled: <what>)`.
+std::string FillWarning(const std::string& source, const YAML::Mark& mark,
+                        const std::string& path, const std::string& problem,
+                        const std::string& filled) {
+  return absl::StrCat(yaml_fields::Where(source, mark), path, ": ", problem, " (filled: ",
+                      filled, ")");
+}
 
 
 // Parses one YAML document (the stream position is known to the caller) into
@@ -64,8 +75,11 @@ constexpr char kHpaApiVersion[] = "autoscaling/v2";
 // validation errors can point at the YAML.
 class DocumentParser : public YamlReader {
  public:
-  DocumentParser(const std::string& source, const hpa::ControllerConfig& config)
-      : YamlReader(source), config_(config) {}
+  // `warnings` receives the lenient fills (unused when options.strict).
+  DocumentParser(const std::string& source, const LoadOptions& options,
+                 std::vector<std::string>* warnings)
+      : YamlReader(source), config_(options.config), lenient_(!options.strict),
+        warnings_(warnings) {}
 
   absl::StatusOr<AutoscalerSpec> Parse(const YAML::Node& doc) {
     doc_mark_ = doc.Mark();
@@ -124,9 +138,18 @@ class DocumentParser : public YamlReader {
                                  "maxReplicas", "metrics", "behavior"}));
 
     const YAML::Node* ref = obj.Find("scaleTargetRef");
-    if (ref == nullptr) return Missing(obj, "scaleTargetRef");
-    AGENTSCALE_RETURN_IF_ERROR(ParseObjectReference(
-        *ref, "spec.scaleTargetRef", &spec->scale_target_ref));
+    if (ref == nullptr && !lenient_) return Missing(obj, "scaleTargetRef");
+    if (ref == nullptr) {
+      // The name `kubectl autoscale deployment NAME` gives the HPA.
+      spec->scale_target_ref = ObjectReference{"apps/v1", "Deployment", spec->name};
+      warnings_->push_back(FillWarning(
+          source_, MarkOf("spec"), "spec.scaleTargetRef", "is required",
+          absl::StrCat("apiVersion apps/v1, kind Deployment, name ", spec->name,
+                       ", a placeholder named after the autoscaler")));
+    } else {
+      AGENTSCALE_RETURN_IF_ERROR(ParseObjectReference(
+          *ref, "spec.scaleTargetRef", &spec->scale_target_ref));
+    }
     // ValidateCrossVersionObjectReference.
     if (spec->scale_target_ref.kind.empty()) {
       return ErrorAt(MarkOf("spec.scaleTargetRef"), "spec.scaleTargetRef.kind",
@@ -184,9 +207,13 @@ class DocumentParser : public YamlReader {
                                 {"type", "resource", "containerResource",
                                  "pods", "object", "external"}));
     const YAML::Node* type = obj.Find("type");
-    if (type == nullptr) return Missing(obj, "type");
-    AGENTSCALE_ASSIGN_OR_RETURN(
-        metric->type, ReadEnum(*type, Child(path, "type"), kTypes));
+    if (type == nullptr && !lenient_) return Missing(obj, "type");
+    if (type == nullptr) {
+      AGENTSCALE_RETURN_IF_ERROR(InferMetricType(obj, metric));
+    } else {
+      AGENTSCALE_ASSIGN_OR_RETURN(
+          metric->type, ReadEnum(*type, Child(path, "type"), kTypes));
+    }
     const char* source = nullptr;
     switch (metric->type) {
       case MetricSourceType::kResource:
@@ -257,6 +284,38 @@ class DocumentParser : public YamlReader {
         return ParseTargetField(s, &metric->target);
       }
     }
+  }
+
+  // Lenient: a metric without `type` gets the type of the one source block
+  // it has (validateMetricSpec would then require exactly that block).
+  absl::Status InferMetricType(const Object& obj, MetricSpec* metric) {
+    static const std::vector<std::pair<const char*, MetricSourceType>> kSources =
+        {{"containerResource", MetricSourceType::kContainerResource},
+         {"external", MetricSourceType::kExternal},
+         {"object", MetricSourceType::kObject},
+         {"pods", MetricSourceType::kPods},
+         {"resource", MetricSourceType::kResource}};
+    std::vector<std::string> present;
+    for (const auto& [key, type] : kSources) {
+      if (obj.Find(key) == nullptr) continue;
+      present.push_back(key);
+      metric->type = type;
+    }
+    const std::string path = Child(obj.path, "type");
+    if (present.size() != 1) {
+      return ErrorAt(MarkOf(obj.path), path,
+                     present.empty()
+                         ? "is required, and there is no source block (resource, "
+                           "containerResource, pods, object or external) to infer it from"
+                         : absl::StrCat("is required, and cannot be inferred from several "
+                                        "source blocks (",
+                                        absl::StrJoin(present, ", "), ")"));
+    }
+    warnings_->push_back(FillWarning(
+        source_, MarkOf(obj.path), path, "is required",
+        absl::StrCat(hpa::MetricSourceTypeName(metric->type), ", from its ", present[0],
+                     " block")));
+    return absl::OkStatus();
   }
 
   absl::Status ParseMetricIdentifier(const Object& source, MetricSpec* metric) {
@@ -367,6 +426,110 @@ class DocumentParser : public YamlReader {
 
   const hpa::ControllerConfig& config_;
   bool metrics_defaulted_ = false;
+  const bool lenient_;
+  std::vector<std::string>* warnings_;
+};
+
+// The spec field a Helm values field stands for, the other way round: where
+// a validation error about `spec_path` points in an `hpa:` block.
+std::string ValuesPath(const std::string& spec_path) {
+  static const std::pair<const char*, const char*> kPaths[] = {
+      {"spec.behavior.scaleUp", "hpa.scaleUp"},
+      {"spec.behavior.scaleDown", "hpa.scaleDown"},
+      {"spec.metrics[0].pods.target", "hpa.metrics.target"},
+      {"spec.metrics", "hpa.metrics"},
+      {"spec", "hpa"},
+  };
+  for (const auto& [from, to] : kPaths) {
+    const std::string prefix = from;
+    if (spec_path.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string rest = spec_path.substr(prefix.size());
+    if (rest.empty() || rest[0] == '.' || rest[0] == '[') return to + rest;
+  }
+  return spec_path;
+}
+
+// Reads a Helm values document's `hpa:` block into HpaValues and renders it
+// over the production profile (config/presets.h).
+class HelmValuesParser : public YamlReader {
+ public:
+  HelmValuesParser(const std::string& source, const LoadOptions& options,
+                   std::vector<std::string>* warnings)
+      : YamlReader(source), options_(options) {
+    if (!options.strict) unknown_field_warnings_ = warnings;
+  }
+
+  absl::StatusOr<AutoscalerSpec> Parse(const YAML::Node& doc, const std::string& name) {
+    doc_mark_ = doc.Mark();
+    YAML::Node block;
+    bool seen = false;
+    for (auto it = doc.begin(); it != doc.end(); ++it) {
+      if (!it->first.IsScalar() || it->first.Scalar() != kHelmValuesKey) continue;
+      if (seen) return ErrorAt(it->first, kHelmValuesKey, "duplicate field");
+      seen = true;
+      marks_[kHelmValuesKey] = it->first.Mark();
+      block = it->second;
+    }
+    HpaValues values;
+    if (!block.IsNull()) {
+      AGENTSCALE_ASSIGN_OR_RETURN(
+          Object hpa, ParseObject(block, kHelmValuesKey,
+                                  {"minReplicas", "maxReplicas", "metrics", "scaleUp",
+                                   "scaleDown"}));
+      if (const YAML::Node* n = hpa.Find("minReplicas")) {
+        AGENTSCALE_ASSIGN_OR_RETURN(values.min_replicas, ReadInt32(*n, "hpa.minReplicas"));
+      }
+      if (const YAML::Node* n = hpa.Find("maxReplicas")) {
+        AGENTSCALE_ASSIGN_OR_RETURN(values.max_replicas, ReadInt32(*n, "hpa.maxReplicas"));
+      }
+      if (const YAML::Node* n = hpa.Find("metrics")) {
+        AGENTSCALE_ASSIGN_OR_RETURN(Object metrics, ParseObject(*n, "hpa.metrics", {"target"}));
+        if (const YAML::Node* t = metrics.Find("target")) {
+          AGENTSCALE_ASSIGN_OR_RETURN(
+              Object target, ParseObject(*t, "hpa.metrics.target", {"averageValue"}));
+          if (const YAML::Node* v = target.Find("averageValue")) {
+            AGENTSCALE_ASSIGN_OR_RETURN(
+                values.tasks_target_milli,
+                ReadQuantityMilli(*v, "hpa.metrics.target.averageValue"));
+          }
+        }
+      }
+      if (const YAML::Node* n = hpa.Find("scaleUp")) {
+        AGENTSCALE_RETURN_IF_ERROR(ParseRulesValues(*n, "hpa.scaleUp", &values.scale_up));
+      }
+      if (const YAML::Node* n = hpa.Find("scaleDown")) {
+        AGENTSCALE_RETURN_IF_ERROR(ParseRulesValues(*n, "hpa.scaleDown", &values.scale_down));
+      }
+    }
+    AutoscalerSpec spec = SpecFromHpaValues(values, name);
+    std::vector<hpa::FieldError> errors = hpa::ValidateSpec(spec, options_.config);
+    for (hpa::FieldError& e : errors) e.path = ValuesPath(e.path);
+    AGENTSCALE_RETURN_IF_ERROR(ErrorsAt(errors));
+    return spec;
+  }
+
+ private:
+  absl::Status ParseRulesValues(const YAML::Node& node, const std::string& path,
+                                HpaRulesValues* out) {
+    AGENTSCALE_ASSIGN_OR_RETURN(
+        Object obj,
+        ParseObject(node, path, {"stabilizationWindowSeconds", "selectPolicy", "policies"}));
+    if (const YAML::Node* n = obj.Find("stabilizationWindowSeconds")) {
+      AGENTSCALE_ASSIGN_OR_RETURN(int32_t seconds,
+                                  ReadInt32(*n, Child(path, "stabilizationWindowSeconds")));
+      out->stabilization_window = absl::Seconds(seconds);
+    }
+    if (const YAML::Node* n = obj.Find("selectPolicy")) {
+      AGENTSCALE_ASSIGN_OR_RETURN(out->select_policy,
+                                  ReadSelectPolicy(*n, Child(path, "selectPolicy")));
+    }
+    if (const YAML::Node* n = obj.Find("policies")) {
+      AGENTSCALE_ASSIGN_OR_RETURN(out->policies, ParsePolicies(*n, Child(path, "policies")));
+    }
+    return absl::OkStatus();
+  }
+
+  const LoadOptions& options_;
 };
 
 // "<source>:<line>:<col>: " (src/common/yaml_fields.h).
@@ -376,32 +539,124 @@ std::string MarkPrefix(const std::string& source, const YAML::Mark& mark) {
 
 using yaml_fields::TopLevelScalar;
 
-std::string MetadataName(const YAML::Node& doc) {
+bool HasTopLevelKey(const YAML::Node& doc, const char* key) {
   for (auto it = doc.begin(); it != doc.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == "metadata" &&
-        it->second.IsMap()) {
-      return TopLevelScalar(it->second, "name");
-    }
+    if (it->first.IsScalar() && it->first.Scalar() == key) return true;
   }
-  return "";
+  return false;
 }
 
-absl::StatusOr<LoadedManifests> LoadStream(
-    const std::string& yaml, const std::string& source,
-    const hpa::ControllerConfig& config) {
+// Every non-empty document of the stream, classified as LoadStream reads
+// it. Throws what yaml-cpp throws.
+std::vector<ManifestDocument> Classify(const std::vector<YAML::Node>& docs) {
+  std::vector<ManifestDocument> out;
+  int values_documents = 0;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    const YAML::Node& doc = docs[i];
+    if (doc.IsNull() || !doc.IsDefined()) continue;  // empty document
+    ManifestDocument d;
+    d.index = static_cast<int>(i);
+    d.line = doc.Mark().line + 1;
+    if (doc.IsMap()) {
+      d.kind = TopLevelScalar(doc, "kind");
+      d.api_version = TopLevelScalar(doc, "apiVersion");
+      for (auto it = doc.begin(); it != doc.end(); ++it) {
+        if (it->first.IsScalar() && it->first.Scalar() == "metadata" && it->second.IsMap()) {
+          d.name = TopLevelScalar(it->second, "name");
+          d.namespace_name = TopLevelScalar(it->second, "namespace");
+        }
+      }
+      if (d.kind.empty() && HasTopLevelKey(doc, kHelmValuesKey)) {
+        ++values_documents;
+        d.helm_values = true;
+        d.kind = kHpaKind;
+        d.name = values_documents == 1
+                     ? kHelmValuesName
+                     : absl::StrCat(kHelmValuesName, "-", values_documents);
+        d.namespace_name = "default";
+        d.loadable = true;
+      } else {
+        d.loadable = (d.kind == kHpaKind && d.api_version.rfind("autoscaling/", 0) == 0) ||
+                     ((d.kind == kScaledObjectKind || d.kind == kScaledJobKind) &&
+                      d.api_version.rfind("keda.sh/", 0) == 0);
+      }
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::string Describe(const ManifestDocument& d) {
+  const std::string what = d.helm_values ? "Helm values" : d.kind;
+  const std::string name =
+      d.namespace_name.empty() || d.helm_values ? d.name
+                                                : absl::StrCat(d.namespace_name, "/", d.name);
+  return absl::StrCat(name.empty() ? "(no name)" : name, " (", what, ", line ", d.line, ")");
+}
+
+// The indexes of the documents LoadStream reads: all, or the one named
+// options.name.
+absl::StatusOr<std::vector<int>> Selected(const std::vector<ManifestDocument>& documents,
+                                          const std::string& source,
+                                          const std::string& name) {
+  std::vector<int> indexes;
+  std::vector<std::string> names;
+  std::vector<std::string> matches;
+  for (const ManifestDocument& d : documents) {
+    if (name.empty()) {
+      indexes.push_back(d.index);
+      continue;
+    }
+    if (!d.loadable) continue;
+    names.push_back(Describe(d));
+    if (d.name == name || absl::StrCat(d.namespace_name, "/", d.name) == name) {
+      indexes.push_back(d.index);
+      matches.push_back(Describe(d));
+    }
+  }
+  if (name.empty() || indexes.size() == 1) return indexes;
+  if (indexes.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": no HorizontalPodAutoscaler, ScaledObject, ScaledJob or Helm values named \"",
+        name, "\"; ",
+        names.empty() ? "the file has none" : absl::StrCat("names: ", absl::StrJoin(names, ", "))));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      source, ": several objects are named \"", name, "\": ", absl::StrJoin(matches, ", "),
+      "; give <namespace>/<name>"));
+}
+
+absl::StatusOr<LoadedManifests> LoadStream(const std::string& yaml, const std::string& source,
+                                           const LoadOptions& options) {
   LoadedManifests out;
   out.source = source;
   try {
     AGENTSCALE_ASSIGN_OR_RETURN(std::vector<YAML::Node> docs,
                                 yaml_fields::LoadAllDocuments(yaml, source));
-    for (size_t i = 0; i < docs.size(); ++i) {
+    const std::vector<ManifestDocument> documents = Classify(docs);
+    AGENTSCALE_ASSIGN_OR_RETURN(std::vector<int> selected,
+                                Selected(documents, source, options.name));
+    size_t next = 0;
+    for (const ManifestDocument& info : documents) {
+      if (next == selected.size()) break;
+      if (info.index != selected[next]) continue;
+      ++next;
+      const size_t i = static_cast<size_t>(info.index);
       const YAML::Node& doc = docs[i];
-      if (doc.IsNull() || !doc.IsDefined()) continue;  // empty document
       if (!doc.IsMap()) {
         return absl::InvalidArgumentError(
             absl::StrCat(MarkPrefix(source, doc.Mark()), "document ", i,
                          ": must be a mapping (a Kubernetes object), got ",
                          NodeKind(doc)));
+      }
+      if (info.helm_values) {
+        HelmValuesParser parser(source, options, &out.warnings);
+        AGENTSCALE_ASSIGN_OR_RETURN(hpa::AutoscalerSpec spec, parser.Parse(doc, info.name));
+        out.autoscalers.push_back(std::move(spec));
+        // The values are rendered over the production profile, whose metrics
+        // are always there: never the loader's cpu default.
+        out.metrics_defaulted.push_back(false);
+        continue;
       }
       YAML::Mark kind_mark = doc.Mark();
       YAML::Mark api_mark = doc.Mark();
@@ -432,10 +687,8 @@ absl::StatusOr<LoadedManifests> LoadStream(
         continue;
       }
       if (kind != kHpaKind) {
-        out.skipped.push_back(SkippedDocument{static_cast<int>(i),
-                                              api_version, kind,
-                                              MetadataName(doc),
-                                              doc.Mark().line + 1});
+        out.skipped.push_back(SkippedDocument{static_cast<int>(i), api_version, kind,
+                                              info.name, info.line});
         continue;
       }
       if (api_version != kHpaApiVersion) {
@@ -450,7 +703,7 @@ absl::StatusOr<LoadedManifests> LoadStream(
             absl::StrCat(MarkPrefix(source, api_mark), "apiVersion: ",
                          problem));
       }
-      DocumentParser parser(source, config);
+      DocumentParser parser(source, options, &out.warnings);
       AGENTSCALE_ASSIGN_OR_RETURN(hpa::AutoscalerSpec spec, parser.Parse(doc));
       out.autoscalers.push_back(std::move(spec));
       out.metrics_defaulted.push_back(parser.metrics_defaulted());
@@ -466,24 +719,70 @@ absl::StatusOr<LoadedManifests> LoadStream(
   return out;
 }
 
+absl::StatusOr<std::vector<ManifestDocument>> ListStream(const std::string& yaml,
+                                                         const std::string& source) {
+  try {
+    AGENTSCALE_ASSIGN_OR_RETURN(std::vector<YAML::Node> docs,
+                                yaml_fields::LoadAllDocuments(yaml, source));
+    return Classify(docs);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(MarkPrefix(source, e.mark), "invalid YAML: ", e.msg));
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat(source, ": unexpected error while reading YAML: ", e.what()));
+  }
+}
+
+LoadOptions StrictWith(const hpa::ControllerConfig& config) {
+  LoadOptions options;
+  options.config = config;
+  return options;
+}
+
 }  // namespace
 
 absl::StatusOr<LoadedManifests> LoadManifestString(
     const std::string& yaml, const std::string& source_name,
     const hpa::ControllerConfig& config) {
-  return LoadStream(yaml, source_name, config);
+  return LoadStream(yaml, source_name, StrictWith(config));
+}
+
+absl::StatusOr<LoadedManifests> LoadManifestString(const std::string& yaml,
+                                                   const std::string& source_name,
+                                                   const LoadOptions& options) {
+  return LoadStream(yaml, source_name, options);
 }
 
 absl::StatusOr<LoadedManifests> LoadManifestFile(
     const std::string& path, const hpa::ControllerConfig& config) {
+  return LoadManifestFile(path, StrictWith(config));
+}
+
+absl::StatusOr<LoadedManifests> LoadManifestFile(const std::string& path,
+                                                 const LoadOptions& options) {
   AGENTSCALE_ASSIGN_OR_RETURN(std::string text, yaml_fields::ReadConfigFile(path, "manifest"));
-  return LoadStream(text, path, config);
+  return LoadStream(text, path, options);
+}
+
+absl::StatusOr<std::vector<ManifestDocument>> ListManifestDocuments(const std::string& path) {
+  AGENTSCALE_ASSIGN_OR_RETURN(std::string text, yaml_fields::ReadConfigFile(path, "manifest"));
+  return ListStream(text, path);
+}
+
+absl::StatusOr<std::vector<ManifestDocument>> ListManifestDocumentsInString(
+    const std::string& yaml, const std::string& source_name) {
+  return ListStream(yaml, source_name);
 }
 
 absl::StatusOr<hpa::AutoscalerSpec> LoadSingleAutoscaler(
     const std::string& path, const hpa::ControllerConfig& config) {
-  AGENTSCALE_ASSIGN_OR_RETURN(LoadedManifests loaded,
-                              LoadManifestFile(path, config));
+  return LoadSingleAutoscaler(path, StrictWith(config));
+}
+
+absl::StatusOr<hpa::AutoscalerSpec> LoadSingleAutoscaler(const std::string& path,
+                                                          const LoadOptions& options) {
+  AGENTSCALE_ASSIGN_OR_RETURN(LoadedManifests loaded, LoadManifestFile(path, options));
   if (loaded.autoscalers.size() != 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": expected exactly one HorizontalPodAutoscaler, found ",

@@ -137,9 +137,13 @@ class YamlReader {
       bool known = false;
       for (const char* a : allowed) known = known || name == a;
       if (!known) {
-        return ErrorAt(key, child,
-                       absl::StrCat("unknown field; allowed here: ",
-                                    absl::StrJoin(allowed, ", ")));
+        const std::string problem =
+            absl::StrCat("unknown field; allowed here: ", absl::StrJoin(allowed, ", "));
+        if (unknown_field_warnings_ == nullptr) return ErrorAt(key, child, problem);
+        unknown_field_warnings_->push_back(
+            absl::StrCat(yaml_fields::Where(source_, key.Mark()), child, ": ", problem,
+                         " (ignored)"));
+        continue;
       }
       for (const std::string& s : seen) {
         if (s == name) return ErrorAt(key, child, "duplicate field");
@@ -286,17 +290,50 @@ class YamlReader {
     return behavior;
   }
 
+  absl::StatusOr<hpa::SelectPolicy> ReadSelectPolicy(const YAML::Node& node,
+                                                     const std::string& path) const {
+    static const std::vector<std::pair<const char*, hpa::SelectPolicy>> kSelect = {
+        {"Disabled", hpa::SelectPolicy::kDisabled},
+        {"Max", hpa::SelectPolicy::kMax},
+        {"Min", hpa::SelectPolicy::kMin}};
+    return ReadEnum(node, path, kSelect);
+  }
+
+  // A behavior direction's `policies` list.
+  absl::StatusOr<std::vector<hpa::ScalingPolicy>> ParsePolicies(const YAML::Node& node,
+                                                                const std::string& path) {
+    static const std::vector<std::pair<const char*, hpa::PolicyType>> kPolicy = {
+        {"Percent", hpa::PolicyType::kPercent}, {"Pods", hpa::PolicyType::kPods}};
+    AGENTSCALE_ASSIGN_OR_RETURN(std::vector<YAML::Node> items, ParseList(node, path));
+    std::vector<hpa::ScalingPolicy> policies;
+    for (size_t i = 0; i < items.size(); ++i) {
+      const std::string ipath = Index(path, i);
+      AGENTSCALE_ASSIGN_OR_RETURN(
+          Object p, ParseObject(items[i], ipath, {"type", "value", "periodSeconds"}));
+      // value and periodSeconds are plain int32 in the API: absent means
+      // 0, which validation then rejects.
+      hpa::ScalingPolicy policy{hpa::PolicyType::kPods, 0, absl::ZeroDuration()};
+      const YAML::Node* type = p.Find("type");
+      if (type == nullptr) return Missing(p, "type");
+      AGENTSCALE_ASSIGN_OR_RETURN(policy.type, ReadEnum(*type, Child(ipath, "type"), kPolicy));
+      if (const YAML::Node* v = p.Find("value")) {
+        AGENTSCALE_ASSIGN_OR_RETURN(policy.value, ReadInt32(*v, Child(ipath, "value")));
+      }
+      if (const YAML::Node* v = p.Find("periodSeconds")) {
+        AGENTSCALE_ASSIGN_OR_RETURN(int32_t seconds,
+                                    ReadInt32(*v, Child(ipath, "periodSeconds")));
+        policy.period = absl::Seconds(seconds);
+      }
+      policies.push_back(policy);
+    }
+    return policies;
+  }
+
   // Overlays the fields present in `node` on *rules, which holds the
   // defaults (copyHPAScalingRules: a present policies list, even an empty
   // one, replaces the default list whole).
   absl::Status ParseRules(const YAML::Node& node, const std::string& path,
                           hpa::ScalingRules* rules) {
-    static const std::vector<std::pair<const char*, hpa::SelectPolicy>> kSelect = {
-        {"Disabled", hpa::SelectPolicy::kDisabled},
-        {"Max", hpa::SelectPolicy::kMax},
-        {"Min", hpa::SelectPolicy::kMin}};
-    static const std::vector<std::pair<const char*, hpa::PolicyType>> kPolicy = {
-        {"Percent", hpa::PolicyType::kPercent}, {"Pods", hpa::PolicyType::kPods}};
     AGENTSCALE_ASSIGN_OR_RETURN(
         Object obj, ParseObject(node, path,
                                 {"stabilizationWindowSeconds", "selectPolicy",
@@ -308,38 +345,11 @@ class YamlReader {
       rules->stabilization_window = absl::Seconds(seconds);
     }
     if (const YAML::Node* n = obj.Find("selectPolicy")) {
-      AGENTSCALE_ASSIGN_OR_RETURN(
-          rules->select_policy,
-          ReadEnum(*n, Child(path, "selectPolicy"), kSelect));
+      AGENTSCALE_ASSIGN_OR_RETURN(rules->select_policy,
+                                  ReadSelectPolicy(*n, Child(path, "selectPolicy")));
     }
     if (const YAML::Node* n = obj.Find("policies")) {
-      const std::string ppath = Child(path, "policies");
-      AGENTSCALE_ASSIGN_OR_RETURN(std::vector<YAML::Node> items,
-                                  ParseList(*n, ppath));
-      rules->policies.clear();
-      for (size_t i = 0; i < items.size(); ++i) {
-        const std::string ipath = Index(ppath, i);
-        AGENTSCALE_ASSIGN_OR_RETURN(
-            Object p, ParseObject(items[i], ipath,
-                                  {"type", "value", "periodSeconds"}));
-        // value and periodSeconds are plain int32 in the API: absent means
-        // 0, which validation then rejects.
-        hpa::ScalingPolicy policy{hpa::PolicyType::kPods, 0, absl::ZeroDuration()};
-        const YAML::Node* type = p.Find("type");
-        if (type == nullptr) return Missing(p, "type");
-        AGENTSCALE_ASSIGN_OR_RETURN(
-            policy.type, ReadEnum(*type, Child(ipath, "type"), kPolicy));
-        if (const YAML::Node* v = p.Find("value")) {
-          AGENTSCALE_ASSIGN_OR_RETURN(policy.value,
-                                      ReadInt32(*v, Child(ipath, "value")));
-        }
-        if (const YAML::Node* v = p.Find("periodSeconds")) {
-          AGENTSCALE_ASSIGN_OR_RETURN(
-              int32_t seconds, ReadInt32(*v, Child(ipath, "periodSeconds")));
-          policy.period = absl::Seconds(seconds);
-        }
-        rules->policies.push_back(policy);
-      }
+      AGENTSCALE_ASSIGN_OR_RETURN(rules->policies, ParsePolicies(*n, Child(path, "policies")));
     }
     if (const YAML::Node* n = obj.Find("tolerance")) {
       AGENTSCALE_ASSIGN_OR_RETURN(
@@ -351,6 +361,10 @@ class YamlReader {
   const std::string& source_;
   YAML::Mark doc_mark_;
   std::map<std::string, YAML::Mark> marks_;
+  // When set, ParseObject reports an unknown field here, as
+  // "<file>:<line>:<col>: <path>: unknown field; allowed here: ... (ignored)",
+  // and skips it, instead of failing (lenient Helm values).
+  std::vector<std::string>* unknown_field_warnings_ = nullptr;
 };
 
 }  // namespace agentscale::config::yaml_reader

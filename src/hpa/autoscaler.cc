@@ -91,6 +91,12 @@ HorizontalAutoscaler::HorizontalAutoscaler(hpa::AutoscalerSpec spec,
 
 absl::StatusOr<HorizontalAutoscaler> HorizontalAutoscaler::Create(
     hpa::AutoscalerSpec spec, hpa::ControllerConfig config) {
+  if (!(config.max_sample_age > absl::ZeroDuration())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_sample_age must be positive (InfiniteDuration() turns the "
+                     "check off), got ",
+                     absl::FormatDuration(config.max_sample_age)));
+  }
   absl::Status st = hpa::ValidateSpecStatus(spec, config);
   if (!st.ok()) return st;
   return HorizontalAutoscaler(std::move(spec), config);
@@ -139,6 +145,7 @@ absl::Status HorizontalAutoscaler::ImportState(AutoscalerState state) {
     }
   }
   state_ = std::move(state);
+  stabilization_index_.Invalidate();
   pending_time_.reset();
   return absl::OkStatus();
 }
@@ -252,6 +259,7 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
   r->utilization.reset();
   r->failure_reason = FailureReason(m.type);
   r->error = absl::OkStatus();
+  r->stale_samples = 0;
   const int32_t current = obs.current_replicas;
   const int32_t status_replicas = obs.status_replicas.value_or(current);
   const absl::Time now = *state_.last_evaluation;
@@ -280,32 +288,50 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
     }
     return;
   }
-  for (const hpa::PodSample& s : mobs->pod_samples) {
+  // Samples the metrics APIs would no longer serve are left out first.
+  absl::Span<const hpa::PodSample> pod_samples =
+      FreshSamples(mobs->pod_samples, &fresh_samples_, &r->stale_samples);
+  for (const hpa::PodSample& s : pod_samples) {
     if (s.value_milli < 0) {
       fail(absl::InvalidArgumentError(absl::StrCat(
           "negative value ", s.value_milli, "m for pod ", s.pod)));
       return;
     }
   }
+  // "No metrics returned", saying why when every sample was stale.
+  auto none_fresh = [&](absl::Status st) {
+    if (st.ok() || r->stale_samples == 0) return st;
+    return absl::Status(st.code(),
+                        absl::StrCat(st.message(), " (", r->stale_samples,
+                                     " sample(s) older than ",
+                                     absl::FormatDuration(config_.max_sample_age),
+                                     " left out)"));
+  };
 
   switch (m.type) {
     case MetricSourceType::kResource:
     case MetricSourceType::kContainerResource: {
-      absl::Status fetched = hpa::CheckResourceMetricsReturned(
-          m.resource(), mobs->pod_samples.size() + mobs->resource_samples.size());
+      int32_t stale_resource = 0;
+      for (const hpa::PodResourceSample& rs : mobs->resource_samples) {
+        stale_resource += IsStale(rs.timestamp);
+      }
+      r->stale_samples += stale_resource;
+      absl::Status fetched = none_fresh(hpa::CheckResourceMetricsReturned(
+          m.resource(), pod_samples.size() + mobs->resource_samples.size() -
+                            static_cast<size_t>(stale_resource)));
       if (!fetched.ok()) return fail(std::move(fetched));
-      absl::Span<const hpa::PodSample> samples = mobs->pod_samples;
-      if (samples.empty() && !mobs->resource_samples.empty()) {
+      absl::Span<const hpa::PodSample> samples = pod_samples;
+      if (mobs->pod_samples.empty() && !mobs->resource_samples.empty()) {
         hpa::SumResourceSamples(m.resource(), m.container,
                                 mobs->resource_samples, &summed_samples_);
-        for (const hpa::PodSample& s : summed_samples_) {
+        samples = FreshSamples(summed_samples_, &fresh_samples_, nullptr);
+        for (const hpa::PodSample& s : samples) {
           if (s.value_milli < 0) {
             fail(absl::InvalidArgumentError(absl::StrCat(
                 "negative usage ", s.value_milli, "m for pod ", s.pod)));
             return;
           }
         }
-        samples = summed_samples_;
       }
       if (m.target.average_value_milli.has_value()) {
         auto res = calculator_.AverageValue(current, *m.target.average_value_milli,
@@ -335,11 +361,11 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
             "invalid pods metric source: no average value target was set"));
       }
       absl::Status fetched =
-          hpa::CheckCustomMetricsReturned(m.name, mobs->pod_samples.size());
+          none_fresh(hpa::CheckCustomMetricsReturned(m.name, pod_samples.size()));
       if (!fetched.ok()) return fail(std::move(fetched));
       auto res = calculator_.AverageValue(current, *m.target.average_value_milli,
                                           std::nullopt, tolerances_, obs.pods,
-                                          mobs->pod_samples, now);
+                                          pod_samples, now);
       if (!res.ok()) return fail(res.status());
       r->proposal = res->replicas;
       r->value_milli = res->usage_milli;
@@ -414,6 +440,26 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
   r->failure_reason = Reason::kNone;
 }
 
+absl::Span<const hpa::PodSample> HorizontalAutoscaler::FreshSamples(
+    absl::Span<const hpa::PodSample> samples, std::vector<hpa::PodSample>* scratch,
+    int32_t* stale) const {
+  // The common case, every sample fresh, returns the span as given.
+  size_t i = 0;
+  while (i < samples.size() && !IsStale(samples[i].timestamp)) ++i;
+  if (i == samples.size()) return samples;
+  scratch->assign(samples.begin(), samples.begin() + i);
+  int32_t n = 0;
+  for (; i < samples.size(); ++i) {
+    if (IsStale(samples[i].timestamp)) {
+      ++n;
+    } else {
+      scratch->push_back(samples[i]);
+    }
+  }
+  if (stale != nullptr) *stale += n;
+  return *scratch;
+}
+
 absl::StatusOr<Decision> HorizontalAutoscaler::Evaluate(absl::Time now,
                                                         const Observation& obs) {
   Decision d;
@@ -444,6 +490,9 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
 
   state_.last_evaluation = now;
   pending_time_.reset();
+  sample_cutoff_ = config_.max_sample_age == absl::InfiniteDuration()
+                       ? absl::InfinitePast()
+                       : now - config_.max_sample_age;
   const hpa::AutoscalerSpec& spec = *spec_;
   const int32_t current = obs.current_replicas;
   const int32_t previous_desired = state_.desired_replicas.value_or(current);
@@ -628,7 +677,7 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
           now, b.scale_up.stabilization_window.value_or(absl::ZeroDuration()),
           b.scale_down.stabilization_window.value_or(
               config_.downscale_stabilization_window),
-          current, desired, &history);
+          current, desired, &history, &stabilization_index_);
       Reason able = Reason::kReadyForNewScale;
       if (stabilized != desired) {
         able = desired >= current ? Reason::kScaleUpStabilized

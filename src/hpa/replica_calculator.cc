@@ -39,6 +39,17 @@ int64_t Saturate64(__int128 v) {
   return static_cast<int64_t>(v);
 }
 
+// Saturate64(total / count) for count > 0, in 64 bits when the total fits
+// (a 128-bit division is a library call).
+int64_t DivideSaturated(__int128 total, int64_t count) {
+  if (total <= kMaxInt64 && total >= std::numeric_limits<int64_t>::min()) {
+    const int64_t t = static_cast<int64_t>(total);
+    // INT64_MIN / -1 cannot occur: count is positive.
+    return t / count;
+  }
+  return Saturate64(total / count);
+}
+
 int32_t Saturate32(__int128 v) {
   if (v > kMaxInt32) return kMaxInt32;
   if (v < std::numeric_limits<int32_t>::min()) {
@@ -472,7 +483,7 @@ absl::StatusOr<MetricReplicas> ReplicaCalculator::AverageValue(
         "did not receive metrics for targeted pods (pods might be unready)");
   }
   MetricReplicas out;
-  out.usage_milli = Saturate64(total / kept);
+  out.usage_milli = DivideSaturated(total, kept);
   const double ratio = static_cast<double>(out.usage_milli) /
                        static_cast<double>(target_milli);
   const bool any_unready = unready_count_ > 0, any_missing = missing_count_ > 0;
@@ -497,7 +508,7 @@ absl::StatusOr<MetricReplicas> ReplicaCalculator::AverageValue(
       ++count;  // filled with 0
     }
   }
-  const int64_t new_usage = Saturate64(new_total / count);
+  const int64_t new_usage = DivideSaturated(new_total, count);
   const double new_ratio =
       static_cast<double>(new_usage) / static_cast<double>(target_milli);
   if (tolerances.IsWithin(new_ratio) || (ratio < 1.0 && new_ratio > 1.0) ||

@@ -187,6 +187,10 @@ std::string Decision::ExplainPolicy() const {
                       target ? Plain(*target) : "?");
     }
     absl::StrAppend(&out, " proposes ", m.proposal);
+    if (m.stale_samples > 0) {
+      absl::StrAppend(&out, " (", m.stale_samples, " stale sample",
+                      m.stale_samples == 1 ? "" : "s", " left out)");
+    }
     if (m.spec_index == winning_metric && metrics.size() > 1) out += " (highest)";
   }
   if (stabilized_replicas != metric_replicas) {

@@ -160,23 +160,31 @@ RunSummary Summarize(const SummaryInputs& in) {
   // Alerts, evaluated at each sync.
   s.scaling_too_frequent.name = "AgentScalingTooFrequent";
   s.scaling_too_frequent.expr = "increase(desired_replicas[5m]) > 3 for 2m";
-  // increase() over a sliding 5-minute window: two pointers and prefix sums
-  // of the reset corrections keep it linear in the number of syncs.
-  std::vector<double> resets(n, 0.0);  // resets[j]: correction up to j
-  for (size_t j = 1; j < n; ++j) {
-    resets[j] = resets[j - 1] +
-                (in.replicas[j] < in.replicas[j - 1] ? in.replicas[j - 1] : 0);
-  }
+  // increase() over a sliding 5-minute window: two pointers and a running
+  // sum of the reset corrections inside it (whole replica counts, so the
+  // sum is exact) keep it linear in the number of syncs without a pass
+  // per window.
+  auto reset_at = [&](size_t j) -> double {
+    return in.replicas[j] < in.replicas[j - 1] ? in.replicas[j - 1] : 0;
+  };
   size_t lo = 0;
+  double correction = 0;  // resets at samples lo+1..i
   EvaluateAlert(in.time_seconds, run_end, 120,
                 [&](size_t i) {
                   const double t = in.time_seconds[i];
-                  while (lo < i && in.time_seconds[lo] <= t - 300) ++lo;
+                  if (i > 0) correction += reset_at(i);
+                  while (lo < i && in.time_seconds[lo] <= t - 300) {
+                    ++lo;
+                    correction -= reset_at(lo);
+                  }
                   if (i < lo + 1) return false;  // fewer than two samples
+                  const double first = static_cast<double>(in.replicas[lo]);
+                  const double last = static_cast<double>(in.replicas[i]);
+                  // No increase: extrapolation keeps it at or below zero.
+                  if (last - first + correction <= 0) return false;
                   const double inc = metrics::ExtrapolatedIncrease(
-                      {in.time_seconds[lo], static_cast<double>(in.replicas[lo])},
-                      {t, static_cast<double>(in.replicas[i])},
-                      resets[i] - resets[lo], i - lo + 1, t - 300, t);
+                      {in.time_seconds[lo], first}, {t, last}, correction, i - lo + 1,
+                      t - 300, t);
                   return inc > 3;
                 },
                 &s.scaling_too_frequent);
@@ -184,16 +192,17 @@ RunSummary Summarize(const SummaryInputs& in) {
   // increase() on a gauge reads every scale-down as a counter reset.
   s.scaling_too_frequent_changes.name = "AgentScalingTooFrequent (changes)";
   s.scaling_too_frequent_changes.expr = "changes(desired_replicas[5m]) > 3 for 2m";
-  std::vector<int64_t> changed(n, 0);  // changed[j]: changes up to sample j
-  for (size_t j = 1; j < n; ++j) {
-    changed[j] = changed[j - 1] + (in.replicas[j] != in.replicas[j - 1]);
-  }
   size_t from = 0;
+  int64_t changes = 0;  // changes at samples from+1..i
   EvaluateAlert(in.time_seconds, run_end, 120,
                 [&](size_t i) {
                   const double t = in.time_seconds[i];
-                  while (from < i && in.time_seconds[from] <= t - 300) ++from;
-                  return changed[i] - changed[from] > 3;
+                  if (i > 0) changes += in.replicas[i] != in.replicas[i - 1];
+                  while (from < i && in.time_seconds[from] <= t - 300) {
+                    ++from;
+                    changes -= in.replicas[from] != in.replicas[from - 1];
+                  }
+                  return changes > 3;
                 },
                 &s.scaling_too_frequent_changes);
   s.max_replicas_reached.name = "AgentMaxReplicasReached";

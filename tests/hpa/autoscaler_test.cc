@@ -376,6 +376,104 @@ TEST(Autoscaler, ResourceAverageValueThroughTheEngine) {
   EXPECT_THAT(d.Explain(), HasSubstr("memory resource 1024/512 proposes 4"));
 }
 
+// A sample older than max_sample_age is missing, never a value: a fleet
+// whose metrics stopped 30 days ago must not scale down on them.
+TEST(AutoscalerStaleSamples, ThirtyDayOldSamplesAreMissingNotIdle) {
+  hpa::AutoscalerSpec spec = Production();
+  spec.metrics.resize(1);  // app_active_task_count only
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(spec));
+  const absl::Time old = kT0 - absl::Hours(24 * 30);
+  const absl::Time now = kT0 + absl::Minutes(10);
+  Observation obs;
+  obs.current_replicas = 8;
+  MetricObservation& tasks = obs.AddMetric("app_active_task_count");
+  for (int i = 0; i < 8; ++i) {
+    obs.pods.push_back(hpa::Pod::Ready(absl::StrCat("agent-", i)));
+    tasks.AddPodValue(absl::StrCat("agent-", i), 0, old);  // idle, a month ago
+  }
+  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(now, obs));
+  ASSERT_EQ(d.metrics.size(), 1u);
+  EXPECT_FALSE(d.metrics[0].valid);
+  EXPECT_EQ(d.metrics[0].stale_samples, 8);
+  EXPECT_EQ(d.path, DecisionPath::kMetricsFailed);
+  EXPECT_FALSE(d.rescale);
+  EXPECT_EQ(d.desired_replicas, 8);
+  EXPECT_THAT(std::string(d.metrics[0].error.message()),
+              HasSubstr("no metrics returned from custom metrics API (8 sample(s) older "
+                        "than 5m left out)"));
+  EXPECT_EQ(Cond(d, ConditionType::kScalingActive).reason, Reason::kFailedGetPodsMetric);
+
+  // The same month-old samples with the check turned off: read as idle.
+  hpa::ControllerConfig off;
+  off.max_sample_age = absl::InfiniteDuration();
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler trusting,
+                       HorizontalAutoscaler::Create(spec, off));
+  ASSERT_OK_AND_ASSIGN(Decision t, trusting.Evaluate(now, obs));
+  EXPECT_TRUE(t.metrics[0].valid);
+  EXPECT_EQ(t.metrics[0].proposal, 0);
+  EXPECT_EQ(t.metrics[0].stale_samples, 0);
+}
+
+TEST(AutoscalerStaleSamples, StalePodsCountAsMissing) {
+  // 4 pods at 140 (twice the target of 70), 2 more whose samples are an
+  // hour old: on a scale-up they are missing pods read as 0 (spec §4.2),
+  // so the proposal is ceil(140 x 4 / 6 / 70 x 6) = 8, not ceil(2 x 6) = 12.
+  hpa::AutoscalerSpec spec = Production();
+  spec.metrics.resize(1);
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(spec));
+  Observation obs;
+  obs.current_replicas = 6;
+  MetricObservation& tasks = obs.AddMetric("app_active_task_count");
+  for (int i = 0; i < 6; ++i) {
+    obs.pods.push_back(hpa::Pod::Ready(absl::StrCat("agent-", i)));
+    tasks.AddPodValue(absl::StrCat("agent-", i), 140,
+                      i < 4 ? kT0 - absl::Seconds(30) : kT0 - absl::Hours(1));
+  }
+  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kT0, obs));
+  ASSERT_TRUE(d.metrics[0].valid);
+  EXPECT_EQ(d.metrics[0].stale_samples, 2);
+  EXPECT_EQ(d.metrics[0].proposal, 8);
+  EXPECT_THAT(d.Explain(), HasSubstr("proposes 8 (2 stale samples left out)"));
+
+  // A sample exactly max_sample_age old is still served.
+  for (auto& s : tasks.pod_samples) s.timestamp = kT0 - absl::Minutes(5);
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler fresh, HorizontalAutoscaler::Create(spec));
+  ASSERT_OK_AND_ASSIGN(Decision e, fresh.Evaluate(kT0, obs));
+  EXPECT_EQ(e.metrics[0].stale_samples, 0);
+  EXPECT_EQ(e.metrics[0].proposal, 12);
+}
+
+TEST(AutoscalerStaleSamples, UntimedSamplesAndResourceSamples) {
+  hpa::AutoscalerSpec spec = Production();
+  spec.metrics = {hpa::MetricSpec::ResourceAverageValue("memory", 512'000)};
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(spec));
+  Observation obs;
+  obs.current_replicas = 2;
+  MetricObservation& mem = obs.AddMetric("memory");
+  hpa::ResourceList usage;
+  usage.memory_milli = 1'024'000;
+  for (int i = 0; i < 2; ++i) {
+    const std::string pod = absl::StrCat("agent-", i);
+    obs.pods.push_back(hpa::Pod::Ready(pod));
+    // One sample with no timestamp (always used), one from yesterday.
+    mem.resource_samples.push_back({pod, i == 0 ? hpa::GoZeroTime() : kT0 - absl::Hours(24),
+                                    absl::Seconds(60), {{"main", usage}}});
+  }
+  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kT0, obs));
+  ASSERT_TRUE(d.metrics[0].valid);
+  EXPECT_EQ(d.metrics[0].stale_samples, 1);
+  // One pod at twice the target, one missing (read as 0 on a scale-up):
+  // ceil(1024 x 1 / 2 / 512 x 2) = 2, a hold.
+  EXPECT_EQ(d.metrics[0].proposal, 2);
+
+  for (auto& s : mem.resource_samples) s.timestamp = kT0 - absl::Hours(24);
+  ASSERT_OK_AND_ASSIGN(Decision all, hpa.Evaluate(kT0 + absl::Seconds(15), obs));
+  EXPECT_FALSE(all.metrics[0].valid);
+  EXPECT_THAT(std::string(all.metrics[0].error.message()),
+              HasSubstr("no metrics returned from resource metrics API (2 sample(s) older "
+                        "than 5m left out)"));
+}
+
 TEST(ToMilliTest, RoundsUpByDefaultAndTruncatesOnRequest) {
   EXPECT_THAT(ToMilli(0.3331), IsOkAndHolds(334));
   EXPECT_THAT(ToMilli(0.3331, MilliRounding::kTruncate), IsOkAndHolds(333));

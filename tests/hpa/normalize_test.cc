@@ -5,6 +5,8 @@
 
 #include "agentscale/hpa/normalize.h"
 
+#include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -221,6 +223,137 @@ TEST(StoreScaleEvent, AppendsWhenNothingIsOutdated) {
 TEST(ReplicasChangeInPeriod, StrictlyAfterCutoff) {
   std::vector<ScaleEvent> events = {Ev(1, 61), Ev(2, 60), Ev(4, 59)};
   EXPECT_EQ(ReplicasChangeInPeriod(kNow, absl::Seconds(60), events), 4);
+}
+
+// ---------------------------------------------------------------------------
+// StabilizationIndex: the indexed overload against the plain scan, sync by
+// sync, on random runs that hit what the index must handle: syncs at the
+// same instant, gaps longer than both windows (many entries old at once),
+// fractional times, windows equal to each other, zero, negative or
+// infinite, a window changed mid-run, histories imported mid-run
+// (including one recorded after `now`), and a history grown past 64
+// entries.
+
+struct IndexRun {
+  uint32_t seed;
+  int up_window_s;
+  int down_window_s;
+};
+
+class StabilizationIndexTest : public ::testing::TestWithParam<IndexRun> {};
+
+TEST_P(StabilizationIndexTest, SameResultAndHistoryAsThePlainScan) {
+  const IndexRun& run = GetParam();
+  std::mt19937 rng(run.seed);
+  auto uniform = [&](int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  absl::Duration up = absl::Seconds(run.up_window_s);
+  absl::Duration down = absl::Seconds(run.down_window_s);
+  std::vector<Recommendation> plain;
+  std::vector<Recommendation> indexed;
+  StabilizationIndex index;
+  absl::Time now = kNow;
+  int32_t current = 3;
+  int rebuilt = 0;
+  for (int sync = 0; sync < 4000; ++sync) {
+    const int step = uniform(0, 99);
+    if (step < 5) {
+      // No time passes.
+    } else if (step < 8) {
+      now += absl::Seconds(uniform(301, 2000));  // past both windows
+    } else if (step < 20) {
+      now += absl::Milliseconds(uniform(1, 20000));
+    } else {
+      now += absl::Seconds(15);
+    }
+    const int event = uniform(0, 999);
+    if (event < 3) {
+      // An imported history, sometimes with an entry after `now`.
+      std::vector<Recommendation> h;
+      const int n = uniform(0, 90);
+      for (int i = 0; i < n; ++i) {
+        h.push_back(Recommendation{uniform(0, 20),
+                                   now - absl::Seconds(uniform(-5, 900))});
+      }
+      plain = h;
+      indexed = h;
+      index.Invalidate();
+      ++rebuilt;
+    } else if (event < 5) {
+      down = absl::Seconds(uniform(-60, 600));
+      up = absl::Seconds(uniform(-60, 120));
+    } else if (event < 6) {
+      (uniform(0, 1) == 0 ? down : up) =
+          uniform(0, 1) == 0 ? absl::InfiniteDuration() : -absl::InfiniteDuration();
+    }
+    const int32_t desired = uniform(0, 20);
+    const int32_t want = StabilizeWithBehavior(now, up, down, current, desired, &plain);
+    const int32_t got =
+        StabilizeWithBehavior(now, up, down, current, desired, &indexed, &index);
+    ASSERT_EQ(got, want) << "sync " << sync << " seed " << run.seed;
+    ASSERT_EQ(indexed, plain) << "sync " << sync << " seed " << run.seed;
+    current = want;
+  }
+  EXPECT_GT(rebuilt, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Normalize, StabilizationIndexTest,
+    ::testing::Values(IndexRun{1, 0, 300}, IndexRun{2, 60, 300}, IndexRun{3, 300, 300},
+                      IndexRun{4, 300, 60}, IndexRun{5, 0, 0}, IndexRun{6, 15, 15},
+                      IndexRun{7, 3600, 3600}, IndexRun{8, 120, 1800},
+                      IndexRun{9, -30, 120}, IndexRun{10, 0, -60}));
+
+TEST(StabilizationIndex, LongWindowsGrowPast64Entries) {
+  std::vector<Recommendation> plain, indexed;
+  StabilizationIndex index;
+  absl::Time now = kNow;
+  for (int i = 0; i < 500; ++i) {
+    now += absl::Seconds(15);
+    const int32_t desired = (i * 7919) % 23;
+    ASSERT_EQ(StabilizeWithBehavior(now, absl::Seconds(900), absl::Seconds(3600), 5,
+                                    desired, &indexed, &index),
+              StabilizeWithBehavior(now, absl::Seconds(900), absl::Seconds(3600), 5,
+                                    desired, &plain));
+  }
+  EXPECT_EQ(indexed, plain);
+  EXPECT_EQ(plain.size(), 241u);  // 3600 s / 15 s + the entry of this sync
+}
+
+TEST(StabilizationIndex, CopiesAndMovesRebuild) {
+  std::vector<Recommendation> h{Rec(9, 100), Rec(4, 20)};
+  StabilizationIndex index;
+  EXPECT_EQ(StabilizeWithBehavior(kNow, absl::ZeroDuration(), absl::Seconds(300), 10, 2,
+                                  &h, &index),
+            9);
+  StabilizationIndex copy = index;
+  std::vector<Recommendation> other{Rec(1, 10)};
+  // The copy has not seen `other`; it must not answer from `h`'s entries.
+  EXPECT_EQ(StabilizeWithBehavior(kNow, absl::ZeroDuration(), absl::Seconds(300), 10, 2,
+                                  &other, &copy),
+            2);
+  StabilizationIndex moved = std::move(index);
+  EXPECT_EQ(StabilizeWithBehavior(kNow + absl::Seconds(15), absl::ZeroDuration(),
+                                  absl::Seconds(300), 10, 1, &h, &moved),
+            9);
+}
+
+TEST(StabilizationIndex, FallsBackWhereItCannotHold) {
+  // A recommendation after `now` (the plain scan), then an infinite window.
+  std::vector<Recommendation> h{Rec(9, -30), Rec(2, 10)};
+  std::vector<Recommendation> plain = h;
+  StabilizationIndex index;
+  EXPECT_EQ(StabilizeWithBehavior(kNow, absl::ZeroDuration(), absl::Seconds(300), 3, 1,
+                                  &h, &index),
+            StabilizeWithBehavior(kNow, absl::ZeroDuration(), absl::Seconds(300), 3, 1,
+                                  &plain));
+  EXPECT_EQ(h, plain);
+  EXPECT_EQ(StabilizeWithBehavior(kNow, absl::ZeroDuration(), absl::InfiniteDuration(),
+                                  3, 1, &h, &index),
+            StabilizeWithBehavior(kNow, absl::ZeroDuration(), absl::InfiniteDuration(),
+                                  3, 1, &plain));
+  EXPECT_EQ(h, plain);
 }
 
 }  // namespace

@@ -93,6 +93,26 @@ def test_missing_metric_holds(production: agentscale.AutoscalerSpec) -> None:
     assert failed and failed[0].failure_reason is agentscale.Reason.FAILED_GET_PODS_METRIC
 
 
+def test_month_old_samples_are_missing_not_idle(production: agentscale.AutoscalerSpec) -> None:
+    # Metrics that stopped 30 days ago read as idle would scale 8 agents
+    # down to the minimum; a metrics API would not serve them, so the
+    # engine holds and says why.
+    month_ago = T0 - 30 * 86400
+    obs = uniform(8, 0.0, 0.0, month_ago)
+    hpa = agentscale.HorizontalAutoscaler(production)
+    d = hpa.evaluate(T0, obs)
+    assert d.desired_replicas == 8 and not d.rescale
+    assert d.path is agentscale.DecisionPath.METRICS_FAILED
+    assert [m.stale_samples for m in d.metrics] == [8, 8]
+    assert d.metrics[0].error is not None and "older than 5m" in d.metrics[0].error
+
+    trusting = agentscale.HorizontalAutoscaler(
+        production, agentscale.ControllerConfig(max_sample_age_seconds=float("inf")))
+    t = trusting.evaluate(T0, obs)
+    assert t.metric_replicas == 0 and t.metrics[0].stale_samples == 0
+    assert agentscale.ControllerConfig().max_sample_age_seconds == 300.0
+
+
 def test_nan_marks_metric_invalid(production: agentscale.AutoscalerSpec) -> None:
     hpa = agentscale.HorizontalAutoscaler(production)
     d = hpa.evaluate(T0, uniform(4, float("nan"), 1.0, T0))

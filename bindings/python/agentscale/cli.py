@@ -6,10 +6,17 @@
     agentscale replay SPEC [--trace FILE] [--metric NAME] [--period S] [--initial-replicas N] [--json]
     agentscale lint FILE [--slots N] [--metrics-window S] [--startup-delay S] [--json]
     agentscale explain --state STATE.json --observation OBS.json SPEC [--json]
+    agentscale list MANIFEST [--json]
     agentscale presets [--json]
     agentscale fetch --prometheus URL --query Q --start T --end T --step S [--output FILE.csv]
 
-SPEC is a manifest path or a preset name. Without --trace the embedded NASA
+SPEC is a manifest path or a preset name. Manifests load leniently: what the
+API server would reject but the intent is clear (a metric without `type`, an
+HPA without scaleTargetRef, unknown keys in a Helm values `hpa:` block) is
+filled in or skipped, each reported on stderr as "warning: file:line:col:
+field: problem (filled: ...)"; --strict decodes as the API server does. In a
+file with several objects, --name NAME picks one (`agentscale list` shows
+them). Without --trace the embedded NASA
 trace is used. A --trace file is a trace CSV (any header: --time-column and
 --value-column name the columns; epoch or ISO 8601 times) or a saved
 Prometheus query_range response (--trace-format prometheus-json, detected
@@ -417,14 +424,15 @@ def _forecast_spec(args: argparse.Namespace) -> Optional[agentscale.ForecastSpec
     return spec
 
 
-def _load_schedule(args: argparse.Namespace, specs: Sequence[str]) -> Optional[agentscale.ScheduleSpec]:
+def _load_schedule(args: argparse.Namespace,
+                   specs: Sequence[sim.AnySpec]) -> Optional[agentscale.ScheduleSpec]:
     path = getattr(args, "schedule", None)
     if not path:
         return None
     minimum = args.schedule_min
     s = agentscale.load_schedule(path, timezone=args.schedule_timezone, min_replicas=minimum or 1)
     if s.source_kind == "ConfigMap" and minimum is None:
-        first = sim.resolve_spec(specs[0])
+        first = specs[0]
         if isinstance(first, agentscale.AutoscalerSpec):
             top = first.max_replicas
         else:  # a ScaledJob may leave it unset: KEDA's default is 100
@@ -529,6 +537,48 @@ def _quiet(args: argparse.Namespace) -> bool:
 
 
 # ---------------------------------------------------------------------------
+# Manifests: lenient by default, --strict, --name.
+# ---------------------------------------------------------------------------
+
+
+def _add_load_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("manifest loading")
+    g.add_argument("--strict", action="store_true",
+                   help="decode manifests as the API server does (kubectl --validate=strict): "
+                   "nothing filled in, unknown keys in a Helm values hpa: block are errors")
+    g.add_argument("--name", metavar="NAME", default=None, type=_non_empty,
+                   help="the object to use in a manifest with several: its metadata.name or "
+                   "NAMESPACE/NAME (agentscale list MANIFEST shows them)")
+
+
+def _warn(args: argparse.Namespace, warnings: Sequence[str]) -> None:
+    """Prints each loader warning to stderr once per command."""
+    seen: set[str] = args.__dict__.setdefault("warned_", set())
+    for w in warnings:
+        if w not in seen:
+            seen.add(w)
+            print(f"warning: {w}", file=sys.stderr)
+
+
+def _resolve(args: argparse.Namespace, text: str) -> sim.AnySpec:
+    """SPEC as a spec: a preset, or the (named) object of a manifest file,
+    loaded leniently unless --strict; prints the loader's warnings."""
+    name = getattr(args, "name", None)
+    if name is not None and text in agentscale.preset_names():
+        name = None  # --name picks within manifest files; checked in _check_name
+    spec, warnings = sim.load_spec(text, strict=bool(getattr(args, "strict", False)), name=name)
+    _warn(args, warnings)
+    return spec
+
+
+def _check_name(args: argparse.Namespace, specs: Sequence[str]) -> None:
+    """--name applies to manifest files: an error when every SPEC is a preset."""
+    if getattr(args, "name", None) is not None and all(s in agentscale.preset_names() for s in specs):
+        raise UsageError(f"--name picks an object of a manifest file; {', '.join(specs)} "
+                         f"{'is a preset' if len(specs) == 1 else 'are presets'}")
+
+
+# ---------------------------------------------------------------------------
 # simulate / compare
 # ---------------------------------------------------------------------------
 
@@ -562,12 +612,14 @@ def _comparison_table(runs: Sequence[sim.Run]) -> Any:
 
 def _run_specs(args: argparse.Namespace, specs: Sequence[str], *,
                compare: bool = False) -> sim.Comparison:
+    _check_name(args, specs)
     options = _model_options(args)
+    resolved = [(sim.spec_label(s), _resolve(args, s)) for s in specs]
     trace = _load_trace(args)
     outages = _outages(args, trace)
     if outages:
         options["outages"] = outages
-    schedule = _load_schedule(args, specs)
+    schedule = _load_schedule(args, [spec for _, spec in resolved])
     forecast = _forecast_spec(args)
     variants: dict[str, Any] = {}
     if compare:
@@ -579,7 +631,7 @@ def _run_specs(args: argparse.Namespace, specs: Sequence[str], *,
             options["forecast"] = forecast
     runs = len(specs) * (1 + sum(v is not None for v in variants.values()))
     with sim._progress(not _quiet(args), runs, f"{args.model} model") as bar:
-        return sim.compare(list(specs), trace, args.model, metric=args.metric,
+        return sim.compare(resolved, trace, args.model, metric=args.metric,
                            on_done=lambda _run: bar.advance(), **variants, **options)
 
 
@@ -730,8 +782,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.pareto and args.sort:
         raise UsageError("--sort does not apply to --pareto (the front is sorted by cost)")
     options = _model_options(args)
+    _check_name(args, [args.spec])
     result = sim.sweep(
-        args.spec, grid, _load_trace(args), args.model, metric=args.metric,
+        _resolve(args, args.spec), grid, _load_trace(args), args.model, metric=args.metric,
         workers=args.workers, progress=not _quiet(args), **options,
     )
     x_key, y_key = result.objectives
@@ -799,7 +852,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     if args.json and args.events is not None:
         raise UsageError("--events limits the table's list; --json prints every sync")
-    spec = sim.resolve_spec(args.spec)
+    _check_name(args, [args.spec])
+    spec = _resolve(args, args.spec)
     result: agentscale.FluidResult
     if isinstance(spec, agentscale.ScaledJobSpec):
         raise UsageError(f"{args.spec}: a ScaledJob runs Jobs, one per task, which the fluid replay "
@@ -868,7 +922,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     try:
         report = lint_mod.lint_file(
             args.file, slots=args.slots, metrics_window_seconds=args.metrics_window,
-            startup_delay_seconds=args.startup_delay)
+            startup_delay_seconds=args.startup_delay, strict=args.strict, name=args.name)
     except (OSError, ValueError, agentscale.Error) as e:
         if not args.json:
             raise
@@ -879,6 +933,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
             text = e.strerror + (f": {e.filename}" if e.filename else "")
         _print_json({"file": args.file, "error": text})
         return EXIT_USAGE
+    _warn(args, [f.message for f in report.findings if f.rule == "load-warning"])
     if args.json:
         out: dict[str, Any] = {"file": args.file, "kind": report.kind}
         out["rules" if report.kind == "prometheus-rules" else "autoscalers"] = report.objects
@@ -940,7 +995,8 @@ def _read_state_text(path: str) -> str:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    spec = sim.resolve_spec(args.spec)
+    _check_name(args, [args.spec])
+    spec = _resolve(args, args.spec)
     default_time = 0.0
     try:
         text = pathlib.Path(args.observation).read_text()
@@ -998,6 +1054,28 @@ def cmd_explain(args: argparse.Namespace) -> int:
     for cond in decision.conditions:
         conditions.add_row(cond.type_name, "True" if cond.status else "False", cond.reason_name, cond.message)
     console.print(conditions)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------
+# list
+# ---------------------------------------------------------------------------
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    docs = agentscale.list_manifest_documents(args.manifest)
+    if args.json:
+        _print_json({"file": args.manifest, "documents": [d.to_dict() for d in docs]})
+        return EXIT_OK
+    table = _table(f"{args.manifest}: {sum(d.loadable for d in docs)} of {len(docs)} document(s) "
+                   "to use with --name")
+    for c in ("line", "kind", "name", "namespace", "read"):
+        table.add_column(c, justify="right" if c == "line" else "left")
+    for d in docs:
+        kind = "Helm values (hpa:)" if d.helm_values else (d.kind or "-")
+        table.add_row(str(d.line), kind, d.name or "-", d.namespace_name or "-",
+                      "yes" if d.loadable else "skipped")
+    _console().print(table)
     return EXIT_OK
 
 
@@ -1152,6 +1230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--series", action="store_true", help="with --json: include every per-sync series")
     _add_schedule_options(p, compare=False)
     _add_forecast_options(p, compare=False)
+    _add_load_options(p)
     common(p)
     p.set_defaults(func=cmd_simulate)
 
@@ -1162,6 +1241,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write a comparison plot (the directory must exist)")
     _add_schedule_options(p, compare=True)
     _add_forecast_options(p, compare=True)
+    _add_load_options(p)
     common(p)
     p.set_defaults(func=cmd_compare)
 
@@ -1177,6 +1257,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="show only the Pareto front (cost vs wait p99; fluid: cost vs time over target)")
     p.add_argument("--sort", default=None, metavar="COLUMN", help="sort the table by a column")
     p.add_argument("--top", type=_COUNT, default=None, metavar="N", help="show only the first N rows")
+    _add_load_options(p)
     common(p)
     p.set_defaults(func=cmd_sweep)
 
@@ -1196,6 +1277,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--price", type=_NON_NEGATIVE, default=None, help="price of a replica-hour (default 1)")
     p.add_argument("--events", type=_NON_NEGATIVE_INT, default=None, metavar="N",
                    help="scale events to list (default 20)")
+    _add_load_options(p)
     common(p)
     p.set_defaults(func=cmd_replay)
 
@@ -1212,6 +1294,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "Pods/Object/External metrics)")
     p.add_argument("--startup-delay", type=_duration, default=None, metavar="S",
                    help="how long an agent takes to start (default: the agent model's, 60s)")
+    _add_load_options(p)
     common(p)
     p.set_defaults(func=cmd_lint)
 
@@ -1223,8 +1306,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--observation", metavar="OBS.json", required=True,
                    help="{time?, current_replicas, pods?: [{name, phase?, ready?}], "
                    "metrics: {name: value | {pod: value}}}")
+    _add_load_options(p)
     common(p)
     p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("list", help="the objects of a manifest file (for --name)",
+                       description="Lists every document of a YAML file with its kind, name and "
+                       "line, and whether simulate, compare, lint and the others read it (an "
+                       "autoscaling/v2 HPA, a KEDA ScaledObject or ScaledJob, a Helm values hpa: "
+                       "block). Documents are not validated, so a file that does not load lists too.")
+    p.add_argument("manifest", metavar="MANIFEST")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("presets", help="list the built-in presets")
     common(p)

@@ -154,12 +154,15 @@ def lint_manifest(
     config: Optional[ControllerConfig] = None,
     metrics_window_seconds: Optional[float] = None,
     startup_delay_seconds: Optional[float] = None,
+    strict: bool = True,
+    name: Optional[str] = None,
 ) -> tuple[list[Union[AutoscalerSpec, ScaledObjectSpec]], list[Finding]]:
     """Loads every HPA and KEDA ScaledObject of a manifest file (ValueError
     with file:line:column if one is invalid, FileNotFoundError if missing)
-    and lints each; the loader's warnings (deprecated fields) become
-    findings of rule ``load-warning``."""
-    loaded = load_manifest_file(path, config)
+    and lints each; the loader's warnings (deprecated fields; with
+    strict=False, what lenient loading filled in) become findings of rule
+    ``load-warning``. strict and name are load_manifest_file's."""
+    loaded = load_manifest_file(path, config, strict=strict, name=name)
     findings = lint_manifests(
         loaded, slots=slots, config=config, metrics_window_seconds=metrics_window_seconds,
         startup_delay_seconds=startup_delay_seconds)
@@ -186,12 +189,16 @@ def lint_file(
     config: Optional[ControllerConfig] = None,
     metrics_window_seconds: Optional[float] = None,
     startup_delay_seconds: Optional[float] = None,
+    strict: bool = True,
+    name: Optional[str] = None,
 ) -> LintReport:
     """Lints one file: a Prometheus rule file when its top-level mapping has
-    ``groups``, else a manifest. ValueError (file:line:column and the field)
-    when it does not load, FileNotFoundError when it is missing."""
+    ``groups``, else a manifest, loaded as load_manifest_file does with
+    ``strict`` and ``name`` (a lenient load's fills become ``load-warning``
+    findings). ValueError (file:line:column and the field) when it does not
+    load, FileNotFoundError when it is missing."""
     r = _core.lint_file(
         path, slots=slots, config=config, metrics_window_seconds=metrics_window_seconds,
-        startup_delay_seconds=startup_delay_seconds)
+        startup_delay_seconds=startup_delay_seconds, strict=strict, name=name)
     return LintReport(source=r["source"], kind=r["kind"], objects=list(r["objects"]),
                       findings=[Finding(**f) for f in r["findings"]])

@@ -229,6 +229,7 @@ AGENTSCALE_PY_VALUE(SelectorCheck::OtherAutoscaler);
 AGENTSCALE_PY_VALUE(SelectorCheck);
 AGENTSCALE_PY_VALUE(Observation);
 AGENTSCALE_PY_VALUE(config::SkippedDocument);
+AGENTSCALE_PY_VALUE(config::ManifestDocument);
 AGENTSCALE_PY_VALUE(config::LoadedManifests);
 
 template <typename T>

@@ -323,6 +323,8 @@ void BindEngine(py::module_& m) {
       .field("utilization", &MetricResult::utilization, "Utilization percent, or None.")
       .field("failure_reason", &MetricResult::failure_reason, "ScalingActive reason if invalid.")
       .field("error", &MetricResult::error, "Error message if invalid, else None.")
+      .field("stale_samples", &MetricResult::stale_samples,
+             "Per-pod samples left out as older than max_sample_age_seconds.")
       .finish();
   ValueClass<Decision> dec(m, "Decision", "Everything one sync concluded, and why.");
   dec.field("time", &Decision::time, "Seconds since the epoch.")

@@ -159,6 +159,8 @@ void BindHpa(py::module_& m) {
              "HPAConfigurableTolerance gate.")
       .field("pod_level_resources", &ControllerConfig::pod_level_resources,
              "PodLevelResources gate.")
+      .field("max_sample_age_seconds", &ControllerConfig::max_sample_age,
+             "Seconds; a per-pod sample older than this is missing (inf: off).")
       .finish();
 
   // --- pod.h ------------------------------------------------------------------

@@ -296,6 +296,22 @@ void BindConfig(py::module_& m) {
       .field("name", &config::SkippedDocument::name, "metadata.name ('' if absent).")
       .field("line", &config::SkippedDocument::line, "1-based line where it starts.")
       .finish();
+  ValueClass<config::ManifestDocument>(m, "ManifestDocument",
+                                       "One document of a YAML stream, classified.")
+      .field("index", &config::ManifestDocument::index, "0-based position in the stream.")
+      .field("line", &config::ManifestDocument::line, "1-based line where it starts.")
+      .field("api_version", &config::ManifestDocument::api_version, "apiVersion.")
+      .field("kind", &config::ManifestDocument::kind,
+             "kind (HorizontalPodAutoscaler for Helm values).")
+      .field("name", &config::ManifestDocument::name,
+             "metadata.name, or the name a Helm values block's spec gets.")
+      .field("namespace_name", &config::ManifestDocument::namespace_name,
+             "metadata.namespace ('' if absent).")
+      .field("helm_values", &config::ManifestDocument::helm_values,
+             "A Helm values document with an hpa: block.")
+      .field("loadable", &config::ManifestDocument::loadable,
+             "The loader reads it (else it is skipped).")
+      .finish();
   ValueClass<config::LoadedManifests>(m, "LoadedManifests",
                                       "Every HPA of a YAML stream, validated.")
       .field("source", &config::LoadedManifests::source, "File name used in messages.")
@@ -397,9 +413,14 @@ void BindConfig(py::module_& m) {
       "lint_file",
       [](py::handle path, int32_t slots, const std::optional<hpa::ControllerConfig>& config,
          std::optional<double> metrics_window_seconds,
-         std::optional<double> startup_delay_seconds) {
+         std::optional<double> startup_delay_seconds, bool strict,
+         const std::optional<std::string>& name) {
+        config::LoadOptions load;
+        load.strict = strict;
+        if (name) load.name = *name;
+        if (config) load.config = *config;
         config::LintReport r = Unwrap(config::LintFile(
-            PathArg(path),
+            PathArg(path), load,
             LintArgs::Make(slots, config, metrics_window_seconds, startup_delay_seconds)));
         py::dict d;
         d["source"] = r.source;
@@ -410,12 +431,14 @@ void BindConfig(py::module_& m) {
       },
       py::arg("path"), py::kw_only(), py::arg("slots") = 100, py::arg("config") = py::none(),
       py::arg("metrics_window_seconds") = py::none(),
-      py::arg("startup_delay_seconds") = py::none(),
+      py::arg("startup_delay_seconds") = py::none(), py::arg("strict") = true,
+      py::arg("name") = py::none(),
       "Lints one file (config/lint.h, LintFile): a Prometheus rule file (a "
-      "top-level groups key) or a manifest. A dict with source, kind "
+      "top-level groups key) or a manifest, loaded strictly or leniently (strict) "
+      "and, with name, only that object. A dict with source, kind "
       "('manifest' or 'prometheus-rules'), objects (the names linted) and "
-      "findings. ValueError names file:line:column and the field; a missing "
-      "file is FileNotFoundError.");
+      "findings (a lenient load's fills as load-warning). ValueError names "
+      "file:line:column and the field; a missing file is FileNotFoundError.");
   m.def("count_changes_instead", &config::CountChangesInstead, py::arg("expr"),
         "A PromQL expression with increase()/rate()/irate() over a gauge "
         "(kube_hpa_*, kube_horizontalpodautoscaler_*, replica gauges) replaced by "
@@ -458,33 +481,64 @@ void BindConfig(py::module_& m) {
       "target:<metric>, min/max_replicas, scale_{up,down}_{window_seconds, pods, "
       "percent, period_seconds, select_policy}. ValueError names the key.");
 
-  auto cfg = [](const std::optional<hpa::ControllerConfig>& c) {
-    return c.value_or(hpa::ControllerConfig{});
+  auto options = [](const std::optional<hpa::ControllerConfig>& c, bool strict,
+                    const std::optional<std::string>& name) {
+    config::LoadOptions o;
+    o.config = c.value_or(hpa::ControllerConfig{});
+    o.strict = strict;
+    o.name = name.value_or("");
+    return o;
   };
   m.def(
       "load_manifest_file",
-      [cfg](py::handle path, const std::optional<hpa::ControllerConfig>& config) {
-        return Unwrap(config::LoadManifestFile(PathArg(path), cfg(config)));
+      [options](py::handle path, const std::optional<hpa::ControllerConfig>& config, bool strict,
+                const std::optional<std::string>& name) {
+        return Unwrap(config::LoadManifestFile(PathArg(path), options(config, strict, name)));
       },
-      py::arg("path"), py::arg("config") = py::none(),
-      "Loads every HorizontalPodAutoscaler (autoscaling/v2) in a YAML file. "
-      "ValueError names file:line:column and the field path; a missing file "
-      "is FileNotFoundError.");
+      py::arg("path"), py::arg("config") = py::none(), py::kw_only(), py::arg("strict") = true,
+      py::arg("name") = py::none(),
+      "Loads every HorizontalPodAutoscaler (autoscaling/v2), KEDA ScaledObject "
+      "and ScaledJob, and Helm values hpa: block in a YAML file. strict=False "
+      "loads leniently: a metric's missing type is inferred from its one source "
+      "block and a missing scaleTargetRef gets a placeholder, each reported in "
+      ".warnings. name: only the object with that metadata.name (or "
+      "namespace/name). ValueError names file:line:column and the field path; "
+      "a missing file is FileNotFoundError.");
   m.def(
       "load_manifest_string",
-      [cfg](const std::string& yaml, const std::string& source_name,
-            const std::optional<hpa::ControllerConfig>& config) {
-        return Unwrap(config::LoadManifestString(yaml, source_name, cfg(config)));
+      [options](const std::string& yaml, const std::string& source_name,
+                const std::optional<hpa::ControllerConfig>& config, bool strict,
+                const std::optional<std::string>& name) {
+        return Unwrap(
+            config::LoadManifestString(yaml, source_name, options(config, strict, name)));
       },
       py::arg("yaml"), py::arg("source_name") = "<string>", py::arg("config") = py::none(),
+      py::kw_only(), py::arg("strict") = true, py::arg("name") = py::none(),
       "As load_manifest_file, for YAML text.");
   m.def(
       "load_single_autoscaler",
-      [cfg](py::handle path, const std::optional<hpa::ControllerConfig>& config) {
-        return Unwrap(config::LoadSingleAutoscaler(PathArg(path), cfg(config)));
+      [options](py::handle path, const std::optional<hpa::ControllerConfig>& config, bool strict,
+                const std::optional<std::string>& name) {
+        return Unwrap(config::LoadSingleAutoscaler(PathArg(path), options(config, strict, name)));
       },
-      py::arg("path"), py::arg("config") = py::none(),
-      "Loads a file that holds exactly one HorizontalPodAutoscaler.");
+      py::arg("path"), py::arg("config") = py::none(), py::kw_only(), py::arg("strict") = true,
+      py::arg("name") = py::none(),
+      "Loads a file that holds exactly one HorizontalPodAutoscaler (after "
+      "picking `name`, if given); strict as for load_manifest_file.");
+  m.def(
+      "list_manifest_documents",
+      [](py::handle path) { return Unwrap(config::ListManifestDocuments(PathArg(path))); },
+      py::arg("path"),
+      "Every document of a YAML file, in order, classified without decoding "
+      "it (so also for a file that does not load): kind, name, line, and "
+      "whether the loader reads it.");
+  m.def(
+      "list_manifest_documents_in_string",
+      [](const std::string& yaml, const std::string& source_name) {
+        return Unwrap(config::ListManifestDocumentsInString(yaml, source_name));
+      },
+      py::arg("yaml"), py::arg("source_name") = "<string>",
+      "As list_manifest_documents, for YAML text.");
   m.def("dump_manifest", &config::DumpManifest, py::arg("spec"),
         "An autoscaling/v2 HorizontalPodAutoscaler manifest (YAML) for a spec.");
   m.def("dump_manifests", &config::DumpManifests, py::arg("specs"),

@@ -222,9 +222,16 @@ absl::StatusOr<LintReport> LintManifests(const LoadedManifests& loaded,
                                          const LintOptions& options = {});
 
 // Reads `path`: a Prometheus rule file when its top-level mapping has
-// `groups`, else a manifest (options.config's feature gates apply). Load
-// errors are the loaders' (file:line:col and the field); NotFound when the
-// file is missing.
+// `groups`, else a manifest, loaded as `load` says (strict or lenient, every
+// object or the one named; load.config's feature gates). A lenient load's
+// fills reach the report as load-warning findings. Load errors are the
+// loaders' (file:line:col and the field); NotFound when the file is
+// missing. `agentscale lint` loads leniently unless given --strict.
+absl::StatusOr<LintReport> LintFile(const std::string& path, const LoadOptions& load,
+                                    const LintOptions& options = {});
+
+// As above, loading strictly, every object, with options.config's feature
+// gates.
 absl::StatusOr<LintReport> LintFile(const std::string& path, const LintOptions& options = {});
 
 }  // namespace agentscale::config

@@ -142,6 +142,14 @@ class HorizontalAutoscaler final : public Policy {
                            hpa::Reason reason, const std::string& detail);
   static void RemoveCondition(std::vector<hpa::Condition>* conditions,
                               hpa::ConditionType type);
+  // Samples older than config_.max_sample_age left out (`samples` itself
+  // when none is); adds their number to *stale when given.
+  absl::Span<const hpa::PodSample> FreshSamples(absl::Span<const hpa::PodSample> samples,
+                                                std::vector<hpa::PodSample>* scratch,
+                                                int32_t* stale) const;
+  bool IsStale(absl::Time sample_time) const {
+    return sample_time < sample_cutoff_ && sample_time != hpa::GoZeroTime();
+  }
   bool ScaledToZeroConditionTrue() const;
   bool HasObjectOrExternalMetric() const;
 
@@ -159,6 +167,11 @@ class HorizontalAutoscaler final : public Policy {
   hpa::ReplicaCalculator calculator_;
   std::vector<int> metric_obs_;  // spec index -> observation index or -1
   std::vector<hpa::PodSample> summed_samples_;
+  std::vector<hpa::PodSample> fresh_samples_;
+  absl::Time sample_cutoff_ = absl::InfinitePast();  // samples before it are stale
+  // Answers the stabilization from state_.recommendations without a pass
+  // over it; invalidated whenever the history is replaced.
+  hpa::StabilizationIndex stabilization_index_;
 };
 
 }  // namespace agentscale

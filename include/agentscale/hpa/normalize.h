@@ -14,6 +14,7 @@
 #define AGENTSCALE_HPA_NORMALIZE_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -69,6 +70,52 @@ int32_t StabilizeWithBehavior(absl::Time now, absl::Duration up_window,
                               absl::Duration down_window, int32_t current,
                               int32_t desired,
                               std::vector<Recommendation>* history);
+
+// An index over one recommendation history that lets StabilizeWithBehavior
+// answer without scanning it: the entries inside each window held in
+// monotone queues (the window's minimum or maximum at the front), the
+// entries not yet old in time order, and the old ones as a set of
+// positions. Each sync then costs a few queue operations instead of a pass
+// over the window, with exactly the plain function's result and history.
+//
+// The index follows the changes the overload below makes itself. It is
+// rebuilt (one sort) on first use, when the windows change, when the
+// history's size is not the one it left, or after Invalidate(); a caller
+// that changes the history any other way (imports it, edits it, seeds it)
+// calls Invalidate(). The queues hold only while `now` never decreases
+// and no recommendation was recorded after it; time going backwards makes
+// the overload rebuild, and a recommendation after `now` makes it scan the
+// history as the plain function does.
+// Copying gives an index that rebuilds on first use. The engine keeps one
+// per target; not thread-safe, like the history it indexes.
+class StabilizationIndex {
+ public:
+  StabilizationIndex();
+  ~StabilizationIndex();
+  StabilizationIndex(const StabilizationIndex&);
+  StabilizationIndex& operator=(const StabilizationIndex&);
+  StabilizationIndex(StabilizationIndex&&) noexcept;
+  StabilizationIndex& operator=(StabilizationIndex&&) noexcept;
+
+  void Invalidate();
+
+  struct Impl;
+
+ private:
+  friend int32_t StabilizeWithBehavior(absl::Time, absl::Duration,
+                                       absl::Duration, int32_t, int32_t,
+                                       std::vector<Recommendation>*,
+                                       StabilizationIndex*);
+  std::unique_ptr<Impl> impl_;
+};
+
+// StabilizeWithBehavior through `index` (above): the same result and the
+// same history as the overload without it.
+int32_t StabilizeWithBehavior(absl::Time now, absl::Duration up_window,
+                              absl::Duration down_window, int32_t current,
+                              int32_t desired,
+                              std::vector<Recommendation>* history,
+                              StabilizationIndex* index);
 
 // Σ replica_change of events after now - period.
 int32_t ReplicasChangeInPeriod(absl::Time now, absl::Duration period,

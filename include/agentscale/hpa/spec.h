@@ -215,6 +215,14 @@ struct ControllerConfig {
   bool scale_to_zero = false;          // HPAScaleToZero (Alpha)
   bool configurable_tolerance = true;  // HPAConfigurableTolerance (Beta, 1.35)
   bool pod_level_resources = true;     // PodLevelResources (Beta, 1.34)
+  // A per-pod sample (Pods, Resource, ContainerResource) whose timestamp is
+  // more than this before the sync is missing, not a value: the metrics
+  // APIs would not serve it (Prometheus, behind prometheus-adapter, stops
+  // returning a series 5 minutes after its last sample; metrics-server
+  // keeps only its latest scrape). The pod then counts as a pod without
+  // metrics (spec §4.2). A sample without a timestamp (Go's zero time)
+  // carries no age and is always used. InfiniteDuration() turns it off.
+  absl::Duration max_sample_age = absl::Minutes(5);
 };
 
 const char* MetricSourceTypeName(MetricSourceType type);  // "Pods", ...

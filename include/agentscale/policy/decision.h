@@ -44,6 +44,8 @@ struct MetricResult {
   // For an invalid metric: the ScalingActive reason and the error.
   hpa::Reason failure_reason = hpa::Reason::kNone;
   absl::Status error;
+  // Per-pod samples left out as older than ControllerConfig::max_sample_age.
+  int32_t stale_samples = 0;
 };
 
 // Which branch of the reconcile produced the decision.

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from agentscale.sim._resolve import (
     DEFAULT_TRACE_FILE as DEFAULT_TRACE_FILE,
+    AnySpec as AnySpec,
     MODELS as MODELS,
     SpecLike as SpecLike,
     TraceLike as TraceLike,
@@ -37,6 +38,7 @@ from agentscale.sim._resolve import (
     _check_model as _check_model,
     _default_trace as _default_trace,
     default_trace as default_trace,
+    load_spec as load_spec,
     make_options as make_options,
     option_names as option_names,
     resolve_spec as resolve_spec,
@@ -77,11 +79,13 @@ from agentscale.sim._sweep import (
 __all__ = [
     "DEFAULT_TRACE_FILE",
     "MODELS",
+    "AnySpec",
     "SpecLike",
     "TraceLike",
     "default_trace",
     "make_options",
     "option_names",
+    "load_spec",
     "resolve_spec",
     "resolve_trace",
     "spec_label",

@@ -62,35 +62,62 @@ def resolve_trace(trace: TraceLike) -> Trace:
     return load_trace(trace)
 
 
-def resolve_spec(spec: SpecLike, config: Optional[ControllerConfig] = None) -> AnySpec:
-    """An AutoscalerSpec, ScaledObjectSpec or ScaledJobSpec as given, a
-    built-in preset by name, or the single HorizontalPodAutoscaler, KEDA
-    ScaledObject or ScaledJob of a manifest file (other kinds of documents
-    beside it are ignored).
-
-    A name that is neither a preset nor an existing file raises KeyError
-    listing the presets (FileNotFoundError when it looks like a path).
-    """
+def load_spec(
+    spec: SpecLike,
+    config: Optional[ControllerConfig] = None,
+    *,
+    strict: bool = True,
+    name: Optional[str] = None,
+) -> tuple[AnySpec, list[str]]:
+    """resolve_spec(), with the loader's warnings ("file:line:col: field:
+    problem", e.g. what lenient loading filled in); no warnings for a spec
+    object or a preset."""
     if isinstance(spec, (AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec)):
-        return spec
+        if name is not None:
+            raise ValueError("name picks an object of a manifest file; this spec is an object")
+        return spec, []
     text = os.fspath(spec)
     if text in preset_names():
-        return preset(text)
+        if name is not None:
+            raise ValueError(f"name picks an object of a manifest file; {text!r} is a preset")
+        return preset(text), []
     path = pathlib.Path(text)
     if path.exists() or path.suffix in (".yaml", ".yml", ".json") or os.sep in text:
-        loaded = load_manifest_file(path, config)
+        loaded = load_manifest_file(path, config, strict=strict, name=name)
         found: list[AnySpec] = [*loaded.autoscalers, *loaded.scaled_objects, *loaded.scaled_jobs]
         if len(found) != 1:
+            names = ", ".join(s.name for s in found)
             raise ValueError(
                 f"{text}: expected exactly one HorizontalPodAutoscaler, ScaledObject or ScaledJob, "
                 f"found {len(loaded.autoscalers)} HorizontalPodAutoscalers, "
                 f"{len(loaded.scaled_objects)} ScaledObjects and {len(loaded.scaled_jobs)} ScaledJobs"
+                + (f" ({names}); pick one by name" if found else "")
             )
-        return found[0]
+        return found[0], list(loaded.warnings)
     raise KeyError(
         f"{text!r} is neither a built-in preset ({', '.join(preset_names())}) "
         "nor a manifest file"
     )
+
+
+def resolve_spec(
+    spec: SpecLike,
+    config: Optional[ControllerConfig] = None,
+    *,
+    strict: bool = True,
+    name: Optional[str] = None,
+) -> AnySpec:
+    """An AutoscalerSpec, ScaledObjectSpec or ScaledJobSpec as given, a
+    built-in preset by name, or the single HorizontalPodAutoscaler, KEDA
+    ScaledObject or ScaledJob of a manifest file (other kinds of documents
+    beside it are ignored; a Helm values hpa: block counts as an HPA).
+
+    strict=False loads the file leniently (load_manifest_file); name picks
+    one object of a file that holds several. A name that is neither a preset
+    nor an existing file raises KeyError listing the presets
+    (FileNotFoundError when it looks like a path).
+    """
+    return load_spec(spec, config, strict=strict, name=name)[0]
 
 
 def spec_bounds(spec: AnySpec) -> tuple[int, int]:
