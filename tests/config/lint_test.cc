@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "agentscale/config/alert_rules.h"
 #include "agentscale/config/manifest.h"
 #include "agentscale/config/presets.h"
@@ -491,6 +493,70 @@ TEST(LintFile, MetricsDefaultedByTheLoader) {
   EXPECT_EQ(cpu.autoscalers, none.autoscalers);
   ASSERT_OK_AND_ASSIGN(LintReport r2, LintManifests(cpu));
   EXPECT_THAT(Rules(r2.findings), Not(Contains("no-metrics")));
+}
+
+// Helm values documents give autoscalers too: their flag must still line up
+// with `autoscalers`, or a later HPA's no-metrics would move to another.
+TEST(LintFile, MetricsDefaultedAcrossHelmValues) {
+  const std::string hpa =
+      "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: %s\n"
+      "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: agent}\n"
+      "  minReplicas: 2\n  maxReplicas: 10\n";
+  const std::string tasks_metric =
+      "  metrics:\n  - type: Pods\n    pods:\n      metric: {name: app_active_task_count}\n"
+      "      target: {type: AverageValue, averageValue: \"75\"}\n";
+  const std::string yaml = absl::StrCat(
+      absl::StrReplaceAll(hpa, {{"%s", "cpu-first"}}), "---\n",
+      "hpa:\n  minReplicas: 2\n  maxReplicas: 10\n", "---\n",
+      absl::StrReplaceAll(hpa, {{"%s", "tasks-last"}}), tasks_metric, "---\n",
+      absl::StrReplaceAll(hpa, {{"%s", "cpu-again"}}));
+  ASSERT_OK_AND_ASSIGN(LoadedManifests loaded, LoadManifestString(yaml, "mixed.yaml"));
+  ASSERT_EQ(loaded.autoscalers.size(), 4u);
+  EXPECT_EQ(loaded.autoscalers[1].name, "agents-values");
+  EXPECT_THAT(loaded.metrics_defaulted, ElementsAre(true, false, false, true));
+
+  ASSERT_OK_AND_ASSIGN(LintReport r, LintFile(WriteTemp("mixed.yaml", yaml)));
+  EXPECT_THAT(r.objects, ElementsAre("cpu-first", "agents-values", "tasks-last", "cpu-again"));
+  std::vector<std::string> no_metrics;
+  for (const LintFinding& f : r.findings) {
+    if (f.rule == "no-metrics") no_metrics.push_back(f.autoscaler);
+  }
+  EXPECT_THAT(no_metrics, ElementsAre("cpu-first", "cpu-again"));
+
+  // The same with only the values document picked by name.
+  LoadOptions one;
+  one.name = "agents-values";
+  ASSERT_OK_AND_ASSIGN(LoadedManifests values, LoadManifestString(yaml, "mixed.yaml", one));
+  EXPECT_THAT(values.metrics_defaulted, ElementsAre(false));
+}
+
+// LintFile loads as LoadOptions says: the seed article's HPA (no
+// scaleTargetRef, metrics without `type`) fails strictly and lints leniently,
+// each fill a load-warning finding naming file:line:col.
+TEST(LintFile, LenientLoading) {
+  const std::string path = SourceDir() + "/tests/data/manifests/seed_article_hpa.yaml";
+  EXPECT_THAT(LintFile(path), StatusIs(absl::StatusCode::kInvalidArgument,
+                                       HasSubstr("seed_article_hpa.yaml:5:1: spec.scaleTargetRef")));
+  LoadOptions lenient;
+  lenient.strict = false;
+  ASSERT_OK_AND_ASSIGN(LoadedManifests loaded, LoadManifestFile(path, lenient));
+  ASSERT_FALSE(loaded.warnings.empty());
+  ASSERT_OK_AND_ASSIGN(LintReport r, LintFile(path, lenient));
+  EXPECT_THAT(r.objects, ElementsAre("matillion-agent-hpa"));
+  std::vector<std::string> load_warnings;
+  for (const LintFinding& f : r.findings) {
+    if (f.rule == "load-warning") load_warnings.push_back(f.message);
+  }
+  EXPECT_EQ(load_warnings, loaded.warnings);
+  EXPECT_THAT(load_warnings, Contains(HasSubstr("seed_article_hpa.yaml:")));
+
+  LoadOptions named = lenient;
+  named.name = "other";
+  EXPECT_THAT(LintFile(path, named),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("named \"other\"")));
+  EXPECT_THAT(LintFile(SeedAlertsPath(), named),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("seed_alerts.yml: a Prometheus rule file")));
 }
 
 TEST(LintFile, Errors) {
