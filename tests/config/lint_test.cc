@@ -73,6 +73,8 @@ TEST(Lint, TheSeedsProductionProfileSitsOnToleranceEdges) {
                      Field(&LintFinding::field, "spec.metrics[0].pods.target.averageValue"),
                      Field(&LintFinding::field, "spec.metrics[1].pods.target.averageValue")));
   EXPECT_EQ(f[0].rule, "tolerance-edge");
+  EXPECT_EQ(f[0].severity, "info");
+  EXPECT_EQ(f[1].severity, "info");
   EXPECT_THAT(f[0].message, HasSubstr("when every agent reports 77, the usage ratio 77/70 is "
                                       "exactly 1 + tolerance 0.1"));
   EXPECT_THAT(f[0].message, HasSubstr("within tolerance (no scale-up)"));
@@ -181,9 +183,12 @@ TEST_P(LintRuleTest, FiresWhereItShould) {
     EXPECT_THAT(Rules(f), Not(Contains(c.rule)));
     return;
   }
+  // tolerance-edge informs; every other rule warns.
+  const std::string severity = c.rule == "tolerance-edge" ? "info" : "warning";
   EXPECT_THAT(f, Contains(AllOf(Field(&LintFinding::rule, c.rule),
                                 Field(&LintFinding::field, c.field),
-                                Field(&LintFinding::message, HasSubstr(c.says)))));
+                                Field(&LintFinding::message, HasSubstr(c.says)),
+                                Field(&LintFinding::severity, severity))));
 }
 
 const hpa::SelectPolicy kDisabled = hpa::SelectPolicy::kDisabled;

@@ -146,13 +146,44 @@ def test_a_corrected_rule_file_is_clean(capsys: pytest.CaptureFixture[str], tmp_
 
 def test_the_seeds_manifest(capsys: pytest.CaptureFixture[str]) -> None:
     code, d = run_json(capsys, str(SEED_HPA))
-    assert code == cli.EXIT_FINDINGS
+    # Only info findings: reported, but the run passes.
+    assert code == cli.EXIT_OK
     assert d["kind"] == "manifest" and d["autoscalers"] == ["agent-hpa"]
     # Targets 70 and 50 tasks with tolerance 0.1: 77 = 70 x 1.1 and 55 = 50 x 1.1.
     assert rules_of(d) == [("tolerance-edge", "spec.metrics[0].pods.target.averageValue"),
                            ("tolerance-edge", "spec.metrics[1].pods.target.averageValue")]
+    assert [f["severity"] for f in d["findings"]] == ["info", "info"]
     assert "every agent reports 77, the usage ratio 77/70" in d["findings"][0]["message"]
     assert "every agent reports 55, the usage ratio 55/50" in d["findings"][1]["message"]
+    code, out, _ = run(capsys, "lint", str(SEED_HPA))
+    assert code == cli.EXIT_OK
+    assert "0 warning(s), 2 info" in out and "tolerance-edge" in out
+
+
+@pytest.mark.parametrize("profile", agentscale.preset_names())
+def test_the_seeds_values_blocks_lint_without_warnings(
+    capsys: pytest.CaptureFixture[str], profile: str
+) -> None:
+    # The seed's own hpa: values blocks: what they find is information only.
+    path = ROOT / "tests" / "data" / "manifests" / f"seed_values_{profile}.yaml"
+    code, d = run_json(capsys, str(path), "--strict")
+    assert code == cli.EXIT_OK, d
+    assert {f["severity"] for f in d["findings"]} <= {"info"}
+
+
+def test_a_warning_beside_info_findings_fails(capsys: pytest.CaptureFixture[str],
+                                              tmp_path: pathlib.Path) -> None:
+    # The seed's HPA (two tolerance-edge infos) with a 30 s scale-down window.
+    text = SEED_HPA.read_text().replace("stabilizationWindowSeconds: 300",
+                                        "stabilizationWindowSeconds: 30")
+    assert text != SEED_HPA.read_text()
+    code, d = run_json(capsys, write(tmp_path, "short.yaml", text))
+    assert code == cli.EXIT_FINDINGS
+    assert [(f["rule"], f["severity"]) for f in d["findings"]] == [
+        ("short-scale-down-window", "warning"), ("tolerance-edge", "info"),
+        ("tolerance-edge", "info")]
+    code, out, _ = run(capsys, "lint", str(tmp_path / "short.yaml"))
+    assert code == cli.EXIT_FINDINGS and "1 warning(s), 2 info" in out
 
 
 def test_the_seeds_manifest_with_a_5m_rate_and_slow_agents(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,9 +1,10 @@
 """Risky-setting checks for HorizontalPodAutoscaler manifests, KEDA
 ScaledObjects and Prometheus alert rules.
 
-Each check returns Findings (severity "warning"); a file that does not load
-or validate raises ValueError (file:line:column and the field), as
-load_manifest_file does.
+Each check returns Findings of severity "warning", except tolerance-edge's,
+which are "info" (``agentscale lint`` exits 1 only for warnings); a file
+that does not load or validate raises ValueError (file:line:column and the
+field), as load_manifest_file does.
 
 Checks on an HPA (config/lint.h explains each):
 
@@ -27,8 +28,9 @@ Checks on an HPA (config/lint.h explains each):
 * ``no-slot-headroom``: an app_active_task_count target at or above the
   agents' slots (--slots; default 100): the per-agent average can never
   exceed the target while every slot is busy, so the queue grows unseen.
-* ``tolerance-edge``: a whole per-agent value whose ratio to the target is
-  exactly 1 +/- tolerance, where float rounding decides (kubernetes#116984).
+* ``tolerance-edge`` (severity "info"): a whole per-agent value whose ratio
+  to the target is exactly 1 +/- tolerance, where float rounding decides
+  (kubernetes#116984).
 
 KEDA ScaledObjects get keda-cooldown-from-poll, keda-outage-to-zero,
 keda-static-fallback, keda-fallback-modifiers, keda-idle-not-zero,

@@ -8,7 +8,10 @@
 //     std::cout << f.rule << " " << f.field << ": " << f.message << "\n";
 //   }
 //
-// Rules (each finding is a "warning"), in the order LintSpec reports them.
+// Rules, in the order LintSpec reports them. Each finding is a "warning"
+// except tolerance-edge's, which are "info" (LintFinding::severity): worth
+// knowing, not worth failing a check over; `agentscale lint` exits 1 only
+// for warnings.
 // The troubleshooting ones (no-metrics to tolerance-edge) name what an HPA
 // does with a setting that looks harmless, and what to change:
 //   no-metrics               the manifest names no metrics, so Kubernetes
@@ -141,6 +144,8 @@ struct LintFinding {
   std::string autoscaler;
   std::string field;       // e.g. "spec.behavior.scaleUp"
   std::string message;
+  // "warning", or "info" for what is worth knowing but needs no change
+  // (tolerance-edge).
   std::string severity = "warning";
   // "<file>:<line>:<col>" where the finding points, when known (rule files).
   std::string location;
