@@ -135,6 +135,22 @@ def test_the_correction_is_the_rule_the_summary_evaluates() -> None:
             meant.replace("desired_replicas", series)
 
 
+def test_the_projects_own_alert_rules_pass_lint(capsys: pytest.CaptureFixture[str]) -> None:
+    # examples/alerts.yml is AlertRulesYaml()'s output (the C++ metrics tests
+    # keep it so); its AgentScalingTooFrequent is the corrected rule.
+    path = ROOT / "examples" / "alerts.yml"
+    assert path.read_text() == agentscale.alert_rules_yaml()
+    code, d = run_json(capsys, str(path))
+    assert code == cli.EXIT_OK, d
+    assert d["kind"] == "prometheus-rules"
+    assert d["rules"] == ["AgentScalingTooFrequent", "AgentMaxReplicasReached"]
+    assert "counter-function-on-gauge" not in {f["rule"] for f in d["findings"]}
+    assert d["findings"] == []
+    meant = agentscale.count_changes_instead(
+        SEED_EXPR.replace("kube_hpa_", "kube_horizontalpodautoscaler_"))
+    assert f"expr: {meant}\n" in path.read_text()
+
+
 def test_a_corrected_rule_file_is_clean(capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path) -> None:
     text = SEED_ALERTS.read_text().replace(SEED_EXPR, agentscale.count_changes_instead(SEED_EXPR))
     code, out, _ = run(capsys, "lint", write(tmp_path, "fixed.yml", text))
