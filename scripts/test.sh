@@ -165,7 +165,8 @@ sanitizer_stage "TSan" "${AGENTSCALE_ROOT}/build-tsan" AGENTSCALE_SKIP_TSAN \
 # The stage's time (AGENTSCALE_FUZZ_SECONDS, default 120) is split evenly
 # between the targets, so adding a target does not make the stage longer.
 fuzz_targets=(exposition_fuzz:exposition trace_fuzz:trace scaled_object_fuzz:scaled_object
-  formula_fuzz:formula cron_fuzz:cron schedule_fuzz:schedule agent_model_fuzz:agent_model)
+  formula_fuzz:formula cron_fuzz:cron schedule_fuzz:schedule agent_model_fuzz:agent_model
+  alert_rules_fuzz:alert_rules)
 run_fuzzers() {
   local dir="${AGENTSCALE_ROOT}/build-fuzz" total="${AGENTSCALE_FUZZ_SECONDS:-120}"
   local seconds=$((total / ${#fuzz_targets[@]}))

@@ -96,6 +96,9 @@ class DocumentParser : public YamlReader {
     return spec;
   }
 
+  // Whether the last Parse() found no metrics and applied the API default.
+  bool metrics_defaulted() const { return metrics_defaulted_; }
+
  private:
   absl::Status ParseMetadata(const Object& top, AutoscalerSpec* spec) {
     const YAML::Node* meta = top.Find("metadata");
@@ -178,7 +181,8 @@ class DocumentParser : public YamlReader {
         spec->metrics.push_back(std::move(metric));
       }
     }
-    if (spec->metrics.empty()) {
+    metrics_defaulted_ = spec->metrics.empty();
+    if (metrics_defaulted_) {
       // SetDefaults_HorizontalPodAutoscaler: an empty list counts as unset.
       spec->metrics.push_back(MetricSpec::ResourceUtilization("cpu", 80));
     }
@@ -421,6 +425,7 @@ class DocumentParser : public YamlReader {
   }
 
   const hpa::ControllerConfig& config_;
+  bool metrics_defaulted_ = false;
   const bool lenient_;
   std::vector<std::string>* warnings_;
 };
@@ -648,6 +653,9 @@ absl::StatusOr<LoadedManifests> LoadStream(const std::string& yaml, const std::s
         HelmValuesParser parser(source, options, &out.warnings);
         AGENTSCALE_ASSIGN_OR_RETURN(hpa::AutoscalerSpec spec, parser.Parse(doc, info.name));
         out.autoscalers.push_back(std::move(spec));
+        // The values are rendered over the production profile, whose metrics
+        // are always there: never the loader's cpu default.
+        out.metrics_defaulted.push_back(false);
         continue;
       }
       YAML::Mark kind_mark = doc.Mark();
@@ -698,6 +706,7 @@ absl::StatusOr<LoadedManifests> LoadStream(const std::string& yaml, const std::s
       DocumentParser parser(source, options, &out.warnings);
       AGENTSCALE_ASSIGN_OR_RETURN(hpa::AutoscalerSpec spec, parser.Parse(doc));
       out.autoscalers.push_back(std::move(spec));
+      out.metrics_defaulted.push_back(parser.metrics_defaulted());
     }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(

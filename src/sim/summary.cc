@@ -235,4 +235,12 @@ void RecordForecast(const forecast::ForecastScore& score, RunSummary* summary) {
   summary->forecast_lifted = score.lifted;
 }
 
+std::string ScalingTooFrequentExpr(const std::string& series) {
+  return absl::StrCat("increase(", series, "[5m]) > 3");
+}
+
+std::string ScalingTooFrequentChangesExpr(const std::string& series) {
+  return absl::StrCat("changes(", series, "[5m]) > 3");
+}
+
 }  // namespace agentscale::sim

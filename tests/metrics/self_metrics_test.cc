@@ -16,9 +16,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "agentscale/config/alert_rules.h"
+#include "agentscale/config/lint.h"
 #include "agentscale/config/manifest.h"
 #include "agentscale/hpa/autoscaler.h"
 #include "agentscale/metrics/exposition.h"
+#include "agentscale/sim/summary.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
@@ -367,10 +370,32 @@ TEST(AlertRulesTest, ExamplesFileIsTheGeneratorsOutput) {
   const std::string yaml = AlertRulesYaml();
   EXPECT_THAT(yaml, HasSubstr("alert: AgentScalingTooFrequent"));
   EXPECT_THAT(yaml,
-              HasSubstr("increase(kube_horizontalpodautoscaler_status_desired_"
+              HasSubstr("expr: changes(kube_horizontalpodautoscaler_status_desired_"
                         "replicas[5m]) > 3\n        for: 2m"));
   EXPECT_THAT(yaml, HasSubstr("alert: AgentMaxReplicasReached"));
   EXPECT_THAT(yaml, HasSubstr("for: 5m"));
+}
+
+// The generated AgentScalingTooFrequent is the seed's rule as lint corrects
+// it and as the run summary evaluates it, and lint finds nothing in the file;
+// AgentMaxReplicasReached stays the seed's, critical.
+TEST(AlertRulesTest, TheRulesAreWhatLintAndTheSummaryMean) {
+  const std::string desired = "kube_horizontalpodautoscaler_status_desired_replicas";
+  ASSERT_OK_AND_ASSIGN(config::PrometheusRuleFile rules,
+                       config::LoadPrometheusRulesString(AlertRulesYaml(), "alerts.yml"));
+  ASSERT_EQ(rules.rules.size(), 2u);
+  const config::PrometheusRule& frequent = rules.rules[0];
+  EXPECT_EQ(frequent.alert, "AgentScalingTooFrequent");
+  EXPECT_EQ(frequent.expr, sim::ScalingTooFrequentChangesExpr(desired));
+  EXPECT_EQ(frequent.expr, config::CountChangesInstead(sim::ScalingTooFrequentExpr(desired)));
+  EXPECT_NE(frequent.expr, sim::ScalingTooFrequentExpr(desired));
+  const config::PrometheusRule& at_max = rules.rules[1];
+  EXPECT_EQ(at_max.alert, "AgentMaxReplicasReached");
+  EXPECT_EQ(at_max.expr,
+            "kube_horizontalpodautoscaler_status_current_replicas == on(namespace, "
+            "horizontalpodautoscaler) kube_horizontalpodautoscaler_spec_max_replicas");
+  EXPECT_THAT(AlertRulesYaml(), HasSubstr("for: 5m\n        labels:\n          severity: critical"));
+  EXPECT_THAT(config::LintPrometheusRules(rules), ::testing::IsEmpty());
 }
 
 TEST(AlertRulesTest, WriteAlertRulesReportsTheFile) {

@@ -158,6 +158,7 @@ from agentscale._core import (
     is_spec_grid_key as is_spec_grid_key,
     is_scaled_object_grid_key as is_scaled_object_grid_key,
     time_to_max_replicas as time_to_max_replicas,
+    count_changes_instead as count_changes_instead,
     format_milli as format_milli,
     format_quantity as format_quantity,
     go_zero_time as go_zero_time,
@@ -247,6 +248,9 @@ from agentscale._core import (
 )
 from agentscale._core import __version__ as __version__
 from agentscale.lint import Finding as Finding
+from agentscale.lint import LintReport as LintReport
+from agentscale.lint import lint_file as lint_file
+from agentscale.lint import lint_manifests as lint_manifests
 from agentscale.lint import lint_manifest as lint_manifest
 from agentscale.lint import lint_scaled_object as lint_scaled_object
 from agentscale.lint import lint_spec as lint_spec
@@ -418,7 +422,11 @@ __all__ = [
     "format_quantity",
     "go_zero_time",
     "is_stale_marker",
+    "LintReport",
+    "count_changes_instead",
+    "lint_file",
     "lint_manifest",
+    "lint_manifests",
     "lint_scaled_object",
     "lint_spec",
     "list_manifest_documents",

@@ -816,7 +816,8 @@ class LoadedManifests:
     scaled_objects: list[ScaledObjectSpec]
     scaled_jobs: list[ScaledJobSpec]
     warnings: list[str]
-    def __init__(self, *, source: str = ..., autoscalers: Sequence[AutoscalerSpec | dict[str, Any]] = ..., skipped: Sequence[SkippedDocument | dict[str, Any]] = ..., scaled_objects: Sequence[ScaledObjectSpec | dict[str, Any]] = ..., scaled_jobs: Sequence[ScaledJobSpec | dict[str, Any]] = ..., warnings: Sequence[str] = ...) -> None: ...
+    metrics_defaulted: list[bool]
+    def __init__(self, *, source: str = ..., autoscalers: Sequence[AutoscalerSpec | dict[str, Any]] = ..., skipped: Sequence[SkippedDocument | dict[str, Any]] = ..., scaled_objects: Sequence[ScaledObjectSpec | dict[str, Any]] = ..., scaled_jobs: Sequence[ScaledJobSpec | dict[str, Any]] = ..., warnings: Sequence[str] = ..., metrics_defaulted: Sequence[bool] = ...) -> None: ...
     def to_dict(self) -> dict[str, Any]: ...
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> LoadedManifests: ...
@@ -1448,14 +1449,43 @@ class FluidResult:
     def summary(self) -> RunSummary: ...
     def __len__(self) -> int: ...
 
-def lint_spec(spec: AutoscalerSpec, *, slots: int = 100, config: ControllerConfig | None = None) -> list[dict[str, str]]: ...
+def lint_spec(
+    spec: AutoscalerSpec,
+    *,
+    slots: int = 100,
+    config: ControllerConfig | None = None,
+    metrics_window_seconds: float | None = None,
+    startup_delay_seconds: float | None = None,
+    metrics_defaulted: bool = False,
+) -> list[dict[str, str]]: ...
 def lint_scaled_object(
     scaled_object: ScaledObjectSpec,
     *,
     slots: int = 100,
     config: ControllerConfig | None = None,
     now: float | datetime.datetime | None = None,
+    metrics_window_seconds: float | None = None,
+    startup_delay_seconds: float | None = None,
 ) -> list[dict[str, str]]: ...
+def lint_manifests(
+    loaded: LoadedManifests,
+    *,
+    slots: int = 100,
+    config: ControllerConfig | None = None,
+    metrics_window_seconds: float | None = None,
+    startup_delay_seconds: float | None = None,
+) -> list[dict[str, str]]: ...
+def lint_file(
+    path: str | os.PathLike[str],
+    *,
+    slots: int = 100,
+    config: ControllerConfig | None = None,
+    metrics_window_seconds: float | None = None,
+    startup_delay_seconds: float | None = None,
+    strict: bool = True,
+    name: str | None = None,
+) -> dict[str, Any]: ...
+def count_changes_instead(expr: str) -> str: ...
 def time_to_max_replicas(
     spec: AutoscalerSpec, config: ControllerConfig | None = None, horizon_seconds: float = 600.0
 ) -> tuple[float | None, int]: ...

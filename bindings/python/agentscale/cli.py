@@ -4,7 +4,7 @@
     agentscale compare SPEC SPEC ... [--trace FILE] [--model agent|fluid] [--plot PNG] [--json]
     agentscale sweep SPEC --grid KEY=V1,V2 ... [--model fluid|agent] [--workers N] [--pareto] [--json]
     agentscale replay SPEC [--trace FILE] [--metric NAME] [--period S] [--initial-replicas N] [--json]
-    agentscale lint MANIFEST [--slots N] [--json]
+    agentscale lint FILE [--slots N] [--metrics-window S] [--startup-delay S] [--strict] [--name N] [--json]
     agentscale explain --state STATE.json --observation OBS.json SPEC [--json]
     agentscale list MANIFEST [--json]
     agentscale presets [--json]
@@ -25,9 +25,10 @@ when the file starts with '{'; --match/--sum choose series, --gaps and
 stdout (rich), progress bars to stderr (only on a terminal, and not with
 --quiet); --json prints one JSON object instead.
 
-Exit codes: 0 ok; 1 findings (lint warnings, failed sweep points); 2 usage
-or input error (bad arguments, a missing or invalid file: the message names
-the file, line and field). A bad value (a negative price, a zero interval, a
+Exit codes: 0 ok; 1 findings (failed sweep points; lint warnings: a lint
+run whose findings are all of severity "info", such as tolerance-edge, exits
+0); 2 usage or input error (bad arguments, a missing or invalid file: the
+message names the file, line and field). A bad value (a negative price, a zero interval, a
 NaN duration, a grid value of the wrong type, a flag that would be ignored,
 an output path in a missing directory) is argparse's usage error naming the
 flag, before any work starts.
@@ -929,27 +930,45 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    specs, findings = lint_mod.lint_manifest(args.manifest, slots=args.slots, strict=args.strict,
-                                             name=args.name)
-    _warn(args, [f.message for f in findings if f.rule == "load-warning"])
+    try:
+        report = lint_mod.lint_file(
+            args.file, slots=args.slots, metrics_window_seconds=args.metrics_window,
+            startup_delay_seconds=args.startup_delay, strict=args.strict, name=args.name)
+    except (OSError, ValueError, agentscale.Error) as e:
+        if not args.json:
+            raise
+        # --json promises JSON on stdout whatever happens to the input; the
+        # error names file:line:column and the field, as on stderr without it.
+        text = str(e)
+        if isinstance(e, OSError) and e.strerror:
+            text = e.strerror + (f": {e.filename}" if e.filename else "")
+        _print_json({"file": args.file, "error": text})
+        return EXIT_USAGE
+    _warn(args, [f.message for f in report.findings if f.rule == "load-warning"])
+    # Info findings (tolerance-edge) are shown but do not fail the run.
+    warnings = sum(1 for f in report.findings if f.severity != "info")
+    code = EXIT_FINDINGS if warnings else EXIT_OK
     if args.json:
-        _print_json({
-            "file": args.manifest,
-            "autoscalers": [s.name for s in specs],
-            "findings": [f.to_dict() for f in findings],
-        })
-        return EXIT_FINDINGS if findings else EXIT_OK
+        out: dict[str, Any] = {"file": args.file, "kind": report.kind}
+        out["rules" if report.kind == "prometheus-rules" else "autoscalers"] = report.objects
+        out["findings"] = [f.to_dict() for f in report.findings]
+        _print_json(out)
+        return code
     console = _console()
-    if not findings:
-        console.print(f"{args.manifest}: {len(specs)} autoscaler(s), no findings")
+    what = "rule(s)" if report.kind == "prometheus-rules" else "autoscaler(s)"
+    if not report.findings:
+        console.print(f"{args.file}: {len(report.objects)} {what}, no findings")
         return EXIT_OK
-    table = _table(f"{args.manifest}: {len(findings)} warning(s)")
-    for c in ("autoscaler", "rule", "field", "message"):
+    infos = len(report.findings) - warnings
+    table = _table(f"{args.file}: {warnings} warning(s), {infos} info")
+    first = "alert" if report.kind == "prometheus-rules" else "autoscaler"
+    for c in (first, "rule", "severity", "field", "message"):
         table.add_column(c, overflow="fold")
-    for f in findings:
-        table.add_row(f.autoscaler, f.rule, f.field, f.message)
+    for f in report.findings:
+        field = f"{f.field} ({f.location})" if f.location else f.field
+        table.add_row(f.autoscaler, f.rule, f.severity, field, f.message)
     console.print(table)
-    return EXIT_FINDINGS
+    return code
 
 
 # ---------------------------------------------------------------------------
@@ -1208,8 +1227,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="agentscale",
         description="Kubernetes-exact autoscaling: replay workloads through HPA specs, compare "
         "and sweep profiles, lint manifests, explain decisions.",
-        epilog="Exit codes: 0 ok, 1 findings (lint warnings, failed sweep points), 2 usage or "
-        "input error. SPEC is a manifest path or a preset name (agentscale presets).",
+        epilog="Exit codes: 0 ok, 1 findings (lint warnings, not info findings; failed sweep "
+        "points), 2 usage or input error. SPEC is a manifest path or a preset name (agentscale presets).",
     )
     parser.add_argument("--version", action="version", version=f"agentscale {agentscale.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -1277,9 +1296,21 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_replay)
 
-    p = sub.add_parser("lint", help="validate a manifest and warn on risky settings")
-    p.add_argument("manifest", metavar="MANIFEST")
+    p = sub.add_parser("lint", help="validate a manifest or a Prometheus rule file and warn on "
+                       "risky settings",
+                       description="Lints an HPA/KEDA manifest, or a Prometheus rule file (a "
+                       "top-level 'groups' key). Exit 0 when no finding is a warning (info "
+                       "findings such as tolerance-edge are shown but do not count), 1 when one "
+                       "is, 2 when the file does not load. With --json the output is JSON even "
+                       "when the file does not load: {\"file\", \"error\"}, exit 2.")
+    p.add_argument("file", metavar="FILE")
     p.add_argument("--slots", type=_COUNT, default=100, help="the agents' task slots (default 100)")
+    p.add_argument("--metrics-window", type=_duration, default=None, metavar="S",
+                   help="the window the metrics are averaged over, e.g. 5m for an adapter query "
+                   "rate(...[5m]) (default: 1m, the seed's avg_over_time(...[1m]), for "
+                   "Pods/Object/External metrics)")
+    p.add_argument("--startup-delay", type=_duration, default=None, metavar="S",
+                   help="how long an agent takes to start (default: the agent model's, 60s)")
     _add_load_options(p)
     common(p)
     p.set_defaults(func=cmd_lint)
@@ -1337,8 +1368,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Runs the command line; returns the exit code (0 ok, 1 findings, 2
-    usage or input error)."""
+    """Runs the command line; returns the exit code (0 ok, 1 findings: lint
+    warnings or failed sweep points, 2 usage or input error)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

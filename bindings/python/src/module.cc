@@ -266,6 +266,7 @@ static py::list FindingsToPy(const std::vector<config::LintFinding>& findings) {
     d["field"] = f.field;
     d["message"] = f.message;
     d["severity"] = f.severity;
+    d["location"] = f.location;
     out.append(d);
   }
   return out;
@@ -323,36 +324,125 @@ void BindConfig(py::module_& m) {
              "KEDA ScaledJobSpecs, in document order.")
       .field("warnings", &config::LoadedManifests::warnings,
              "file:line:col: field: message for what loads but deserves a look.")
+      .field("metrics_defaulted", &config::LoadedManifests::metrics_defaulted,
+             "Parallel to autoscalers: True where the manifest named no metrics and "
+             "Kubernetes' default (Resource cpu Utilization 80) was applied.")
       .finish();
 
+  // The options every lint entry point takes, seconds as float.
+  struct LintArgs {
+    static config::LintOptions Make(int32_t slots,
+                                    const std::optional<hpa::ControllerConfig>& config,
+                                    const std::optional<double>& metrics_window_seconds,
+                                    const std::optional<double>& startup_delay_seconds) {
+      config::LintOptions o;
+      o.slots = slots;
+      if (config) o.config = *config;
+      auto seconds = [](const char* name, double s) {
+        if (!std::isfinite(s) || s < 0) {
+          throw py::value_error(std::string(name) + ": must be a finite number of seconds >= 0");
+        }
+        return absl::Seconds(s);
+      };
+      if (metrics_window_seconds) {
+        o.metrics_window = seconds("metrics_window_seconds", *metrics_window_seconds);
+      }
+      if (startup_delay_seconds) {
+        o.startup_delay = seconds("startup_delay_seconds", *startup_delay_seconds);
+      }
+      return o;
+    }
+  };
   m.def(
       "lint_spec",
       [](const hpa::AutoscalerSpec& spec, int32_t slots,
-         const std::optional<hpa::ControllerConfig>& config) {
-        config::LintOptions o;
-        o.slots = slots;
-        if (config) o.config = *config;
+         const std::optional<hpa::ControllerConfig>& config,
+         std::optional<double> metrics_window_seconds, std::optional<double> startup_delay_seconds,
+         bool metrics_defaulted) {
+        config::LintOptions o =
+            LintArgs::Make(slots, config, metrics_window_seconds, startup_delay_seconds);
+        o.metrics_defaulted = metrics_defaulted;
         return FindingsToPy(config::LintSpec(spec, o));
       },
       py::arg("spec"), py::kw_only(), py::arg("slots") = 100, py::arg("config") = py::none(),
+      py::arg("metrics_window_seconds") = py::none(),
+      py::arg("startup_delay_seconds") = py::none(), py::arg("metrics_defaulted") = false,
       "The lint findings for one validated spec (config/lint.h), as dicts with "
-      "rule, autoscaler, field, message and severity.");
+      "rule, autoscaler, field, message, severity and location. "
+      "metrics_window_seconds: the window the metrics are averaged over (default: "
+      "the seed's adapter window for Pods/Object/External metrics); "
+      "startup_delay_seconds: how long an agent takes to start (default: the agent "
+      "model's); metrics_defaulted: the spec's metrics are the loader's default "
+      "(LoadedManifests.metrics_defaulted).");
   m.def(
       "lint_scaled_object",
       [](const keda::ScaledObjectSpec& so, int32_t slots,
-         const std::optional<hpa::ControllerConfig>& config, py::handle now) {
-        config::LintOptions o;
-        o.slots = slots;
-        if (config) o.config = *config;
+         const std::optional<hpa::ControllerConfig>& config, py::handle now,
+         std::optional<double> metrics_window_seconds,
+         std::optional<double> startup_delay_seconds) {
+        config::LintOptions o =
+            LintArgs::Make(slots, config, metrics_window_seconds, startup_delay_seconds);
         if (!now.is_none()) o.now = TimeFromPy(now);
         return FindingsToPy(config::LintScaledObject(so, o));
       },
       py::arg("scaled_object"), py::kw_only(), py::arg("slots") = 100,
       py::arg("config") = py::none(), py::arg("now") = py::none(),
+      py::arg("metrics_window_seconds") = py::none(),
+      py::arg("startup_delay_seconds") = py::none(),
       "The lint findings for one validated KEDA ScaledObject (config/lint.h): "
       "KEDA's rules, then the HPA rules on the HPA it generates. now (Unix "
       "seconds or a datetime; default: now) starts the year keda-cron-dst "
       "looks at.");
+  m.def(
+      "lint_manifests",
+      [](const config::LoadedManifests& loaded, int32_t slots,
+         const std::optional<hpa::ControllerConfig>& config,
+         std::optional<double> metrics_window_seconds,
+         std::optional<double> startup_delay_seconds) {
+        config::LintReport r = Unwrap(config::LintManifests(
+            loaded, LintArgs::Make(slots, config, metrics_window_seconds, startup_delay_seconds)));
+        return FindingsToPy(r.findings);
+      },
+      py::arg("loaded"), py::kw_only(), py::arg("slots") = 100, py::arg("config") = py::none(),
+      py::arg("metrics_window_seconds") = py::none(),
+      py::arg("startup_delay_seconds") = py::none(),
+      "The findings for every HPA and ScaledObject of a loaded manifest (each HPA "
+      "with its metrics_defaulted flag), the loader's warnings first as rule "
+      "load-warning. ValueError when there is neither an HPA nor a ScaledObject.");
+  m.def(
+      "lint_file",
+      [](py::handle path, int32_t slots, const std::optional<hpa::ControllerConfig>& config,
+         std::optional<double> metrics_window_seconds,
+         std::optional<double> startup_delay_seconds, bool strict,
+         const std::optional<std::string>& name) {
+        config::LoadOptions load;
+        load.strict = strict;
+        if (name) load.name = *name;
+        if (config) load.config = *config;
+        config::LintReport r = Unwrap(config::LintFile(
+            PathArg(path), load,
+            LintArgs::Make(slots, config, metrics_window_seconds, startup_delay_seconds)));
+        py::dict d;
+        d["source"] = r.source;
+        d["kind"] = r.kind;
+        d["objects"] = r.objects;
+        d["findings"] = FindingsToPy(r.findings);
+        return d;
+      },
+      py::arg("path"), py::kw_only(), py::arg("slots") = 100, py::arg("config") = py::none(),
+      py::arg("metrics_window_seconds") = py::none(),
+      py::arg("startup_delay_seconds") = py::none(), py::arg("strict") = true,
+      py::arg("name") = py::none(),
+      "Lints one file (config/lint.h, LintFile): a Prometheus rule file (a "
+      "top-level groups key) or a manifest, loaded strictly or leniently (strict) "
+      "and, with name, only that object. A dict with source, kind "
+      "('manifest' or 'prometheus-rules'), objects (the names linted) and "
+      "findings (a lenient load's fills as load-warning). ValueError names "
+      "file:line:column and the field; a missing file is FileNotFoundError.");
+  m.def("count_changes_instead", &config::CountChangesInstead, py::arg("expr"),
+        "A PromQL expression with increase()/rate()/irate() over a gauge "
+        "(kube_hpa_*, kube_horizontalpodautoscaler_*, replica gauges) replaced by "
+        "changes(); the expression itself when there is none.");
   m.def(
       "time_to_max_replicas",
       [](const hpa::AutoscalerSpec& spec, const std::optional<hpa::ControllerConfig>& config,

@@ -157,6 +157,13 @@ struct LoadedManifests {
   std::vector<hpa::AutoscalerSpec> autoscalers;  // in document order
   std::vector<keda::ScaledObjectSpec> scaled_objects;  // in document order
   std::vector<keda::ScaledJobSpec> scaled_jobs;        // in document order
+  // Parallel to `autoscalers`: true where the manifest named no metrics and
+  // the loader applied the API default (Resource cpu Utilization 80), which
+  // the spec alone cannot tell from a manifest that asked for it. Lint
+  // (config/lint.h, no-metrics) reads it; an entry missing (a
+  // LoadedManifests built by hand) counts as false. A Helm values document's
+  // entry is false: its metrics are the production profile's.
+  std::vector<bool> metrics_defaulted;
   // "<file>:<line>:<col>: <path>: <message>" for what loads but deserves a
   // look (deprecated fields; in lenient mode, what was filled or ignored).
   std::vector<std::string> warnings;

@@ -137,7 +137,10 @@ class SelfMetrics {
 
 // The seed's alerts for the engine's metrics above, as a Prometheus rules
 // file (YAML):
-//   AgentScalingTooFrequent: increase(desired replicas[5m]) > 3, for 2m
+//   AgentScalingTooFrequent: changes(desired replicas[5m]) > 3, for 2m (the
+//     seed wrote increase(), which reads a scale-down of the gauge as a
+//     counter reset; this is the run summary's corrected rule,
+//     sim::ScalingTooFrequentChangesExpr, which `agentscale lint` proposes)
 //   AgentMaxReplicasReached: current replicas == max replicas, for 5m
 //     (severity critical, as the seed has it)
 std::string AlertRulesYaml();

@@ -142,6 +142,17 @@ RunSummary Summarize(const SummaryInputs& in);
 // Copies a forecast floor's score into `summary` (has_forecast = true).
 void RecordForecast(const forecast::ForecastScore& score, RunSummary* summary);
 
+// The seed's AgentScalingTooFrequent over `series`, as written:
+// "increase(<series>[5m]) > 3", and as meant: "changes(<series>[5m]) > 3".
+// The summary's two AlertReports carry these over desired_replicas (each
+// "for 2m"); `agentscale lint` proposes the second for the first on a rule
+// file (config/lint.h, counter-function-on-gauge), and the generated alert
+// rules (drivers/self_metrics.h, AlertRulesYaml) use the second.
+// tests/python/test_lint.py and the metrics tests check that these texts
+// and lint's correction agree.
+std::string ScalingTooFrequentExpr(const std::string& series);
+std::string ScalingTooFrequentChangesExpr(const std::string& series);
+
 }  // namespace agentscale::sim
 
 #endif  // AGENTSCALE_SIM_SUMMARY_H_
