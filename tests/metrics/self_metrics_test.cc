@@ -140,6 +140,13 @@ TEST_P(SelfMetricsTest, RendersTheDecision) {
   EXPECT_EQ(s["kube_horizontalpodautoscaler_spec_max_replicas{" + hpa_labels +
               "}"],
             10);
+  // The same gauges under kube-state-metrics 1.x's names and `hpa` label,
+  // which the seed's rules select.
+  const std::string v1_labels = "hpa=\"agent-hpa\",namespace=\"default\"";
+  EXPECT_EQ(s["kube_hpa_status_desired_replicas{" + v1_labels + "}"], c.desired) << text;
+  EXPECT_EQ(s["kube_hpa_status_current_replicas{" + v1_labels + "}"], c.current);
+  EXPECT_EQ(s["kube_hpa_spec_min_replicas{" + v1_labels + "}"], 2);
+  EXPECT_EQ(s["kube_hpa_spec_max_replicas{" + v1_labels + "}"], 10);
   const std::string task_target =
       "{horizontalpodautoscaler=\"agent-hpa\",metric_name=\""
       "app_active_task_count\",metric_target_type=\"average\","
@@ -396,6 +403,21 @@ TEST(AlertRulesTest, TheRulesAreWhatLintAndTheSummaryMean) {
             "horizontalpodautoscaler) kube_horizontalpodautoscaler_spec_max_replicas");
   EXPECT_THAT(AlertRulesYaml(), HasSubstr("for: 5m\n        labels:\n          severity: critical"));
   EXPECT_THAT(config::LintPrometheusRules(rules), ::testing::IsEmpty());
+
+  // Over kube-state-metrics 1.x's names (the seed's) and its `hpa` label.
+  const std::string v1 = AlertRulesYaml(KubeStateMetricsNames::kV1);
+  ASSERT_OK_AND_ASSIGN(config::PrometheusRuleFile v1_rules,
+                       config::LoadPrometheusRulesString(v1, "alerts-v1.yml"));
+  ASSERT_EQ(v1_rules.rules.size(), 2u);
+  EXPECT_EQ(v1_rules.rules[0].expr, "changes(kube_hpa_status_desired_replicas[5m]) > 3");
+  EXPECT_EQ(v1_rules.rules[1].expr,
+            "kube_hpa_status_current_replicas == on(namespace, hpa) kube_hpa_spec_max_replicas");
+  EXPECT_THAT(v1, HasSubstr("{{ $labels.hpa }}"));
+  EXPECT_THAT(v1, ::testing::Not(HasSubstr("horizontalpodautoscaler")));
+  EXPECT_THAT(config::LintPrometheusRules(v1_rules), ::testing::IsEmpty());
+  EXPECT_EQ(KubeStateMetricsV1Name("kube_horizontalpodautoscaler_spec_max_replicas"),
+            "kube_hpa_spec_max_replicas");
+  EXPECT_EQ(KubeStateMetricsV1Name("agentscale_decisions_total"), "agentscale_decisions_total");
 }
 
 TEST(AlertRulesTest, WriteAlertRulesReportsTheFile) {

@@ -1280,6 +1280,13 @@ def test_self_metrics(seed_spec: agentscale.AutoscalerSpec, tmp_path: pathlib.Pa
     path = tmp_path / "alerts.yml"
     agentscale.write_alert_rules(path)
     assert path.read_text() == rules
+    # The seed's kube-state-metrics 1.x names and label.
+    v1 = agentscale.alert_rules_yaml(kube_state_metrics=1)
+    assert "changes(kube_hpa_status_desired_replicas[5m]) > 3" in v1
+    assert "kube_hpa_status_current_replicas == on(namespace, hpa) kube_hpa_spec_max_replicas" in v1
+    assert "horizontalpodautoscaler" not in v1
+    with pytest.raises(ValueError, match="kube_state_metrics must be 1 or 2"):
+        agentscale.alert_rules_yaml(kube_state_metrics=3)
 
 
 def test_values_round_trip() -> None:

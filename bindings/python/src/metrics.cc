@@ -1647,9 +1647,20 @@ void BindSelfMetrics(py::module_& m) {
           "One evaluate() that raised (error=\"internal\", action none).")
       .def("render", &mx::SelfMetrics::Render,
            "Every metric, text format 0.0.4 (serve as text/plain; version=0.0.4).");
-  m.def("alert_rules_yaml", &mx::AlertRulesYaml,
-        "The seed's two alerts (AgentScalingTooFrequent, AgentMaxReplicasReached) on the "
-        "engine's metrics, as a Prometheus rules file.");
+  m.def(
+      "alert_rules_yaml",
+      [](int kube_state_metrics) {
+        if (kube_state_metrics != 1 && kube_state_metrics != 2) {
+          throw py::value_error("kube_state_metrics must be 1 or 2, got " +
+                                std::to_string(kube_state_metrics));
+        }
+        return mx::AlertRulesYaml(kube_state_metrics == 1 ? mx::KubeStateMetricsNames::kV1
+                                                          : mx::KubeStateMetricsNames::kV2);
+      },
+      py::kw_only(), py::arg("kube_state_metrics") = 2,
+      "The seed's two alerts (AgentScalingTooFrequent, AgentMaxReplicasReached) on the "
+      "engine's metrics, as a Prometheus rules file, over kube-state-metrics 2.x's names "
+      "(kube_horizontalpodautoscaler_*) or 1.x's (kube_hpa_*, label hpa).");
   m.def(
       "write_alert_rules",
       [](py::handle path) { RaiseIfError(mx::WriteAlertRules(PathArg(path))); },

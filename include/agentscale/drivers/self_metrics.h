@@ -47,6 +47,11 @@
 //     kube_horizontalpodautoscaler_spec_target_metric and
 //     kube_horizontalpodautoscaler_status_target_metric (labels metric_name
 //         and metric_target_type: value, utilization or average)
+//   and the four replica gauges again under kube-state-metrics 1.x's names
+//   and label (`namespace`, `hpa`), which rules written for 1.x select, the
+//   seed's among them:
+//     kube_hpa_status_desired_replicas, kube_hpa_status_current_replicas,
+//     kube_hpa_spec_min_replicas, kube_hpa_spec_max_replicas
 // - and one of agentscale's own, as Kubernetes has none:
 //     agentscale_decisions_total{namespace, horizontalpodautoscaler, action,
 //         reason}: decisions by the reason string that settled them
@@ -143,9 +148,16 @@ class SelfMetrics {
 //     sim::ScalingTooFrequentChangesExpr, which `agentscale lint` proposes)
 //   AgentMaxReplicasReached: current replicas == max replicas, for 5m
 //     (severity critical, as the seed has it)
-std::string AlertRulesYaml();
+// Which kube-state-metrics names rules select: 2.x's
+// kube_horizontalpodautoscaler_* with the `horizontalpodautoscaler` label,
+// or 1.x's kube_hpa_* with the `hpa` label (the seed's rules). SelfMetrics
+// exports the replica gauges under both.
+enum class KubeStateMetricsNames { kV2, kV1 };
+std::string AlertRulesYaml(KubeStateMetricsNames names = KubeStateMetricsNames::kV2);
 // Writes AlertRulesYaml() to `path`.
 absl::Status WriteAlertRules(const std::string& path);
+// kube_horizontalpodautoscaler_<rest> -> kube_hpa_<rest>; other names as is.
+std::string KubeStateMetricsV1Name(const std::string& name);
 
 }  // namespace agentscale::metrics
 
