@@ -4,9 +4,6 @@
 
 #include <cmath>
 #include <cstddef>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <optional>
 #include <string>
 #include <utility>
@@ -24,6 +21,7 @@
 #include "agentscale/schedule/cron.h"
 #include "agentscale/sim/agent_model.h"
 #include "agentscale/status_macros.h"
+#include "yaml_fields.h"
 
 namespace agentscale::config {
 namespace {
@@ -229,7 +227,7 @@ void LintToleranceEdge(const hpa::AutoscalerSpec& spec, const LintOptions& optio
     }
     // The nearest whole target (above first) with no edge in 0..slots.
     const int64_t whole = (target + 999) / 1000;
-    for (int64_t d = 1; d <= 1000; ++d) {
+    for (int64_t d = 0; d <= 1000; ++d) {
       bool found = false;
       for (int64_t cand : {whole + d, whole - d}) {
         if (cand < 1 || cand * 1000 == target) continue;
@@ -768,25 +766,16 @@ absl::StatusOr<LintReport> LintFile(const std::string& path, const LintOptions& 
 
 absl::StatusOr<LintReport> LintFile(const std::string& path, const LoadOptions& load,
                                     const LintOptions& options) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return absl::NotFoundError(absl::StrCat("file not found: ", path));
-  }
-  if (std::filesystem::is_directory(path, ec)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, not a file"));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::PermissionDeniedError(absl::StrCat("cannot open ", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (IsPrometheusRuleFile(text.str())) {
+  AGENTSCALE_ASSIGN_OR_RETURN(const std::string text,
+                              yaml_fields::ReadConfigFile(path, "manifest or rule"));
+  if (IsPrometheusRuleFile(text)) {
     if (!load.name.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": a Prometheus rule file; a name picks an object of a manifest (\"",
           load.name, "\")"));
     }
     AGENTSCALE_ASSIGN_OR_RETURN(PrometheusRuleFile rules,
-                                LoadPrometheusRulesString(text.str(), path));
+                                LoadPrometheusRulesString(text, path));
     LintReport report;
     report.source = path;
     report.kind = "prometheus-rules";
@@ -797,7 +786,7 @@ absl::StatusOr<LintReport> LintFile(const std::string& path, const LoadOptions& 
     return report;
   }
   AGENTSCALE_ASSIGN_OR_RETURN(LoadedManifests loaded,
-                              LoadManifestString(text.str(), path, load));
+                              LoadManifestString(text, path, load));
   return LintManifests(loaded, options);
 }
 

@@ -14,6 +14,7 @@
 #include "agentscale/hpa/selector.h"
 #include "agentscale/hpa/state_json.h"
 #include "agentscale/internal/name_index.h"
+#include "agentscale/status_macros.h"
 #include "agentscale/hpa/validation.h"
 
 namespace agentscale {
@@ -89,14 +90,25 @@ HorizontalAutoscaler::HorizontalAutoscaler(hpa::AutoscalerSpec spec,
   metric_obs_.reserve(spec_->metrics.size());
 }
 
-absl::StatusOr<HorizontalAutoscaler> HorizontalAutoscaler::Create(
-    hpa::AutoscalerSpec spec, hpa::ControllerConfig config) {
+namespace {
+
+// ControllerConfig checks both factories make (the spec's own validation is
+// Create's alone).
+absl::Status CheckConfig(const hpa::ControllerConfig& config) {
   if (!(config.max_sample_age > absl::ZeroDuration())) {
     return absl::InvalidArgumentError(
         absl::StrCat("max_sample_age must be positive (InfiniteDuration() turns the "
                      "check off), got ",
                      absl::FormatDuration(config.max_sample_age)));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<HorizontalAutoscaler> HorizontalAutoscaler::Create(
+    hpa::AutoscalerSpec spec, hpa::ControllerConfig config) {
+  AGENTSCALE_RETURN_IF_ERROR(CheckConfig(config));
   absl::Status st = hpa::ValidateSpecStatus(spec, config);
   if (!st.ok()) return st;
   return HorizontalAutoscaler(std::move(spec), config);
@@ -104,6 +116,7 @@ absl::StatusOr<HorizontalAutoscaler> HorizontalAutoscaler::Create(
 
 absl::StatusOr<HorizontalAutoscaler> HorizontalAutoscaler::CreateUnvalidated(
     hpa::AutoscalerSpec spec, hpa::ControllerConfig config) {
+  AGENTSCALE_RETURN_IF_ERROR(CheckConfig(config));
   if (spec.min_replicas < 0 || spec.max_replicas < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("replica bounds must not be negative, got min ",
@@ -311,11 +324,14 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
   switch (m.type) {
     case MetricSourceType::kResource:
     case MetricSourceType::kContainerResource: {
+      // Resource samples are read only when no per-pod sums are given.
       int32_t stale_resource = 0;
-      for (const hpa::PodResourceSample& rs : mobs->resource_samples) {
-        stale_resource += IsStale(rs.timestamp);
+      if (mobs->pod_samples.empty()) {
+        for (const hpa::PodResourceSample& rs : mobs->resource_samples) {
+          stale_resource += IsStale(rs.timestamp);
+        }
+        r->stale_samples += stale_resource;
       }
-      r->stale_samples += stale_resource;
       absl::Status fetched = none_fresh(hpa::CheckResourceMetricsReturned(
           m.resource(), pod_samples.size() + mobs->resource_samples.size() -
                             static_cast<size_t>(stale_resource)));

@@ -165,7 +165,7 @@ StabilizationIndex& StabilizationIndex::operator=(const StabilizationIndex&) {
 StabilizationIndex::StabilizationIndex(StabilizationIndex&& o) noexcept
     : impl_(std::move(o.impl_)) {}
 StabilizationIndex& StabilizationIndex::operator=(StabilizationIndex&& o) noexcept {
-  std::swap(impl_, o.impl_);
+  impl_ = std::move(o.impl_);
   return *this;
 }
 

@@ -451,7 +451,7 @@ absl::Status Simulation::AdvanceTo(double until) {
         auto& s = a.scrapes;
         s.erase(std::remove_if(s.begin(), s.end(),
                                [&](const std::pair<double, int32_t>& x) {
-                                 return x.first <= t - window_;
+                                 return !metrics::InRange(opt_.prometheus_version, x.first, t - window_);
                                }),
                 s.end());
         s.emplace_back(t, a.running);
@@ -491,7 +491,7 @@ absl::Status Simulation::Observe(double t, absl::Time when, Observation* obs) {
     double sum = 0;
     int count = 0;
     for (const auto& [st, running] : a.scrapes) {
-      if (st > t - window_ && st <= t) {
+      if (metrics::InRange(opt_.prometheus_version, st, t - window_) && st <= t) {
         sum += running;
         ++count;
       }

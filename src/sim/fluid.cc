@@ -197,6 +197,28 @@ absl::Status MatchTraces(const std::vector<hpa::MetricSpec>& metrics,
   return absl::OkStatus();
 }
 
+// How the fluid replay reads each driven metric's trace, in one line.
+std::string GaugeReading(const std::vector<hpa::MetricSpec>& metrics,
+                         const std::vector<const Trace*>& metric_trace) {
+  std::vector<std::string> parts;
+  for (size_t k = 0; k < metrics.size(); ++k) {
+    if (metric_trace[k] == nullptr) continue;
+    const std::string& name = metrics[k].name;
+    switch (metrics[k].type) {
+      case hpa::MetricSourceType::kObject:
+        parts.push_back(absl::StrCat(name, " of its object at that instant"));
+        break;
+      case hpa::MetricSourceType::kExternal:
+        parts.push_back(absl::StrCat("the external metric ", name, " at that instant (one series)"));
+        break;
+      default:
+        parts.push_back(absl::StrCat("the fleet's total ", name,
+                                     " at that instant, split evenly among the pods"));
+    }
+  }
+  return absl::StrCat("gauge: each value is ", absl::StrJoin(parts, "; "));
+}
+
 absl::Status CheckDriven(const hpa::MetricSpec& m, const Trace* t) {
   if (t->empty()) {
     return absl::InvalidArgumentError(absl::StrCat("the trace for ", m.name, " is empty"));
@@ -242,6 +264,8 @@ absl::Status Replay(PolicyT& policy, const std::vector<hpa::MetricSpec>& metrics
         " s is over the limit of 1e9 syncs"));
   }
   const size_t syncs = static_cast<size_t>(span) + 1;
+  result->trace_meaning = TraceMeaning::kGauge;
+  result->trace_reading = GaugeReading(metrics, metric_trace);
   result->time_seconds.reserve(syncs);
   result->demand.reserve(syncs);
   result->current_replicas.reserve(syncs);
@@ -318,7 +342,6 @@ absl::StatusOr<FluidResult> FluidReplay(const hpa::AutoscalerSpec& spec,
   if (absl::Status st = MatchTraces(spec.metrics, traces, &matched); !st.ok()) return st;
   FluidResult result;
   hpa::AutoscalerSpec replayed = spec;
-  result.trace_meaning = TraceMeaning::kGauge;
   replayed.metrics.clear();
   std::vector<const Trace*> metric_trace;
   for (size_t k = 0; k < spec.metrics.size(); ++k) {
@@ -332,7 +355,7 @@ absl::StatusOr<FluidResult> FluidReplay(const hpa::AutoscalerSpec& spec,
     metric_trace.push_back(matched[k]);
     result.driven_metrics.push_back(m.name);
   }
-  result.trace_reading = GaugeReading(absl::StrJoin(result.driven_metrics, ", "));
+
   absl::StatusOr<HorizontalAutoscaler> engine =
       HorizontalAutoscaler::Create(replayed, options.config);
   if (!engine.ok()) return engine.status();
@@ -377,8 +400,7 @@ absl::StatusOr<FluidResult> FluidReplay(Policy& policy, const MetricTraces& trac
     if (absl::Status st = CheckDriven(metrics[k], matched[k]); !st.ok()) return st;
     result.driven_metrics.push_back(metrics[k].name);
   }
-  result.trace_meaning = TraceMeaning::kGauge;
-  result.trace_reading = GaugeReading(absl::StrJoin(result.driven_metrics, ", "));
+
   absl::Status st = Replay(policy, metrics, matched, options, &result);
   if (!st.ok()) return st;
   return result;

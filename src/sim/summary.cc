@@ -164,7 +164,8 @@ RunSummary Summarize(const SummaryInputs& in) {
 
   // Alerts, evaluated at each sync.
   s.scaling_too_frequent.name = "AgentScalingTooFrequent";
-  s.scaling_too_frequent.expr = "increase(desired_replicas[5m]) > 3 for 2m";
+  s.scaling_too_frequent.expr =
+      absl::StrCat(ScalingTooFrequentExpr("desired_replicas"), " for 2m");
   // increase() over a sliding 5-minute window: two pointers and a running
   // sum of the reset corrections inside it (whole replica counts, so the
   // sum is exact) keep it linear in the number of syncs without a pass
@@ -197,7 +198,8 @@ RunSummary Summarize(const SummaryInputs& in) {
   // The same intent without the flaw: changes() counts scale events, where
   // increase() on a gauge reads every scale-down as a counter reset.
   s.scaling_too_frequent_changes.name = "AgentScalingTooFrequent (changes)";
-  s.scaling_too_frequent_changes.expr = "changes(desired_replicas[5m]) > 3 for 2m";
+  s.scaling_too_frequent_changes.expr =
+      absl::StrCat(ScalingTooFrequentChangesExpr("desired_replicas"), " for 2m");
   size_t from = 0;
   int64_t changes = 0;  // changes at samples from+1..i
   EvaluateAlert(in.time_seconds, run_end, 120,

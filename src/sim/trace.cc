@@ -257,9 +257,4 @@ std::string ArrivalsReading(double interval_seconds, const std::string& spread) 
                       " s, ", spread);
 }
 
-std::string GaugeReading(const std::string& metric) {
-  return absl::StrCat("gauge: each value is the fleet's total ", metric,
-                      " at that instant, split evenly among the pods");
-}
-
 }  // namespace agentscale::sim

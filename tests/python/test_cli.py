@@ -142,6 +142,12 @@ def test_replay_json_matches_fluid_replay(capsys: pytest.CaptureFixture[str], tr
     assert d2["driven_metrics"] == ["app_active_request_count"] and d2["replicas"][0] >= 2
     code, out, _ = run(capsys, "replay", "production", "--trace", trace_csv, "--events", "3")
     assert code == 0 and "scale events" in out
+    assert d["trace"]["meaning"] == "gauge" and "split evenly among the pods" in d["trace"]["reading"]
+    # The alerts' range semantics, as in simulate: the flag reaches the summary.
+    v2 = run_json(capsys, "replay", "production", "--trace", trace_csv, "--prometheus-version", "2")
+    want2 = agentscale.fluid_replay(agentscale.preset("production"), agentscale.load_trace(trace_csv),
+                                    options=agentscale.FluidOptions(prometheus_version=2))
+    assert v2["summary"]["scaling_too_frequent"] == want2.summary.scaling_too_frequent.to_dict()
 
 
 def test_lint(capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path) -> None:

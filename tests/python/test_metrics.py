@@ -142,7 +142,8 @@ def test_window_functions(aggregation: agentscale.Aggregation | str, expected: f
 def test_rate_of_a_counter_with_a_reset() -> None:
     # Prometheus 2's closed range [T0, T0+60]: 0, 10, 20, reset to 5, 15:
     # 35 increments over 60 s, no extrapolation needed at the exact edges.
-    store = agentscale.SeriesStore(agentscale.SeriesStoreOptions(prometheus_version=2))
+    store = agentscale.SeriesStore(prometheus_version=2)
+    assert store.options.prometheus_version == 2
     ref = store.get_or_create("tasks_total", {"pod": "a"})
     for i, v in enumerate([0.0, 10.0, 20.0, 5.0, 15.0]):
         store.append(ref, T0 + 15 * i, v)

@@ -306,6 +306,27 @@ TEST(TraceMeaning, EachResultNamesHowItReadTheTrace) {
   EXPECT_STREQ(TraceMeaningName(TraceMeaning::kGauge), "gauge");
   // The same trace is a different load under the two readings.
   EXPECT_NE(agent.summary.replica_hours, fluid.summary.replica_hours);
+
+  // An External metric is read as one series' value, not split among pods.
+  hpa::AutoscalerSpec queue = Production();
+  queue.metrics = {hpa::MetricSpec::ExternalAverageValue("agent_queue_depth", 30'000)};
+  ASSERT_OK_AND_ASSIGN(FluidResult external,
+                       FluidReplay(queue, {{"agent_queue_depth", &trace}}));
+  EXPECT_EQ(external.trace_reading,
+            "gauge: each value is the external metric agent_queue_depth at that instant (one "
+            "series)");
+}
+
+// The agent model's adapter window follows the Prometheus version too: on
+// a 15 s scrape grid a closed 1m window averages one sample more.
+TEST(AgentModel, AdapterWindowFollowsThePrometheusVersion) {
+  Trace trace = StepTrace(20, 400, absl::Minutes(10), absl::Hours(1), absl::Minutes(1));
+  AgentModelOptions v3, v2;
+  v2.prometheus_version = metrics::PrometheusVersion::k2;
+  ASSERT_OK_AND_ASSIGN(AgentModelResult a, RunAgentModel(Production(), trace, v3));
+  ASSERT_OK_AND_ASSIGN(AgentModelResult b, RunAgentModel(Production(), trace, v2));
+  ASSERT_EQ(a.metric_values.size(), b.metric_values.size());
+  EXPECT_NE(a.metric_values, b.metric_values);
 }
 
 TEST(AgentModel, KillRequeuesRunningTasksAndCountsLostWork) {

@@ -2040,6 +2040,7 @@ class SeriesStore:
         lookback_seconds: _Seconds | None = None,
         require_fresh: bool | None = None,
         gc_after_seconds: _Seconds | None = None,
+        prometheus_version: int | None = None,
     ) -> None: ...
     @property
     def options(self) -> SeriesStoreOptions: ...

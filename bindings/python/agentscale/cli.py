@@ -875,14 +875,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
         result = agentscale.replay_scaled_object(
             spec, trace, trigger=args.metric, period_seconds=args.period,
             initial_replicas=args.initial_replicas, price_per_replica_hour=args.price,
-            outages=_outages(args, trace),
+            outages=_outages(args, trace), prometheus_version=args.prometheus_version,
         )
     else:
         trace = _load_trace(args) or sim.default_trace()
         result = agentscale.fluid_replay(
             spec, trace, metric=args.metric, period_seconds=args.period,
             initial_replicas=args.initial_replicas, price_per_replica_hour=args.price,
-            options=agentscale.FluidOptions(outages=_outages(args, trace)),
+            options=agentscale.FluidOptions(outages=_outages(args, trace),
+                                            prometheus_version=args.prometheus_version),
         )
     reasons = sim._names(sim._REASON_NAMES, result.limit_reason)
     if args.json:
@@ -1292,6 +1293,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--price", type=_NON_NEGATIVE, default=None, help="price of a replica-hour (default 1)")
     p.add_argument("--events", type=_NON_NEGATIVE_INT, default=None, metavar="N",
                    help="scale events to list (default 20)")
+    p.add_argument("--prometheus-version", type=_PROMETHEUS_VERSION, default=3, metavar="N",
+                   help="range semantics of the alerts: 3, left-open (t-5m, t] (default), or 2, "
+                   "closed [t-5m, t]")
     _add_load_options(p)
     common(p)
     p.set_defaults(func=cmd_replay)

@@ -765,8 +765,11 @@ void BindSeriesStore(py::module_& m) {
       "without the GIL.")
       .def(py::init([](const std::optional<mx::SeriesStoreOptions>& options,
                        py::handle lookback_seconds, py::handle require_fresh,
-                       py::handle gc_after_seconds) {
+                       py::handle gc_after_seconds, py::handle prometheus_version) {
              mx::SeriesStoreOptions o = options.value_or(mx::SeriesStoreOptions{});
+             if (!prometheus_version.is_none()) {
+               o.prometheus_version = Conv<mx::PrometheusVersion>::Set(prometheus_version);
+             }
              if (!lookback_seconds.is_none()) o.lookback = DurationFromPy(lookback_seconds);
              if (!require_fresh.is_none()) o.require_fresh = Conv<bool>::Set(require_fresh);
              if (!gc_after_seconds.is_none()) o.gc_after = DurationFromPy(gc_after_seconds);
@@ -774,6 +777,7 @@ void BindSeriesStore(py::module_& m) {
            }),
            py::arg("options") = py::none(), py::kw_only(), py::arg("lookback_seconds") = py::none(),
            py::arg("require_fresh") = py::none(), py::arg("gc_after_seconds") = py::none(),
+           py::arg("prometheus_version") = py::none(),
            "A store with `options` (default SeriesStoreOptions()), the keywords overriding "
            "its fields. ValueError unless lookback_seconds > 0 and gc_after_seconds >= "
            "lookback_seconds.")
@@ -874,7 +878,8 @@ void BindSeriesStore(py::module_& m) {
           },
           py::arg("series"), py::arg("aggregation"), py::arg("window_seconds"), py::arg("now"),
           "`aggregation` (an Aggregation or its PromQL name, e.g. \"avg_over_time\") over "
-          "[now - window_seconds, now], as Prometheus evaluates it; None when PromQL returns "
+          "(now - window_seconds, now] ([now - window_seconds, now] with prometheus_version "
+          "2), as Prometheus evaluates it; None when PromQL returns "
           "nothing or the series is stale or missing (never 0). window_seconds is ignored "
           "for LATEST.")
       .def(

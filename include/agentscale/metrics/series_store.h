@@ -183,7 +183,8 @@ const char* AggregationName(Aggregation aggregation);
 absl::StatusOr<Aggregation> ParseAggregation(absl::string_view name);
 
 // The window functions over samples in time order (stale markers already
-// removed), at `now_ms` over [now_ms - window_ms, now_ms]. Exposed for tests
+// removed), at `now_ms` over (now_ms - window_ms, now_ms] (Prometheus 3), or
+// [now_ms - window_ms, now_ms] with PrometheusVersion::k2. Exposed for tests
 // and for callers with their own storage. std::nullopt when PromQL returns
 // no sample (empty range; fewer than two samples for rate/increase).
 std::optional<double> EvaluateWindow(
@@ -269,7 +270,8 @@ class SeriesStore {
   // How much history each series keeps: max(lookback, longest window).
   absl::Duration retention() const;
 
-  // `aggregation` over [now - window, now] (window ignored for kLatest).
+  // `aggregation` over (now - window, now], or [now - window, now] with
+  // SeriesStoreOptions::prometheus_version 2 (window ignored for kLatest).
   std::optional<double> Query(SeriesRef ref, Aggregation aggregation,
                               absl::Duration window, absl::Time now) const;
   // The newest sample at or before `now` within the lookback (PromQL's

@@ -38,12 +38,11 @@ enum class TraceMeaning {
 };
 const char* TraceMeaningName(TraceMeaning m);  // "arrivals", "gauge"
 
-// One line saying how a run read its trace, e.g. "arrivals: each row is
-// the tasks arriving in its 60 s, spread uniformly" or "gauge: each value
-// is the fleet's total app_active_task_count at that instant, split evenly
-// among the pods".
+// The agent model's reading in one line, e.g. "arrivals: each row is the
+// tasks arriving in its 60 s, spread evenly". (The fluid replay words its
+// own per metric: "gauge: each value is the fleet's total
+// app_active_task_count at that instant, split evenly among the pods".)
 std::string ArrivalsReading(double interval_seconds, const std::string& spread);
-std::string GaugeReading(const std::string& metric);
 
 struct Trace {
   std::string name;

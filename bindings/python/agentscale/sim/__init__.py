@@ -15,12 +15,12 @@ objects), picks the default trace, runs in parallel and tabulates.
 
 Two models:
 
-* ``"agent"`` (default for simulate and compare): tasks arrive from the trace
+* ``"agent"`` (the default of simulate, compare and sweep): tasks arrive from the trace
   (by default each row's value is the number of tasks arriving in that row's
   interval), agents run ``slots`` tasks each, new agents start after
   ``startup_delay_seconds``, and the seed's scrape/adapter pipeline sits
   between the agents and the engine. Gives task waits.
-* ``"fluid"`` (default for sweep): the trace value is the demand D of one
+* ``"fluid"``: the trace value is the demand D of one
   metric; each of R replicas reports D / R and every decision is applied at
   once. About ten times faster; no waits.
 """

@@ -242,8 +242,9 @@ class SweepResult:
     grid: dict[str, list[Any]]
     model: str
     rows: list[dict[str, Any]]
-    # How the points read the trace (AgentModelResult/FluidResult.trace_reading);
-    # empty when every point failed.
+    # How the points read the trace (AgentModelResult/FluidResult.trace_reading),
+    # the distinct readings in grid order joined by "; "; empty when every
+    # point failed.
     trace_reading: str = ""
 
     @property
@@ -369,13 +370,13 @@ def sweep(
         for j in range(0, len(items), size)
     ]
 
-    readings: list[str] = []
+    readings: dict[int, str] = {}
 
     def merge(results: list[tuple[int, dict[str, Any]]]) -> None:
         for index, row in results:
             reading = row.pop("_trace_reading", None)
-            if reading and not readings:
-                readings.append(reading)
+            if reading:
+                readings[index] = reading
             rows[index].update(row)
 
     with _progress(progress, len(items), f"sweep ({model}, {len(points)} points)") as bar:
@@ -404,8 +405,10 @@ def sweep(
             for f, c in submitted:
                 merge(f.result())
                 bar.advance(len(c.items))
-    return SweepResult(grid=values, model=model, rows=rows,
-                       trace_reading=readings[0] if readings else "")
+    # The distinct readings in grid order (a grid over arrivals or the row
+    # interval reads the trace differently per point).
+    distinct = list(dict.fromkeys(readings[i] for i in sorted(readings)))
+    return SweepResult(grid=values, model=model, rows=rows, trace_reading="; ".join(distinct))
 
 
 def _is_dask(executor: Any) -> bool:
