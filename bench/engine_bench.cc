@@ -263,8 +263,13 @@ void BM_Engine_EvaluateSeed(benchmark::State& state) {
     return;
   }
   spec->max_replicas = 2 * n;
+  // The cached observations keep the sample times of the load's first
+  // period; with the 5-minute default the engine would leave them out as
+  // stale and hold on every sync. The staleness scan itself still runs.
+  agentscale::hpa::ControllerConfig config;
+  config.max_sample_age = absl::InfiniteDuration();
   absl::StatusOr<agentscale::HorizontalAutoscaler> hpa =
-      agentscale::HorizontalAutoscaler::Create(*spec);
+      agentscale::HorizontalAutoscaler::Create(*spec, config);
   if (!hpa.ok()) {
     state.SkipWithError(std::string(hpa.status().message()).c_str());
     return;
