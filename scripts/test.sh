@@ -202,7 +202,7 @@ run_fuzzers() {
 if [[ "${AGENTSCALE_SKIP_FUZZ:-0}" == 1 ]]; then
   section "fuzzing skipped (AGENTSCALE_SKIP_FUZZ=1)"
 else
-  stage "fuzz exposition parser, trace loaders, ScaledObject loader, formulas, cron lines, schedules and forecasts, agent model (libFuzzer, ${AGENTSCALE_FUZZ_SECONDS:-120} s in all)" \
+  stage "fuzz exposition parser, trace loaders, ScaledObject loader, formulas, cron lines, schedules and forecasts, agent model, rule files (libFuzzer, ${AGENTSCALE_FUZZ_SECONDS:-120} s in all)" \
     run_fuzzers || true
 fi
 
