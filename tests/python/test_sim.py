@@ -444,3 +444,18 @@ def test_a_row_of_1e12_tasks_is_an_error_within_a_memory_limit() -> None:
     assert len(lines) == 2
     for line in lines:
         assert "trace row 2 (time 1700000120" in line and "limit of 20000000 tasks per run" in line
+
+
+def test_the_seeds_alert_fires_on_a_single_scale_down() -> None:
+    # Ten replicas for ten minutes, one scale-down to nine, then quiet: the
+    # seed's increase() reads the fall as a counter reset (9 - 10 + 10 = 9
+    # > 3) and fires once it has held for 2 minutes; changes() counts one
+    # scale event and stays silent.
+    times = np.arange(0, 1800, 15, dtype=np.float64)
+    replicas = np.where(times < 600, 10, 9).astype(np.int32)
+    s = agentscale.summarize(times, replicas, period_seconds=15, initial_replicas=10, max_replicas=20)
+    assert s.scale_downs == 1 and s.scale_ups == 0
+    assert len(s.scaling_too_frequent.firings) == 1
+    firing = s.scaling_too_frequent.firings[0]
+    assert 600 + 120 <= firing.start_seconds < 600 + 300
+    assert s.scaling_too_frequent_changes.firings == []
