@@ -1,6 +1,7 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 
 #include "agentscale/forecast/policy.h"
+#include "agentscale/time_bounds.h"
 
 #include <algorithm>
 #include <cmath>
@@ -93,6 +94,7 @@ void ForecastFloor::Sample(double load, std::string* note) {
 }
 
 absl::Status ForecastFloor::Decide(absl::Time now, const Observation& obs, Decision* out) {
+  if (!IsAcceptedTime(now)) return CheckTime(now, "forecast: now");
   if (last_decide_.has_value() && now < *last_decide_) {
     return absl::InvalidArgumentError(absl::StrCat(
         "forecast: time went backwards, from ", absl::FormatTime(*last_decide_), " to ",

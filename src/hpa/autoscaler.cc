@@ -4,6 +4,7 @@
 // the spec's §3, on an Observation instead of API calls.
 
 #include "agentscale/hpa/autoscaler.h"
+#include "agentscale/time_bounds.h"
 
 #include <algorithm>
 #include <string>
@@ -139,7 +140,48 @@ absl::Status HorizontalAutoscaler::ImportPolicyState(const PolicyState& state) {
   return ImportState(*std::move(s));
 }
 
+absl::Status CheckStateTimes(const AutoscalerState& s, const std::string& source) {
+  const std::optional<absl::Time> last = s.last_evaluation;
+  // Entries may be as old as Go's zero time (Kubernetes' own vectors stamp
+  // recommendations with it); only a time after the last evaluation, or
+  // after the accepted range, could hold the clock.
+  auto check = [&](const std::string& path, absl::Time t) -> absl::Status {
+    if (t < hpa::GoZeroTime() || t > LatestTime()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": ", path, ": ", TimeText(t),
+          " is outside 0001-01-01T00:00:00Z .. 2262-04-11T23:47:16Z"));
+    }
+    if (last.has_value() && t > *last) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": ", path, ": ", TimeText(t), " is after last_evaluation ", TimeText(*last)));
+    }
+    return absl::OkStatus();
+  };
+  if (last.has_value() && !IsAcceptedTime(*last)) {
+    return CheckTime(*last, absl::StrCat(source, ": $.last_evaluation"));
+  }
+  if (s.recommendations.has_value()) {
+    for (size_t i = 0; i < s.recommendations->size(); ++i) {
+      AGENTSCALE_RETURN_IF_ERROR(check(absl::StrCat("$.recommendations[", i, "].timestamp"),
+                            (*s.recommendations)[i].timestamp));
+    }
+  }
+  for (const auto& [name, events] :
+       {std::make_pair("scale_up_events", &s.scale_up_events),
+        std::make_pair("scale_down_events", &s.scale_down_events)}) {
+    for (size_t i = 0; i < events->size(); ++i) {
+      AGENTSCALE_RETURN_IF_ERROR(
+          check(absl::StrCat("$.", name, "[", i, "].timestamp"), (*events)[i].timestamp));
+    }
+  }
+  if (s.last_scale_time.has_value()) {
+    AGENTSCALE_RETURN_IF_ERROR(check("$.last_scale_time", *s.last_scale_time));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status HorizontalAutoscaler::ImportState(AutoscalerState state) {
+  AGENTSCALE_RETURN_IF_ERROR(CheckStateTimes(state));
   for (const auto* events : {&state.scale_up_events, &state.scale_down_events}) {
     for (const hpa::ScaleEvent& e : *events) {
       if (e.replica_change < 0) {
@@ -487,6 +529,7 @@ absl::StatusOr<Decision> HorizontalAutoscaler::Evaluate(absl::Time now,
 absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
                                             const Observation& obs,
                                             Decision* d) {
+  if (!IsAcceptedTime(now)) return CheckTime(now, "now");
   if (state_.last_evaluation.has_value() && now < *state_.last_evaluation) {
     return absl::InvalidArgumentError(absl::StrCat(
         "time went backwards: now is ", absl::FormatTime(now),

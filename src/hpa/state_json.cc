@@ -2,11 +2,13 @@
 
 #include "agentscale/hpa/state_json.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace agentscale {
@@ -32,11 +34,12 @@ json Events(const std::vector<hpa::ScaleEvent>& events) {
 // Reads with a path for every error.
 class Reader {
  public:
+  explicit Reader(const std::string& source) : source_(source) {}
   absl::Status error;
 
   bool Fail(const std::string& path, const std::string& why) {
     if (error.ok()) {
-      error = absl::InvalidArgumentError(absl::StrCat("state JSON: ", path, ": ", why));
+      error = absl::InvalidArgumentError(absl::StrCat(source_, ": ", path, ": ", why));
     }
     return false;
   }
@@ -96,6 +99,9 @@ class Reader {
     }
     return true;
   }
+
+ private:
+  const std::string& source_;
 };
 
 }  // namespace
@@ -137,12 +143,49 @@ std::string StateToJson(const AutoscalerState& state, int indent) {
   return j.dump(indent);
 }
 
-absl::StatusOr<AutoscalerState> StateFromJson(const std::string& text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    return absl::InvalidArgumentError("state JSON: not valid JSON");
+absl::StatusOr<AutoscalerState> StateFromJson(const std::string& text,
+                                              const std::string& source, size_t max_bytes) {
+  if (text.size() > max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", text.size(),
+                                                   " bytes, over the limit of ", max_bytes,
+                                                   " bytes"));
   }
-  Reader rd;
+  if (absl::Status st = internal::CheckUtf8(text, source); !st.ok()) return st;
+  // The format nests three deep ($.conditions[i].field); anything much
+  // deeper is refused while parsing, before it is built.
+  constexpr int kMaxDepth = 8;
+  bool too_deep = false;
+  json::parser_callback_t bound = [&](int depth, json::parse_event_t, json&) {
+    if (depth > kMaxDepth) too_deep = true;
+    return !too_deep;
+  };
+  json j;
+  try {
+    j = json::parse(text, bound);
+  } catch (const json::parse_error& e) {
+    if (too_deep) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": nested deeper than ", kMaxDepth, " levels"));
+    }
+    const size_t at = e.byte > 0 ? std::min<size_t>(e.byte - 1, text.size()) : 0;
+    size_t line = 1, line_start = 0;
+    for (size_t i = 0; i < at; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+    std::string what = e.what();
+    const size_t colon = what.find(": ", what.find("parse error"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ":", line, ":", at - line_start + 1, ": not valid JSON: ",
+                     colon == std::string::npos ? what : what.substr(colon + 2)));
+  }
+  if (too_deep || j.is_discarded()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": nested deeper than ", kMaxDepth, " levels"));
+  }
+  Reader rd(source);
   AutoscalerState s;
   if (!rd.Keys(j, "$",
                {"format", "recommendations", "scale_up_events",
@@ -153,12 +196,14 @@ absl::StatusOr<AutoscalerState> StateFromJson(const std::string& text) {
   if (!j.contains("format") || !j["format"].is_string() ||
       j["format"].get<std::string>() != kFormat) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "state JSON: $.format: must be \"", kFormat, "\""));
+        source, ": $.format: must be \"", kFormat, "\""));
   }
   if (j.contains("recommendations") && !j["recommendations"].is_null()) {
     const json& a = j["recommendations"];
-    if (!a.is_array()) return absl::InvalidArgumentError(
-        "state JSON: $.recommendations: must be an array or null");
+    if (!a.is_array()) {
+      rd.Fail("$.recommendations", "must be an array or null");
+      return rd.error;
+    }
     s.recommendations.emplace();
     for (size_t i = 0; i < a.size(); ++i) {
       const std::string p = absl::StrCat("$.recommendations[", i, "]");
@@ -186,8 +231,10 @@ absl::StatusOr<AutoscalerState> StateFromJson(const std::string& text) {
   }
   if (j.contains("conditions")) {
     const json& a = j["conditions"];
-    if (!a.is_array()) return absl::InvalidArgumentError(
-        "state JSON: $.conditions: must be an array");
+    if (!a.is_array()) {
+      rd.Fail("$.conditions", "must be an array");
+      return rd.error;
+    }
     for (size_t i = 0; i < a.size(); ++i) {
       const std::string p = absl::StrCat("$.conditions[", i, "]");
       if (!rd.Keys(a[i], p, {"type", "status", "reason", "message", "detail",
@@ -254,6 +301,7 @@ absl::StatusOr<AutoscalerState> StateFromJson(const std::string& text) {
       *field = t;
     }
   }
+  if (absl::Status st = CheckStateTimes(s, source); !st.ok()) return st;
   return s;
 }
 

@@ -1,6 +1,7 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 
 #include "agentscale/keda/policy.h"
+#include "agentscale/time_bounds.h"
 
 #include <algorithm>
 #include <cmath>
@@ -96,9 +97,10 @@ absl::StatusOr<KedaMemory> KedaMemoryFromJson(const std::string& text) {
     std::string err;
     if (!it.value().is_string() ||
         !absl::ParseTime(absl::RFC3339_full, it.value().get<std::string>(), &t, &err) ||
-        t < absl::FromUnixSeconds(0) || t > absl::FromUnixSeconds(253402300799)) {
+        !IsAcceptedTime(t)) {
       return absl::InvalidArgumentError("keda state: " + key +
-                                        ": must be an RFC 3339 time between 1970 and 9999");
+                                        ": must be an RFC 3339 time from 1677-09-21 to 2262-04-11 "
+                                        "(int64 nanoseconds since the Unix epoch)");
     }
     *slot = t;
   }
@@ -497,6 +499,9 @@ void ScaledObjectPolicy::BuildHpaObservation(const Observation& obs, int32_t rep
 }
 
 absl::Status ScaledObjectPolicy::Decide(absl::Time now, const Observation& obs, Decision* out) {
+  if (!IsAcceptedTime(now)) {
+    return CheckTime(now, absl::StrCat("ScaledObject ", spec_.name, ": now"));
+  }
   // Time may stand still (several calls at one instant) but not go back.
   if (last_decide_.has_value() && now < *last_decide_) {
     return absl::InvalidArgumentError(

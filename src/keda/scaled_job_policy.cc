@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "agentscale/keda/scaled_job.h"
+#include "agentscale/time_bounds.h"
 #include "agentscale/status_macros.h"
 #include "nlohmann/json.hpp"
 
@@ -67,6 +68,7 @@ int32_t ScaledJobPolicy::max_replicas() const {
 }
 
 absl::Status ScaledJobPolicy::Decide(absl::Time now, const Observation& obs, Decision* out) {
+  if (!IsAcceptedTime(now)) return CheckTime(now, absl::StrCat("ScaledJob ", spec_.name, ": now"));
   if (last_decide_.has_value() && now < *last_decide_) {
     return absl::InvalidArgumentError(absl::StrCat("ScaledJob ", spec_.name,
                                                    ": time went backwards, from ",
@@ -190,9 +192,10 @@ absl::Status ScaledJobPolicy::ImportPolicyState(const PolicyState& state) {
     std::string err;
     if (!it.value().is_string() ||
         !absl::ParseTime(absl::RFC3339_full, it.value().get<std::string>(), &t, &err) ||
-        t < absl::FromUnixSeconds(0) || t > absl::FromUnixSeconds(253402300799)) {
+        !IsAcceptedTime(t)) {
       return absl::InvalidArgumentError("keda-job state: " + it.key() +
-                                        ": must be an RFC 3339 time between 1970 and 9999");
+                                        ": must be an RFC 3339 time from 1677-09-21 to 2262-04-11 "
+                                        "(int64 nanoseconds since the Unix epoch)");
     }
     *slot = t;
   }

@@ -1,6 +1,7 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 
 #include "agentscale/policy/combinators.h"
+#include "agentscale/time_bounds.h"
 
 #include <algorithm>
 #include <string>
@@ -168,6 +169,7 @@ int32_t BoundsOverride::max_replicas() const {
 
 absl::Status BoundsOverride::Decide(absl::Time now, const Observation& obs,
                                     Decision* out) {
+  if (!IsAcceptedTime(now)) return CheckTime(now, "now");
   if (absl::Status st = inner_->Decide(now, obs, out); !st.ok()) return st;
   inner_desired_ = out->desired_replicas;
   inner_rescale_ = out->rescale;
@@ -224,6 +226,7 @@ absl::StatusOr<std::unique_ptr<FloorFrom>> FloorFrom::Create(
 }
 
 absl::Status FloorFrom::Decide(absl::Time now, const Observation& obs, Decision* out) {
+  if (!IsAcceptedTime(now)) return CheckTime(now, "now");
   if (absl::Status st = inner_->Decide(now, obs, out); !st.ok()) return st;
   inner_desired_ = out->desired_replicas;
   inner_rescale_ = out->rescale;
@@ -307,6 +310,7 @@ int32_t MaxOf::max_replicas() const {
 }
 
 absl::Status MaxOf::Decide(absl::Time now, const Observation& obs, Decision* out) {
+  if (!IsAcceptedTime(now)) return CheckTime(now, "now");
   size_t winner = 0;
   for (size_t i = 0; i < policies_.size(); ++i) {
     Policy& p = *policies_[i];
@@ -432,6 +436,7 @@ Activation::Activation(std::unique_ptr<Policy> inner, ActivationOptions options)
 }
 
 absl::Status Activation::Decide(absl::Time now, const Observation& obs, Decision* out) {
+  if (!IsAcceptedTime(now)) return CheckTime(now, "now");
   // The activation metric's value, as KEDA's IsActive sees it.
   bool failed = false;
   const std::optional<double> total = combinator::ObservedTotal(obs, options_.metric.name, &failed);
@@ -528,9 +533,11 @@ absl::Status Activation::ImportPolicyState(const PolicyState& state) {
     absl::Time t;
     std::string err;
     if (!it.value().is_string() ||
-        !absl::ParseTime(absl::RFC3339_full, it.value().get<std::string>(), &t, &err)) {
+        !absl::ParseTime(absl::RFC3339_full, it.value().get<std::string>(), &t, &err) ||
+        !IsAcceptedTime(t)) {
       return absl::InvalidArgumentError("activation state: " + it.key() +
-                                        ": must be an RFC 3339 time");
+                                        ": must be an RFC 3339 time from 1677-09-21 to "
+                                        "2262-04-11 (int64 nanoseconds since the Unix epoch)");
     }
     *slot = t;
   }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "utf8.h"
 
 namespace agentscale {
 namespace {
@@ -97,6 +98,7 @@ absl::StatusOr<PolicyState> PolicyStateFromJson(const std::string& text) {
         absl::StrCat("policy state JSON: ", text.size(), " bytes, over the limit of ",
                      kMaxDocumentBytes));
   }
+  if (absl::Status st = internal::CheckUtf8(text, "policy state JSON"); !st.ok()) return st;
   // The parser's own nesting is bounded by the callback: a document nested
   // deeper than any policy tree could be is refused before it is built.
   bool too_deep = false;

@@ -640,10 +640,11 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   result_.metric_values.assign(n_metrics, {});
   const double span = std::floor((horizon - t0) / sync);
   const double drain = absl::ToDoubleSeconds(opt_.drain_limit);
-  if (!(span + std::ceil(drain / sync) < 1e9)) {
+  if (!(span + std::ceil(drain / sync) < static_cast<double>(opt_.max_syncs))) {
     return absl::InvalidArgumentError(absl::StrCat(
         "agent model: ", horizon - t0, " s and a drain of up to ", drain,
-        " s at a sync period of ", sync, " s are over the limit of 1e9 syncs"));
+        " s at a sync period of ", sync, " s are over the limit of ", opt_.max_syncs,
+        " syncs (max_syncs)"));
   }
   const size_t syncs = static_cast<size_t>(span) + 1;
   for (auto& v : result_.metric_values) v.reserve(syncs);

@@ -258,10 +258,10 @@ absl::Status Replay(PolicyT& policy, const std::vector<hpa::MetricSpec>& metrics
     return st;
   }
   const double span = std::floor((t_end - t0) / period);
-  if (!(span < 1e9)) {
+  if (!(span < static_cast<double>(options.max_syncs))) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "fluid replay: ", t_end - t0, " s at a period of ", period,
-        " s is over the limit of 1e9 syncs"));
+        "fluid replay: ", t_end - t0, " s at a period of ", period, " s is over the limit of ",
+        options.max_syncs, " syncs (max_syncs)"));
   }
   const size_t syncs = static_cast<size_t>(span) + 1;
   result->trace_meaning = TraceMeaning::kGauge;

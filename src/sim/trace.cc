@@ -196,6 +196,28 @@ Trace Generate(const std::string& name, absl::Duration length, absl::Duration st
 
 }  // namespace
 
+absl::Status CheckGeneratedTrace(absl::Duration length, absl::Duration step,
+                                 double bursts_per_hour, size_t max_rows) {
+  if (step <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the step must be positive, got ", absl::FormatDuration(step)));
+  }
+  const double len = std::max(0.0, absl::ToDoubleSeconds(length));
+  const double rows = std::floor(len / absl::ToDoubleSeconds(step)) + 1;
+  if (!(rows <= static_cast<double>(max_rows))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a trace of ", len, " s at a step of ", absl::ToDoubleSeconds(step), " s has ", rows,
+        " rows, over the limit of ", max_rows, " rows"));
+  }
+  const double bursts = len / 3600.0 * bursts_per_hour;
+  if (!(bursts <= static_cast<double>(max_rows))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        bursts_per_hour, " bursts per hour over ", len, " s start about ", bursts,
+        " bursts, over the limit of ", max_rows));
+  }
+  return absl::OkStatus();
+}
+
 Trace ConstantTrace(double value, absl::Duration length, absl::Duration step) {
   return Generate("constant", length, step, [&](double) { return value; });
 }

@@ -764,7 +764,7 @@ class AutoscalerState:
     def from_dict(data: Mapping[str, Any]) -> AutoscalerState: ...
     def to_json(self, *, indent: int = 2) -> str: ...
     @staticmethod
-    def from_json(text: str) -> AutoscalerState: ...
+    def from_json(text: str | bytes, source: str = "state JSON") -> AutoscalerState: ...
     def __eq__(self, other: object) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
     def __copy__(self) -> AutoscalerState: ...
@@ -957,10 +957,10 @@ class Policy:
     def commit(self, decision: Decision) -> None: ...
     def commit_failed(self, decision: Decision, message: str) -> None: ...
     def policy_state_json(self, *, indent: int = 2) -> str: ...
-    def import_policy_state_json(self, text: str) -> None: ...
+    def import_policy_state_json(self, text: str | bytes) -> None: ...
 
 def observation_from_json(
-    text: str, metrics: Sequence[MetricSpec], source: str = "<observation>", default_time: _Time = 0.0
+    text: str | bytes, metrics: Sequence[MetricSpec], source: str = "<observation>", default_time: _Time = 0.0
 ) -> tuple[float, Observation]: ...
 
 class HorizontalAutoscaler(Policy):
@@ -1085,7 +1085,7 @@ def store_scale_event(
 
 # --- state JSON -------------------------------------------------------------------
 def state_to_json(state: AutoscalerState, *, indent: int = 2) -> str: ...
-def state_from_json(text: str) -> AutoscalerState: ...
+def state_from_json(text: str | bytes, source: str = "state JSON") -> AutoscalerState: ...
 
 # --- manifests and presets ----------------------------------------------------------
 def load_manifest_file(
@@ -1380,6 +1380,7 @@ class MetricOutage:
 
 class FluidOptions:
     period_seconds: float
+    max_syncs: int
     initial_replicas: int
     price_per_replica_hour: float
     prometheus_version: int
@@ -1391,6 +1392,7 @@ class FluidOptions:
         self,
         *,
         period_seconds: _Seconds = ...,
+        max_syncs: int = ...,
         initial_replicas: int = ...,
         price_per_replica_hour: float = ...,
         prometheus_version: int = ...,
@@ -1536,6 +1538,7 @@ class AgentModelOptions:
     requests_per_task: float
     queue_metric: str
     queue_capacity: int
+    max_syncs: int
     initial_replicas: int
     seed: int
     drain_limit_seconds: float
@@ -1568,6 +1571,7 @@ class AgentModelOptions:
         requests_per_task: float = ...,
         queue_metric: str = ...,
         queue_capacity: int = ...,
+        max_syncs: int = ...,
         initial_replicas: int = ...,
         seed: int = ...,
         drain_limit_seconds: _Seconds = ...,

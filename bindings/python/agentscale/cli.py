@@ -996,18 +996,20 @@ def load_observation(
     pod's value for Pods and Resource metrics, the object's value for Object
     metrics, the one series' value for External metrics. Values are plain
     units; samples are stamped at `time` with a 60 s window. ValueError names
-    the source and the field. `data` is the JSON text or its parsed value; the
-    format is read in C++ (agentscale::ObservationFromJson).
+    the source and the field. `data` is the JSON text (str, or bytes as read
+    from a file) or its parsed value; the format is read in C++
+    (agentscale::ObservationFromJson).
     """
-    text = data if isinstance(data, str) else json.dumps(data)
+    text = data if isinstance(data, (str, bytes)) else json.dumps(data)
     now, obs = agentscale.observation_from_json(text, list(spec.metrics), source, default_time)
     return float(now), obs
 
 
-def _read_state_text(path: str) -> str:
+def _read_state_text(path: str) -> bytes:
+    """The file's bytes: the library checks them (UTF-8 included) and names the file."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"state file not found: {path}")
-    return pathlib.Path(path).read_text()
+    return pathlib.Path(path).read_bytes()
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -1015,7 +1017,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     spec = _resolve(args, args.spec)
     default_time = 0.0
     try:
-        text = pathlib.Path(args.observation).read_text()
+        text = pathlib.Path(args.observation).read_bytes()
     except FileNotFoundError:
         raise FileNotFoundError(f"observation file not found: {args.observation}") from None
     decision: agentscale.Decision

@@ -28,6 +28,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "agentscale/config/manifest.h"
 #include "agentscale/hpa/autoscaler.h"
@@ -87,6 +88,11 @@ absl::StatusCode StatusCodeFromName(const std::string& name);
 // near today's epoch resolves 0.24 us, and datetime carries microseconds),
 // or a datetime (naive means UTC). +-inf are the infinite future/past.
 absl::Time TimeFromPy(py::handle h);
+
+// A view of a str (its UTF-8 form, cached in the object) or of a bytes
+// object's buffer (immutable, so it may be read without the GIL); valid while
+// `h` is alive. TypeError naming `what` for anything else.
+absl::string_view TextArg(py::handle h, const char* what);
 // The same instant as float seconds since the epoch (+-inf for infinite).
 double TimeToPy(absl::Time t);
 // Float seconds (rounded to the nanosecond) or a timedelta.

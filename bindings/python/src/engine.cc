@@ -378,16 +378,26 @@ void BindEngine(py::module_& m) {
           py::kw_only(), py::arg("indent") = 2,
           "The agentscale.state/v1 JSON document (exact to the nanosecond).")
       .def_static(
-          "from_json", [](const std::string& json) { return Unwrap(StateFromJson(json)); },
-          py::arg("text"), "Reads to_json()'s document; ValueError if malformed.")
+          "from_json",
+          [](py::handle text, const std::string& source) {
+            return Unwrap(StateFromJson(std::string(TextArg(text, "text")), source));
+          },
+          py::arg("text"), py::arg("source") = "state JSON",
+          "Reads to_json()'s document (str or UTF-8 bytes); ValueError naming `source` if "
+          "malformed, over 16 MiB, or holding times outside the accepted range.")
       .def(py::pickle([](const AutoscalerState& s) { return StateToJson(s, -1); },
                       [](const std::string& json) { return Unwrap(StateFromJson(json)); }));
   m.def(
       "state_to_json", [](const AutoscalerState& s, int indent) { return StateToJson(s, indent); },
       py::arg("state"), py::kw_only(), py::arg("indent") = 2, "AutoscalerState.to_json().");
   m.def(
-      "state_from_json", [](const std::string& json) { return Unwrap(StateFromJson(json)); },
-      py::arg("text"), "AutoscalerState.from_json().");
+      "state_from_json",
+      [](py::handle text, const std::string& source) {
+        return Unwrap(StateFromJson(std::string(TextArg(text, "text")), source));
+      },
+      py::arg("text"), py::arg("source") = "state JSON",
+      "AutoscalerState.from_json(); `text` may be str or UTF-8 bytes (invalid UTF-8 is a "
+      "ValueError naming `source`, line and column).");
 
   // --- series -----------------------------------------------------------------
   py::class_<PySeriesResult>(m, "SeriesResult",

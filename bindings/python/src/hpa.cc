@@ -321,7 +321,13 @@ void BindHpa(py::module_& m) {
       "sum_external_values",
       [](const std::vector<int64_t>& v) { return SumExternalValues(v); },
       py::arg("values_milli"), "Sum of external series, pinned at INT64_MAX.");
-  m.def("ceil_to_int32", &CeilToInt32, py::arg("x"), "ceil(x) saturated to int32.");
+  m.def(
+      "ceil_to_int32",
+      [](double x) {
+        if (std::isnan(x)) throw py::value_error("ceil_to_int32: x is NaN");
+        return CeilToInt32(x);
+      },
+      py::arg("x"), "ceil(x) saturated to int32; ValueError for NaN.");
 
   py::class_<ReplicaCalculator>(m, "ReplicaCalculator",
                                 "The per-metric replica proposal of the Kubernetes HPA. "

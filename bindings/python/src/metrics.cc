@@ -136,23 +136,6 @@ SeriesRef RefFromPy(py::handle h, const char* what = "series") {
                        TypeName(h));
 }
 
-// A view of a str (its UTF-8 form, cached in the object) or of a bytes
-// object's buffer (immutable, so it may be read without the GIL); valid while
-// `h` is alive.
-absl::string_view TextArg(py::handle h, const char* what) {
-  if (PyUnicode_Check(h.ptr())) {
-    Py_ssize_t n = 0;
-    const char* p = PyUnicode_AsUTF8AndSize(h.ptr(), &n);
-    if (p == nullptr) throw py::error_already_set();
-    return absl::string_view(p, static_cast<size_t>(n));
-  }
-  if (PyBytes_Check(h.ptr())) {
-    return absl::string_view(PyBytes_AS_STRING(h.ptr()),
-                             static_cast<size_t>(PyBytes_GET_SIZE(h.ptr())));
-  }
-  throw py::type_error(std::string(what) + ": expected str or bytes, got " + TypeName(h));
-}
-
 // A path argument: str or os.PathLike.
 std::string PathArg(py::handle h) {
   return py::str(py::module_::import("os").attr("fspath")(h)).cast<std::string>();

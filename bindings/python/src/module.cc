@@ -124,6 +124,21 @@ absl::Time TimeFromPy(py::handle h) {
   return absl::FromUnixSeconds(static_cast<int64_t>(s)) + absl::Microseconds(us);
 }
 
+absl::string_view TextArg(py::handle h, const char* what) {
+  if (PyUnicode_Check(h.ptr())) {
+    Py_ssize_t n = 0;
+    const char* p = PyUnicode_AsUTF8AndSize(h.ptr(), &n);
+    if (p == nullptr) throw py::error_already_set();
+    return absl::string_view(p, static_cast<size_t>(n));
+  }
+  if (PyBytes_Check(h.ptr())) {
+    return absl::string_view(PyBytes_AS_STRING(h.ptr()),
+                             static_cast<size_t>(PyBytes_GET_SIZE(h.ptr())));
+  }
+  throw py::type_error(std::string(what) + ": expected str or bytes, got " +
+                       std::string(py::str(py::type::of(h).attr("__name__"))));
+}
+
 double TimeToPy(absl::Time t) {
   if (t == absl::InfiniteFuture()) return INFINITY;
   if (t == absl::InfinitePast()) return -INFINITY;

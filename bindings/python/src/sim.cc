@@ -554,23 +554,27 @@ void BindSim(py::module_& m) {
   m.def(
       "constant_trace",
       [](double value, py::handle length, py::handle step) {
-        return sim::ConstantTrace(value, Length(length), PositiveStep(step, "step_seconds"));
+        const absl::Duration len = Length(length), st = PositiveStep(step, "step_seconds");
+        RaiseIfError(sim::CheckGeneratedTrace(len, st));
+        return sim::ConstantTrace(value, len, st);
       },
       py::arg("value"), py::arg("length_seconds"), py::arg("step_seconds") = 60.0,
       "Rows at 0, step, ... up to length, all `value`.");
   m.def(
       "step_trace",
       [](double before, double after, py::handle at, py::handle length, py::handle step) {
-        return sim::StepTrace(before, after, DurationFromPy(at), Length(length),
-                              PositiveStep(step, "step_seconds"));
+        const absl::Duration len = Length(length), st = PositiveStep(step, "step_seconds");
+        RaiseIfError(sim::CheckGeneratedTrace(len, st));
+        return sim::StepTrace(before, after, DurationFromPy(at), len, st);
       },
       py::arg("before"), py::arg("after"), py::arg("at_seconds"), py::arg("length_seconds"),
       py::arg("step_seconds") = 60.0, "`before` until at_seconds, then `after`.");
   m.def(
       "ramp_trace",
       [](double start_value, double end_value, py::handle length, py::handle step) {
-        return sim::RampTrace(start_value, end_value, Length(length),
-                              PositiveStep(step, "step_seconds"));
+        const absl::Duration len = Length(length), st = PositiveStep(step, "step_seconds");
+        RaiseIfError(sim::CheckGeneratedTrace(len, st));
+        return sim::RampTrace(start_value, end_value, len, st);
       },
       py::arg("start_value"), py::arg("end_value"), py::arg("length_seconds"),
       py::arg("step_seconds") = 60.0, "A straight line from start_value to end_value.");
@@ -578,9 +582,10 @@ void BindSim(py::module_& m) {
       "diurnal_trace",
       [](double mean, double amplitude, py::handle period, py::handle length, py::handle step,
          py::handle phase) {
-        return sim::DiurnalTrace(mean, amplitude, PositiveStep(period, "period_seconds"),
-                                 Length(length), PositiveStep(step, "step_seconds"),
-                                 DurationFromPy(phase));
+        const absl::Duration len = Length(length), st = PositiveStep(step, "step_seconds");
+        RaiseIfError(sim::CheckGeneratedTrace(len, st));
+        return sim::DiurnalTrace(mean, amplitude, PositiveStep(period, "period_seconds"), len,
+                                 st, DurationFromPy(phase));
       },
       py::arg("mean"), py::arg("amplitude"), py::arg("period_seconds") = 86400.0,
       py::arg("length_seconds") = 86400.0, py::arg("step_seconds") = 60.0,
@@ -595,6 +600,7 @@ void BindSim(py::module_& m) {
         }
         const absl::Duration bl = Length(burst_length), len = Length(length),
                              st = PositiveStep(step, "step_seconds");
+        RaiseIfError(sim::CheckGeneratedTrace(len, st, bursts_per_hour));
         py::gil_scoped_release release;
         return sim::PoissonBurstTrace(base, burst_factor, bursts_per_hour, bl, len, st, seed);
       },
@@ -774,6 +780,9 @@ void BindSim(py::module_& m) {
       .finish();
   ValueClass<sim::FluidOptions>(m, "FluidOptions", "Options of the fluid replay.")
       .field("period_seconds", &sim::FluidOptions::period, "Sync period (default 15).")
+      .field("max_syncs", &sim::FluidOptions::max_syncs,
+             "The most syncs a replay may take (default 5,000,000); longer fails before "
+             "allocating.")
       .field("initial_replicas", &sim::FluidOptions::initial_replicas,
              "Replicas before the first sync; -1: minReplicas.")
       .field("price_per_replica_hour", &sim::FluidOptions::price_per_replica_hour,
@@ -920,6 +929,9 @@ void BindSim(py::module_& m) {
              "The External metric that reports the queue length.")
       .field("queue_capacity", &sim::AgentModelOptions::queue_capacity,
              "Arrivals beyond this many waiting are lost; -1: no limit.")
+      .field("max_syncs", &sim::AgentModelOptions::max_syncs,
+             "The most syncs a run may take, the drain included (default 5,000,000); longer "
+             "fails before allocating.")
       .field("initial_replicas", &sim::AgentModelOptions::initial_replicas,
              "Ready agents at the start; -1: minReplicas.")
       .field("seed", &sim::AgentModelOptions::seed, "Seed of every random draw.")

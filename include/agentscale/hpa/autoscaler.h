@@ -71,6 +71,14 @@ struct AutoscalerState {
   }
 };
 
+// OK, or InvalidArgument "<source>: <field>: ...": last_evaluation is
+// accepted by CheckTime (agentscale/time_bounds.h); every other time is
+// finite, no earlier than Go's zero time and not after last_evaluation (nor
+// after LatestTime()), so that an imported state cannot hold an engine's clock
+// where no later `now` can follow. ImportState and StateFromJson check it.
+absl::Status CheckStateTimes(const AutoscalerState& state,
+                             const std::string& source = "state");
+
 class HorizontalAutoscaler final : public Policy {
  public:
   // Validates `spec` (hpa/validation.h) against `config`.

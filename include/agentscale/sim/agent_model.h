@@ -97,6 +97,10 @@ struct AgentModelOptions {
   int64_t queue_capacity = -1;
   // Agents before the first sync (ready from the start); -1: minReplicas.
   int32_t initial_replicas = -1;
+  // The most syncs a run may take, the drain included (per-sync records are
+  // allocated up front): 5,000,000 is 2.4 years at 15 s. A longer run fails
+  // before allocating, naming this limit; raise it for longer runs.
+  size_t max_syncs = 5'000'000;
   uint64_t seed = 1;
   // When the trace ends with tasks still queued, the fleet and the policy
   // run on, syncing every sync_period with no new arrivals, until the queue

@@ -46,6 +46,10 @@ struct FluidOptions {
   absl::Duration period = absl::Seconds(15);
   // Replicas before the first sync; -1 means minReplicas.
   int32_t initial_replicas = -1;
+  // The most syncs a replay may take (its per-sync records are allocated up
+  // front): 5,000,000 is 2.4 years at 15 s. A longer replay fails before
+  // allocating, naming this limit; raise it for longer runs.
+  size_t max_syncs = 5'000'000;
   double price_per_replica_hour = 1.0;
   // The Prometheus whose range semantics the summary's alerts follow.
   metrics::PrometheusVersion prometheus_version = metrics::PrometheusVersion::k3;

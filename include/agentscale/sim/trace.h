@@ -16,6 +16,7 @@
 #ifndef AGENTSCALE_SIM_TRACE_H_
 #define AGENTSCALE_SIM_TRACE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -78,6 +79,16 @@ absl::StatusOr<Trace> ParseTraceCsv(const std::string& text,
 std::string TraceToCsv(const Trace& trace);
 
 // Synthetic generators, for tests and examples. Times start at 0.
+// Each makes a row per step up to `length`; a caller that takes the length
+// and step from outside checks them first with CheckGeneratedTrace.
+inline constexpr size_t kMaxGeneratedRows = 20'000'000;  // as TraceCsvOptions::max_rows
+// OK, or InvalidArgument naming the limit, when a generator over `length`
+// at `step` would make more than `max_rows` rows (or, for
+// PoissonBurstTrace, start more than `max_rows` bursts at
+// `bursts_per_hour`). Refuses a step that is not positive.
+absl::Status CheckGeneratedTrace(absl::Duration length, absl::Duration step,
+                                 double bursts_per_hour = 0,
+                                 size_t max_rows = kMaxGeneratedRows);
 Trace ConstantTrace(double value, absl::Duration length, absl::Duration step);
 Trace StepTrace(double before, double after, absl::Duration at,
                 absl::Duration length, absl::Duration step);
