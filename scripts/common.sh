@@ -100,3 +100,37 @@ venv_install() {
     --progress-bar off "${AGENTSCALE_ROOT}[${extras}]" || return 1
   echo "pip install took $((SECONDS - start)) s"
 }
+
+# --- fuzzing ------------------------------------------------------------------
+# Every libFuzzer target, as NAME:CORPUS (tests/fuzz/corpus/CORPUS), one per
+# loader of outside input; scripts/test.sh runs them all briefly, and
+# scripts/fuzz.sh for as long as asked.
+AGENTSCALE_FUZZ_TARGETS=(exposition_fuzz:exposition trace_fuzz:trace
+  scaled_object_fuzz:scaled_object formula_fuzz:formula cron_fuzz:cron
+  schedule_fuzz:schedule agent_model_fuzz:agent_model alert_rules_fuzz:alert_rules
+  state_json_fuzz:state_json observation_json_fuzz:observation_json)
+
+# configure_fuzz BUILD_DIR: the clang build of the fuzz targets only.
+configure_fuzz() {
+  configure "$1" -DCMAKE_CXX_COMPILER=clang++ -DAGENTSCALE_BUILD_FUZZERS=ON \
+    -DAGENTSCALE_BUILD_TESTS=OFF -DAGENTSCALE_BUILD_EXAMPLES=OFF \
+    -DAGENTSCALE_BUILD_BENCHMARKS=OFF -DAGENTSCALE_INSTALL=OFF
+}
+
+# run_fuzz_target BUILD_DIR NAME CORPUS SECONDS: runs one target for SECONDS
+# on the seed corpus (read only; new inputs go to a scratch directory), with
+# a 10 s per-input timeout and a 2 GB memory limit. Its log is
+# BUILD_DIR/NAME.log; a crash leaves its reproducer (crash-*, timeout-*,
+# oom-*) in BUILD_DIR. Prints the log's tail and the closing statistics.
+run_fuzz_target() {
+  local dir="$1" name="$2" corpus="$3" seconds="$4" work rc=0
+  work="$(mktemp -d "${TMPDIR:-/tmp}/agentscale-fuzz.XXXXXX")"
+  (cd "${dir}" && "${dir}/tests/fuzz/${name}" \
+      -max_total_time="${seconds}" -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 "${work}" \
+      "${AGENTSCALE_ROOT}/tests/fuzz/corpus/${corpus}") \
+    >"${dir}/${name}.log" 2>&1 || rc=$?
+  tail -n 25 "${dir}/${name}.log"
+  rm -rf "${work}"
+  return "${rc}"
+}

@@ -164,30 +164,18 @@ sanitizer_stage "TSan" "${AGENTSCALE_ROOT}/build-tsan" AGENTSCALE_SKIP_TSAN \
 # only read. A crash leaves its reproducer (crash-*) in build-fuzz/.
 # The stage's time (AGENTSCALE_FUZZ_SECONDS, default 120) is split evenly
 # between the targets, so adding a target does not make the stage longer.
-fuzz_targets=(exposition_fuzz:exposition trace_fuzz:trace scaled_object_fuzz:scaled_object
-  formula_fuzz:formula cron_fuzz:cron schedule_fuzz:schedule agent_model_fuzz:agent_model
-  alert_rules_fuzz:alert_rules)
 run_fuzzers() {
   local dir="${AGENTSCALE_ROOT}/build-fuzz" total="${AGENTSCALE_FUZZ_SECONDS:-120}"
-  local seconds=$((total / ${#fuzz_targets[@]}))
+  local seconds=$((total / ${#AGENTSCALE_FUZZ_TARGETS[@]}))
   ((seconds >= 1)) || seconds=1
-  configure "${dir}" -DCMAKE_CXX_COMPILER=clang++ -DAGENTSCALE_BUILD_FUZZERS=ON \
-    -DAGENTSCALE_BUILD_TESTS=OFF -DAGENTSCALE_BUILD_EXAMPLES=OFF \
-    -DAGENTSCALE_BUILD_BENCHMARKS=OFF -DAGENTSCALE_INSTALL=OFF || return 1
+  configure_fuzz "${dir}" || return 1
   local names=() entry
-  for entry in "${fuzz_targets[@]}"; do names+=("${entry%%:*}"); done
+  for entry in "${AGENTSCALE_FUZZ_TARGETS[@]}"; do names+=("${entry%%:*}"); done
   build "${dir}" --target "${names[@]}" || return 1
   local status=0
-  for entry in "${fuzz_targets[@]}"; do
-    local name="${entry%%:*}" corpus="${entry#*:}" work rc=0
-    work="$(mktemp -d "${TMPDIR:-/tmp}/agentscale-fuzz.XXXXXX")"
-    (cd "${dir}" && "${dir}/tests/fuzz/${name}" \
-        -max_total_time="${seconds}" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 "${work}" \
-        "${AGENTSCALE_ROOT}/tests/fuzz/corpus/${corpus}") \
-      >"${dir}/${name}.log" 2>&1 || rc=$?
-    tail -n 25 "${dir}/${name}.log"
-    rm -rf "${work}"
+  for entry in "${AGENTSCALE_FUZZ_TARGETS[@]}"; do
+    local name="${entry%%:*}" corpus="${entry#*:}" rc=0
+    run_fuzz_target "${dir}" "${name}" "${corpus}" "${seconds}" || rc=$?
     if ((rc == 0)); then
       echo "${name}: no crash in ${seconds} s"
       tests_passed=$((tests_passed + 1))
@@ -202,7 +190,7 @@ run_fuzzers() {
 if [[ "${AGENTSCALE_SKIP_FUZZ:-0}" == 1 ]]; then
   section "fuzzing skipped (AGENTSCALE_SKIP_FUZZ=1)"
 else
-  stage "fuzz exposition parser, trace loaders, ScaledObject loader, formulas, cron lines, schedules and forecasts, agent model, rule files (libFuzzer, ${AGENTSCALE_FUZZ_SECONDS:-120} s in all)" \
+  stage "fuzz every loader of outside input (${#AGENTSCALE_FUZZ_TARGETS[@]} libFuzzer targets, ${AGENTSCALE_FUZZ_SECONDS:-120} s in all)" \
     run_fuzzers || true
 fi
 

@@ -1,7 +1,6 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 
 #include "agentscale/forecast/policy.h"
-#include "agentscale/time_bounds.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "agentscale/policy/combinators.h"
+#include "agentscale/time_bounds.h"
 
 namespace agentscale::forecast {
 

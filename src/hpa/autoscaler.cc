@@ -4,7 +4,6 @@
 // the spec's §3, on an Observation instead of API calls.
 
 #include "agentscale/hpa/autoscaler.h"
-#include "agentscale/time_bounds.h"
 
 #include <algorithm>
 #include <string>
@@ -17,6 +16,7 @@
 #include "agentscale/internal/name_index.h"
 #include "agentscale/status_macros.h"
 #include "agentscale/hpa/validation.h"
+#include "agentscale/time_bounds.h"
 
 namespace agentscale {
 namespace {

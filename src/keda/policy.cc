@@ -1,7 +1,6 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 
 #include "agentscale/keda/policy.h"
-#include "agentscale/time_bounds.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "agentscale/status_macros.h"
+#include "agentscale/time_bounds.h"
 #include "nlohmann/json.hpp"
 
 namespace agentscale::keda {

@@ -1,13 +1,13 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 
 #include "agentscale/policy/combinators.h"
-#include "agentscale/time_bounds.h"
 
 #include <algorithm>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "agentscale/time_bounds.h"
 #include "nlohmann/json.hpp"
 
 namespace agentscale {

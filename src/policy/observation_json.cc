@@ -8,7 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agentscale/time_bounds.h"
 #include "nlohmann/json.hpp"
+#include "utf8.h"
 
 namespace agentscale {
 namespace {
@@ -59,6 +61,7 @@ absl::StatusOr<TimedObservation> ObservationFromJson(
     return bad("(top level)", absl::StrCat(text.size(), " bytes, over the limit of ",
                                            kMaxBytes));
   }
+  if (absl::Status st = internal::CheckUtf8(text, source); !st.ok()) return st;
   json data;
   try {
     data = json::parse(text);
@@ -80,9 +83,9 @@ absl::StatusOr<TimedObservation> ObservationFromJson(
   TimedObservation out;
   out.time = default_time;
   if (auto t = data.find("time"); t != data.end()) {
-    if (!IsNumber(*t) || !std::isfinite(t->get<double>()) ||
-        std::fabs(t->get<double>()) > 1e11) {
-      return bad("time", "expected seconds since the epoch (a number)");
+    if (!IsNumber(*t)) return bad("time", "expected seconds since the epoch (a number)");
+    if (absl::Status st = CheckUnixSeconds(t->get<double>(), "time"); !st.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": ", st.message()));
     }
     const double x = t->get<double>();
     const double s = std::floor(x);

@@ -20,6 +20,7 @@
 #include "agentscale/metrics/exposition.h"
 #include "nlohmann/json.hpp"
 #include "csv_lines.h"
+#include "utf8.h"
 
 namespace agentscale::sim {
 namespace {
@@ -252,6 +253,8 @@ absl::StatusOr<Trace> ParseTraceCsv(const std::string& text, const TraceCsvOptio
         absl::StrCat(source, ": the input is ", text.size(), " bytes, over the limit of ",
                      options.max_bytes, " bytes (max_bytes)"));
   }
+  // Column names and comments reach callers as text (Python's str).
+  if (absl::Status st = ::agentscale::internal::CheckUtf8(text, source); !st.ok()) return st;
   Trace trace;
   trace.name = source;
   int line_no = 0;

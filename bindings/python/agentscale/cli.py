@@ -1043,10 +1043,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     else:
         hpa = agentscale.HorizontalAutoscaler(spec)
         if args.state:
-            try:
-                state = agentscale.state_from_json(_read_state_text(args.state))
-            except ValueError as e:
-                raise ValueError(f"{args.state}: {e}") from None
+            state = agentscale.state_from_json(_read_state_text(args.state), args.state)
             hpa.import_state(state)
             if state.last_evaluation is not None and math.isfinite(state.last_evaluation):
                 default_time = state.last_evaluation + 15.0
