@@ -2,12 +2,12 @@
 
 #include "agentscale/hpa/state_json.h"
 
-#include <algorithm>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "json_errors.h"
 #include "utf8.h"
 #include "nlohmann/json.hpp"
 
@@ -162,24 +162,12 @@ absl::StatusOr<AutoscalerState> StateFromJson(const std::string& text,
   json j;
   try {
     j = json::parse(text, bound);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     if (too_deep) {
       return absl::InvalidArgumentError(
           absl::StrCat(source, ": nested deeper than ", kMaxDepth, " levels"));
     }
-    const size_t at = e.byte > 0 ? std::min<size_t>(e.byte - 1, text.size()) : 0;
-    size_t line = 1, line_start = 0;
-    for (size_t i = 0; i < at; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        line_start = i + 1;
-      }
-    }
-    std::string what = e.what();
-    const size_t colon = what.find(": ", what.find("parse error"));
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ":", line, ":", at - line_start + 1, ": not valid JSON: ",
-                     colon == std::string::npos ? what : what.substr(colon + 2)));
+    return internal::JsonError(source, text, e);
   }
   if (too_deep || j.is_discarded()) {
     return absl::InvalidArgumentError(

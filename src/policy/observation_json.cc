@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agentscale/time_bounds.h"
+#include "json_errors.h"
 #include "nlohmann/json.hpp"
 #include "utf8.h"
 
@@ -20,19 +21,6 @@ using json = nlohmann::ordered_json;
 constexpr size_t kMaxBytes = size_t{16} << 20;
 
 // 1-based line and column of byte `offset` in `text`.
-std::pair<size_t, size_t> LineCol(const std::string& text, size_t offset) {
-  size_t line = 1, col = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return {line, col};
-}
-
 bool IsNumber(const json& v) { return v.is_number() && !v.is_boolean(); }
 
 bool PhaseFromName(const std::string& s, hpa::PodPhase* out) {
@@ -65,13 +53,8 @@ absl::StatusOr<TimedObservation> ObservationFromJson(
   json data;
   try {
     data = json::parse(text);
-  } catch (const json::parse_error& e) {
-    const auto [line, col] = LineCol(text, e.byte > 0 ? e.byte - 1 : 0);
-    std::string what = e.what();
-    const size_t colon = what.find(": ", what.find("parse error"));
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ":", line, ":", col, ": invalid JSON: ",
-                     colon == std::string::npos ? what : what.substr(colon + 2)));
+  } catch (const json::exception& e) {
+    return internal::JsonError(source, text, e);
   }
   if (!data.is_object()) return bad("(top level)", "expected a JSON object");
   for (auto it = data.begin(); it != data.end(); ++it) {

@@ -17,6 +17,7 @@
 #include "agentscale/hpa/state_json.h"
 #include "agentscale/keda/policy.h"
 #include "agentscale/policy/combinators.h"
+#include "agentscale/policy/observation_json.h"
 #include "agentscale/policy/state.h"
 #include "agentscale/sim/agent_model.h"
 #include "agentscale/sim/fluid.h"
@@ -178,10 +179,32 @@ TEST(HostileState, SizeDepthAndUtf8AreBounded) {
                        HasSubstr("saved.json:3:9: invalid UTF-8 (byte 0xFF)")));
   EXPECT_THAT(StateFromJson("{\n  \"format\": 1,,\n}", "saved.json").status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("saved.json:2:15: not valid JSON")));
+                       HasSubstr("saved.json:2:15: invalid JSON: syntax error")));
   EXPECT_THAT(PolicyStateFromJson("{\"family\": \"\xc3\"}").status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("policy state JSON:1:13: invalid UTF-8 (byte 0xC3)")));
+}
+
+// Found by state_json_fuzz and observation_json_fuzz: a number too large for
+// a double is nlohmann's out_of_range, not a parse error, and escaped.
+TEST(HostileState, NumberOverflowIsAnErrorNotAnException) {
+  EXPECT_THAT(StateFromJson(R"({"format": "agentscale.state/v1", "desired_replicas": 1e320})",
+                            "saved.json")
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("saved.json: invalid JSON: number overflow parsing '1e320'")));
+  EXPECT_THAT(StateFromJson("77777000000000000007344e0000734", "saved.json").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("number overflow")));
+  EXPECT_THAT(ObservationFromJson(R"({"time": 1e320, "current_replicas": 2})", {}, "obs.json",
+                                  kT0)
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("obs.json: invalid JSON: number overflow parsing '1e320'")));
+  EXPECT_THAT(ObservationFromJson(R"({"time": 1e300, "current_replicas": 2})", {}, "obs.json",
+                                  kT0)
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("obs.json: time: 1e+300 s since the Unix epoch is outside")));
 }
 
 TEST(HostileState, KedaAndActivationStatesRefuseTimesOutsideTheRange) {

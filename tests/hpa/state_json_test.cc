@@ -114,7 +114,7 @@ TEST_P(BadStateJsonTest, ErrorNamesTheField) {
 INSTANTIATE_TEST_SUITE_P(
     StateJson, BadStateJsonTest,
     ::testing::ValuesIn(std::vector<BadJsonCase>{
-        {"NotJson", "{", "not valid JSON"},
+        {"NotJson", "{", "invalid JSON"},
         {"WrongFormat", R"({"format": "other"})", "$.format"},
         {"UnknownField", R"({"format": "agentscale.state/v1", "extra": 1})",
          "$.extra: unknown field"},
