@@ -907,6 +907,10 @@ void BindSeriesStore(py::module_& m) {
                 }
                 return true;
               });
+              // The selector runs on the copies Select() returned, after the
+              // store's read lock is released, and its =~ / !~ are RE2:
+              // linear in each label value, so a hostile selector such as
+              // pod=~"(a|a)*b" neither hangs nor holds the lock.
               if (sel) {
                 std::vector<mx::SeriesInfo> kept;
                 for (auto& info : out) {
