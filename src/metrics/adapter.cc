@@ -223,8 +223,11 @@ absl::StatusOr<MetricAdapter::CompiledRule> MetricAdapter::CompileName(
   absl::StatusOr<std::shared_ptr<const internal::NameRule>> name =
       internal::NameRule::Create(matches, as);
   if (!name.ok()) {
+    const bool as_required = absl::StartsWith(name.status().message(),
+                                              internal::NameRule::kAsRequired);
     return absl::InvalidArgumentError(
-        absl::StrCat(where, ".name: ", name.status().message()));
+        absl::StrCat(where, as_required ? ".name.as: " : ".name.matches: ",
+                     name.status().message()));
   }
   return CompiledRule{*std::move(name)};
 }

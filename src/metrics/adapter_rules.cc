@@ -182,11 +182,12 @@ absl::Status LoadName(const std::string& field, const YAML::Node& n,
   absl::StatusOr<std::shared_ptr<const internal::NameRule>> rule =
       internal::NameRule::Create(*matches, *as);
   if (!rule.ok()) {
-    if (nm["matches"] && !absl::StartsWith(rule.status().message(), "\"as\"")) {
-      return FieldError(field + ".name.matches", nm["matches"],
-                        rule.status().message());
+    if (absl::StartsWith(rule.status().message(),
+                         internal::NameRule::kAsRequired)) {
+      return FieldError(field + ".name.as", nm, rule.status().message());
     }
-    return FieldError(field + ".name", nm, rule.status().message());
+    return FieldError(field + ".name.matches", nm["matches"] ? nm["matches"] : nm,
+                      rule.status().message());
   }
   return absl::OkStatus();
 }

@@ -104,9 +104,8 @@ absl::StatusOr<std::shared_ptr<const NameRule>> NameRule::Create(
   std::string tmpl = as;
   if (tmpl.empty()) {
     if (groups > 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "\"as\" is required when \"matches\" has ", groups,
-          " capture groups"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(kAsRequired, groups, " capture groups"));
     }
     tmpl = groups == 1 ? "$1" : "$0";
   }

@@ -53,6 +53,9 @@ class LabelRegex {
 // name (or "${" without its '}') is kept as written.
 class NameRule {
  public:
+  // The start of the error for a missing `as` (the rest: "N capture
+  // groups"); any other error is about `matches`.
+  static constexpr char kAsRequired[] = "required when name.matches has ";
   static absl::StatusOr<std::shared_ptr<const NameRule>> Create(
       const std::string& matches, const std::string& as);
   // False when `metric` does not match; else *out is the expansion of `as`.

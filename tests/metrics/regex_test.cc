@@ -193,8 +193,8 @@ INSTANTIATE_TEST_SUITE_P(
         {"backreference", "    matches: '(a)\\1'\n",
          "adapter config:7:14: rules[0].name.matches: invalid regular expression"},
         {"two_groups_need_as", "    matches: '^(a)_(b)$'\n",
-         "adapter config:7:5: rules[0].name: \"as\" is required when \"matches\" has 2 "
-         "capture groups"},
+         "adapter config:7:5: rules[0].name.as: required when name.matches has 2 capture "
+         "groups"},
         {"too_long", "    matches: '" + std::string(kMaxRegexBytes + 1, 'a') + "'\n",
          "adapter config:7:14: rules[0].name.matches: regular expression of 65537 bytes is "
          "longer than the limit of 65536 bytes (kMaxRegexBytes)"},
@@ -235,7 +235,7 @@ TEST(AdapterNameErrorTest, CreateChecksNameRules) {
   r.name_matches = "(";
   EXPECT_THAT(MetricAdapter::Create({r}),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("rules[0].name: invalid regular expression \"(\"")));
+                       HasSubstr("rules[0].name.matches: invalid regular expression \"(\"")));
 }
 
 // --- PromQL label matchers: RE2, anchored at both ends -----------------------
