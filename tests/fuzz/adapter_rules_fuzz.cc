@@ -4,9 +4,9 @@
 // FromConfig) and the regular expressions in them (RE2: name.matches, the
 // =~ and !~ matchers of seriesQuery and metricsQuery). Any bytes must load or
 // fail with InvalidArgument, never crash, hang or grow without bound; what
-// loads names a few series and fills a metric. The input's first line is also
-// read as a series selector and matched against the same series, so fuzzed
-// regexes meet label values too. Built with clang when
+// loads names a few series and fills a metric. A first line "#<selector>" (a
+// YAML comment) is also read as a series selector and matched against the
+// same series, so fuzzed regexes meet label values too. Built with clang when
 // AGENTSCALE_BUILD_FUZZERS is ON:
 //
 //   cmake -S . -B /tmp/fuzz -DCMAKE_CXX_COMPILER=clang++ \
@@ -63,9 +63,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mx::SeriesStore store;
   Fill(&store);
 
-  // The first line as a selector.
-  absl::StatusOr<mx::SeriesSelector> sel =
-      mx::ParseSeriesSelector(text.substr(0, text.find('\n')));
+  // A first line "#<selector>" (a YAML comment) is also a series selector.
+  absl::StatusOr<mx::SeriesSelector> sel = absl::InvalidArgumentError("none");
+  if (!text.empty() && text[0] == '#') {
+    sel = mx::ParseSeriesSelector(text.substr(1, text.find('\n') - 1));
+  }
   if (sel.ok()) {
     size_t n = 0;
     for (const mx::SeriesInfo& s : store.Select(sel->metric)) {
