@@ -29,6 +29,60 @@ re2::StringPiece ToPiece(absl::string_view s) {
   return re2::StringPiece(s.data(), s.size());
 }
 
+// `pattern` with each named group written "(?<name>" (Go 1.22 and later
+// accept it, as Perl does) spelled "(?P<name>", the only form RE2 20220601
+// knows. Escapes (\x, \Q...\E) and character classes are skipped, so a
+// "(?<" inside them is left alone; lookbehinds ("(?<=", "(?<!") too (RE2
+// and Go reject them either way).
+std::string SpellNamedGroups(const std::string& pattern) {
+  std::string out;
+  out.reserve(pattern.size() + 8);
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      if (pattern[i + 1] == 'Q') {  // \Q...\E: literal text
+        const size_t end = pattern.find("\\E", i + 2);
+        const size_t stop = end == std::string::npos ? pattern.size() : end + 2;
+        out.append(pattern, i, stop - i);
+        i = stop - 1;
+        continue;
+      }
+      out.append(pattern, i, 2);
+      ++i;
+      continue;
+    }
+    if (in_class) {
+      if (c == '[' && pattern.compare(i, 2, "[:") == 0) {  // [:alpha:]
+        const size_t end = pattern.find(":]", i + 2);
+        if (end != std::string::npos) {
+          out.append(pattern, i, end + 2 - i);
+          i = end + 1;
+          continue;
+        }
+      }
+      if (c == ']') in_class = false;
+      out.push_back(c);
+      continue;
+    }
+    if (c == '[') {
+      // A ']' right after "[" or "[^" is a literal member.
+      in_class = true;
+      out.push_back(c);
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^') out.push_back(pattern[++i]);
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') out.push_back(pattern[++i]);
+      continue;
+    }
+    out.push_back(c);
+    if (c == '(' && pattern.compare(i + 1, 2, "?<") == 0 && i + 3 < pattern.size() &&
+        pattern[i + 3] != '=' && pattern[i + 3] != '!') {
+      out += "?P<";
+      i += 2;
+    }
+  }
+  return out;
+}
+
 // Go's regexp syntax (syntax.Perl: RE2's default, non-POSIX mode), UTF-8,
 // leftmost-first; `dot_nl` as Prometheus 3's label matchers set it.
 absl::StatusOr<std::unique_ptr<const re2::RE2>> CompileRe2(
@@ -44,6 +98,12 @@ absl::StatusOr<std::unique_ptr<const re2::RE2>> CompileRe2(
   options.set_max_mem(kRegexMaxMemoryBytes);
   options.set_dot_nl(dot_nl);
   auto re = std::make_unique<const re2::RE2>(pattern, options);
+  if (!re->ok() && pattern.find("(?<") != std::string::npos) {
+    // Go's "(?<name>...)": retried in RE2's spelling; the first error stands
+    // if that fails too.
+    auto spelled = std::make_unique<const re2::RE2>(SpellNamedGroups(pattern), options);
+    if (spelled->ok()) return spelled;
+  }
   if (!re->ok()) {
     std::string why = Quote(re->error(), 120);
     if (re->error_code() == re2::RE2::ErrorPatternTooLarge) {

@@ -2,7 +2,8 @@
 //
 // The regular expressions of the metrics layer (not installed): RE2, the
 // syntax of Go's regexp package, which Prometheus (label matchers =~ and !~)
-// and prometheus-adapter (name.matches, name.as) use. RE2 matches in time
+// and prometheus-adapter (name.matches, name.as) use; Go's "(?<name>...)"
+// (Go 1.22) is read as RE2's "(?P<name>...)". RE2 matches in time
 // linear in the input and compiles within a memory budget, so neither a
 // pattern nor a label value from outside can exhaust the stack or hang a
 // query. RE2 is a private dependency of agentscale::metrics: the public
