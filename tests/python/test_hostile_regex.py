@@ -32,6 +32,11 @@ def one_rule(name_yaml: str) -> str:
     )
 
 
+def single_quoted(text: str) -> str:
+    """A YAML single-quoted scalar: backslashes stay as written, ' doubles."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def names(config: str, metric: str) -> list[str]:
     adapter = agentscale.MetricAdapter.from_config(config)
     store = agentscale.SeriesStore()
@@ -114,8 +119,7 @@ def test_label_matchers_are_anchored(selector: str, value: str | None, expected:
     ],
 )
 def test_adapter_names_as_prometheus_adapter(matches: str, as_: str, series: str, expected: list[str]) -> None:
-    quoted = lambda s: "'" + s.replace("'", "''") + "'"  # noqa: E731
-    config = one_rule(f"    matches: {quoted(matches)}\n    as: {quoted(as_)}\n")
+    config = one_rule(f"    matches: {single_quoted(matches)}\n    as: {single_quoted(as_)}\n")
     assert names(config, series) == expected
 
 
