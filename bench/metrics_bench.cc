@@ -4,12 +4,16 @@
 // queries, exposition parsing, and memory per series (reported as the
 // counter bytes_per_series). Targets from issue 4: >= 50 M samples/s for
 // batch appends with handles, >= 5 M/s with label lookup, >= 200 MB/s
-// parsing, on one core.
+// parsing, on one core. Label matchers (=~): RE2 against the former
+// std::regex implementation, kept here only as the baseline.
 
+#include <memory>
+#include <regex>  // the baseline only (BM_LabelMatcher_StdRegex)
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "agentscale/metrics/adapter.h"
 #include "agentscale/metrics/exposition.h"
 #include "agentscale/metrics/series_store.h"
 #include "benchmark/benchmark.h"
@@ -202,6 +206,118 @@ void BM_SeriesStore_MemoryPerSeries(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SeriesStore_MemoryPerSeries)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// --- Label matchers: RE2 (LabelMatcher) against std::regex ---------------------
+//
+// The baseline is the former implementation, kept here only for comparison:
+// std::regex with ECMAScript syntax, the pattern wrapped in ^(?:...)$, and
+// std::regex_match on the label value. It is neither linear-time nor
+// stack-bounded (see docs/input-limits.md); the library no longer uses it.
+class StdRegexMatcher {
+ public:
+  StdRegexMatcher(std::string name, const std::string& pattern)
+      : name_(std::move(name)),
+        re_(std::make_shared<const std::regex>("^(?:" + pattern + ")$",
+                                               std::regex::ECMAScript)) {}
+  bool Matches(const Labels& labels) const {
+    const std::string* v = agentscale::metrics::FindLabel(labels, name_);
+    const std::string empty;
+    const std::string& s = v != nullptr ? *v : empty;
+    return std::regex_match(s.begin(), s.end(), *re_);
+  }
+
+ private:
+  std::string name_;
+  std::shared_ptr<const std::regex> re_;
+};
+
+// Typical pod=~ patterns: a prefix, a short alternation (what an HPA
+// selector's In becomes), and ten alternatives with a numeric suffix.
+const char* const kMatcherPatterns[] = {
+    "agent-.*",
+    "a|b|c",
+    "(web|api|worker|batch|cron|etl|ingest|export|report|agent)-[0-9]+",
+};
+const char* const kMatcherPatternNames[] = {"prefix", "alt3", "alt10"};
+
+// Typical pod names (Deployment and StatefulSet), some matching each pattern.
+std::vector<Labels> MatcherValues() {
+  std::vector<Labels> out;
+  const char* const kinds[] = {"agent", "web", "api", "worker", "etl", "b", "db"};
+  for (int i = 0; i < 64; ++i) {
+    const std::string base = kinds[i % 7];
+    const std::string pod = i % 2 == 0 ? absl::StrCat(base, "-", i)
+                                       : absl::StrCat(base, "-7f9c8d", i, "-x2k4p");
+    out.push_back({{"namespace", "default"}, {"pod", base == "b" ? "b" : pod}});
+  }
+  return out;
+}
+
+void BM_LabelMatcher_StdRegex(benchmark::State& state) {
+  const StdRegexMatcher m("pod", kMatcherPatterns[state.range(0)]);
+  const std::vector<Labels> values = MatcherValues();
+  for (auto _ : state) {
+    for (const Labels& l : values) benchmark::DoNotOptimize(m.Matches(l));
+  }
+  state.SetItemsProcessed(state.iterations() * values.size());
+  state.SetLabel(kMatcherPatternNames[state.range(0)]);
+}
+BENCHMARK(BM_LabelMatcher_StdRegex)->DenseRange(0, 2);
+
+void BM_LabelMatcher_Re2(benchmark::State& state) {
+  const agentscale::metrics::LabelMatcher m = *agentscale::metrics::LabelMatcher::Create(
+      "pod", agentscale::metrics::LabelMatcher::Op::kRegexMatch,
+      kMatcherPatterns[state.range(0)]);
+  const std::vector<Labels> values = MatcherValues();
+  for (auto _ : state) {
+    for (const Labels& l : values) benchmark::DoNotOptimize(m.Matches("m", l));
+  }
+  state.SetItemsProcessed(state.iterations() * values.size());
+  state.SetLabel(kMatcherPatternNames[state.range(0)]);
+}
+BENCHMARK(BM_LabelMatcher_Re2)->DenseRange(0, 2);
+
+// A selection over a store of range(0) series: app_active_task_count{pod=~
+// "agent-1.*"} as a query runs it (Select by name, then the matcher on each
+// series' labels), about 1 in 9 kept.
+SeriesStore* StoreOf(int n) {
+  auto* store = new SeriesStore();
+  for (int i = 0; i < n; ++i) {
+    store->GetOrCreate("app_active_task_count", PodLabels(i)).IgnoreError();
+  }
+  return store;
+}
+
+void BM_SeriesStore_SelectRegex_StdRegex(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  std::unique_ptr<SeriesStore> store(StoreOf(n));
+  const StdRegexMatcher m("pod", "agent-1.*");
+  size_t kept = 0;
+  for (auto _ : state) {
+    kept = 0;
+    for (const auto& info : store->Select("app_active_task_count")) kept += m.Matches(info.labels);
+    benchmark::DoNotOptimize(kept);
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+  state.counters["kept"] = static_cast<double>(kept);
+}
+BENCHMARK(BM_SeriesStore_SelectRegex_StdRegex)->Arg(1000)->Arg(10000);
+
+void BM_SeriesStore_SelectRegex_Re2(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  std::unique_ptr<SeriesStore> store(StoreOf(n));
+  const agentscale::metrics::SeriesSelector sel =
+      *agentscale::metrics::ParseSeriesSelector("app_active_task_count{pod=~\"agent-1.*\"}");
+  size_t kept = 0;
+  for (auto _ : state) {
+    kept = 0;
+    for (const auto& info : store->Select(sel.metric)) kept += sel.Matches(info.metric, info.labels);
+    benchmark::DoNotOptimize(kept);
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+  state.counters["kept"] = static_cast<double>(kept);
+}
+BENCHMARK(BM_SeriesStore_SelectRegex_Re2)->Arg(1000)->Arg(10000);
 
 }  // namespace
 

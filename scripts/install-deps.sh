@@ -15,6 +15,7 @@ PACKAGES=(
   pkg-config
   libabsl-dev
   libyaml-cpp-dev
+  libre2-dev
   libgtest-dev
   libgmock-dev
   libbenchmark-dev

@@ -23,7 +23,7 @@
 #include "absl/strings/str_join.h"
 #include "agentscale/status_macros.h"
 #include "names.h"
-#include "promql.h"
+#include "regex.h"
 
 namespace agentscale::metrics {
 // --- MetricAdapter -----------------------------------------------------------
@@ -220,26 +220,16 @@ absl::StatusOr<std::vector<LabelMatcher>> SelectorMatchers(
 absl::StatusOr<MetricAdapter::CompiledRule> MetricAdapter::CompileName(
     const std::string& where, const std::string& matches,
     const std::string& as) {
-  absl::StatusOr<std::shared_ptr<const std::regex>> re =
-      internal::CompileRegex(matches, false);
-  if (!re.ok()) {
+  absl::StatusOr<std::shared_ptr<const internal::NameRule>> name =
+      internal::NameRule::Create(matches, as);
+  if (!name.ok()) {
+    const bool as_required = absl::StartsWith(name.status().message(),
+                                              internal::NameRule::kAsRequired);
     return absl::InvalidArgumentError(
-        absl::StrCat(where, ".name.matches: ", re.status().message()));
+        absl::StrCat(where, as_required ? ".name.as: " : ".name.matches: ",
+                     name.status().message()));
   }
-  CompiledRule c;
-  c.name_regex = *re;
-  if (as.empty()) {
-    const size_t groups = (*re)->mark_count();
-    if (groups > 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ".name.as: required when name.matches has ", groups,
-          " capture groups"));
-    }
-    c.name_format = groups == 1 ? "$1" : "$0";
-  } else {
-    c.name_format = internal::ConvertAsTemplate(as);
-  }
-  return c;
+  return CompiledRule{*std::move(name)};
 }
 
 absl::StatusOr<MetricAdapter> MetricAdapter::Create(
@@ -328,10 +318,7 @@ absl::StatusOr<MetricAdapter> MetricAdapter::FromRules(
 
 bool MetricAdapter::Expose(const CompiledRule& c, const std::string& metric,
                            std::string* out) {
-  std::smatch m;
-  if (!std::regex_search(metric, m, *c.name_regex)) return false;
-  *out = m.format(c.name_format);
-  return true;
+  return c.name->Expose(metric, out);
 }
 
 bool MetricAdapter::ExposedName(size_t i, const std::string& metric,

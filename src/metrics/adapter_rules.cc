@@ -3,6 +3,7 @@
 // The adapter's rules from prometheus-adapter's YAML configuration.
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -10,11 +11,13 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agentscale/metrics/adapter.h"
 #include "agentscale/status_macros.h"
 #include "names.h"
+#include "regex.h"
 #include "yaml_fields.h"
 #include "yaml-cpp/yaml.h"
 
@@ -173,6 +176,18 @@ absl::Status LoadName(const std::string& field, const YAML::Node& n,
   }
   if (nm["as"]) {
     AGENTSCALE_ASSIGN_OR_RETURN(*as, Scalar(field + ".name.as", nm["as"]));
+  }
+  // Compiled here too, for the error's position: a bad regex at
+  // name.matches, a missing `as` at name.
+  absl::StatusOr<std::shared_ptr<const internal::NameRule>> rule =
+      internal::NameRule::Create(*matches, *as);
+  if (!rule.ok()) {
+    if (absl::StartsWith(rule.status().message(),
+                         internal::NameRule::kAsRequired)) {
+      return FieldError(field + ".name.as", nm, rule.status().message());
+    }
+    return FieldError(field + ".name.matches", nm["matches"] ? nm["matches"] : nm,
+                      rule.status().message());
   }
   return absl::OkStatus();
 }

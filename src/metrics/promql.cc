@@ -4,7 +4,6 @@
 // selectors, durations, and prometheus-adapter's metricsQuery templates.
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,7 +18,7 @@
 #include "agentscale/metrics/adapter.h"
 #include "agentscale/status_macros.h"
 #include "names.h"
-#include "promql.h"
+#include "regex.h"
 
 namespace agentscale::metrics {
 namespace {
@@ -296,40 +295,6 @@ absl::Status ParseQuery(absl::string_view query, bool external,
 
 }  // namespace
 
-namespace internal {
-
-absl::StatusOr<std::shared_ptr<const std::regex>> CompileRegex(
-    const std::string& pattern, bool anchored) {
-  try {
-    return std::make_shared<const std::regex>(
-        anchored ? "^(?:" + pattern + ")$" : pattern,
-        std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid regular expression \"", absl::CHexEscape(pattern),
-        "\": ", e.what()));
-  }
-}
-
-std::string ConvertAsTemplate(const std::string& as) {
-  // Go's ${1} -> $1 for std::regex's format.
-  std::string out;
-  for (size_t i = 0; i < as.size(); ++i) {
-    if (as[i] == '$' && i + 1 < as.size() && as[i + 1] == '{') {
-      const size_t close = as.find('}', i);
-      if (close != std::string::npos) {
-        out += "$" + as.substr(i + 2, close - i - 2);
-        i = close;
-        continue;
-      }
-    }
-    out.push_back(as[i]);
-  }
-  return out;
-}
-
-}  // namespace internal
-
 // --- LabelMatcher / SeriesSelector -----------------------------------------
 
 absl::StatusOr<LabelMatcher> LabelMatcher::Create(std::string name, Op op,
@@ -340,7 +305,7 @@ absl::StatusOr<LabelMatcher> LabelMatcher::Create(std::string name, Op op,
   }
   LabelMatcher m;
   if (op == Op::kRegexMatch || op == Op::kRegexNoMatch) {
-    AGENTSCALE_ASSIGN_OR_RETURN(m.regex_, internal::CompileRegex(value, true));
+    AGENTSCALE_ASSIGN_OR_RETURN(m.regex_, internal::LabelRegex::Compile(value));
   }
   m.name_ = std::move(name);
   m.op_ = op;
@@ -362,9 +327,9 @@ bool LabelMatcher::Matches(absl::string_view metric,
     case Op::kNotEqual:
       return v != value_;
     case Op::kRegexMatch:
-      return std::regex_match(v.begin(), v.end(), *regex_);
+      return regex_->FullMatch(v);
     case Op::kRegexNoMatch:
-      return !std::regex_match(v.begin(), v.end(), *regex_);
+      return !regex_->FullMatch(v);
   }
   return false;
 }

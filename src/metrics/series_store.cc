@@ -593,6 +593,10 @@ std::vector<SeriesInfo> SeriesStore::Select(
     absl::string_view metric,
     const std::function<bool(const Labels&)>& filter) const {
   std::vector<SeriesInfo> out;
+  // `filter` runs under the read lock, once per series: appends wait for it.
+  // Label matchers there are fine: their regexes are RE2 (src/metrics/
+  // regex.h), linear in the label value whatever the pattern, so a hostile
+  // selector cannot hold the lock for long.
   std::shared_lock<std::shared_mutex> lock(mu_);
   auto add = [&](uint32_t i) {
     const Series& s = series_[i];

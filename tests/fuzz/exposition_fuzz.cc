@@ -15,10 +15,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+#include "agentscale/metrics/adapter.h"
 #include "agentscale/metrics/exposition.h"
+#include "agentscale/metrics/series_store.h"
 #include "names.h"  // src/metrics: internal::IsValidUtf8
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -48,5 +51,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       agentscale::metrics::ParseExposition(text);
   if (e.ok() != st.ok()) std::abort();
   if (e.ok() && e->samples.size() != samples) std::abort();
+  if (!e.ok()) return 0;
+  // The parsed series in a store, selected with label matchers as a query
+  // would: RE2 against whatever label values the parser let through.
+  agentscale::metrics::SeriesStore store;
+  const absl::Time now = absl::FromUnixSeconds(1'700'000'000);
+  size_t appended = 0;
+  for (const auto& s : e->samples) {
+    if (++appended > 64) break;
+    store.Append(s.name, s.labels, now, 1);
+  }
+  static const auto* const kSelectors = [] {
+    auto* v = new std::vector<agentscale::metrics::SeriesSelector>();
+    for (const char* text :
+         {"{__name__=~\".+\"}", "{__name__=~\"[a-z_]+_total|.*_count\"}",
+          "{pod=~\"(a|a)*b\"}", "{__name__!~\"\", job=~\".*\\\\d.*\"}",
+          "{le=~\"(?i)\\\\+inf|0\\\\..*\", quantile!~\"0\\\\.5\"}"}) {
+      v->push_back(*agentscale::metrics::ParseSeriesSelector(text));
+    }
+    return v;
+  }();
+  size_t live = store.Select("").size();
+  for (const auto& sel : *kSelectors) {
+    size_t n = 0;
+    for (const auto& info : store.Select(sel.metric)) n += sel.Matches(info.metric, info.labels);
+    if (n > live) std::abort();
+  }
   return 0;
 }

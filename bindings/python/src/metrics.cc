@@ -890,6 +890,10 @@ void BindSeriesStore(py::module_& m) {
                 }
                 return true;
               });
+              // The selector runs on the copies Select() returned, after the
+              // store's read lock is released, and its =~ / !~ are RE2:
+              // linear in each label value, so a hostile selector such as
+              // pod=~"(a|a)*b" neither hangs nor holds the lock.
               if (sel) {
                 std::vector<mx::SeriesInfo> kept;
                 for (auto& info : out) {
@@ -1051,7 +1055,7 @@ void BindAdapter(py::module_& m) {
       .def_property_readonly(
           "series_query", [](const mx::MetricRule& r) { return SelectorString(r.series); },
           "seriesQuery as a selector: metric{matchers}.")
-      .def_readonly("name_matches", &mx::MetricRule::name_matches, "name.matches (a regex).")
+      .def_readonly("name_matches", &mx::MetricRule::name_matches, "name.matches: an RE2 (Go regexp) pattern, not anchored; \"\" is \".*\".")
       .def_readonly("name_as", &mx::MetricRule::name_as, "name.as (\"\": $1 or $0).")
       .def_readonly("pod_label", &mx::MetricRule::pod_label,
                     "The label naming the pod (\"\": an Object-only rule).")
@@ -1103,7 +1107,7 @@ void BindAdapter(py::module_& m) {
       .def_property_readonly(
           "series_query", [](const mx::ExternalRule& r) { return SelectorString(r.series); },
           "seriesQuery as a selector: metric{matchers}.")
-      .def_readonly("name_matches", &mx::ExternalRule::name_matches, "name.matches (a regex).")
+      .def_readonly("name_matches", &mx::ExternalRule::name_matches, "name.matches: an RE2 (Go regexp) pattern, not anchored; \"\" is \".*\".")
       .def_readonly("name_as", &mx::ExternalRule::name_as, "name.as (\"\": $1 or $0).")
       .def_readonly("namespaced", &mx::ExternalRule::namespaced,
                     "resources.namespaced: only series in the HPA's namespace count (True).")

@@ -41,7 +41,8 @@
 //                              object's apiVersion group); or template
 //                              "<<.Resource>>" (labels named pod, namespace
 //                              and after any other kind, e.g. service)
-//   rules[].name               matches (regex), as ("$1", "${1}", ...)
+//   rules[].name               matches (an RE2/Go regex, not anchored), as
+//                              (Go's template: "$1", "${1}", "${name}", ...)
 //   rules[].metricsQuery       <<.Series>>{<<.LabelMatchers>>[,matchers]}
 //                              optionally inside FUNC(...[DUR]) with FUNC one
 //                              of avg/max/min/sum/last/count_over_time, rate,
@@ -80,8 +81,9 @@
 #ifndef AGENTSCALE_METRICS_ADAPTER_H_
 #define AGENTSCALE_METRICS_ADAPTER_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -97,11 +99,29 @@
 
 namespace agentscale::metrics {
 
+namespace internal {
+class LabelRegex;  // RE2, private to the library (src/metrics/regex.h)
+class NameRule;
+}  // namespace internal
+
+// Bounds on every regular expression the metrics layer compiles (label
+// matchers' =~ and !~, name.matches): a longer pattern is an error that names
+// the limit, and RE2 compiles each within the memory budget (a pattern that
+// needs more is an error, "pattern too large - compile failed"). Matching is
+// linear in the length of the value (RE2), whatever the pattern. 64 KiB is far
+// above any hand-written pattern, and a selector's In list of a thousand
+// 60-character values; the budget is RE2's default.
+inline constexpr size_t kMaxRegexBytes = 64 * 1024;
+inline constexpr int64_t kRegexMaxMemoryBytes = int64_t{8} << 20;
+
 // One PromQL label matcher. A label that is absent matches as "".
 class LabelMatcher {
  public:
   enum class Op { kEqual, kNotEqual, kRegexMatch, kRegexNoMatch };
-  // Compiles the regex (anchored at both ends, as in PromQL) for =~ and !~.
+  // Compiles the regex for =~ and !~ with RE2 (Go's regexp syntax), as
+  // Prometheus 3 does: anchored at both ends (`=~"a|b"` matches "a" and "b"
+  // only) and with `.` matching a newline. Errors: invalid syntax, a
+  // pattern over kMaxRegexBytes or over the memory budget.
   static absl::StatusOr<LabelMatcher> Create(std::string name, Op op,
                                              std::string value);
   const std::string& name() const { return name_; }
@@ -115,7 +135,7 @@ class LabelMatcher {
   std::string name_;
   Op op_ = Op::kEqual;
   std::string value_;
-  std::shared_ptr<const std::regex> regex_;
+  std::shared_ptr<const internal::LabelRegex> regex_;  // =~ and !~
 };
 
 struct SeriesSelector {
@@ -163,8 +183,11 @@ struct MetricRule {
   // seriesQuery: which series the rule serves.
   SeriesSelector series;
   // name.matches / name.as: series name -> the metric name the HPA asks
-  // for. `name_as` uses $1 / ${1} group references; empty means $1 when the
-  // regex has one group, $0 when it has none.
+  // for, as prometheus-adapter maps it: `name_matches` is an RE2 (Go)
+  // regex, not anchored ("" stands for ".*"); the name is `name_as` expanded
+  // with Go's Regexp.Expand rules ($1, ${1}, $name, ${name}, $$; "$1x" is
+  // the group named "1x", write "${1}x"; a missing group is ""). An empty
+  // `name_as` means $1 when the regex has one group, $0 when it has none.
   std::string name_matches = "^(.*)$";
   std::string name_as;
   // resources: the labels naming the pod (empty: a rule for Object metrics
@@ -327,8 +350,7 @@ class MetricAdapter {
 
  private:
   struct CompiledRule {
-    std::shared_ptr<const std::regex> name_regex;
-    std::string name_format;  // std::regex format ($1 ...)
+    std::shared_ptr<const internal::NameRule> name;  // matches + as
   };
   MetricAdapter() = default;
   static absl::StatusOr<CompiledRule> CompileName(const std::string& where,
