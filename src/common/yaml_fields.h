@@ -132,16 +132,43 @@ inline size_t FirstInvalidUtf8(const std::string& text) {
   return std::string::npos;
 }
 
+inline std::string HexByte(unsigned char byte) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  return std::string{kHex[byte >> 4], kHex[byte & 15]};
+}
+
+// `text` with every byte that is not part of well-formed UTF-8 written as
+// \xNN: yaml-cpp quotes single bytes in some messages ("unknown escape
+// character: ..."), which may be half of a character.
+inline std::string EscapeInvalidUtf8(const std::string& text) {
+  std::string out;
+  size_t from = 0;
+  while (from < text.size()) {
+    const size_t bad = FirstInvalidUtf8(text.substr(from));
+    if (bad == std::string::npos) break;
+    out.append(text, from, bad);
+    absl::StrAppend(&out, "\\x", HexByte(static_cast<unsigned char>(text[from + bad])));
+    from += bad + 1;
+  }
+  out.append(text, from, std::string::npos);
+  return out;
+}
+
 // "<source>:<line>:<col>: invalid UTF-8 (byte 0xff); YAML must be UTF-8",
-// or OK.
+// or OK. A NUL byte is refused too: YAML text has none, and yaml-cpp would
+// take NULs near the start for UTF-16 or UTF-32 without a byte-order mark
+// and read the rest as such.
 inline absl::Status CheckUtf8(const std::string& text, const std::string& source) {
   const size_t bad = FirstInvalidUtf8(text);
+  const size_t nul = text.find('\0');
+  if (nul != std::string::npos && nul < bad) {
+    return absl::InvalidArgumentError(absl::StrCat(Where(source, MarkAt(text, nul)),
+                                                   "a NUL byte; YAML must be UTF-8 text"));
+  }
   if (bad == std::string::npos) return absl::OkStatus();
-  static constexpr char kHex[] = "0123456789abcdef";
-  const auto byte = static_cast<unsigned char>(text[bad]);
   return absl::InvalidArgumentError(absl::StrCat(
       Where(source, MarkAt(text, bad)), "invalid UTF-8 (byte 0x",
-      std::string{kHex[byte >> 4], kHex[byte & 15]}, "); YAML must be UTF-8"));
+      HexByte(static_cast<unsigned char>(text[bad])), "); YAML must be UTF-8"));
 }
 
 // The one streaming pass (see above): throws BoundsCheck::Exceeded at the
@@ -290,7 +317,8 @@ inline absl::StatusOr<std::vector<YAML::Node>> LoadAllDocuments(const std::strin
     if (absl::Status s = CheckBounds(text, source, limits); !s.ok()) return s;
     return YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(Where(source, e.mark), "invalid YAML: ", e.msg));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(source, e.mark), "invalid YAML: ", EscapeInvalidUtf8(e.msg)));
   }
 }
 
@@ -302,7 +330,8 @@ inline absl::StatusOr<YAML::Node> LoadDocument(const std::string& text, const st
     if (absl::Status s = CheckBounds(text, source, limits); !s.ok()) return s;
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(Where(source, e.mark), "invalid YAML: ", e.msg));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(source, e.mark), "invalid YAML: ", EscapeInvalidUtf8(e.msg)));
   }
 }
 
@@ -316,7 +345,7 @@ inline absl::Status Error(const std::string& source, const YAML::Mark& mark,
 
 // A yaml-cpp parse error, at its position.
 inline absl::Status FromException(const std::string& source, const YAML::Exception& e) {
-  return Error(source, e.mark, "", e.msg);
+  return Error(source, e.mark, "", EscapeInvalidUtf8(e.msg));
 }
 
 // The scalar at `n`, or "must be a string".

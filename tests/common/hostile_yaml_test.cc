@@ -194,6 +194,10 @@ std::vector<Hostile> Hostiles() {
        "1:4: invalid UTF-8 (byte 0xf4); YAML must be UTF-8"},
       {"TruncatedUtf8", [] { return std::string("a: b\xe2\x82"); },
        "1:5: invalid UTF-8 (byte 0xe2); YAML must be UTF-8"},
+      {"NulByte", [] { return std::string(":\0conds1\nkind: x\n", 17); },
+       "1:2: a NUL byte; YAML must be UTF-8 text"},
+      {"EscapedHalfCharacter", [] { return std::string("a: \"\\\xc3\xa9\"\n"); },
+       "1:7: invalid YAML: unknown escape character: \\xc3"},
       {"StrayComma", [] { return std::string("kind: HorizontalPodAutoscaler\n,\n"); },
        "2:1: invalid YAML: end of map not found"},
   };

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -41,9 +42,11 @@ template <typename T>
 bool Failed(const absl::StatusOr<T>& loaded) {
   if (loaded.ok()) return false;
   const std::string message(loaded.status().message());
-  if (loaded.status().code() != absl::StatusCode::kInvalidArgument) std::abort();
-  if (!absl::StartsWith(message, "fuzz.yaml")) std::abort();
-  if (!ValidUtf8(message)) std::abort();
+  if (loaded.status().code() != absl::StatusCode::kInvalidArgument ||
+      !absl::StartsWith(message, "fuzz.yaml") || !ValidUtf8(message)) {
+    std::fprintf(stderr, "bad error: %s\n", loaded.status().ToString().c_str());
+    std::abort();
+  }
   return true;
 }
 
