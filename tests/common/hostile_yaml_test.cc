@@ -21,6 +21,7 @@
 #include "agentscale/config/forecast.h"
 #include "agentscale/config/manifest.h"
 #include "agentscale/config/schedule.h"
+#include "agentscale/keda/scaled_job.h"
 #include "agentscale/metrics/adapter.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -295,6 +296,14 @@ TEST(HostileYamlLimits, AliasesWithinLimitsStillLoad) {
   absl::StatusOr<config::LoadedManifests> loaded = config::LoadManifestString(manifest, "m.yaml");
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->autoscalers.size(), 1u);
+}
+
+TEST(HostileYamlLimits, DumpedJobTemplateIsReadWithinBounds) {
+  keda::ScaledJobSpec job;
+  job.name = "laughs";
+  job.job_template_yaml = Laughs();
+  // Written as a string rather than expanded (10^10 nodes).
+  EXPECT_THAT(config::DumpScaledJob(job), HasSubstr("template: \"l0: &l0 lol\\n"));
 }
 
 TEST(HostileYamlLimits, ValidUtf8StillLoads) {
