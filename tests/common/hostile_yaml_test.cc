@@ -298,6 +298,24 @@ TEST(HostileYamlLimits, AliasesWithinLimitsStillLoad) {
   EXPECT_EQ(loaded->autoscalers.size(), 1u);
 }
 
+TEST(HostileYamlFiles, QuantityErrorQuotesWholeCharacter) {
+  // Found by manifest_fuzz: the quantity parser quoted one byte of a
+  // two-byte character, and Python could not raise the message.
+  const std::string manifest =
+      "apiVersion: autoscaling/v2\n"
+      "kind: HorizontalPodAutoscaler\n"
+      "metadata: {name: web}\n"
+      "spec:\n"
+      "  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
+      "  maxReplicas: 5\n"
+      "  metrics:\n"
+      "  - type: Resource\n"
+      "    resource: {name: memory, target: {type: AverageValue, averageValue: \"1.5\xd3\xa1Gi\"}}\n";
+  EXPECT_THAT(config::LoadManifestString(manifest, "m.yaml").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unexpected character '\xd3\xa1' at offset 3")));
+}
+
 TEST(HostileYamlLimits, DumpedJobTemplateIsReadWithinBounds) {
   keda::ScaledJobSpec job;
   job.name = "laughs";
