@@ -152,8 +152,10 @@ std::pair<int, int> PrometheusRule::PositionOf(size_t offset) const {
 
 bool IsPrometheusRuleFile(const std::string& yaml) {
   try {
+    yaml_fields::Limits limits;
+    limits.max_documents = 1000;
     absl::StatusOr<std::vector<YAML::Node>> docs =
-        yaml_fields::LoadAllDocuments(yaml, "<probe>", 1000);
+        yaml_fields::LoadAllDocuments(yaml, "<probe>", limits);
     if (!docs.ok()) return false;
     for (const YAML::Node& doc : *docs) {
       if (doc.IsNull() || !doc.IsDefined()) continue;

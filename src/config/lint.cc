@@ -767,7 +767,8 @@ absl::StatusOr<LintReport> LintFile(const std::string& path, const LintOptions& 
 absl::StatusOr<LintReport> LintFile(const std::string& path, const LoadOptions& load,
                                     const LintOptions& options) {
   AGENTSCALE_ASSIGN_OR_RETURN(const std::string text,
-                              yaml_fields::ReadConfigFile(path, "manifest or rule"));
+                              yaml_fields::ReadConfigFile(path, "manifest or rule",
+                                                          load.yaml_limits.max_bytes));
   if (IsPrometheusRuleFile(text)) {
     if (!load.name.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(

@@ -38,6 +38,7 @@ namespace {
 
 using yaml_reader::Child;
 using yaml_reader::Index;
+using yaml_reader::Internal;
 using yaml_reader::NodeKind;
 using yaml_reader::Object;
 using yaml_reader::YamlReader;
@@ -631,8 +632,9 @@ absl::StatusOr<LoadedManifests> LoadStream(const std::string& yaml, const std::s
   LoadedManifests out;
   out.source = source;
   try {
-    AGENTSCALE_ASSIGN_OR_RETURN(std::vector<YAML::Node> docs,
-                                yaml_fields::LoadAllDocuments(yaml, source));
+    AGENTSCALE_ASSIGN_OR_RETURN(
+        std::vector<YAML::Node> docs,
+        yaml_fields::LoadAllDocuments(yaml, source, Internal(options.yaml_limits)));
     const std::vector<ManifestDocument> documents = Classify(docs);
     AGENTSCALE_ASSIGN_OR_RETURN(std::vector<int> selected,
                                 Selected(documents, source, options.name));
@@ -761,7 +763,9 @@ absl::StatusOr<LoadedManifests> LoadManifestFile(
 
 absl::StatusOr<LoadedManifests> LoadManifestFile(const std::string& path,
                                                  const LoadOptions& options) {
-  AGENTSCALE_ASSIGN_OR_RETURN(std::string text, yaml_fields::ReadConfigFile(path, "manifest"));
+  AGENTSCALE_ASSIGN_OR_RETURN(
+      std::string text,
+      yaml_fields::ReadConfigFile(path, "manifest", options.yaml_limits.max_bytes));
   return LoadStream(text, path, options);
 }
 

@@ -19,6 +19,7 @@
 #include "agentscale/hpa/spec.h"
 #include "agentscale/keda/scaled_object.h"
 #include "scaled_object_parse.h"
+#include "yaml_fields.h"
 
 namespace agentscale::config {
 namespace {
@@ -339,7 +340,17 @@ void EmitScaledJob(YAML::Emitter& e, const keda::ScaledJobSpec& sj) {
     e << YAML::Key << "activeDeadlineSeconds" << YAML::Value << *sj.active_deadline_seconds;
   }
   e << YAML::Key << "backoffLimit" << YAML::Value << sj.backoff_limit;
-  e << YAML::Key << "template" << YAML::Value << YAML::Load(sj.job_template_yaml);
+  // Read back within the YAML bounds (it is a public field); text that does
+  // not load is written as a string, which the loader then rejects at
+  // spec.jobTargetRef.template.
+  absl::StatusOr<YAML::Node> job_template =
+      yaml_fields::LoadDocument(sj.job_template_yaml, "jobTargetRef.template");
+  e << YAML::Key << "template" << YAML::Value;
+  if (job_template.ok()) {
+    e << *job_template;
+  } else {
+    e << YAML::DoubleQuoted << sj.job_template_yaml;
+  }
   e << YAML::EndMap;
   e << YAML::Key << "pollingInterval" << YAML::Value << sj.polling_interval_seconds;
   e << YAML::Key << "successfulJobsHistoryLimit" << YAML::Value

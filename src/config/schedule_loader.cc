@@ -163,7 +163,8 @@ absl::StatusOr<schedule::ScheduleSpec> LoadScheduleString(const std::string& yam
                                                           const ScheduleLoadOptions& options) {
   try {
     AGENTSCALE_ASSIGN_OR_RETURN(std::vector<YAML::Node> docs,
-                                yaml_fields::LoadAllDocuments(yaml, source_name));
+                                yaml_fields::LoadAllDocuments(
+                                    yaml, source_name, yaml_reader::Internal(options.yaml_limits)));
     for (const YAML::Node& doc : docs) {
       if (!doc.IsDefined() || !doc.IsMap()) continue;
       const std::string kind = yaml_fields::TopLevelScalar(doc, "kind");
@@ -190,7 +191,7 @@ absl::StatusOr<schedule::ScheduleSpec> LoadScheduleString(const std::string& yam
 
 absl::StatusOr<schedule::ScheduleSpec> LoadScheduleFile(const std::string& path,
                                                         const ScheduleLoadOptions& options) {
-  AGENTSCALE_ASSIGN_OR_RETURN(std::string text, yaml_fields::ReadConfigFile(path, "schedule"));
+  AGENTSCALE_ASSIGN_OR_RETURN(std::string text, yaml_fields::ReadConfigFile(path, "schedule", options.yaml_limits.max_bytes));
   return LoadScheduleString(text, path, options);
 }
 

@@ -28,10 +28,27 @@
 #include "agentscale/hpa/quantity.h"
 #include "agentscale/hpa/spec.h"
 #include "agentscale/hpa/validation.h"
+#include "agentscale/config/yaml_limits.h"
 #include "agentscale/status_macros.h"
 #include "yaml_fields.h"
 
 namespace agentscale::config::yaml_reader {
+
+// The public limits (config/yaml_limits.h) as the loader takes them; the
+// defaults are the same constants (the metrics layer cannot see config/).
+inline yaml_fields::Limits Internal(const YamlLimits& limits) {
+  yaml_fields::Limits out;
+  out.max_bytes = limits.max_bytes;
+  out.max_depth = limits.max_depth;
+  out.max_nodes = limits.max_nodes;
+  out.max_documents = limits.max_documents;
+  return out;
+}
+static_assert(YamlLimits{}.max_bytes == yaml_fields::kMaxYamlBytes &&
+                  YamlLimits{}.max_depth == yaml_fields::kMaxYamlDepth &&
+                  YamlLimits{}.max_nodes == yaml_fields::kMaxYamlNodes &&
+                  YamlLimits{}.max_documents == yaml_fields::kMaxYamlDocuments,
+              "config::YamlLimits and yaml_fields::Limits have the same defaults");
 
 inline std::string NodeKind(const YAML::Node& node) {
   switch (node.Type()) {

@@ -15,6 +15,30 @@
 namespace agentscale::hpa {
 namespace {
 
+// The character at byte `pos` for an error message: the whole UTF-8
+// sequence when it is one (a message quoting half a character is not valid
+// text, and Python cannot raise it), else the byte as \xNN.
+std::string CharacterAt(const std::string& s, size_t pos) {
+  const auto c = static_cast<unsigned char>(s[pos]);
+  size_t len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (len == 1 && c >= 0x20 && c < 0x7F) return std::string(1, s[pos]);
+  bool ok = len > 1 && pos + len <= s.size();
+  for (size_t k = 1; ok && k < len; ++k) {
+    ok = (static_cast<unsigned char>(s[pos + k]) & 0xC0) == 0x80;
+  }
+  // Overlong forms, surrogates and code points past U+10FFFF.
+  if (ok && len >= 3) {
+    const auto c1 = static_cast<unsigned char>(s[pos + 1]);
+    ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 > 0x9F) && !(c == 0xF0 && c1 < 0x90) &&
+         !(c == 0xF4 && c1 > 0x8F);
+  }
+  if (ok) return s.substr(pos, len);
+  static constexpr char kHex[] = "0123456789abcdef";
+  return std::string{'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+}
+
+
 using uint128 = unsigned __int128;
 
 // A quantity string split the way apimachinery's parseQuantityString and
@@ -114,8 +138,8 @@ absl::Status Split(const std::string& s, Parts* parts) {
   if (pos < end && (s[pos] == '-' || s[pos] == '+')) ++pos;
   while (pos < end && IsDigit(s[pos])) ++pos;
   if (pos < end) {
-    return Invalid(s, absl::StrCat("unexpected character '",
-                                   std::string(1, s[pos]), "' at offset ",
+    return Invalid(s, absl::StrCat("unexpected character '", CharacterAt(s, pos),
+                                   "' at offset ",
                                    pos, "; expected <number><suffix> with "
                                    "suffix one of n u m k M G T P E Ki Mi Gi "
                                    "Ti Pi Ei or an exponent e<N>"));

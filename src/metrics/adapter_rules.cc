@@ -297,7 +297,8 @@ struct LoadedConfig {
 };
 
 absl::StatusOr<LoadedConfig> LoadRules(absl::string_view yaml) {
-  YAML::Node root = YAML::Load(std::string(yaml));
+  AGENTSCALE_ASSIGN_OR_RETURN(YAML::Node root,
+                              yaml_fields::LoadDocument(std::string(yaml), source_));
   if (!root.IsMap()) {
     return FieldError("", root, "must be a mapping with a rules: list");
   }

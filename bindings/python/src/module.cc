@@ -69,8 +69,16 @@ py::handle ErrorType() { return g_error_type; }
 void RaiseStatus(const absl::Status& status, NotFoundAs not_found) {
   const std::string msg(status.message());
   switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-      throw py::value_error(msg);
+    case absl::StatusCode::kInvalidArgument: {
+      // The loaders reject invalid UTF-8 themselves; should a message still
+      // carry some (a byte of user input quoted in it), the user sees the
+      // library's ValueError with the byte escaped, not UnicodeDecodeError.
+      py::object text = py::reinterpret_steal<py::object>(PyUnicode_DecodeUTF8(
+          msg.data(), static_cast<Py_ssize_t>(msg.size()), "backslashreplace"));
+      if (!text) throw py::error_already_set();
+      PyErr_SetObject(PyExc_ValueError, text.ptr());
+      throw py::error_already_set();
+    }
     case absl::StatusCode::kNotFound:
       if (not_found == NotFoundAs::kKey) {
         throw py::key_error(msg);

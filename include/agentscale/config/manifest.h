@@ -116,6 +116,7 @@
 #include "agentscale/hpa/spec.h"
 #include "agentscale/keda/scaled_job.h"
 #include "agentscale/keda/scaled_object.h"
+#include "agentscale/config/yaml_limits.h"
 
 namespace agentscale::config {
 
@@ -150,6 +151,8 @@ struct LoadOptions {
   std::string name;
   // Feature gates validation depends on (HPAScaleToZero).
   hpa::ControllerConfig config;
+  // Bounds on the YAML itself (size, depth, nodes, documents).
+  YamlLimits yaml_limits;
 };
 
 struct LoadedManifests {

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "agentscale/config/yaml_limits.h"
 #include "agentscale/schedule/schedule.h"
 
 namespace agentscale::config {
@@ -38,6 +39,8 @@ inline constexpr char kScheduleKind[] = "Schedule";
 struct ScheduleLoadOptions {
   std::string timezone = "UTC";
   int32_t min_replicas = 1;
+  // Bounds on the YAML itself (size, depth, nodes, documents).
+  YamlLimits yaml_limits;
 };
 
 // How many replicas a ConfigMap's rules hold when nobody says (the command
