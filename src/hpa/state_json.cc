@@ -205,6 +205,10 @@ absl::StatusOr<AutoscalerState> StateFromJson(const std::string& text,
           !rd.Time(a[i]["timestamp"], p + ".timestamp", &r.timestamp)) {
         return rd.error;
       }
+      if (r.replicas < 0) {
+        rd.Fail(p + ".replicas", "must not be negative");
+        return rd.error;
+      }
       s.recommendations->push_back(r);
     }
   }

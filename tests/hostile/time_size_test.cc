@@ -207,6 +207,17 @@ TEST(HostileState, NumberOverflowIsAnErrorNotAnException) {
                        HasSubstr("obs.json: time: 1e+300 s since the Unix epoch is outside")));
 }
 
+// Found by state_json_fuzz: StateFromJson accepted a negative
+// recommendation that ImportState then refused.
+TEST(HostileState, WhatStateFromJsonAcceptsImports) {
+  const std::string text = R"({"format": "agentscale.state/v1",
+    "recommendations": [{"replicas": -8, "timestamp": "2026-01-01T09:00:15Z"}]})";
+  EXPECT_THAT(StateFromJson(text, "saved.json").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("saved.json: $.recommendations[0].replicas: must not be "
+                                 "negative")));
+}
+
 TEST(HostileState, KedaAndActivationStatesRefuseTimesOutsideTheRange) {
   keda::ScaledObjectSpec so;
   so.name = "agents";
