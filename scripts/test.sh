@@ -105,7 +105,8 @@ run_prometheus_e2e() {
 
 # --- 2. main build ----------------------------------------------------------
 release_dir="${AGENTSCALE_ROOT}/build"
-if stage "configure build/ (RelWithDebInfo)" configure_release "${release_dir}" &&
+if stage "configure build/ (RelWithDebInfo)" configure_release "${release_dir}" \
+     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 ${AGENTSCALE_DEBUG_INFO} -DNDEBUG" &&
    stage "build build/" build "${release_dir}"; then
   stage "test build/ (ctest -LE prometheus)" run_ctest "${release_dir}" -LE prometheus || true
   stage "Prometheus end to end (ctest -L prometheus)" run_prometheus_e2e "${release_dir}" || true
@@ -147,7 +148,7 @@ export ASAN_OPTIONS="halt_on_error=1:print_stacktrace=1:detect_leaks=1:strict_in
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:${UBSAN_OPTIONS}}"
 sanitizer_stage "ASan + UBSan" "${AGENTSCALE_ROOT}/build-asan" AGENTSCALE_SKIP_ASAN \
   "-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-  "-LE consumer|prometheus" -- -DCMAKE_BUILD_TYPE=Debug
+  "-LE consumer|prometheus" -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=${AGENTSCALE_DEBUG_INFO}"
 
 # --- 4. ThreadSanitizer: the concurrency tests only -------------------------
 # Only the targets labelled `tsan` are built; ctest -L tsan skips the rest
