@@ -519,6 +519,14 @@ absl::Status ScaledObjectPolicy::Decide(absl::Time now, const Observation& obs, 
   last_decide_ = now;
   if (!next_poll_.has_value()) next_poll_ = now;
   if (!next_sync_.has_value()) next_sync_ = now;
+  // An imported state may hold times this clock has not reached: a poll or
+  // sync is never more than its period away, and nothing was created or
+  // active after now. Such times are brought back to now, so that no state
+  // can hold the policy (a run never produces them).
+  if (*next_poll_ > now + absl::Seconds(spec_.polling_interval_seconds)) next_poll_ = now;
+  if (*next_sync_ > now + options_.hpa_sync_period) next_sync_ = now;
+  if (*created_ > now) created_ = now;
+  if (last_active_.has_value() && *last_active_ > now) last_active_ = now;
 
   const int32_t current = obs.current_replicas;
   step_ = KedaStep{};

@@ -79,6 +79,13 @@ absl::Status ScaledJobPolicy::Decide(absl::Time now, const Observation& obs, Dec
     return absl::InvalidArgumentError("current_replicas must not be negative");
   }
   last_decide_ = now;
+  // An imported state may hold times this clock has not reached (see
+  // ScaledObjectPolicy::Decide): brought back to now.
+  if (next_poll_.has_value() &&
+      *next_poll_ > now + absl::Seconds(spec_.polling_interval_seconds)) {
+    next_poll_ = now;
+  }
+  if (last_active_.has_value() && *last_active_ > now) last_active_ = now;
   const int32_t running = obs.current_replicas;
   out->ResetToHold(now, running, DecisionPath::kFamily);
   if (spec_.paused) {

@@ -362,13 +362,10 @@ absl::StatusOr<MetricAdapter> MetricAdapter::FromConfig(absl::string_view yaml) 
 
 absl::StatusOr<MetricAdapter> MetricAdapter::FromConfigFile(
     const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return FromNamedConfig(ss.str(), path);
+  // At most the YAML size limit plus one byte is read; the loader names it.
+  absl::StatusOr<std::string> text = yaml_fields::ReadConfigFile(path, "adapter rules");
+  if (!text.ok()) return text.status();
+  return FromNamedConfig(*text, path);
 }
 
 }  // namespace agentscale::metrics

@@ -446,6 +446,10 @@ absl::Status Activation::Decide(absl::Time now, const Observation& obs, Decision
         "activation: the observation has no metric \"", options_.metric.name, "\""));
   }
   if (!first_decision_.has_value()) first_decision_ = now;
+  // An imported state may hold times this clock has not reached: brought
+  // back to now, so that no state can hold the cooldown for ever.
+  if (*first_decision_ > now) first_decision_ = now;
+  if (last_active_.has_value() && *last_active_ > now) last_active_ = now;
   // A failed read is not activity, and not idleness either: hold.
   active_ = !failed && value > options_.activation_threshold;
   if (active_) last_active_ = now;

@@ -50,11 +50,23 @@ absl::StatusOr<TimedObservation> ObservationFromJson(
                                            kMaxBytes));
   }
   if (absl::Status st = internal::CheckUtf8(text, source); !st.ok()) return st;
+  // The format nests four deep ($.metrics.<name>.<pod>); anything much
+  // deeper is refused while parsing, before it is built.
+  constexpr int kMaxDepth = 8;
+  bool too_deep = false;
+  json::parser_callback_t bound = [&](int depth, json::parse_event_t, json&) {
+    if (depth > kMaxDepth) too_deep = true;
+    return !too_deep;
+  };
   json data;
   try {
-    data = json::parse(text);
+    data = json::parse(text, bound);
   } catch (const json::exception& e) {
+    if (too_deep) return bad("(top level)", absl::StrCat("nested deeper than ", kMaxDepth, " levels"));
     return internal::JsonError(source, text, e);
+  }
+  if (too_deep || data.is_discarded()) {
+    return bad("(top level)", absl::StrCat("nested deeper than ", kMaxDepth, " levels"));
   }
   if (!data.is_object()) return bad("(top level)", "expected a JSON object");
   for (auto it = data.begin(); it != data.end(); ++it) {

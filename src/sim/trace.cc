@@ -15,7 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "agentscale/sim/trace_io.h"
 #include "csv_lines.h"
+#include "utf8.h"
 
 namespace agentscale::sim {
 
@@ -98,6 +100,7 @@ Trace Trace::Resampled(absl::Duration interval, Resample how) const {
 }
 
 absl::StatusOr<Trace> ParseTraceCsv(const std::string& text, const std::string& source) {
+  if (absl::Status st = ::agentscale::internal::CheckUtf8(text, source); !st.ok()) return st;
   Trace trace;
   trace.name = source;
   bool header_seen = false;
@@ -147,11 +150,9 @@ absl::StatusOr<Trace> ParseTraceCsv(const std::string& text, const std::string& 
 }
 
 absl::StatusOr<Trace> LoadTraceCsv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open trace file ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseTraceCsv(ss.str(), path);
+  absl::StatusOr<std::string> text = ReadTraceFile(path, TraceCsvOptions{}.max_bytes);
+  if (!text.ok()) return text.status();
+  return ParseTraceCsv(*text, path);
 }
 
 namespace {

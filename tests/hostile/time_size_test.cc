@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/civil_time.h"
 #include "agentscale/config/presets.h"
 #include "agentscale/hpa/autoscaler.h"
@@ -218,6 +219,13 @@ TEST(HostileState, WhatStateFromJsonAcceptsImports) {
                                  "negative")));
 }
 
+TEST(HostileState, ObservationJsonNestingIsBounded) {
+  const std::string deep = std::string(1 << 20, '[');
+  EXPECT_THAT(ObservationFromJson(deep, {}, "obs.json", kT0).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("obs.json: (top level): nested deeper than 8 levels")));
+}
+
 TEST(HostileState, KedaAndActivationStatesRefuseTimesOutsideTheRange) {
   keda::ScaledObjectSpec so;
   so.name = "agents";
@@ -234,6 +242,25 @@ TEST(HostileState, KedaAndActivationStatesRefuseTimesOutsideTheRange) {
   EXPECT_THAT(imported, StatusIs(absl::StatusCode::kInvalidArgument,
                                  HasSubstr("must be an RFC 3339 time from 1677-09-21 to "
                                            "2262-04-11")));
+  // In range but far ahead of the clock: the policy brings the times back
+  // to now at its next decision instead of waiting for them.
+  Observation obs;
+  obs.current_replicas = 2;
+  obs.AddMetric(keda->metrics()[0].name).external_values_milli.push_back(400000);
+  Decision d;
+  ASSERT_THAT(keda->Decide(kT0 - absl::Hours(1), obs, &d), IsOk());
+  PolicyState ahead = keda->ExportPolicyState();
+  ASSERT_THAT(ahead.state_json, HasSubstr("2026-03-01T11:00:"));
+  ahead.state_json = absl::StrReplaceAll(ahead.state_json, {{"2026-03-01T11:00:", "2262-01-01T11:00:"}});
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<keda::ScaledObjectPolicy> fresh,
+                       keda::ScaledObjectPolicy::Create(so));
+  keda = std::move(fresh);
+  ASSERT_THAT(keda->ImportPolicyState(ahead), IsOk());
+  ASSERT_THAT(keda->Decide(kT0, obs, &d), IsOk());
+  ASSERT_TRUE(keda->last_active().has_value());
+  EXPECT_LE(*keda->last_active(), kT0);
+  const std::string after = keda->ExportPolicyState().state_json;
+  EXPECT_THAT(after, ::testing::Not(HasSubstr("2262")));
 }
 
 // constant_trace(1.0, 1e6, 1e-9) grew to about 2 GB.

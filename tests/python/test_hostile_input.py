@@ -131,6 +131,9 @@ def test_generated_traces_are_checked_before_allocating(memory_cap: None) -> Non
 
 
 def test_a_trace_spanning_ages_is_refused_before_allocating(memory_cap: None) -> None:
+    # The finding's two rows 1e15 s apart: refused where the trace is read.
+    with pytest.raises(ValueError, match=r"<string>:3: .*beyond the limit"):
+        agentscale.parse_trace("timestamp_seconds,value\n0,10\n1e15,10\n")
     trace = agentscale.parse_trace("timestamp_seconds,value\n0,10\n3000000000,10\n")
     with pytest.raises(ValueError, match=r"max_syncs"):
         agentscale.fluid_replay(agentscale.preset("production"), trace)
