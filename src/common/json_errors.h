@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
+#include "utf8.h"
 
 namespace agentscale::internal {
 
@@ -50,6 +51,33 @@ inline absl::Status JsonError(absl::string_view source, absl::string_view text,
         absl::StrCat(source, ":", line, ":", col, ": invalid JSON: ", what));
   }
   return absl::InvalidArgumentError(absl::StrCat(source, ": invalid JSON: ", what));
+}
+
+// Parses UTF-8 `text` (checked first) into *out, refusing nesting deeper than
+// `max_depth` while parsing, before it is built: "<source>: nested deeper
+// than N levels", or JsonError's form for anything else.
+// `Json` is nlohmann::json or nlohmann::ordered_json.
+template <typename Json>
+absl::Status ParseBoundedJson(const std::string& text, absl::string_view source, int max_depth,
+                              Json* out) {
+  if (absl::Status st = CheckUtf8(text, source); !st.ok()) return st;
+  bool too_deep = false;
+  typename Json::parser_callback_t bound = [&](int depth, typename Json::parse_event_t, Json&) {
+    if (depth > max_depth) too_deep = true;
+    return !too_deep;
+  };
+  auto deep = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": nested deeper than ", max_depth, " levels"));
+  };
+  try {
+    *out = Json::parse(text, bound);
+  } catch (const nlohmann::json::exception& e) {
+    if (too_deep) return deep();
+    return JsonError(source, text, e);
+  }
+  if (too_deep || out->is_discarded()) return deep();
+  return absl::OkStatus();
 }
 
 }  // namespace agentscale::internal

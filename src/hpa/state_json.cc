@@ -150,29 +150,9 @@ absl::StatusOr<AutoscalerState> StateFromJson(const std::string& text,
                                                    " bytes, over the limit of ", max_bytes,
                                                    " bytes"));
   }
-  if (absl::Status st = internal::CheckUtf8(text, source); !st.ok()) return st;
-  // The format nests three deep ($.conditions[i].field); anything much
-  // deeper is refused while parsing, before it is built.
-  constexpr int kMaxDepth = 8;
-  bool too_deep = false;
-  json::parser_callback_t bound = [&](int depth, json::parse_event_t, json&) {
-    if (depth > kMaxDepth) too_deep = true;
-    return !too_deep;
-  };
+  // The format nests three deep ($.conditions[i].field).
   json j;
-  try {
-    j = json::parse(text, bound);
-  } catch (const json::exception& e) {
-    if (too_deep) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source, ": nested deeper than ", kMaxDepth, " levels"));
-    }
-    return internal::JsonError(source, text, e);
-  }
-  if (too_deep || j.is_discarded()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": nested deeper than ", kMaxDepth, " levels"));
-  }
+  if (absl::Status st = internal::ParseBoundedJson(text, source, 8, &j); !st.ok()) return st;
   Reader rd(source);
   AutoscalerState s;
   if (!rd.Keys(j, "$",

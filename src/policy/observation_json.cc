@@ -49,25 +49,9 @@ absl::StatusOr<TimedObservation> ObservationFromJson(
     return bad("(top level)", absl::StrCat(text.size(), " bytes, over the limit of ",
                                            kMaxBytes));
   }
-  if (absl::Status st = internal::CheckUtf8(text, source); !st.ok()) return st;
-  // The format nests four deep ($.metrics.<name>.<pod>); anything much
-  // deeper is refused while parsing, before it is built.
-  constexpr int kMaxDepth = 8;
-  bool too_deep = false;
-  json::parser_callback_t bound = [&](int depth, json::parse_event_t, json&) {
-    if (depth > kMaxDepth) too_deep = true;
-    return !too_deep;
-  };
+  // The format nests four deep ($.metrics.<name>.<pod>).
   json data;
-  try {
-    data = json::parse(text, bound);
-  } catch (const json::exception& e) {
-    if (too_deep) return bad("(top level)", absl::StrCat("nested deeper than ", kMaxDepth, " levels"));
-    return internal::JsonError(source, text, e);
-  }
-  if (too_deep || data.is_discarded()) {
-    return bad("(top level)", absl::StrCat("nested deeper than ", kMaxDepth, " levels"));
-  }
+  if (absl::Status st = internal::ParseBoundedJson(text, source, 8, &data); !st.ok()) return st;
   if (!data.is_object()) return bad("(top level)", "expected a JSON object");
   for (auto it = data.begin(); it != data.end(); ++it) {
     const std::string& k = it.key();

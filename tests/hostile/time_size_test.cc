@@ -223,7 +223,7 @@ TEST(HostileState, ObservationJsonNestingIsBounded) {
   const std::string deep = std::string(1 << 20, '[');
   EXPECT_THAT(ObservationFromJson(deep, {}, "obs.json", kT0).status(),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("obs.json: (top level): nested deeper than 8 levels")));
+                       HasSubstr("obs.json: nested deeper than 8 levels")));
 }
 
 TEST(HostileState, KedaAndActivationStatesRefuseTimesOutsideTheRange) {
