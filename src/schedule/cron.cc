@@ -319,6 +319,16 @@ std::optional<absl::Time> CronSchedule::Next(absl::Time after,
                                              const absl::TimeZone& zone_in) const {
   const absl::TimeZone& zone = own_zone_.has_value() ? *own_zone_ : zone_in;
   if (after == absl::InfiniteFuture()) return std::nullopt;
+  // A field that names nothing ("," is an empty list, as robfig reads it)
+  // never matches: the answer is what the five-year search below would
+  // find, without walking five years a minute (or a second) at a time.
+  const auto none = [](uint64_t bits) { return (bits & ~kStarBit) == 0; };
+  // Days: with a star in either day field both must match, else either.
+  const bool day_star = ((dom_ | dow_) & kStarBit) != 0;
+  const bool no_day = day_star ? none(dom_) || none(dow_) : none(dom_) && none(dow_);
+  if (none(second_) || none(minute_) || none(hour_) || none(month_) || no_day) {
+    return std::nullopt;
+  }
   if (after == absl::InfinitePast()) after = absl::UnixEpoch();
   // The upcoming whole second.
   // (ToUnixSeconds rounds toward the past.)
