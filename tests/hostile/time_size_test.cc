@@ -52,6 +52,15 @@ Observation Load(int32_t replicas, double per_pod, absl::Time now) {
   return obs;
 }
 
+// A ScaledObject with one Prometheus trigger.
+keda::ScaledObjectSpec Agents() {
+  keda::ScaledObjectSpec so;
+  so.name = "agents";
+  so.scale_target_ref.name = "agents";
+  so.triggers.push_back(keda::Trigger::Prometheus("sum(app_pending_tasks)", 50));
+  return so;
+}
+
 HorizontalAutoscaler Production() {
   return HorizontalAutoscaler::Create(config::Preset("production").value()).value();
 }
@@ -97,10 +106,7 @@ TEST(HostileTime, InfiniteOrFarNowIsRefusedAndTheEngineGoesOn) {
 }
 
 TEST(HostileTime, EveryFamilyRefusesAnInfiniteNow) {
-  keda::ScaledObjectSpec so;
-  so.name = "agents";
-  so.scale_target_ref.name = "agents";
-  so.triggers.push_back(keda::Trigger::Prometheus("sum(app_pending_tasks)", 50));
+  const keda::ScaledObjectSpec so = Agents();
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<keda::ScaledObjectPolicy> keda,
                        keda::ScaledObjectPolicy::Create(so));
   Decision d;
@@ -227,10 +233,7 @@ TEST(HostileState, ObservationJsonNestingIsBounded) {
 }
 
 TEST(HostileState, KedaAndActivationStatesRefuseTimesOutsideTheRange) {
-  keda::ScaledObjectSpec so;
-  so.name = "agents";
-  so.scale_target_ref.name = "agents";
-  so.triggers.push_back(keda::Trigger::Prometheus("sum(app_pending_tasks)", 50));
+  const keda::ScaledObjectSpec so = Agents();
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<keda::ScaledObjectPolicy> keda,
                        keda::ScaledObjectPolicy::Create(so));
   PolicyState st = keda->ExportPolicyState();
