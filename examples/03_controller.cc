@@ -55,6 +55,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -213,6 +214,11 @@ int main(int argc, char** argv) {
   absl::StatusOr<agentscale::HorizontalAutoscaler> hpa =
       agentscale::HorizontalAutoscaler::Create(*spec);
   if (!hpa.ok()) Fail(std::string(hpa.status().message()));
+  // The autoscaler's own spec.syncPeriodSeconds, when its gate is on, takes
+  // the place of --sync-period.
+  if (std::optional<absl::Duration> period = hpa->sync_period()) {
+    flags.sync_period = absl::ToDoubleSeconds(*period);
+  }
   std::vector<std::string> metric_names;
   for (const agentscale::hpa::MetricSpec& m : spec->metrics) {
     if (m.type != agentscale::hpa::MetricSourceType::kPods) {

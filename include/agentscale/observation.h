@@ -141,6 +141,13 @@ struct SelectorCheck {
   std::vector<OtherAutoscaler> other_autoscalers;
 };
 
+// An object between a pod and the scale target (a ReplicaSet, say), with its
+// own ownerReferences: what the OwnerReference selection strategy walks.
+struct OwnerObject {
+  hpa::ObjectReference object;
+  std::vector<hpa::ObjectReference> owner_references;
+};
+
 struct Observation {
   // scale.spec.replicas: the count the target is asked to run.
   int32_t current_replicas = 0;
@@ -153,6 +160,13 @@ struct Observation {
   // more metrics are added.
   std::deque<MetricObservation> metrics;
   std::optional<SelectorCheck> selector;
+  // For spec.selectionStrategy OwnerReference (HPASelectionStrategy): the
+  // owners that pods' ownerReferences lead to. A pod counts when a chain of
+  // at most 10 ownerReferences through these reaches scaleTargetRef.
+  std::vector<OwnerObject> owners;
+  // Set when reading the owners failed (RBAC, say): every selected pod then
+  // counts, as KEP-5325 prescribes.
+  absl::Status owners_error;
 
   // Appends and returns an observation for the named metric; the reference
   // stays valid while `metrics` is only appended to.

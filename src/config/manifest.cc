@@ -136,7 +136,8 @@ class DocumentParser : public YamlReader {
     AGENTSCALE_ASSIGN_OR_RETURN(
         Object obj, ParseObject(node, "spec",
                                 {"scaleTargetRef", "minReplicas",
-                                 "maxReplicas", "metrics", "behavior"}));
+                                 "maxReplicas", "metrics", "behavior",
+                                 "selectionStrategy", "syncPeriodSeconds"}));
 
     const YAML::Node* ref = obj.Find("scaleTargetRef");
     if (ref == nullptr && !lenient_) return Missing(obj, "scaleTargetRef");
@@ -192,7 +193,34 @@ class DocumentParser : public YamlReader {
     if (const YAML::Node* n = obj.Find("behavior")) {
       AGENTSCALE_ASSIGN_OR_RETURN(spec->behavior, ParseBehavior(*n, "spec.behavior"));
     }
+    spec->selection_strategy.reset();
+    if (const YAML::Node* n = obj.Find("selectionStrategy")) {
+      static const std::vector<std::pair<const char*, hpa::SelectionStrategy>> kStrategies = {
+          {"LabelSelector", hpa::SelectionStrategy::kLabelSelector},
+          {"OwnerReference", hpa::SelectionStrategy::kOwnerReference}};
+      AGENTSCALE_ASSIGN_OR_RETURN(spec->selection_strategy,
+                                  ReadEnum(*n, "spec.selectionStrategy", kStrategies));
+      GateWarning(*n, "spec.selectionStrategy", config_.selection_strategy,
+                  "HPASelectionStrategy");
+    }
+    spec->sync_period.reset();
+    if (const YAML::Node* n = obj.Find("syncPeriodSeconds")) {
+      AGENTSCALE_ASSIGN_OR_RETURN(int32_t seconds, ReadInt32(*n, "spec.syncPeriodSeconds"));
+      spec->sync_period = absl::Seconds(seconds);
+      GateWarning(*n, "spec.syncPeriodSeconds", config_.configurable_sync_period,
+                  "HPAConfigurableSyncPeriod");
+    }
     return absl::OkStatus();
+  }
+
+  // A field behind a feature gate that is off loads (the API server would
+  // keep it on an object that already has it) and is ignored, with a warning.
+  void GateWarning(const YAML::Node& node, const std::string& path, bool enabled,
+                   const char* gate) {
+    if (enabled || warnings_ == nullptr) return;
+    warnings_->push_back(absl::StrCat(yaml_fields::Where(source_, node.Mark()), path,
+                                      ": is ignored while the ", gate,
+                                      " feature gate is off"));
   }
 
   absl::Status ParseMetric(const YAML::Node& node, const std::string& path,
@@ -264,11 +292,19 @@ class DocumentParser : public YamlReader {
         }
         return ParseTargetField(s, &metric->target);
       }
-      case MetricSourceType::kPods:
-      case MetricSourceType::kExternal: {
+      case MetricSourceType::kPods: {
         AGENTSCALE_ASSIGN_OR_RETURN(
             Object s, ParseObject(*src, src_path, {"metric", "target"}));
         AGENTSCALE_RETURN_IF_ERROR(ParseMetricIdentifier(s, metric));
+        return ParseTargetField(s, &metric->target);
+      }
+      case MetricSourceType::kExternal: {
+        AGENTSCALE_ASSIGN_OR_RETURN(
+            Object s, ParseObject(*src, src_path, {"metric", "target", "fallback"}));
+        AGENTSCALE_RETURN_IF_ERROR(ParseMetricIdentifier(s, metric));
+        if (const YAML::Node* f = s.Find("fallback")) {
+          AGENTSCALE_RETURN_IF_ERROR(ParseFallback(*f, Child(src_path, "fallback"), metric));
+        }
         return ParseTargetField(s, &metric->target);
       }
       case MetricSourceType::kObject:
@@ -285,6 +321,27 @@ class DocumentParser : public YamlReader {
         return ParseTargetField(s, &metric->target);
       }
     }
+  }
+
+  // external.fallback (KEP-5679): failureDurationSeconds (default 180) and
+  // replicas (required).
+  absl::Status ParseFallback(const YAML::Node& node, const std::string& path,
+                             MetricSpec* metric) {
+    AGENTSCALE_ASSIGN_OR_RETURN(
+        Object f, ParseObject(node, path, {"failureDurationSeconds", "replicas"}));
+    hpa::ExternalMetricFallback fallback;
+    if (const YAML::Node* n = f.Find("failureDurationSeconds")) {
+      AGENTSCALE_ASSIGN_OR_RETURN(int32_t seconds,
+                                  ReadInt32(*n, Child(path, "failureDurationSeconds")));
+      fallback.failure_duration = absl::Seconds(seconds);
+    }
+    const YAML::Node* replicas = f.Find("replicas");
+    if (replicas == nullptr) return Missing(f, "replicas");
+    AGENTSCALE_ASSIGN_OR_RETURN(fallback.replicas,
+                                ReadInt32(*replicas, Child(path, "replicas")));
+    metric->fallback = fallback;
+    GateWarning(node, path, config_.external_metric_fallback, "HPAExternalMetricFallback");
+    return absl::OkStatus();
   }
 
   // Lenient: a metric without `type` gets the type of the one source block

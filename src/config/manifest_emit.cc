@@ -130,6 +130,13 @@ void EmitMetric(YAML::Emitter& e, const MetricSpec& m) {
         << YAML::Value << YAML::BeginMap;
       EmitMetricIdentifier(e, m);
       EmitTarget(e, m.target);
+      if (m.fallback.has_value()) {
+        e << YAML::Key << "fallback" << YAML::Value << YAML::BeginMap;
+        e << YAML::Key << "failureDurationSeconds" << YAML::Value
+          << absl::ToInt64Seconds(m.fallback->failure_duration);
+        e << YAML::Key << "replicas" << YAML::Value << m.fallback->replicas;
+        e << YAML::EndMap;
+      }
       e << YAML::EndMap;
       break;
     case MetricSourceType::kObject:
@@ -192,6 +199,14 @@ void EmitAutoscaler(YAML::Emitter& e, const AutoscalerSpec& spec) {
     EmitRules(e, "scaleUp", spec.behavior->scale_up);
     EmitRules(e, "scaleDown", spec.behavior->scale_down);
     e << YAML::EndMap;
+  }
+  if (spec.selection_strategy.has_value()) {
+    e << YAML::Key << "selectionStrategy" << YAML::Value
+      << hpa::SelectionStrategyName(*spec.selection_strategy);
+  }
+  if (spec.sync_period.has_value()) {
+    e << YAML::Key << "syncPeriodSeconds" << YAML::Value
+      << absl::ToInt64Seconds(*spec.sync_period);
   }
   e << YAML::EndMap;
   e << YAML::EndMap;

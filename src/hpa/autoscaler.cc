@@ -87,7 +87,11 @@ HorizontalAutoscaler::HorizontalAutoscaler(hpa::AutoscalerSpec spec,
     metric_descriptions_.push_back(m.Describe());
     has_object_or_external_ |= m.type == MetricSourceType::kObject ||
                                m.type == MetricSourceType::kExternal;
+    has_fallback_ |= config_.external_metric_fallback &&
+                     m.type == MetricSourceType::kExternal && m.fallback.has_value();
   }
+  owner_selection_ = config_.selection_strategy &&
+                     spec_->selection_strategy == hpa::SelectionStrategy::kOwnerReference;
   metric_obs_.reserve(spec_->metrics.size());
 }
 
@@ -177,6 +181,12 @@ absl::Status CheckStateTimes(const AutoscalerState& s, const std::string& source
   if (s.last_scale_time.has_value()) {
     AGENTSCALE_RETURN_IF_ERROR(check("$.last_scale_time", *s.last_scale_time));
   }
+  for (size_t i = 0; i < s.first_failure_times.size(); ++i) {
+    if (s.first_failure_times[i].has_value()) {
+      AGENTSCALE_RETURN_IF_ERROR(check(absl::StrCat("$.first_failure_times[", i, "]"),
+                                       *s.first_failure_times[i]));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -197,6 +207,16 @@ absl::Status HorizontalAutoscaler::ImportState(AutoscalerState state) {
         return absl::InvalidArgumentError(absl::StrCat(
             "recommendation with negative replicas ", r.replicas));
       }
+    }
+  }
+  for (size_t i = 0; i < state.first_failure_times.size(); ++i) {
+    if (!state.first_failure_times[i].has_value()) continue;
+    if (i >= spec_->metrics.size() ||
+        spec_->metrics[i].type != MetricSourceType::kExternal ||
+        !spec_->metrics[i].fallback.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "first_failure_times[", i, "]: spec.metrics[", i,
+          "] is not an External metric with a fallback"));
     }
   }
   state_ = std::move(state);
@@ -315,6 +335,8 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
   r->failure_reason = FailureReason(m.type);
   r->error = absl::OkStatus();
   r->stale_samples = 0;
+  r->first_failure.reset();
+  r->fallback = false;
   const int32_t current = obs.current_replicas;
   const int32_t status_replicas = obs.status_replicas.value_or(current);
   const absl::Time now = *state_.last_evaluation;
@@ -393,7 +415,7 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
       }
       if (m.target.average_value_milli.has_value()) {
         auto res = calculator_.AverageValue(current, *m.target.average_value_milli,
-                                            m.resource(), tolerances_, obs.pods,
+                                            m.resource(), tolerances_, pods_,
                                             samples, now);
         if (!res.ok()) return fail(res.status());
         r->proposal = res->replicas;
@@ -401,7 +423,7 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
       } else if (m.target.average_utilization.has_value()) {
         auto res = calculator_.ResourceUtilization(
             current, *m.target.average_utilization, m.resource(), m.container,
-            tolerances_, obs.pods, samples, now, config_.pod_level_resources);
+            tolerances_, pods_, samples, now, config_.pod_level_resources);
         if (!res.ok()) return fail(res.status());
         r->proposal = res->replicas;
         r->value_milli = res->raw_average_milli;
@@ -422,7 +444,7 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
           none_fresh(hpa::CheckCustomMetricsReturned(m.name, pod_samples.size()));
       if (!fetched.ok()) return fail(std::move(fetched));
       auto res = calculator_.AverageValue(current, *m.target.average_value_milli,
-                                          std::nullopt, tolerances_, obs.pods,
+                                          std::nullopt, tolerances_, pods_,
                                           pod_samples, now);
       if (!res.ok()) return fail(res.status());
       r->proposal = res->replicas;
@@ -502,20 +524,128 @@ absl::Span<const hpa::PodSample> HorizontalAutoscaler::FreshSamples(
     absl::Span<const hpa::PodSample> samples, std::vector<hpa::PodSample>* scratch,
     int32_t* stale) const {
   // The common case, every sample fresh, returns the span as given.
+  const bool select = !unselected_names_.empty();
+  auto dropped = [&](const hpa::PodSample& s) {
+    return IsStale(s.timestamp) ||
+           (select && std::binary_search(unselected_names_.begin(),
+                                         unselected_names_.end(),
+                                         std::string_view(s.pod)));
+  };
   size_t i = 0;
-  while (i < samples.size() && !IsStale(samples[i].timestamp)) ++i;
+  while (i < samples.size() && !dropped(samples[i])) ++i;
   if (i == samples.size()) return samples;
   scratch->assign(samples.begin(), samples.begin() + i);
   int32_t n = 0;
   for (; i < samples.size(); ++i) {
     if (IsStale(samples[i].timestamp)) {
       ++n;
-    } else {
+    } else if (!dropped(samples[i])) {
       scratch->push_back(samples[i]);
     }
   }
   if (stale != nullptr) *stale += n;
   return *scratch;
+}
+
+namespace {
+
+// KEP-5325's owner test: an ownerReference names the scale target when kind,
+// name and API group agree (the version may differ: apps/v1 and
+// apps/v1beta2 name the same Deployment).
+std::string_view ApiGroup(std::string_view api_version) {
+  const size_t slash = api_version.find('/');
+  return slash == std::string_view::npos ? std::string_view() : api_version.substr(0, slash);
+}
+bool SameObject(const hpa::ObjectReference& a, const hpa::ObjectReference& b) {
+  return a.kind == b.kind && a.name == b.name &&
+         ApiGroup(a.api_version) == ApiGroup(b.api_version);
+}
+
+// Whether a chain of at most `depth` ownerReferences from `refs` through
+// `owners` reaches `target`.
+bool ReachesTarget(const std::vector<hpa::ObjectReference>& refs,
+                   const std::vector<OwnerObject>& owners,
+                   const hpa::ObjectReference& target, int depth) {
+  if (depth <= 0) return false;
+  for (const hpa::ObjectReference& ref : refs) {
+    if (SameObject(ref, target)) return true;
+  }
+  for (const hpa::ObjectReference& ref : refs) {
+    for (const OwnerObject& o : owners) {
+      if (SameObject(o.object, ref) &&
+          ReachesTarget(o.owner_references, owners, target, depth - 1)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// The longest ownership chain followed (the prototype controller's bound).
+constexpr int kMaxOwnershipChain = 10;
+
+}  // namespace
+
+absl::Span<const hpa::Pod> HorizontalAutoscaler::SelectedPods(const Observation& obs) {
+  unselected_names_.clear();
+  // Reading the owners failed: every pod counts (KEP-5325).
+  if (!obs.owners_error.ok()) return obs.pods;
+  size_t kept = 0;
+  for (const hpa::Pod& pod : obs.pods) {
+    if (ReachesTarget(pod.owner_references, obs.owners, spec_->scale_target_ref,
+                      kMaxOwnershipChain)) {
+      if (kept < selected_pods_.size()) {
+        selected_pods_[kept] = pod;
+      } else {
+        selected_pods_.push_back(pod);
+      }
+      ++kept;
+    } else {
+      unselected_names_.push_back(pod.name);
+    }
+  }
+  if (unselected_names_.empty()) return obs.pods;
+  std::sort(unselected_names_.begin(), unselected_names_.end());
+  return absl::MakeConstSpan(selected_pods_.data(), kept);
+}
+
+void HorizontalAutoscaler::ApplyFallbacks(absl::Time now, Decision* d) {
+  const size_t n = spec_->metrics.size();
+  if (state_.first_failure_times.size() != n) state_.first_failure_times.resize(n);
+  int active = -1;  // the first metric serving its fallback
+  for (size_t i = 0; i < n; ++i) {
+    const hpa::MetricSpec& m = spec_->metrics[i];
+    if (m.type != MetricSourceType::kExternal || !m.fallback.has_value()) continue;
+    MetricResult& r = d->metrics[i];
+    std::optional<absl::Time>& first = state_.first_failure_times[i];
+    // KEP-5679: a success clears firstFailureTime; the first failure sets it;
+    // later failures keep it.
+    if (r.valid) {
+      first.reset();
+      continue;
+    }
+    if (!first.has_value()) first = now;
+    r.first_failure = first;
+    if (now - *first >= m.fallback->failure_duration) {
+      r.valid = true;
+      r.fallback = true;
+      r.proposal = m.fallback->replicas;
+      if (active < 0) active = static_cast<int>(i);
+    }
+  }
+  d->fallback = active >= 0;
+  if (active < 0) {
+    SetCondition(&state_.conditions, ConditionType::kExternalMetricFallbackActive, false,
+                 Reason::kNoFallbackActive);
+    return;
+  }
+  const hpa::MetricSpec& m = spec_->metrics[active];
+  const MetricResult& r = d->metrics[active];
+  SetCondition(&state_.conditions, ConditionType::kExternalMetricFallbackActive, true,
+               Reason::kFallbackActive,
+               absl::StrCat(metric_descriptions_[active], " has failed for ",
+                            absl::FormatDuration(now - *r.first_failure),
+                            "; using its fallback replica count ", m.fallback->replicas));
 }
 
 absl::StatusOr<Decision> HorizontalAutoscaler::Evaluate(absl::Time now,
@@ -571,6 +701,7 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
   bool metrics_computed = false;
   d->error = absl::OkStatus();
   d->committed = false;
+  if (has_fallback_) d->fallback = false;  // set again by ApplyFallbacks
   d->adjustments.clear();
   if (d->spec != spec_) d->spec = spec_;  // skips two atomic ops per sync
 
@@ -680,10 +811,14 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
     int32_t replicas = 0;
     int invalid = 0;
     int first_invalid = -1;
+    pods_ = owner_selection_ ? SelectedPods(obs) : absl::MakeConstSpan(obs.pods);
     for (size_t i = 0; i < n; ++i) {
       const int oi = metric_obs_[i];
       ComputeMetric(static_cast<int>(i), obs, oi >= 0 ? &obs.metrics[oi] : nullptr,
                     &d->metrics[i]);
+    }
+    if (has_fallback_) ApplyFallbacks(now, d);
+    for (size_t i = 0; i < n; ++i) {
       const MetricResult& r = d->metrics[i];
       if (!r.valid) {
         if (first_invalid < 0) first_invalid = static_cast<int>(i);

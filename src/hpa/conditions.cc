@@ -41,6 +41,8 @@ constexpr ReasonInfo kReasons[] = {
     {Reason::kScaleDownLimit, "ScaleDownLimit"},
     {Reason::kScaledToZero, "ScaledToZero"},
     {Reason::kNotScaledToZero, "NotScaledToZero"},
+    {Reason::kFallbackActive, "FallbackActive"},
+    {Reason::kNoFallbackActive, "NoFallbackActive"},
 };
 
 }  // namespace
@@ -55,6 +57,8 @@ const char* ConditionTypeName(ConditionType type) {
       return "ScalingLimited";
     case ConditionType::kScaledToZero:
       return "ScaledToZero";
+    case ConditionType::kExternalMetricFallbackActive:
+      return "ExternalMetricFallbackActive";
   }
   return "Unknown";
 }
@@ -69,7 +73,8 @@ const char* ReasonName(Reason reason) {
 std::optional<ConditionType> ParseConditionType(const std::string& name) {
   for (ConditionType t :
        {ConditionType::kAbleToScale, ConditionType::kScalingActive,
-        ConditionType::kScalingLimited, ConditionType::kScaledToZero}) {
+        ConditionType::kScalingLimited, ConditionType::kScaledToZero,
+        ConditionType::kExternalMetricFallbackActive}) {
     if (name == ConditionTypeName(t)) return t;
   }
   return std::nullopt;
@@ -143,6 +148,11 @@ std::string Condition::Message() const {
       return "the HPA controller scaled the workload to zero";
     case Reason::kNotScaledToZero:
       return "the HPA controller did not scale the workload to zero";
+    case Reason::kFallbackActive:
+      // detail: "<metric> has failed for <duration>; ... fallback replica count <n>"
+      return detail;
+    case Reason::kNoFallbackActive:
+      return "no external metric is using its fallback replica count";
   }
   return detail;
 }

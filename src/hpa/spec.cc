@@ -176,4 +176,8 @@ const char* SelectPolicyName(SelectPolicy policy) {
   return "Max";
 }
 
+const char* SelectionStrategyName(SelectionStrategy s) {
+  return s == SelectionStrategy::kOwnerReference ? "OwnerReference" : "LabelSelector";
+}
+
 }  // namespace agentscale::hpa

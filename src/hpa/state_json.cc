@@ -16,6 +16,8 @@ namespace {
 
 using nlohmann::json;
 constexpr const char* kFormat = "agentscale.state/v1";
+// The highest metric index a first_failure_times entry may name.
+constexpr int32_t kMaxFailureMetricIndex = 10000;
 
 std::string TimeString(absl::Time t) {
   return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone());
@@ -140,6 +142,16 @@ std::string StateToJson(const AutoscalerState& state, int indent) {
   j["last_evaluation"] = state.last_evaluation.has_value()
                              ? json(TimeString(*state.last_evaluation))
                              : json(nullptr);
+  // Written only when an External metric with a fallback is failing, so
+  // that states without one keep their form.
+  json failures = json::array();
+  for (size_t i = 0; i < state.first_failure_times.size(); ++i) {
+    if (state.first_failure_times[i].has_value()) {
+      failures.push_back({{"metric", i},
+                          {"first_failure_time", TimeString(*state.first_failure_times[i])}});
+    }
+  }
+  if (!failures.empty()) j["first_failure_times"] = std::move(failures);
   return j.dump(indent);
 }
 
@@ -158,7 +170,7 @@ absl::StatusOr<AutoscalerState> StateFromJson(const std::string& text,
   if (!rd.Keys(j, "$",
                {"format", "recommendations", "scale_up_events",
                 "scale_down_events", "conditions", "desired_replicas",
-                "last_scale_time", "last_evaluation"})) {
+                "last_scale_time", "last_evaluation", "first_failure_times"})) {
     return rd.error;
   }
   if (!j.contains("format") || !j["format"].is_string() ||
@@ -271,6 +283,40 @@ absl::StatusOr<AutoscalerState> StateFromJson(const std::string& text,
       absl::Time t;
       if (!rd.Time(j[key], absl::StrCat("$.", key), &t)) return rd.error;
       *field = t;
+    }
+  }
+  if (j.contains("first_failure_times")) {
+    const json& a = j["first_failure_times"];
+    if (!a.is_array()) {
+      rd.Fail("$.first_failure_times", "must be an array");
+      return rd.error;
+    }
+    for (size_t i = 0; i < a.size(); ++i) {
+      const std::string p = absl::StrCat("$.first_failure_times[", i, "]");
+      if (!rd.Keys(a[i], p, {"metric", "first_failure_time"})) return rd.error;
+      if (!a[i].contains("metric") || !a[i].contains("first_failure_time")) {
+        rd.Fail(p, "needs metric and first_failure_time");
+        return rd.error;
+      }
+      int32_t metric;
+      absl::Time t;
+      if (!rd.Int32(a[i]["metric"], p + ".metric", &metric) ||
+          !rd.Time(a[i]["first_failure_time"], p + ".first_failure_time", &t)) {
+        return rd.error;
+      }
+      // A spec has at most as many metrics as a document can list; the
+      // index also bounds the vector this builds.
+      if (metric < 0 || metric >= kMaxFailureMetricIndex) {
+        rd.Fail(p + ".metric", absl::StrCat("must be in [0, ", kMaxFailureMetricIndex, ")"));
+        return rd.error;
+      }
+      const size_t m = static_cast<size_t>(metric);
+      if (m < s.first_failure_times.size() && s.first_failure_times[m].has_value()) {
+        rd.Fail(p + ".metric", absl::StrCat("metric ", metric, " is listed twice"));
+        return rd.error;
+      }
+      if (m >= s.first_failure_times.size()) s.first_failure_times.resize(m + 1);
+      s.first_failure_times[m] = t;
     }
   }
   if (absl::Status st = CheckStateTimes(s, source); !st.ok()) return st;

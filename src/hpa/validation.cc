@@ -20,6 +20,10 @@ namespace {
 // Limits from pkg/apis/autoscaling/validation.
 constexpr int64_t kMaxStabilizationWindowSeconds = 3600;
 constexpr int64_t kMaxPeriodSeconds = 1800;
+// KEP-5679 and KEP-6003 (not yet in pkg/apis; the KEPs' bounds).
+constexpr int64_t kMinFailureDurationSeconds = 180;
+constexpr int64_t kMinSyncPeriodSeconds = 3;
+constexpr int64_t kMaxSyncPeriodSeconds = 3600;
 
 class Validator {
  public:
@@ -36,17 +40,27 @@ class Validator {
         has_object_or_external = true;
       }
     }
-    // validateMetrics: minReplicas 0 (only reachable with the gate) needs a
-    // metric that can see load while no pod runs.
-    if (spec.min_replicas == 0 && config_.scale_to_zero &&
-        !has_object_or_external) {
+    // validateMetrics: minReplicas 0 needs a metric that can see load while
+    // no pod runs; Kubernetes checks it whatever the gate says.
+    if (spec.min_replicas == 0 && !has_object_or_external) {
       Add("spec.metrics",
-          "must include at least one Object or External metric to support "
-          "scaling to zero replicas (minReplicas 0)");
+          "Forbidden: must specify at least one Object or External metric to "
+          "support scaling to zero replicas");
     }
     if (spec.behavior.has_value()) {
       ValidateRules(spec.behavior->scale_up, "spec.behavior.scaleUp");
       ValidateRules(spec.behavior->scale_down, "spec.behavior.scaleDown");
+    }
+    // KEP-6003 (implementable revision): spec.syncPeriodSeconds in [3, 3600].
+    if (spec.sync_period.has_value()) {
+      const absl::Duration p = *spec.sync_period;
+      if (p < absl::Seconds(kMinSyncPeriodSeconds) || p > absl::Seconds(kMaxSyncPeriodSeconds) ||
+          p != absl::Trunc(p, absl::Seconds(1))) {
+        Add("spec.syncPeriodSeconds",
+            absl::StrCat("Invalid value: ", absl::FormatDuration(p),
+                         ": must be a whole number of seconds in [", kMinSyncPeriodSeconds, ", ",
+                         kMaxSyncPeriodSeconds, "]"));
+      }
     }
     return std::move(errors_);
   }
@@ -59,12 +73,11 @@ class Validator {
   void ValidateReplicas(const AutoscalerSpec& spec) {
     const int32_t lower = config_.scale_to_zero ? 0 : 1;
     if (spec.min_replicas < lower) {
-      std::string message =
-          absl::StrCat("must be >= ", lower, ", got ", spec.min_replicas);
+      // The API server's words (the lower bound is 0 with HPAScaleToZero).
+      std::string message = absl::StrCat("Invalid value: ", spec.min_replicas,
+                                         ": must be greater than or equal to ", lower);
       if (spec.min_replicas == 0) {
-        absl::StrAppend(&message,
-                        " (0 needs the HPAScaleToZero feature gate and an "
-                        "Object or External metric)");
+        absl::StrAppend(&message, " (0 needs the HPAScaleToZero feature gate)");
       }
       Add("spec.minReplicas", std::move(message));
     }
@@ -138,6 +151,28 @@ class Validator {
     }
     if (!is_resource) ValidateSelector(m.selector, source + ".metric.selector");
     ValidateTarget(m, source + ".target", allowed);
+    if (m.fallback.has_value()) ValidateFallback(m, source + ".fallback");
+  }
+
+  // KEP-5679: failureDurationSeconds defaults to and is at least 180;
+  // replicas is required and positive.
+  void ValidateFallback(const MetricSpec& m, const std::string& path) {
+    if (m.type != MetricSourceType::kExternal) {
+      Add(path, "Forbidden: may only be set on an External metric");
+      return;
+    }
+    const absl::Duration d = m.fallback->failure_duration;
+    if (d < absl::Seconds(kMinFailureDurationSeconds) || d == absl::InfiniteDuration() ||
+        d != absl::Trunc(d, absl::Seconds(1))) {
+      Add(path + ".failureDurationSeconds",
+          absl::StrCat("Invalid value: ", absl::FormatDuration(d),
+                       ": must be a whole number of seconds greater than or equal to ",
+                       kMinFailureDurationSeconds));
+    }
+    if (m.fallback->replicas <= 0) {
+      Add(path + ".replicas", absl::StrCat("Invalid value: ", m.fallback->replicas,
+                                           ": must be greater than 0"));
+    }
   }
 
   void ValidateSelector(const LabelSelector& selector,

@@ -655,13 +655,14 @@ absl::Status ScaledObjectPolicy::Decide(absl::Time now, const Observation& obs, 
   hpa_rescale_ = hpa_out->rescale;
   hpa_desired_ = hpa_out->desired_replicas;
   step_.fallback = any_failed_over;
-  out->fallback = any_failed_over;
   if (hpa_copy_) {
     *out = hpa_decision_;
     out->current_replicas = current;
     out->desired_replicas = hpa_decision_.desired_replicas;
     out->rescale = out->desired_replicas != current;
   }
+  // After the copy: the HPA's decision does not know KEDA's fallback.
+  out->fallback = any_failed_over;
   if (step_.polled) {
     out->family_note = note_;
   } else {

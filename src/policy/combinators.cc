@@ -399,6 +399,15 @@ std::unique_ptr<Policy> MaxOf::Clone() const {
   return copy;
 }
 
+std::optional<absl::Duration> MaxOf::sync_period() const {
+  std::optional<absl::Duration> shortest;
+  for (const auto& p : policies_) {
+    const std::optional<absl::Duration> period = p->sync_period();
+    if (period.has_value() && (!shortest.has_value() || *period < *shortest)) shortest = period;
+  }
+  return shortest;
+}
+
 // --- Activation -------------------------------------------------------------------
 
 absl::StatusOr<std::unique_ptr<Activation>> Activation::Create(

@@ -174,6 +174,19 @@ std::string Decision::ExplainPolicy() const {
     if (!m.valid) {
       absl::StrAppend(&out, name, " failed (", hpa::ReasonName(m.failure_reason),
                       ": ", m.error.message(), ")");
+      if (m.first_failure.has_value() && ms && ms->fallback) {
+        absl::StrAppend(&out, ", failing for ", absl::FormatDuration(time - *m.first_failure),
+                        " of the ", absl::FormatDuration(ms->fallback->failure_duration),
+                        " before its fallback");
+      }
+      continue;
+    }
+    if (m.fallback && ms && ms->fallback) {
+      absl::StrAppend(&out, name, " failing for ",
+                      absl::FormatDuration(time - m.first_failure.value_or(time)), " (",
+                      hpa::ReasonName(m.failure_reason), ": ", m.error.message(),
+                      "): fallback proposes ", m.proposal);
+      if (m.spec_index == winning_metric && metrics.size() > 1) out += " (highest)";
       continue;
     }
     if (m.utilization.has_value() && ms && ms->target.average_utilization) {

@@ -595,7 +595,9 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   const double horizon =
       opt_.arrivals == ArrivalShape::kPerRow ? trace_.end() : trace_.end() + interval_;
   scrape_ = absl::ToDoubleSeconds(opt_.scrape_interval);
-  const double sync = absl::ToDoubleSeconds(opt_.sync_period);
+  // An HPA's spec.syncPeriodSeconds (HPAConfigurableSyncPeriod) takes the
+  // place of the controller-wide period.
+  const double sync = absl::ToDoubleSeconds(policy_.sync_period().value_or(opt_.sync_period));
   window_ = absl::ToDoubleSeconds(opt_.adapter_window);
 
   // The maximum the summary measures time at: the policy's as configured (a

@@ -251,7 +251,9 @@ absl::Status Replay(PolicyT& policy, const std::vector<hpa::MetricSpec>& metrics
   if (!(t0 <= t_end)) {
     return absl::InvalidArgumentError("fluid replay needs at least one metric trace");
   }
-  const double period = absl::ToDoubleSeconds(options.period);
+  // An HPA's spec.syncPeriodSeconds (HPAConfigurableSyncPeriod) takes the
+  // place of the controller-wide period.
+  const double period = absl::ToDoubleSeconds(policy.sync_period().value_or(options.period));
   const int32_t initial_replicas =
       options.initial_replicas >= 0 ? options.initial_replicas : policy.min_replicas();
   if (absl::Status st = CheckFleetSize(initial_replicas, "the initial fleet"); !st.ok()) {

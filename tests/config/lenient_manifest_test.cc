@@ -368,8 +368,8 @@ INSTANTIATE_TEST_SUITE_P(
     Values, HelmValuesErrorTest,
     testing::ValuesIn(std::vector<ValuesErrorCase>{
         {"MinReplicasZero", "hpa:\n  minReplicas: 0\n",
-         "values.yaml:2:16: hpa.minReplicas: must be >= 1, got 0 (0 needs the HPAScaleToZero "
-         "feature gate and an Object or External metric)"},
+         "values.yaml:1:1: hpa.metrics: Forbidden: must specify at least one Object or "
+         "External metric to support scaling to zero replicas"},
         {"MaxBelowInheritedMin", "hpa:\n  maxReplicas: 1\n",
          "values.yaml:2:16: hpa.maxReplicas: must be >= minReplicas (2), got 1"},
         {"TargetZero", "hpa:\n  metrics:\n    target:\n      averageValue: \"0\"\n",

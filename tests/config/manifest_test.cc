@@ -114,11 +114,12 @@ INSTANTIATE_TEST_SUITE_P(
     Manifest, ManifestErrorTest,
     testing::ValuesIn(std::vector<ErrorCase>{
         // Validation errors, mapped back to the node's position.
-        {"MinReplicasZero", "minReplicas: 2", "minReplicas: 0",
-         "hpa.yaml:10:16: spec.minReplicas: ", "must be >= 1, got 0"},
+        {"MinReplicasNegative", "minReplicas: 2", "minReplicas: -1",
+         "hpa.yaml:10:16: spec.minReplicas: ",
+         "Invalid value: -1: must be greater than or equal to 1"},
         {"ScaleToZeroNeedsObjectOrExternal", "minReplicas: 2",
          "minReplicas: 0", "hpa.yaml:12:3: spec.metrics: ",
-         "must include at least one Object or External metric", true},
+         "Forbidden: must specify at least one Object or External metric", true},
         {"MaxBelowMin", "maxReplicas: 10", "maxReplicas: 1",
          "hpa.yaml:11:16: spec.maxReplicas: ",
          "must be >= minReplicas (2), got 1"},
@@ -230,9 +231,8 @@ TEST(LoadManifestStringTest, ReportsAllValidationErrorsOnePerLine) {
   absl::StatusOr<LoadedManifests> loaded = LoadManifestString(yaml, "hpa.yaml");
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(std::string(loaded.status().message()),
-            "hpa.yaml:10:16: spec.minReplicas: must be >= 1, got 0 (0 needs "
-            "the HPAScaleToZero feature gate and an Object or External "
-            "metric)\n"
+            "hpa.yaml:12:3: spec.metrics: Forbidden: must specify at least one Object or "
+            "External metric to support scaling to zero replicas\n"
             "hpa.yaml:26:24: spec.behavior.scaleUp.policies[0].periodSeconds: "
             "must be in 1..1800, got 0");
 }
@@ -347,7 +347,7 @@ spec:
   EXPECT_EQ(b.scale_down.tolerance, 0.2);
 }
 
-TEST(LoadManifestStringTest, ScaleToZeroNeedsTheGate) {
+TEST(LoadManifestStringTest, ScaleToZeroFollowsTheGate) {
   constexpr char kYaml[] = R"(apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata: {name: a}
@@ -361,13 +361,17 @@ spec:
       metric: {name: queue}
       target: {type: Value, value: "10"}
 )";
-  EXPECT_FALSE(LoadManifestString(kYaml).ok());
-  hpa::ControllerConfig config;
-  config.scale_to_zero = true;
-  absl::StatusOr<LoadedManifests> loaded =
-      LoadManifestString(kYaml, "<string>", config);
+  // HPAScaleToZero is Beta and on by default since 1.37.
+  absl::StatusOr<LoadedManifests> loaded = LoadManifestString(kYaml);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->autoscalers[0].min_replicas, 0);
+  hpa::ControllerConfig config;
+  config.scale_to_zero = false;
+  absl::StatusOr<LoadedManifests> off = LoadManifestString(kYaml, "<string>", config);
+  ASSERT_FALSE(off.ok());
+  EXPECT_EQ(std::string(off.status().message()),
+            "<string>:6:16: spec.minReplicas: Invalid value: 0: must be greater than or equal "
+            "to 1 (0 needs the HPAScaleToZero feature gate)");
 }
 
 TEST(LoadManifestStringTest, AllMetricTypes) {

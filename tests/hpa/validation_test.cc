@@ -90,20 +90,32 @@ INSTANTIATE_TEST_SUITE_P(
     Spec, ValidationErrorTest,
     testing::ValuesIn(std::vector<ErrorCase>{
         {"MinReplicasZeroWithoutGate",
-         [](S& s, C&) { s.min_replicas = 0; }, "spec.minReplicas",
-         "must be >= 1, got 0 (0 needs the HPAScaleToZero"},
+         [](S& s, C& c) {
+           c.scale_to_zero = false;
+           s.min_replicas = 0;
+         },
+         "spec.minReplicas",
+         "Invalid value: 0: must be greater than or equal to 1 (0 needs the HPAScaleToZero"},
+        {"MinReplicasZeroNeedsObjectOrExternalEvenWithoutGate",
+         [](S& s, C& c) {
+           c.scale_to_zero = false;
+           s.min_replicas = 0;
+         },
+         "spec.metrics",
+         "Forbidden: must specify at least one Object or External metric to support scaling "
+         "to zero replicas"},
         {"MinReplicasNegativeWithGate",
          [](S& s, C& c) {
            c.scale_to_zero = true;
            s.min_replicas = -1;
          },
-         "spec.minReplicas", "must be >= 0, got -1"},
+         "spec.minReplicas", "Invalid value: -1: must be greater than or equal to 0"},
         {"ScaleToZeroNeedsObjectOrExternal",
          [](S& s, C& c) {
            c.scale_to_zero = true;
            s.min_replicas = 0;
          },
-         "spec.metrics", "must include at least one Object or External"},
+         "spec.metrics", "Forbidden: must specify at least one Object or External"},
         {"MaxReplicasZero", [](S& s, C&) { s.max_replicas = 0; },
          "spec.maxReplicas", "must be >= 1, got 0"},
         {"MaxBelowMin", [](S& s, C&) { s.max_replicas = 1; },
@@ -355,12 +367,15 @@ TEST(ValidateSpecTest, ReportsEveryProblemInFieldOrder) {
   spec.min_replicas = 0;
   spec.max_replicas = 0;
   spec.behavior->scale_up.policies[0].period = absl::ZeroDuration();
-  std::vector<FieldError> errors = ValidateSpec(spec);
-  ASSERT_EQ(errors.size(), 3u);
+  ControllerConfig config;
+  config.scale_to_zero = false;
+  std::vector<FieldError> errors = ValidateSpec(spec, config);
+  ASSERT_EQ(errors.size(), 4u);
   EXPECT_EQ(errors[0].path, "spec.minReplicas");
   EXPECT_EQ(errors[1].path, "spec.maxReplicas");
-  EXPECT_EQ(errors[2].path, "spec.behavior.scaleUp.policies[0].periodSeconds");
-  absl::Status status = ValidateSpecStatus(spec);
+  EXPECT_EQ(errors[2].path, "spec.metrics");
+  EXPECT_EQ(errors[3].path, "spec.behavior.scaleUp.policies[0].periodSeconds");
+  absl::Status status = ValidateSpecStatus(spec, config);
   EXPECT_THAT(std::string(status.message()),
               HasSubstr("; spec.maxReplicas: must be >= 1, got 0; "));
 }

@@ -118,6 +118,9 @@ class ForecastFloor final : public Policy {
   PolicyState ExportPolicyState() const override;
   absl::Status ImportPolicyState(const PolicyState& state) override;
   std::unique_ptr<Policy> Clone() const override;
+  std::optional<absl::Duration> sync_period() const override {
+    return inner_->sync_period();
+  }
 
   const Forecaster& model() const { return *model_; }
   // The forecast and floor at the last Decide (floor 0 before the model is

@@ -30,11 +30,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "agentscale/observation.h"
 #include "agentscale/policy/decision.h"
 #include "agentscale/policy/policy.h"
@@ -59,6 +61,11 @@ struct AutoscalerState {
   std::optional<int32_t> desired_replicas;       // status.desiredReplicas
   std::optional<absl::Time> last_scale_time;     // status.lastScaleTime
   std::optional<absl::Time> last_evaluation;
+  // HPAExternalMetricFallback: per spec.metrics entry, the first of the
+  // consecutive failed reads of an External metric with a fallback
+  // (status.currentMetrics[].external.firstFailureTime); unset while it
+  // reads fine. Empty when no metric has a fallback.
+  std::vector<std::optional<absl::Time>> first_failure_times;
 
   friend bool operator==(const AutoscalerState& a, const AutoscalerState& b) {
     return a.recommendations == b.recommendations &&
@@ -67,7 +74,8 @@ struct AutoscalerState {
            a.conditions == b.conditions &&
            a.desired_replicas == b.desired_replicas &&
            a.last_scale_time == b.last_scale_time &&
-           a.last_evaluation == b.last_evaluation;
+           a.last_evaluation == b.last_evaluation &&
+           a.first_failure_times == b.first_failure_times;
   }
 };
 
@@ -135,6 +143,10 @@ class HorizontalAutoscaler final : public Policy {
   std::unique_ptr<Policy> Clone() const override {
     return std::make_unique<HorizontalAutoscaler>(*this);
   }
+  // spec.syncPeriodSeconds with the HPAConfigurableSyncPeriod gate on.
+  std::optional<absl::Duration> sync_period() const override {
+    return config_.configurable_sync_period ? spec_->sync_period : std::nullopt;
+  }
 
  private:
   HorizontalAutoscaler(hpa::AutoscalerSpec spec, hpa::ControllerConfig config);
@@ -160,12 +172,21 @@ class HorizontalAutoscaler final : public Policy {
   }
   bool ScaledToZeroConditionTrue() const;
   bool HasObjectOrExternalMetric() const;
+  // HPAExternalMetricFallback: after the metric loop, turns each failed
+  // External metric with a fallback that has failed long enough into a
+  // proposal, keeps the failure timers, and sets the condition.
+  void ApplyFallbacks(absl::Time now, Decision* d);
+  // HPASelectionStrategy OwnerReference: the pods (and their samples) that
+  // count; `pods` itself when every pod does.
+  absl::Span<const hpa::Pod> SelectedPods(const Observation& obs);
 
   std::shared_ptr<const hpa::AutoscalerSpec> spec_;
   hpa::ControllerConfig config_;
   hpa::Tolerances tolerances_;
   std::vector<std::string> metric_descriptions_;
   bool has_object_or_external_ = false;
+  bool has_fallback_ = false;  // gate on and some External metric has one
+  bool owner_selection_ = false;  // gate on and spec says OwnerReference
   AutoscalerState state_;
   // The latest decision that asked for a rescale and awaits Commit.
   std::optional<absl::Time> pending_time_;
@@ -176,6 +197,12 @@ class HorizontalAutoscaler final : public Policy {
   std::vector<int> metric_obs_;  // spec index -> observation index or -1
   std::vector<hpa::PodSample> summed_samples_;
   std::vector<hpa::PodSample> fresh_samples_;
+  // OwnerReference selection: the selected pods, and the names of those
+  // left out (sorted), whose samples are dropped.
+  std::vector<hpa::Pod> selected_pods_;
+  std::vector<std::string_view> unselected_names_;
+  // The pods pod metrics read this sync: obs.pods or selected_pods_.
+  absl::Span<const hpa::Pod> pods_;
   absl::Time sample_cutoff_ = absl::InfinitePast();  // samples before it are stale
   // Answers the stabilization from state_.recommendations without a pass
   // over it; invalidated whenever the history is replaced.

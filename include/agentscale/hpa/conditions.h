@@ -18,7 +18,13 @@
 
 namespace agentscale::hpa {
 
-enum class ConditionType { kAbleToScale, kScalingActive, kScalingLimited, kScaledToZero };
+enum class ConditionType {
+  kAbleToScale,
+  kScalingActive,
+  kScalingLimited,
+  kScaledToZero,
+  kExternalMetricFallbackActive,
+};
 
 // Kubernetes' reason strings, plus kNone for "no reason".
 enum class Reason : uint8_t {
@@ -51,6 +57,10 @@ enum class Reason : uint8_t {
   // ScaledToZero
   kScaledToZero,
   kNotScaledToZero,
+  // ExternalMetricFallbackActive (KEP-5679 names the condition but not its
+  // reasons; these two are agentscale's, see docs/hpa-compatibility.md).
+  kFallbackActive,
+  kNoFallbackActive,
 };
 
 const char* ConditionTypeName(ConditionType type);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "agentscale/hpa/spec.h"
 
 namespace agentscale::hpa {
 
@@ -67,6 +68,9 @@ struct Pod {
   std::optional<ResourceList> pod_requests;  // pod-level resources
   // Labels, used only by the selector checks (observation.h).
   std::vector<std::pair<std::string, std::string>> labels;
+  // metadata.ownerReferences (apiVersion, kind, name), read only by the
+  // OwnerReference selection strategy (HPASelectionStrategy).
+  std::vector<ObjectReference> owner_references;
 
   // A Running pod, Ready=True since GoZeroTime(), started at GoZeroTime().
   static Pod Ready(std::string name);

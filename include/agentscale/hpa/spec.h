@@ -94,6 +94,20 @@ struct MetricTarget {
   }
 };
 
+// external.fallback (HPAExternalMetricFallback, KEP-5679): what an External
+// metric proposes once reading it has failed for `failure_duration` without
+// a success in between. The proposal is max-combined with the other
+// metrics and then stabilized and rate-limited like any other.
+struct ExternalMetricFallback {
+  // failureDurationSeconds: default and minimum 180 s.
+  absl::Duration failure_duration = absl::Seconds(180);
+  int32_t replicas = 0;  // required, > 0
+  friend bool operator==(const ExternalMetricFallback& a,
+                         const ExternalMetricFallback& b) {
+    return a.failure_duration == b.failure_duration && a.replicas == b.replicas;
+  }
+};
+
 // One entry of spec.metrics.
 struct MetricSpec {
   MetricSourceType type = MetricSourceType::kPods;
@@ -105,6 +119,8 @@ struct MetricSpec {
   LabelSelector selector;           // metric selector (Pods, Object, External)
   ObjectReference described_object;  // Object only
   MetricTarget target;
+  // External only; read with the HPAExternalMetricFallback gate.
+  std::optional<ExternalMetricFallback> fallback;
 
   // The resource of a Resource/ContainerResource metric; kCpu otherwise.
   ResourceName resource() const {
@@ -129,7 +145,7 @@ struct MetricSpec {
   friend bool operator==(const MetricSpec& a, const MetricSpec& b) {
     return a.type == b.type && a.name == b.name && a.container == b.container &&
            a.selector == b.selector && a.described_object == b.described_object &&
-           a.target == b.target;
+           a.target == b.target && a.fallback == b.fallback;
   }
 };
 
@@ -180,6 +196,13 @@ ScalingRules DefaultScaleUpRules();
 ScalingRules DefaultScaleDownRules();
 Behavior DefaultBehavior();
 
+// spec.selectionStrategy (HPASelectionStrategy, KEP-5325): which of the
+// pods the target's label selector matches count for pod metrics.
+enum class SelectionStrategy {
+  kLabelSelector,   // every pod the selector matches (the default)
+  kOwnerReference,  // only those whose owner chain reaches scaleTargetRef
+};
+
 // HorizontalPodAutoscalerSpec (plus identity fields used in messages).
 struct AutoscalerSpec {
   std::string name = "agents";
@@ -191,12 +214,21 @@ struct AutoscalerSpec {
   // Absent behavior selects the legacy normalization (spec §6), which is
   // not equivalent to the default behavior.
   std::optional<Behavior> behavior;
+  // Unset means LabelSelector; read with the HPASelectionStrategy gate.
+  std::optional<SelectionStrategy> selection_strategy;
+  // spec.syncPeriodSeconds (HPAConfigurableSyncPeriod, KEP-6003): how long
+  // after one sync of this autoscaler the next one is due, in [3, 3600] s;
+  // unset means the controller's sync period. Drivers that sync read it
+  // through Policy::sync_period().
+  std::optional<absl::Duration> sync_period;
 
   friend bool operator==(const AutoscalerSpec& a, const AutoscalerSpec& b) {
     return a.name == b.name && a.namespace_name == b.namespace_name &&
            a.scale_target_ref == b.scale_target_ref &&
            a.min_replicas == b.min_replicas && a.max_replicas == b.max_replicas &&
-           a.metrics == b.metrics && a.behavior == b.behavior;
+           a.metrics == b.metrics && a.behavior == b.behavior &&
+           a.selection_strategy == b.selection_strategy &&
+           a.sync_period == b.sync_period;
   }
 };
 
@@ -211,10 +243,14 @@ struct ControllerConfig {
   // Legacy path only (spec §6).
   double scale_up_limit_factor = 2.0;
   double scale_up_limit_minimum = 4.0;
-  // Feature gates.
-  bool scale_to_zero = false;          // HPAScaleToZero (Alpha)
-  bool configurable_tolerance = true;  // HPAConfigurableTolerance (Beta, 1.35)
-  bool pod_level_resources = true;     // PodLevelResources (Beta, 1.34)
+  // Feature gates, named after Kubernetes' and defaulted as in the newest
+  // release that has them (docs/hpa-compatibility.md, "Feature gates").
+  bool scale_to_zero = true;             // HPAScaleToZero (Beta, 1.37)
+  bool configurable_tolerance = true;    // HPAConfigurableTolerance (Beta, 1.35)
+  bool pod_level_resources = true;       // PodLevelResources (Beta, 1.34)
+  bool external_metric_fallback = false;  // HPAExternalMetricFallback (Alpha)
+  bool selection_strategy = false;       // HPASelectionStrategy (Alpha)
+  bool configurable_sync_period = false;  // HPAConfigurableSyncPeriod (Alpha)
   // A per-pod sample (Pods, Resource, ContainerResource) whose timestamp is
   // more than this before the sync is missing, not a value: the metrics
   // APIs would not serve it (Prometheus, behind prometheus-adapter, stops
@@ -229,6 +265,7 @@ const char* MetricSourceTypeName(MetricSourceType type);  // "Pods", ...
 const char* MetricTargetTypeName(MetricTargetType type);  // "AverageValue"
 const char* PolicyTypeName(PolicyType type);              // "Pods", "Percent"
 const char* SelectPolicyName(SelectPolicy policy);        // "Max", ...
+const char* SelectionStrategyName(SelectionStrategy s);   // "LabelSelector"
 
 }  // namespace agentscale::hpa
 

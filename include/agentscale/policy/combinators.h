@@ -109,6 +109,9 @@ class BoundsOverride final : public Policy {
   PolicyState ExportPolicyState() const override;
   absl::Status ImportPolicyState(const PolicyState& state) override;
   std::unique_ptr<Policy> Clone() const override;
+  std::optional<absl::Duration> sync_period() const override {
+    return inner_->sync_period();
+  }
 
   const Policy& inner() const { return *inner_; }
   const std::vector<BoundsWindow>& windows() const { return windows_; }
@@ -148,6 +151,9 @@ class FloorFrom final : public Policy {
   PolicyState ExportPolicyState() const override;
   absl::Status ImportPolicyState(const PolicyState& state) override;
   std::unique_ptr<Policy> Clone() const override;
+  std::optional<absl::Duration> sync_period() const override {
+    return inner_->sync_period();
+  }
 
  private:
   FloorFrom(std::unique_ptr<Policy> inner, std::string name, FloorAt floor)
@@ -186,6 +192,8 @@ class MaxOf final : public Policy {
   PolicyState ExportPolicyState() const override;
   absl::Status ImportPolicyState(const PolicyState& state) override;
   std::unique_ptr<Policy> Clone() const override;
+  // The shortest period any of the policies asks for.
+  std::optional<absl::Duration> sync_period() const override;
 
   size_t size() const { return policies_.size(); }
   const Policy& policy(size_t i) const { return *policies_[i]; }
@@ -240,6 +248,9 @@ class Activation final : public Policy {
   PolicyState ExportPolicyState() const override;
   absl::Status ImportPolicyState(const PolicyState& state) override;
   std::unique_ptr<Policy> Clone() const override;
+  std::optional<absl::Duration> sync_period() const override {
+    return inner_->sync_period();
+  }
 
   // Whether the last decision found the fleet active.
   bool active() const { return active_; }

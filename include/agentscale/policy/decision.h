@@ -46,6 +46,12 @@ struct MetricResult {
   absl::Status error;
   // Per-pod samples left out as older than ControllerConfig::max_sample_age.
   int32_t stale_samples = 0;
+  // HPAExternalMetricFallback: an External metric with a fallback whose read
+  // failed carries the first of its consecutive failures; `fallback` is set
+  // once it has failed for failureDurationSeconds: the metric is then valid
+  // and proposes fallback.replicas (error and failure_reason still say why).
+  std::optional<absl::Time> first_failure;
+  bool fallback = false;
 };
 
 // Which branch of the reconcile produced the decision.
@@ -113,7 +119,8 @@ struct Decision {
   absl::Status error;
   // Set by Commit() / CommitFailed().
   bool committed = false;
-  // A failed metric was replaced by a fallback value (KEDA's fallback).
+  // A failed metric was replaced by a fallback value (KEDA's fallback, or
+  // an HPA External metric's fallback.replicas under HPAExternalMetricFallback).
   bool fallback = false;
   // Changes made by combinators around the policy that decided; empty for a
   // policy used on its own.

@@ -41,6 +41,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,11 @@ class Policy {
 
   // A copy with the same configuration and state.
   virtual std::unique_ptr<Policy> Clone() const = 0;
+
+  // The sync period this policy asks for (the HPA's spec.syncPeriodSeconds),
+  // or nullopt to sync at the driver's own period. Drivers that sync on a
+  // clock (fluid replay, agent model, controller loops) honour it.
+  virtual std::optional<absl::Duration> sync_period() const { return std::nullopt; }
 
  protected:
   Policy() = default;

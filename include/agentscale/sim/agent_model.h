@@ -90,6 +90,8 @@ struct AgentModelOptions {
   ScaleInMode scale_in = ScaleInMode::kDrain;
   absl::Duration scrape_interval = absl::Seconds(15);
   absl::Duration adapter_window = absl::Minutes(1);
+  // The controller's sync period; a policy's own (Policy::sync_period())
+  // wins.
   absl::Duration sync_period = absl::Seconds(15);
   double requests_per_task = 0.6;
   std::string queue_metric = "agent_queue_depth";

@@ -43,6 +43,8 @@
 namespace agentscale::sim {
 
 struct FluidOptions {
+  // The controller's sync period; a policy's own (Policy::sync_period(): an
+  // HPA's spec.syncPeriodSeconds with HPAConfigurableSyncPeriod on) wins.
   absl::Duration period = absl::Seconds(15);
   // Replicas before the first sync; -1 means minReplicas.
   int32_t initial_replicas = -1;
