@@ -327,6 +327,39 @@ TEST(Manifest137, BadValuesNameTheField) {
   }
 }
 
+// The simulator's fault injection: the queue's source down from 600 s to
+// 1200 s under a steady 200 pending tasks (AverageValue 50: 4 replicas).
+// Without a fallback the HPA holds; with one it serves fallback.replicas
+// from 180 s after the first failed sync. (KEDA's fallback on the same
+// outage: KedaReplayTest.AnOutageServesTheFallbackAndIsCounted.)
+TEST(Fallback, SimulatedOutageBesideHold) {
+  sim::Trace trace;
+  trace.time_seconds = {0, 1800};
+  trace.values = {200, 200};
+  hpa::AutoscalerSpec spec = QueueSpec(9, 180, false);
+  spec.metrics[0].target.average_value_milli = 50'000;
+  sim::FluidOptions o;
+  o.outages.push_back({"queue_depth", 600, 1200});
+  o.config.external_metric_fallback = true;
+  ASSERT_OK_AND_ASSIGN(sim::FluidResult with, sim::FluidReplay(spec, {{"queue_depth", &trace}}, o));
+  o.config.external_metric_fallback = false;
+  ASSERT_OK_AND_ASSIGN(sim::FluidResult hold, sim::FluidReplay(spec, {{"queue_depth", &trace}}, o));
+  auto at = [](const sim::FluidResult& r, int s) { return r.replicas[static_cast<size_t>(s / 15)]; };
+  for (int s = 0; s <= 1800; s += 15) {
+    SCOPED_TRACE(s);
+    EXPECT_EQ(at(hold, s), 4);  // never a scale-in on missing data
+  }
+  EXPECT_EQ(hold.summary.fallback_seconds, 0);
+  EXPECT_EQ(at(with, 585), 4);
+  EXPECT_EQ(at(with, 765), 4);  // failing since 600 s: 165 s
+  EXPECT_EQ(at(with, 780), 8);  // 180 s: fallback 9, limited to 4 + 4 pods per 15 s
+  EXPECT_EQ(at(with, 795), 9);
+  EXPECT_EQ(at(with, 1185), 9);
+  // Fallback served at the syncs from 780 s to 1185 s.
+  EXPECT_DOUBLE_EQ(with.summary.fallback_seconds, 28 * 15.0);
+  EXPECT_EQ(at(with, 1200), 4);  // back: no scale-down stabilization in this spec
+}
+
 // --- HPASelectionStrategy ---------------------------------------------------
 
 // Four agents owned by ReplicaSet agents-7d9 (owned by Deployment agents),
