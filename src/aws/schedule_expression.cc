@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "agentscale/status_macros.h"
+#include "agentscale/time_bounds.h"
 
 namespace agentscale::aws {
 namespace {
@@ -120,6 +121,9 @@ absl::StatusOr<ScheduleExpression> ScheduleExpression::Parse(const std::string& 
       return Bad(expression, "at() needs yyyy-mm-ddThh:mm:ss");
     }
     out.at_ = absl::ToCivilSecond(t, absl::UTCTimeZone());
+    if (!IsAcceptedTime(out.zone_.At(out.at_).pre)) {
+      return Bad(expression, "at() is outside the accepted times (1677-09-21 .. 2262-04-11)");
+    }
     return out;
   }
   if (body_of("rate(", &body)) {
@@ -202,6 +206,14 @@ absl::StatusOr<ScheduleExpression> ScheduleExpression::Parse(const std::string& 
 }
 
 std::optional<absl::Time> ScheduleExpression::Next(absl::Time after, absl::Time anchor) const {
+  // An instant no policy clock can reach (time_bounds.h) is no instant.
+  std::optional<absl::Time> t = NextUnbounded(after, anchor);
+  if (t && !IsAcceptedTime(*t)) return std::nullopt;
+  return t;
+}
+
+std::optional<absl::Time> ScheduleExpression::NextUnbounded(absl::Time after,
+                                                            absl::Time anchor) const {
   switch (kind_) {
     case Kind::kAt: {
       const absl::Time t = zone_.At(at_).pre;

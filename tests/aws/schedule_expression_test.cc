@@ -125,9 +125,18 @@ INSTANTIATE_TEST_SUITE_P(
         {"rate_zero", "rate(0 minutes)", "UTC", "positive whole number"},
         {"at_format", "at(2026-07-01 08:00)", "UTC", "yyyy-mm-ddThh:mm:ss"},
         {"unknown_form", "every(5 minutes)", "UTC", "expected at(...), rate(...) or cron(...)"},
+        {"at_past_the_accepted_times", "at(4052-03-27T18:30:00)", "UTC", "accepted times"},
         {"unknown_zone", "cron(0 8 ? * * *)", "Mars/Olympus", "Mars/Olympus"},
     }),
     [](const auto& info) { return info.param.name; });
+
+TEST(ScheduleExpression, NothingPastTheAcceptedTimes) {
+  ASSERT_OK_AND_ASSIGN(ScheduleExpression s,
+                       ScheduleExpression::Parse("cron(0 0 1 1 ? 2199)", "UTC"));
+  EXPECT_EQ(Next(s, "2026-01-01T00:00:00Z"), "2199-01-01T00:00:00Z");
+  ASSERT_OK_AND_ASSIGN(ScheduleExpression r, ScheduleExpression::Parse("rate(1000000 days)", "UTC"));
+  EXPECT_EQ(Next(r, "2026-01-01T00:00:00Z"), "never");  // the year 4764
+}
 
 TEST(ScheduleExpression, MonthAndDayNamesAreNotTakenForExtensions) {
   EXPECT_TRUE(ScheduleExpression::Parse("cron(0 8 ? JUL WED *)", "UTC").ok());

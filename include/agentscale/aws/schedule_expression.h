@@ -47,8 +47,9 @@ class ScheduleExpression {
                                                   const std::string& timezone);
 
   // The first instant strictly after `after` the schedule names; nullopt
-  // if none (an at() in the past, a cron whose years are over). `anchor`
-  // is where a rate() counts from.
+  // if none (an at() in the past, a cron whose years are over, an instant
+  // past the accepted times of time_bounds.h). `anchor` is where a rate()
+  // counts from.
   std::optional<absl::Time> Next(absl::Time after, absl::Time anchor) const;
 
   Kind kind() const { return kind_; }
@@ -60,6 +61,7 @@ class ScheduleExpression {
 
  private:
   ScheduleExpression() = default;
+  std::optional<absl::Time> NextUnbounded(absl::Time after, absl::Time anchor) const;
 
   Kind kind_ = Kind::kAt;
   std::string expression_;
