@@ -889,6 +889,35 @@ absl::Status ScalableTargetPolicy::ImportPolicyState(const PolicyState& state) {
     AGENTSCALE_ASSIGN_OR_RETURN(next.anchor_[i], TimeFromJson(one, "anchor"));
     AGENTSCALE_ASSIGN_OR_RETURN(next.next_fire_[i], TimeFromJson(one, "next"));
   }
+  // Nothing may be later than the last decision (as the HPA's state
+  // requires of its last evaluation): a state that says otherwise would
+  // hold cooldowns or datapoints from a future the clock has not reached.
+  const int64_t last_minute =
+      next.last_decide_ ? MinuteOf(*next.last_decide_) : std::numeric_limits<int64_t>::min();
+  auto after_last = [&](const std::string& field, absl::Time t) -> absl::Status {
+    if (next.last_decide_ && t <= *next.last_decide_) return absl::OkStatus();
+    return StateError(field, absl::StrCat(TimeText(t), next.last_decide_ ? " is after last_decide "
+                                                                          : " without a last_decide",
+                                          next.last_decide_ ? TimeText(*next.last_decide_) : ""));
+  };
+  if (next.last_out_) AGENTSCALE_RETURN_IF_ERROR(after_last("scale_out.time", *next.last_out_));
+  if (next.last_in_) AGENTSCALE_RETURN_IF_ERROR(after_last("scale_in.time", *next.last_in_));
+  if (next.last_closed_minute_ != INT64_MIN && next.last_closed_minute_ >= last_minute) {
+    return StateError("last_evaluated_minute", "is not before the minute of last_decide");
+  }
+  for (size_t m = 0; m < next.rings_.size(); ++m) {
+    if (next.buckets_[m].minute != INT64_MIN && next.buckets_[m].minute != last_minute) {
+      return StateError(absl::StrCat("metrics[", m, "].bucket.minute"),
+                        "is not the minute of last_decide");
+    }
+    for (int s = 0; s < kDatapointRing; ++s) {
+      const int64_t dm = next.rings_[m].minute[s];
+      if (dm != INT64_MIN && dm >= last_minute) {
+        return StateError(absl::StrCat("metrics[", m, "].datapoints"),
+                          absl::StrCat("minute ", dm, " is not before the minute of last_decide"));
+      }
+    }
+  }
   next.pending_ = false;
   *this = std::move(next);
   return absl::OkStatus();

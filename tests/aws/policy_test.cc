@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "agentscale/aws/spec.h"
 #include "agentscale/policy/state.h"
@@ -590,6 +591,33 @@ TEST(State, ImportRefusesAnotherShape) {
   EXPECT_THAT(drv.policy->ImportPolicyState(s), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(State, NothingMayBeLaterThanTheLastDecision) {
+  ScalableTargetSpec spec = Target(1, 30);
+  spec.target_tracking.push_back(
+      Tracking("tt", "tasks", 70, absl::Seconds(300), absl::Seconds(300)));
+  Driver drv = Make(spec, 2);
+  for (int m = 0; m <= 3; ++m) drv.Step(kT0 + absl::Minutes(m), {{"tasks", 80}});
+  ASSERT_EQ(drv.current, 3);  // a scale-out at 12:03
+  const PolicyState good = drv.policy->ExportPolicyState();
+  ASSERT_THAT(good.state_json, HasSubstr("2026-03-02T12:03:00"));
+  Driver fresh = Make(spec, 3);
+  ASSERT_THAT(fresh.policy->ImportPolicyState(good), IsOk());
+  // A scale-out later than the last decision: refused, state untouched.
+  PolicyState bad = good;
+  bad.state_json = absl::StrReplaceAll(
+      good.state_json, {{R"("time":"2026-03-02T12:03:00+00:00")", R"("time":"2262-01-01T00:00:00+00:00")"}});
+  ASSERT_NE(bad.state_json, good.state_json);
+  EXPECT_THAT(fresh.policy->ImportPolicyState(bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("scale_out.time")));
+  // A time outside the accepted range: refused.
+  bad.state_json = absl::StrReplaceAll(
+      good.state_json, {{R"("last_decide":"2026-03-02T12:03:00+00:00")",
+                         R"("last_decide":"9999-01-01T00:00:00+00:00")"}});
+  ASSERT_NE(bad.state_json, good.state_json);
+  EXPECT_THAT(fresh.policy->ImportPolicyState(bad), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(fresh.policy->ExportPolicyState(), good);
+}
+
 TEST(Metrics, CpuUtilizationIsUsageOverRequests) {
   ScalableTargetSpec spec = Target(1, 30);
   TargetTrackingPolicy p;
@@ -638,6 +666,26 @@ TEST(HotPath, DecideAllocatesNothingInSteadyState) {
   g_counting = false;
   EXPECT_EQ(g_allocations, 0u);
   EXPECT_FALSE(d.rescale);
+  // At MaxCapacity with AlarmHigh firing every minute: the note formats
+  // the alarm, the formula and the clamp each time.
+  const Observation high = Obs(30, {{"tasks", 80.5}, {"other", 95}, {"queue", 50}}, kT0);
+  for (int s = 6000; s < 6600; s += 15) {
+    ASSERT_THAT(p->Decide(kT0 + absl::Seconds(s), high, &d), IsOk());
+  }
+  int clamped = 0;
+  g_allocations = 0;
+  g_counting = true;
+  for (int s = 6600; s < 12000; s += 15) {
+    (void)p->Decide(kT0 + absl::Seconds(s), high, &d);
+    if (d.family_note.find("AlarmHigh 3/3") != std::string::npos &&
+        d.family_note.find("clamped") != std::string::npos) {
+      ++clamped;
+    }
+  }
+  g_counting = false;
+  EXPECT_EQ(g_allocations, 0u);
+  EXPECT_FALSE(d.rescale);
+  EXPECT_EQ(clamped, (12000 - 6600) / 60);  // one evaluation a minute
 }
 #endif
 
