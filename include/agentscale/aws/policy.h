@@ -12,8 +12,8 @@
 //   (*p)->Decide(now, obs, &d);   // call at least once a minute
 //   if (d.rescale) (*p)->Commit(d);
 //   std::cout << d.Explain();
-//   // "3 -> 5 (scale up): aws: cpu AlarmHigh 3/3 datapoints >
-//   //  70 (latest 95.2): ceil(3 x 95.2 / 70) = 5"
+//   // "3 -> 5 (scale up): aws: cpu AlarmHigh 3/3 datapoints
+//   //  ECSServiceAverageCPUUtilization > 70 (latest 95.2): ceil(3 x 95.2 / 70) = 5"
 //
 // The clock: each Decide reads every metric once; the readings are grouped
 // into one-minute periods aligned on the Unix minute (CloudWatch's
@@ -65,7 +65,7 @@ inline constexpr double kLowAlarmFraction = 0.9;
 inline constexpr int kDatapointRing = 64;
 
 // One metric's datapoints: minute m (minutes since the Unix epoch) lives in
-// slot m % kDatapointRing when minute_[slot] == m.
+// slot m % kDatapointRing when minute[slot] == m.
 struct DatapointRing {
   std::array<int64_t, kDatapointRing> minute;
   std::array<double, kDatapointRing> value;
