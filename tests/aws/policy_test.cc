@@ -230,6 +230,27 @@ INSTANTIATE_TEST_SUITE_P(
     }),
     [](const auto& info) { return info.param.name; });
 
+TEST(Alarm, AFailedReadIsAMissingDatapoint) {
+  ScalableTargetSpec spec = Target(1, 30);
+  spec.target_tracking.push_back(Tracking("tt", "tasks", 70));
+  Driver drv = Make(spec, 2);
+  drv.Step(kT0, {{"tasks", 80}});
+  drv.Step(kT0 + absl::Minutes(1), {{"tasks", 80}});
+  // Minute 2: the read fails (the only reading of the minute).
+  Observation failed = Obs(2, {{"tasks", 80}}, kT0);
+  failed.metrics[0].error = absl::UnavailableError("CloudWatch unreachable");
+  Decision d;
+  ASSERT_THAT(drv.policy->Decide(kT0 + absl::Minutes(2), failed, &d), IsOk());
+  EXPECT_FALSE(d.metrics[0].valid);
+  EXPECT_FALSE(drv.Step(kT0 + absl::Minutes(3), {{"tasks", 80}}).rescale);
+  EXPECT_FALSE(drv.policy->Datapoint(0, absl::ToUnixSeconds(kT0) / 60 + 2).has_value());
+  EXPECT_EQ(*drv.policy->Datapoint(0, absl::ToUnixSeconds(kT0) / 60 + 1), 80);
+  EXPECT_FALSE(drv.Step(kT0 + absl::Minutes(4), {{"tasks", 80}}).rescale);
+  EXPECT_FALSE(drv.Step(kT0 + absl::Minutes(5), {{"tasks", 80}}).rescale);
+  // Minutes 3, 4, 5: three of three again.
+  EXPECT_TRUE(drv.Step(kT0 + absl::Minutes(6), {{"tasks", 80}}).rescale);
+}
+
 TEST(Alarm, ExplainNamesTheAlarmAndItsDatapoints) {
   ScalableTargetSpec spec = Target(1, 30);
   spec.target_tracking.push_back(Tracking("cpu-like", "tasks", 70));
