@@ -5,8 +5,11 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace agentscale::hpa {
 namespace {
@@ -174,6 +177,53 @@ const char* SelectPolicyName(SelectPolicy policy) {
       return "Disabled";
   }
   return "Max";
+}
+
+absl::Status ApplyFeatureGates(std::string_view text, ControllerConfig* config) {
+  struct Gate {
+    const char* name;
+    bool ControllerConfig::*field;
+  };
+  static constexpr Gate kGates[] = {
+      {"HPAConfigurableSyncPeriod", &ControllerConfig::configurable_sync_period},
+      {"HPAConfigurableTolerance", &ControllerConfig::configurable_tolerance},
+      {"HPAExternalMetricFallback", &ControllerConfig::external_metric_fallback},
+      {"HPAScaleToZero", &ControllerConfig::scale_to_zero},
+      {"HPASelectionStrategy", &ControllerConfig::selection_strategy},
+      {"PodLevelResources", &ControllerConfig::pod_level_resources},
+  };
+  auto known = [] {
+    std::string names;
+    for (const Gate& g : kGates) absl::StrAppend(&names, names.empty() ? "" : ", ", g.name);
+    return names;
+  };
+  ControllerConfig out = *config;
+  for (absl::string_view item : absl::StrSplit(absl::string_view(text.data(), text.size()), ',', absl::SkipWhitespace())) {
+    item = absl::StripAsciiWhitespace(item);
+    const size_t eq = item.find('=');
+    if (eq == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "feature gates: \"", item, "\" is not NAME=true or NAME=false"));
+    }
+    const absl::string_view name = absl::StripAsciiWhitespace(item.substr(0, eq));
+    const std::string value = absl::AsciiStrToLower(absl::StripAsciiWhitespace(item.substr(eq + 1)));
+    const Gate* gate = nullptr;
+    for (const Gate& g : kGates) {
+      if (name == g.name) gate = &g;
+    }
+    if (gate == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("feature gates: unknown gate \"", name,
+                                                     "\"; known: ", known()));
+    }
+    if (value != "true" && value != "false") {
+      return absl::InvalidArgumentError(absl::StrCat("feature gates: ", name,
+                                                     ": want true or false, got \"",
+                                                     item.substr(eq + 1), "\""));
+    }
+    out.*(gate->field) = value == "true";
+  }
+  *config = out;
+  return absl::OkStatus();
 }
 
 const char* SelectionStrategyName(SelectionStrategy s) {

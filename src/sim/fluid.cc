@@ -266,6 +266,7 @@ absl::Status Replay(PolicyT& policy, const std::vector<hpa::MetricSpec>& metrics
         options.max_syncs, " syncs (max_syncs)"));
   }
   const size_t syncs = static_cast<size_t>(span) + 1;
+  result->period_seconds = period;
   result->trace_meaning = TraceMeaning::kGauge;
   result->trace_reading = GaugeReading(metrics, metric_trace);
   result->time_seconds.reserve(syncs);

@@ -143,6 +143,7 @@ absl::StatusOr<FluidResult> ReplayScaledObject(const keda::ScaledObjectSpec& sca
     for (size_t j = 1; j < result.current_replicas.size(); ++j) {
       result.current_replicas[j] = result.replicas[j - 1];
     }
+    result.period_seconds = absl::ToDoubleSeconds(options.period);
   }
   return result;
 }

@@ -525,6 +525,34 @@ TEST(SyncPeriod, FluidReplaySyncsAtThePolicysPeriod) {
   EXPECT_DOUBLE_EQ(r_on.time_seconds[1] - r_on.time_seconds[0], 60.0);
 }
 
+// --- --feature-gates ---------------------------------------------------------
+
+TEST(FeatureGates, ParsesKubeControllerManagerSyntax) {
+  hpa::ControllerConfig c;
+  ASSERT_THAT(hpa::ApplyFeatureGates(
+                  " HPAScaleToZero=false, HPAExternalMetricFallback=TRUE,HPASelectionStrategy=true,"
+                  "HPAConfigurableSyncPeriod=true,PodLevelResources=false,"
+                  "HPAConfigurableTolerance=false",
+                  &c),
+              IsOk());
+  EXPECT_FALSE(c.scale_to_zero);
+  EXPECT_TRUE(c.external_metric_fallback);
+  EXPECT_TRUE(c.selection_strategy);
+  EXPECT_TRUE(c.configurable_sync_period);
+  EXPECT_FALSE(c.pod_level_resources);
+  EXPECT_FALSE(c.configurable_tolerance);
+  EXPECT_THAT(hpa::ApplyFeatureGates("", &c), IsOk());
+  const hpa::ControllerConfig before = c;
+  EXPECT_THAT(hpa::ApplyFeatureGates("HPAScaleToZero=true,HPAScaleTooZero=true", &c),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unknown gate \"HPAScaleTooZero\"; known: HPAConfigurableSyncPeriod")));
+  EXPECT_TRUE(c.scale_to_zero == before.scale_to_zero);  // unchanged on error
+  EXPECT_THAT(hpa::ApplyFeatureGates("HPAScaleToZero=yes", &c),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("want true or false")));
+  EXPECT_THAT(hpa::ApplyFeatureGates("HPAScaleToZero", &c),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("NAME=true")));
+}
+
 // --- HPAScaleToZero -----------------------------------------------------------
 
 TEST(ScaleToZero, OnByDefaultAsInKubernetes137) {

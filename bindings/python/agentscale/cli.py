@@ -489,6 +489,8 @@ def _model_options(args: argparse.Namespace) -> dict[str, Any]:
         out[dest] = value
     if args.model == "agent" and getattr(args, "metric", None):
         raise UsageError("--metric applies to the fluid model")
+    if _config(args) is not None:
+        out["config"] = _config(args)
     return out
 
 
@@ -559,6 +561,23 @@ def _add_load_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--name", metavar="NAME", default=None, type=_non_empty,
                    help="the object to use in a manifest with several: its metadata.name or "
                    "NAMESPACE/NAME (agentscale list MANIFEST shows them)")
+    g.add_argument("--feature-gates", metavar="GATES", default=None, type=_feature_gates,
+                   help="HPA feature gates, as kube-controller-manager takes them, e.g. "
+                   "HPAExternalMetricFallback=true,HPAScaleToZero=false (docs/hpa-compatibility.md"
+                   "#feature-gates)")
+
+
+def _feature_gates(text: str) -> agentscale.ControllerConfig:
+    try:
+        return agentscale.apply_feature_gates(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _config(args: argparse.Namespace) -> Optional[agentscale.ControllerConfig]:
+    """The ControllerConfig --feature-gates asks for, or None for the defaults."""
+    config: Optional[agentscale.ControllerConfig] = getattr(args, "feature_gates", None)
+    return config
 
 
 def _warn(args: argparse.Namespace, warnings: Sequence[str]) -> None:
@@ -576,7 +595,8 @@ def _resolve(args: argparse.Namespace, text: str) -> sim.AnySpec:
     name = getattr(args, "name", None)
     if name is not None and text in agentscale.preset_names():
         name = None  # --name picks within manifest files; checked in _check_name
-    spec, warnings = sim.load_spec(text, strict=bool(getattr(args, "strict", False)), name=name)
+    spec, warnings = sim.load_spec(text, _config(args), strict=bool(getattr(args, "strict", False)),
+                                   name=name)
     _warn(args, warnings)
     return spec
 
@@ -883,7 +903,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
             spec, trace, metric=args.metric, period_seconds=args.period,
             initial_replicas=args.initial_replicas, price_per_replica_hour=args.price,
             options=agentscale.FluidOptions(outages=_outages(args, trace),
-                                            prometheus_version=args.prometheus_version),
+                                            prometheus_version=args.prometheus_version,
+                                            config=_config(args) or agentscale.ControllerConfig()),
         )
     reasons = sim._names(sim._REASON_NAMES, result.limit_reason)
     if args.json:
@@ -893,7 +914,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             else "HorizontalPodAutoscaler",
             "trace": {"name": trace.name, "rows": len(trace), "meaning": result.trace_meaning,
                       "reading": result.trace_reading},
-            "period_seconds": args.period if args.period is not None else 15.0,
+            "period_seconds": result.period_seconds,
             "driven_metrics": list(result.driven_metrics),
             "omitted_metrics": list(result.omitted_metrics),
             "time_seconds": result.time_seconds,
@@ -906,7 +927,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         })
         return EXIT_OK
     run = sim.Run(label=sim.spec_label(args.spec), spec=spec, model="fluid", trace=trace,
-                  options=agentscale.FluidOptions(period_seconds=args.period or 15.0), result=result)
+                  options=agentscale.FluidOptions(period_seconds=result.period_seconds), result=result)
     console = _console()
     console.print(f"{run.label}: {_describe_options(run)}")
     console.print(_trace_caption(trace, result.trace_reading))
@@ -934,7 +955,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
     try:
         report = lint_mod.lint_file(
             args.file, slots=args.slots, metrics_window_seconds=args.metrics_window,
-            startup_delay_seconds=args.startup_delay, strict=args.strict, name=args.name)
+            startup_delay_seconds=args.startup_delay, strict=args.strict, name=args.name,
+            config=_config(args))
     except (OSError, ValueError, agentscale.Error) as e:
         if not args.json:
             raise
@@ -1041,7 +1063,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
                                                     default_time)
         decision = policy.decide(float(now), obs)
     else:
-        hpa = agentscale.HorizontalAutoscaler(spec)
+        hpa = agentscale.HorizontalAutoscaler.create(spec, _config(args))
         if args.state:
             state = agentscale.state_from_json(_read_state_text(args.state), args.state)
             hpa.import_state(state)

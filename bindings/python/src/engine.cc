@@ -71,6 +71,8 @@ struct PyAutoscaler final : public Policy {
     std::lock_guard<std::mutex> l(mu);
     return std::make_unique<PyAutoscaler>(*this);
   }
+  // The spec and the configuration do not change: no lock needed.
+  std::optional<absl::Duration> sync_period() const override { return hpa.sync_period(); }
 };
 
 // Locks `a`; waits without holding the GIL if another thread has it.
@@ -286,6 +288,13 @@ void BindEngine(py::module_& m) {
              "Other autoscalers in the namespace.")
       .finish();
 
+  ValueClass<OwnerObject>(m, "OwnerObject",
+                          "An object between a pod and the scale target, with its "
+                          "ownerReferences.")
+      .field("object", &OwnerObject::object, "The object (ObjectReference).")
+      .field("owner_references", &OwnerObject::owner_references,
+             "Its metadata.ownerReferences.")
+      .finish();
   ValueClass<Observation> obs(m, "Observation", "What the engine is told at one sync.");
   obs.field("current_replicas", &Observation::current_replicas, "scale.spec.replicas.")
       .field("status_replicas", &Observation::status_replicas,
@@ -295,6 +304,10 @@ void BindEngine(py::module_& m) {
       .field("metrics", &Observation::metrics,
              "MetricObservations (a copy; use add_metric to build in place).")
       .field("selector", &Observation::selector, "SelectorCheck, or None.")
+      .field("owners", &Observation::owners,
+             "OwnerObjects the pods' ownerReferences lead to (OwnerReference selection).")
+      .field("owners_error", &Observation::owners_error,
+             "Error reading the owners (every pod then counts), or None.")
       .finish();
   obs.cls()
       .def(
@@ -325,6 +338,10 @@ void BindEngine(py::module_& m) {
       .field("error", &MetricResult::error, "Error message if invalid, else None.")
       .field("stale_samples", &MetricResult::stale_samples,
              "Per-pod samples left out as older than max_sample_age_seconds.")
+      .field("first_failure", &MetricResult::first_failure,
+             "External metric with a fallback, failing: the first failure (seconds), or None.")
+      .field("fallback", &MetricResult::fallback,
+             "The metric serves its fallback.replicas (HPAExternalMetricFallback).")
       .finish();
   ValueClass<Decision> dec(m, "Decision", "Everything one sync concluded, and why.");
   dec.field("time", &Decision::time, "Seconds since the epoch.")
@@ -342,6 +359,9 @@ void BindEngine(py::module_& m) {
       .field("conditions", &Decision::conditions, "Status conditions, Kubernetes order.")
       .field("error", &Decision::error, "The reconcile error message, or None.")
       .field("committed", &Decision::committed, "Set by commit()/commit_failed().")
+      .field("fallback", &Decision::fallback,
+             "A failed metric was replaced by a fallback (KEDA's, or an HPA External "
+             "metric's fallback.replicas).")
       .field("family_note", &Decision::family_note,
              "A policy family's own reasons (KEDA's activation), '' for the HPA.")
       .field("spec", &Decision::spec, "The spec the decision was made for.", false)
@@ -370,6 +390,9 @@ void BindEngine(py::module_& m) {
       .field("desired_replicas", &AutoscalerState::desired_replicas, "status.desiredReplicas.")
       .field("last_scale_time", &AutoscalerState::last_scale_time, "status.lastScaleTime.")
       .field("last_evaluation", &AutoscalerState::last_evaluation, "Last sync time.")
+      .field("first_failure_times", &AutoscalerState::first_failure_times,
+             "Per spec metric: the first of an External metric's consecutive failed "
+             "reads (seconds) while it fails, else None; [] when no metric has a fallback.")
       .finish({/*json=*/false, /*pickle=*/false});
   st.cls()
       .def(

@@ -57,6 +57,14 @@ void BindHpa(py::module_& m) {
              "AverageValue target, milli-units.")
       .finish();
 
+  ValueClass<ExternalMetricFallback>(
+      m, "ExternalMetricFallback",
+      "external.fallback (HPAExternalMetricFallback): fallback.replicas once the "
+      "metric has failed for failure_duration_seconds.")
+      .field("failure_duration_seconds", &ExternalMetricFallback::failure_duration,
+             "failureDurationSeconds; default and minimum 180.")
+      .field("replicas", &ExternalMetricFallback::replicas, "replicas; required, > 0.")
+      .finish();
   ValueClass<MetricSpec> metric_spec(m, "MetricSpec", "One entry of spec.metrics.");
   metric_spec.field("type", &MetricSpec::type, "MetricSourceType.")
       .field("name", &MetricSpec::name,
@@ -65,6 +73,8 @@ void BindHpa(py::module_& m) {
       .field("selector", &MetricSpec::selector, "Metric selector (Pods, Object, External).")
       .field("described_object", &MetricSpec::described_object, "Object metrics only.")
       .field("target", &MetricSpec::target, "The target.")
+      .field("fallback", &MetricSpec::fallback,
+             "External only: ExternalMetricFallback or None.")
       .finish();
   metric_spec.cls()
       .def("describe", &MetricSpec::Describe,
@@ -142,6 +152,10 @@ void BindHpa(py::module_& m) {
       .field("metrics", &AutoscalerSpec::metrics, "The MetricSpec list.")
       .field("behavior", &AutoscalerSpec::behavior,
              "Behavior, or None for the legacy normalization.")
+      .field("selection_strategy", &AutoscalerSpec::selection_strategy,
+             "SelectionStrategy, or None for LabelSelector (HPASelectionStrategy).")
+      .field("sync_period_seconds", &AutoscalerSpec::sync_period,
+             "spec.syncPeriodSeconds, or None (HPAConfigurableSyncPeriod).")
       .finish();
   ValueClass<ControllerConfig>(m, "ControllerConfig",
                                "kube-controller-manager flags and feature gates.")
@@ -159,9 +173,28 @@ void BindHpa(py::module_& m) {
              "HPAConfigurableTolerance gate.")
       .field("pod_level_resources", &ControllerConfig::pod_level_resources,
              "PodLevelResources gate.")
+      .field("external_metric_fallback", &ControllerConfig::external_metric_fallback,
+             "HPAExternalMetricFallback gate.")
+      .field("selection_strategy", &ControllerConfig::selection_strategy,
+             "HPASelectionStrategy gate.")
+      .field("configurable_sync_period", &ControllerConfig::configurable_sync_period,
+             "HPAConfigurableSyncPeriod gate.")
       .field("max_sample_age_seconds", &ControllerConfig::max_sample_age,
              "Seconds; a per-pod sample older than this is missing (inf: off).")
       .finish();
+
+  m.def(
+      "apply_feature_gates",
+      [](const std::string& text, std::optional<ControllerConfig> config) {
+        ControllerConfig c = config.value_or(ControllerConfig{});
+        RaiseIfError(ApplyFeatureGates(text, &c));
+        return c;
+      },
+      py::arg("text"), py::arg("config") = py::none(),
+      "A copy of `config` (default: the defaults) with gates set from "
+      "kube-controller-manager's --feature-gates syntax, e.g. "
+      "'HPAExternalMetricFallback=true,HPAScaleToZero=false'; ValueError names an "
+      "unknown gate or value.");
 
   // --- pod.h ------------------------------------------------------------------
   m.def("go_zero_time", [] { return TimeToPy(GoZeroTime()); },
@@ -191,6 +224,8 @@ void BindHpa(py::module_& m) {
       .field("init_containers", &Pod::init_containers, "Init containers.")
       .field("pod_requests", &Pod::pod_requests, "Pod-level requests, or None.")
       .field("labels", &Pod::labels, "Labels as (key, value) pairs.")
+      .field("owner_references", &Pod::owner_references,
+             "metadata.ownerReferences (ObjectReferences), for OwnerReference selection.")
       .finish();
   pod.cls().def_static("ready", &Pod::Ready, py::arg("name"),
                        "A Running pod, Ready=True, started long ago.");

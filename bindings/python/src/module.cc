@@ -203,6 +203,10 @@ void BindEnums(py::module_& m) {
                          {{SelectPolicy::kMax, "MAX", "Max"},
                           {SelectPolicy::kMin, "MIN", "Min"},
                           {SelectPolicy::kDisabled, "DISABLED", "Disabled"}});
+  BindEnum<hpa::SelectionStrategy>(
+      m, "SelectionStrategy", "spec.selectionStrategy (HPASelectionStrategy).",
+      {{hpa::SelectionStrategy::kLabelSelector, "LABEL_SELECTOR", "LabelSelector"},
+       {hpa::SelectionStrategy::kOwnerReference, "OWNER_REFERENCE", "OwnerReference"}});
   BindEnum<PodPhase>(m, "PodPhase", "A pod's phase.",
                      {{PodPhase::kPending, "PENDING", "Pending"},
                       {PodPhase::kRunning, "RUNNING", "Running"},
@@ -217,7 +221,9 @@ void BindEnums(py::module_& m) {
                           {{ConditionType::kAbleToScale, "ABLE_TO_SCALE", "AbleToScale"},
                            {ConditionType::kScalingActive, "SCALING_ACTIVE", "ScalingActive"},
                            {ConditionType::kScalingLimited, "SCALING_LIMITED", "ScalingLimited"},
-                           {ConditionType::kScaledToZero, "SCALED_TO_ZERO", "ScaledToZero"}});
+                           {ConditionType::kScaledToZero, "SCALED_TO_ZERO", "ScaledToZero"},
+                           {ConditionType::kExternalMetricFallbackActive,
+                            "EXTERNAL_METRIC_FALLBACK_ACTIVE", "ExternalMetricFallbackActive"}});
   BindEnum<Reason>(
       m, "Reason",
       "Kubernetes' HPA condition reasons (NONE: no reason). The integer value of "
@@ -247,7 +253,9 @@ void BindEnums(py::module_& m) {
        {Reason::kScaleUpLimit, "SCALE_UP_LIMIT", "ScaleUpLimit"},
        {Reason::kScaleDownLimit, "SCALE_DOWN_LIMIT", "ScaleDownLimit"},
        {Reason::kScaledToZero, "SCALED_TO_ZERO", "ScaledToZero"},
-       {Reason::kNotScaledToZero, "NOT_SCALED_TO_ZERO", "NotScaledToZero"}});
+       {Reason::kNotScaledToZero, "NOT_SCALED_TO_ZERO", "NotScaledToZero"},
+       {Reason::kFallbackActive, "FALLBACK_ACTIVE", "FallbackActive"},
+       {Reason::kNoFallbackActive, "NO_FALLBACK_ACTIVE", "NoFallbackActive"}});
   BindEnum<PodGroup>(m, "PodGroup", "How the replica calculator classifies a pod.",
                      {{PodGroup::kReady, "READY", "Ready"},
                       {PodGroup::kUnready, "UNREADY", "Unready"},

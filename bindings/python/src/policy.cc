@@ -179,6 +179,15 @@ void BindPolicy(py::module_& m) {
       .def("metrics", &Policy::metrics,
            "The metrics it reads, as MetricSpecs (name, type, target).")
       .def(
+          "sync_period_seconds",
+          [](const Policy& p) -> std::optional<double> {
+            const std::optional<absl::Duration> d = p.sync_period();
+            if (!d.has_value()) return std::nullopt;
+            return absl::ToDoubleSeconds(*d);
+          },
+          "The sync period it asks for (an HPA's spec.syncPeriodSeconds with "
+          "HPAConfigurableSyncPeriod on), or None for the driver's own.")
+      .def(
           "decide",
           [](Policy& p, py::handle now, const Observation& obs) {
             const absl::Time t = TimeFromPy(now);

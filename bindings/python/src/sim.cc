@@ -119,6 +119,7 @@ struct PyFluidResult {
   std::string trace_meaning, trace_reading;
   std::vector<std::string> driven_metrics;
   std::vector<std::string> omitted_metrics;
+  double period_seconds = 0;
   py::array time_seconds, demand, current_replicas, replicas, metric_value, limit_reason, path;
   int64_t scale_ups = 0;
   int64_t scale_downs = 0;
@@ -135,6 +136,7 @@ PyFluidResult ToPy(sim::FluidResult&& r) {
   p.trace_reading = std::move(r.trace_reading);
   p.driven_metrics = std::move(r.driven_metrics);
   p.omitted_metrics = std::move(r.omitted_metrics);
+  p.period_seconds = r.period_seconds;
   p.time_seconds = Owned(std::move(r.time_seconds));
   p.demand = Owned(std::move(r.demand));
   p.current_replicas = Owned(std::move(r.current_replicas));
@@ -809,6 +811,9 @@ void BindSim(py::module_& m) {
                     "Spec metrics that had a trace.")
       .def_readonly("omitted_metrics", &PyFluidResult::omitted_metrics,
                     "Spec metrics without one (left out of the replay).")
+      .def_readonly("period_seconds", &PyFluidResult::period_seconds,
+                    "The period it synced at (the options', or the policy's own "
+                    "spec.syncPeriodSeconds).")
       .def_readonly("time_seconds", &PyFluidResult::time_seconds, "float64 sync times.")
       .def_readonly("demand", &PyFluidResult::demand, "float64: the first driven metric's D.")
       .def_readonly("current_replicas", &PyFluidResult::current_replicas,

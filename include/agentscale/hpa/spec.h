@@ -23,8 +23,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 
 namespace agentscale::hpa {
@@ -260,6 +262,13 @@ struct ControllerConfig {
   // carries no age and is always used. InfiniteDuration() turns it off.
   absl::Duration max_sample_age = absl::Minutes(5);
 };
+
+// Sets gates from kube-controller-manager's --feature-gates syntax,
+// "HPAScaleToZero=false,HPAExternalMetricFallback=true": the gates above
+// by their Kubernetes names, values true or false (any case), spaces around
+// items allowed. An unknown gate or value is an InvalidArgument naming it
+// and the known gates; `config` is then unchanged.
+absl::Status ApplyFeatureGates(std::string_view text, ControllerConfig* config);
 
 const char* MetricSourceTypeName(MetricSourceType type);  // "Pods", ...
 const char* MetricTargetTypeName(MetricTargetType type);  // "AverageValue"

@@ -83,6 +83,9 @@ struct FluidResult {
   std::string trace_reading;
   std::vector<std::string> driven_metrics;   // spec metrics with a trace
   std::vector<std::string> omitted_metrics;  // spec metrics without one
+  // The period the replay synced at: FluidOptions::period, or the policy's
+  // own (Policy::sync_period()).
+  double period_seconds = 0;
   std::vector<double> time_seconds;
   std::vector<double> demand;           // the first driven metric's D
   std::vector<int32_t> current_replicas;  // before the sync
