@@ -144,7 +144,7 @@ struct SelectorCheck {
 // An object between a pod and the scale target (a ReplicaSet, say), with its
 // own ownerReferences: what the OwnerReference selection strategy walks.
 struct OwnerObject {
-  hpa::ObjectReference object;
+  hpa::ObjectReference ref;  // the object itself
   std::vector<hpa::ObjectReference> owner_references;
 };
 

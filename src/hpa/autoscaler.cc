@@ -572,7 +572,7 @@ bool ReachesTarget(const std::vector<hpa::ObjectReference>& refs,
   }
   for (const hpa::ObjectReference& ref : refs) {
     for (const OwnerObject& o : owners) {
-      if (SameObject(o.object, ref) &&
+      if (SameObject(o.ref, ref) &&
           ReachesTarget(o.owner_references, owners, target, depth - 1)) {
         return true;
       }

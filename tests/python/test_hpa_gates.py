@@ -94,7 +94,7 @@ def test_fallback_timer_and_state_survive_a_restart() -> None:
     d = hpa.evaluate(T0 + 15, _queue_observation(4, None))
     assert d.metrics[0].first_failure == T0 + 15
     assert not d.fallback
-    state = hpa.state()
+    state = hpa.state
     assert state.first_failure_times == [T0 + 15]
 
     restarted = agentscale.HorizontalAutoscaler.create(spec, config)
@@ -132,7 +132,7 @@ def test_owner_reference_selection() -> None:
     obs.add_pod(job)
     tasks.add_pod_value("backfill", 50, T0)
     obs.owners = [agentscale.OwnerObject(
-        object=rs,
+        ref=rs,
         owner_references=[agentscale.ObjectReference(api_version="apps/v1", kind="Deployment",
                                                      name="agents")])]
     on = agentscale.HorizontalAutoscaler.create(spec, gates(selection_strategy=True))

@@ -291,7 +291,7 @@ void BindEngine(py::module_& m) {
   ValueClass<OwnerObject>(m, "OwnerObject",
                           "An object between a pod and the scale target, with its "
                           "ownerReferences.")
-      .field("object", &OwnerObject::object, "The object (ObjectReference).")
+      .field("ref", &OwnerObject::ref, "The object itself (ObjectReference).")
       .field("owner_references", &OwnerObject::owner_references,
              "Its metadata.ownerReferences.")
       .finish();
