@@ -25,6 +25,8 @@ from agentscale._core import (
     RunSummary,
     ScaledJobSpec,
     ScaledObjectSpec,
+    ScalableTargetPolicy,
+    ScalableTargetSpec,
     Trace,
     fluid_replay,
     preset,
@@ -173,7 +175,7 @@ class Run:
         waits = s.has_waits
         row: dict[str, Any] = {
             "label": self.label,
-            "spec": self.spec.name,
+            "spec": spec_name(self.spec),
             "model": self.model,
             "replica_hours": s.replica_hours,
             "cost": s.cost,
@@ -224,7 +226,9 @@ class Run:
             "trace": {"name": self.trace.name, "rows": len(self.trace),
                       "meaning": self.result.trace_meaning, "reading": self.result.trace_reading},
             "spec_kind": "ScaledObject" if isinstance(self.spec, ScaledObjectSpec)
-            else "ScaledJob" if isinstance(self.spec, ScaledJobSpec) else "HorizontalPodAutoscaler",
+            else "ScaledJob" if isinstance(self.spec, ScaledJobSpec)
+            else "ScalableTarget" if isinstance(self.spec, ScalableTargetSpec)
+            else "HorizontalPodAutoscaler",
             "spec": self.spec.to_dict(),
             "options": self.options.to_dict(),
             "summary": self.summary.to_dict(),
@@ -253,6 +257,48 @@ class Run:
             f"replica_hours={s.replica_hours:.1f}, peak_replicas={s.peak_replicas}, "
             f"wait_p99={s.wait_p99 if s.has_waits else None})"
         )
+
+
+def spec_name(spec: AnySpec) -> str:
+    """A spec's name: metadata.name, or an AWS target's ResourceId."""
+    if isinstance(spec, ScalableTargetSpec):
+        return spec.resource_id
+    return spec.name
+
+
+def _simulate_aws(
+    spec: ScalableTargetSpec,
+    trace: Union[TraceLike, Mapping[str, Trace]],
+    model: str,
+    metric: Optional[str],
+    opts: Union[AgentModelOptions, FluidOptions],
+) -> tuple[Trace, Union[AgentModelResult, FluidResult]]:
+    """An AWS scalable target as a ScalableTargetPolicy. Fluid model: one
+    trace with no metric= drives every metric the policies read (CPU and
+    memory utilization both follow the load; docs/aws.md)."""
+    if opts.schedule is not None or opts.forecast is not None:
+        raise ValueError(f"{spec.resource_id}: schedules and forecast floors wrap HPA and KEDA specs; "
+                         "an AWS target has its own scheduled actions")
+    policy = ScalableTargetPolicy(spec)
+    if model == "agent":
+        if metric is not None:
+            raise TypeError("metric= is for the fluid model")
+        if isinstance(trace, Mapping):
+            raise TypeError("the agent model takes one trace")
+        tr = resolve_trace(trace)
+        assert isinstance(opts, AgentModelOptions)
+        return tr, run_agent_model(policy, tr, opts)
+    assert isinstance(opts, FluidOptions)
+    if isinstance(trace, Mapping):
+        if metric is not None:
+            raise TypeError("metric= is for a single trace, not a mapping")
+        traces = {k: resolve_trace(v) for k, v in trace.items()}
+        return next(iter(traces.values())), fluid_replay(policy, traces, options=opts)
+    tr = resolve_trace(trace)
+    if metric is not None:
+        return tr, fluid_replay(policy, tr, metric=metric, options=opts)
+    names = list(dict.fromkeys(m.name for m in policy.metrics()))
+    return tr, fluid_replay(policy, {n: tr for n in names}, options=opts)
 
 
 def simulate(
@@ -287,7 +333,9 @@ def simulate(
     result: Union[AgentModelResult, FluidResult]
     if isinstance(resolved, ScaledJobSpec) and model != "agent":
         raise ValueError(f"ScaledJob {resolved.name}: it runs Jobs, one per task; use the agent model")
-    if model == "agent":
+    if isinstance(resolved, ScalableTargetSpec):
+        tr, result = _simulate_aws(resolved, trace, model, metric, opts)
+    elif model == "agent":
         if metric is not None:
             raise TypeError("metric= is for the fluid model")
         if isinstance(trace, Mapping):
