@@ -147,7 +147,11 @@ void BindAws(py::module_& m) {
              "StepScalingPolicy list, in file order.")
       .field("scheduled_actions", &aws::ScalableTargetSpec::scheduled_actions,
              "ScheduledAction list, in file order.")
-      .finish();
+      .finish()
+      .cls()
+      .def_property_readonly(
+          "name", [](const aws::ScalableTargetSpec& s) { return s.resource_id; },
+          "resource_id, so that every spec kind has a name.");
 
   m.def(
       "validate_aws",

@@ -175,7 +175,7 @@ class Run:
         waits = s.has_waits
         row: dict[str, Any] = {
             "label": self.label,
-            "spec": spec_name(self.spec),
+            "spec": self.spec.name,
             "model": self.model,
             "replica_hours": s.replica_hours,
             "cost": s.cost,
@@ -257,13 +257,6 @@ class Run:
             f"replica_hours={s.replica_hours:.1f}, peak_replicas={s.peak_replicas}, "
             f"wait_p99={s.wait_p99 if s.has_waits else None})"
         )
-
-
-def spec_name(spec: AnySpec) -> str:
-    """A spec's name: metadata.name, or an AWS target's ResourceId."""
-    if isinstance(spec, ScalableTargetSpec):
-        return spec.resource_id
-    return spec.name
 
 
 def _simulate_aws(
