@@ -1028,9 +1028,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     decision: agentscale.Decision
     if isinstance(spec, agentscale.ScalableTargetSpec):
         # AWS: the state is the policy's (policy_state_json()); the
-        # observation names the metrics the policies read (cpu, memory,
-        # a customized metric's name). Alarms see one-minute datapoints, so
-        # one observation closes no minute unless the state holds earlier ones.
+        # observation names the metrics the policies read (cpu and memory in
+        # percent, a customized metric's name). Alarms see one-minute
+        # datapoints, so one observation closes no minute unless the state
+        # holds earlier ones.
         aws_policy = agentscale.ScalableTargetPolicy(spec)
         metric_specs = list(aws_policy.metrics())
         if args.state:
@@ -1040,6 +1041,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 raise ValueError(f"{args.state}: {e}") from None
         now, obs = agentscale.observation_from_json(text, metric_specs, args.observation,
                                                     default_time)
+        # The format has no requests: a task without them requests 100 units
+        # of cpu and memory, so cpu and memory values read as utilization
+        # percent (as in the fluid model).
+        pods = list(obs.pods)
+        for pod in pods:
+            if pod.pod_requests is None:
+                pod.pod_requests = agentscale.ResourceList(cpu_milli=100_000, memory_milli=100_000)
+        obs.pods = pods
         decision = aws_policy.decide(float(now), obs)
     elif isinstance(spec, (agentscale.ScaledObjectSpec, agentscale.ScaledJobSpec)):
         # KEDA: the state is the policy's (policy_state_json()); the
