@@ -228,6 +228,14 @@ std::string GaugeReading(const std::vector<hpa::MetricSpec>& metrics,
       case hpa::MetricSourceType::kExternal:
         parts.push_back(absl::StrCat("the external metric ", name, " at that instant (one series)"));
         break;
+      case hpa::MetricSourceType::kResource:
+        if (!metrics[k].target.average_value_milli.has_value()) {
+          parts.push_back(absl::StrCat("the fleet's total ", name,
+                                       " at that instant in percent of one pod's ", name,
+                                       " request, split evenly among the pods"));
+          break;
+        }
+        [[fallthrough]];
       default:
         parts.push_back(absl::StrCat("the fleet's total ", name,
                                      " at that instant, split evenly among the pods"));
