@@ -306,8 +306,11 @@ def simulate(
 ) -> Run:
     """Runs one spec over a trace and returns a Run.
 
-    spec: an AutoscalerSpec or ScaledObjectSpec, a preset name or a manifest
-        path (one HorizontalPodAutoscaler or one KEDA ScaledObject).
+    spec: an AutoscalerSpec, ScaledObjectSpec or ScalableTargetSpec, a
+        preset name, a manifest path (one HorizontalPodAutoscaler or one KEDA
+        ScaledObject), or an AWS JSON or Terraform .tf file (one scalable
+        target; under the fluid model one trace drives every metric its
+        policies read).
     trace: a Trace, a CSV path, or None for the embedded NASA trace. For the
         fluid model also a {metric: Trace} mapping.
     model: "agent" (tasks, slots, startup delay, waits) or "fluid". A
