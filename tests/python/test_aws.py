@@ -210,6 +210,20 @@ def test_terraform_step_alarm_and_schedule() -> None:
         "cron(0 22 * * ? *)", "Europe/Berlin", 1, 2)
 
 
+def test_terraform_dotted_string_is_not_a_reference() -> None:
+    pytest.importorskip("hcl2")
+    text = STEP_TF.replace('"agent_queue_depth"', '"agents.queue_depth"')
+    tf = agentscale.aws_from_terraform(text)
+    assert tf.warnings == []
+    assert tf.spec.step_scaling[0].alarm.metric.label == "agents.queue_depth"
+    # A variable is a reference: kept as text, with a warning.
+    text = STEP_TF.replace('"service/agents/worker"', "var.cluster")
+    tf = agentscale.aws_from_terraform(text)
+    assert tf.spec.resource_id == "${var.cluster}"
+    assert tf.warnings == ["<terraform>:4: aws_appautoscaling_target.t: resource_id: var.cluster is not a "
+                           "resource of this file; kept as the text '${var.cluster}'"]
+
+
 def test_terraform_errors_name_file_resource_field(tmp_path: pathlib.Path) -> None:
     pytest.importorskip("hcl2")
     path = tmp_path / "bad.tf"
@@ -309,6 +323,13 @@ def test_cli_bad_file_exit_2_one_line(tmp_path: pathlib.Path) -> None:
     requests = seed_requests()
     requests["RegisterScalableTarget"]["MinCapacity"] = 12
     bad.write_text(json.dumps(requests, indent=1))
+    bad_tf = tmp_path / "bad.tf"
+    bad_tf.write_text(ECS_TF.read_text().replace("  min_capacity       = 2\n", ""))
+    proc = subprocess.run([sys.executable, "-m", "agentscale", "compare", str(bad_tf), "production"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"agentscale compare: error: {bad_tf}:2: aws_appautoscaling_target.matillion_agent: min_capacity: missing"]
     for command in (["simulate", str(bad)], ["lint", str(bad)]):
         proc = subprocess.run([sys.executable, "-m", "agentscale", *command],
                               capture_output=True, text=True)

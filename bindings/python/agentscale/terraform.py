@@ -34,7 +34,10 @@ KINDS = (
     "aws_cloudwatch_metric_alarm",
 )
 _REF = re.compile(r"\$\{([^{}]*)\}")
-_BARE_REF = re.compile(r"^[A-Za-z_][\w-]*(\.[\w-]+|\[\d+\])+$")
+# A reference as some python-hcl2 versions give it, without ${...}: only the
+# forms Terraform has (a resource, var., local., data., module.), so that a
+# plain string with a dot ("app.tasks") is not taken for one.
+_BARE_REF = re.compile(r"^(aws_\w+|var|local|data|module)(\.[\w-]+|\[\d+\])+$")
 
 
 @dataclasses.dataclass
@@ -107,7 +110,7 @@ class _Mapper:
     # --- positions and messages -------------------------------------------
 
     def line(self, kind: str, name: str) -> Optional[int]:
-        m = re.search(rf'^\s*resource\s+"{re.escape(kind)}"\s+"{re.escape(name)}"', self.text, re.M)
+        m = re.search(rf'^[ \t]*resource\s+"{re.escape(kind)}"\s+"{re.escape(name)}"', self.text, re.M)
         return self.text.count("\n", 0, m.start()) + 1 if m else None
 
     def where(self, kind: str, name: str, field: str = "") -> str:
