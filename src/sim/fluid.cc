@@ -34,6 +34,21 @@ class FluidFleet final : public FleetModel {
     for (int32_t i = 0; i < max_pods; ++i) {
       pod_pool_.push_back(hpa::Pod::Ready(absl::StrCat("agent-", i)));
     }
+    // A Resource metric with a Utilization target reads usage over the
+    // pods' requests: each pod requests kFluidResourceRequest of cpu and
+    // memory, so that D / R is the per-pod utilization in percent.
+    for (const hpa::MetricSpec& m : metrics_) {
+      if (m.type != hpa::MetricSourceType::kResource ||
+          m.target.average_value_milli.has_value()) {
+        continue;
+      }
+      hpa::ResourceList requests;
+      requests.cpu_milli = kFluidResourceRequestMilli;
+      requests.memory_milli = kFluidResourceRequestMilli;
+      for (hpa::Pod& p : pod_pool_) p.pod_requests = requests;
+      resource_requests_ = requests;
+      break;
+    }
   }
 
   absl::Status Prepare(const Policy& policy, Observation* obs) override {
@@ -55,6 +70,7 @@ class FluidFleet final : public FleetModel {
     if (static_cast<int32_t>(obs->pods.size()) != replicas) {
       for (int32_t i = static_cast<int32_t>(pod_pool_.size()); i < replicas; ++i) {
         pod_pool_.push_back(hpa::Pod::Ready(absl::StrCat("agent-", i)));
+        pod_pool_.back().pod_requests = resource_requests_;
       }
       obs->pods.assign(pod_pool_.begin(), pod_pool_.begin() + replicas);
     }
@@ -154,6 +170,7 @@ class FluidFleet final : public FleetModel {
   std::vector<const Trace*> metric_trace_;  // per metric; null: no trace
   std::vector<size_t> cursor_;
   std::vector<hpa::Pod> pod_pool_;
+  std::optional<hpa::ResourceList> resource_requests_;
   int32_t replicas_;
   const double period_;
   MilliRounding external_rounding_ = MilliRounding::kUp;
@@ -211,6 +228,14 @@ std::string GaugeReading(const std::vector<hpa::MetricSpec>& metrics,
       case hpa::MetricSourceType::kExternal:
         parts.push_back(absl::StrCat("the external metric ", name, " at that instant (one series)"));
         break;
+      case hpa::MetricSourceType::kResource:
+        if (!metrics[k].target.average_value_milli.has_value()) {
+          parts.push_back(absl::StrCat("the fleet's total ", name,
+                                       " at that instant in percent of one pod's ", name,
+                                       " request, split evenly among the pods"));
+          break;
+        }
+        [[fallthrough]];
       default:
         parts.push_back(absl::StrCat("the fleet's total ", name,
                                      " at that instant, split evenly among the pods"));
@@ -224,12 +249,10 @@ absl::Status CheckDriven(const hpa::MetricSpec& m, const Trace* t) {
     return absl::InvalidArgumentError(absl::StrCat("the trace for ", m.name, " is empty"));
   }
   const bool average_value = m.target.average_value_milli.has_value();
-  if ((m.type == hpa::MetricSourceType::kResource ||
-       m.type == hpa::MetricSourceType::kContainerResource) &&
-      !average_value) {
+  if (m.type == hpa::MetricSourceType::kContainerResource && !average_value) {
     return absl::InvalidArgumentError(absl::StrCat(
         "fluid replay drives ", m.Describe(),
-        " only with an AverageValue target; Utilization needs pod requests"));
+        " only with an AverageValue target; Utilization needs container requests"));
   }
   if (m.type == hpa::MetricSourceType::kUnknown) {
     return absl::InvalidArgumentError(absl::StrCat("unknown metric type for ", m.name));

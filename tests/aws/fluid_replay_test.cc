@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -84,6 +85,87 @@ TEST(AwsFluidReplay, StepOfDemand) {
                   // floor(7 x 14.3 / 70) = 1, clamped to MinCapacity
                   "48:00 7 -> 2"));
   EXPECT_EQ(r.replicas.back(), 2);
+}
+
+// The seed's Terraform policies (examples/ecs.tf): ECS CPU at 70 % and
+// memory at 80 %. The fluid replay drives Resource Utilization metrics with
+// each task requesting 100 units, so a task's utilization is D / R percent.
+TEST(AwsFluidReplay, CpuAndMemoryUtilization) {
+  ScalableTargetSpec spec;
+  spec.resource_id = "service/agents/agent-worker";
+  spec.min_capacity = 2;
+  spec.max_capacity = 10;
+  for (const auto& [type, target] :
+       std::vector<std::pair<std::string, double>>{{"ECSServiceAverageCPUUtilization", 70},
+                                                   {"ECSServiceAverageMemoryUtilization", 80}}) {
+    TargetTrackingPolicy p;
+    p.name = type;
+    p.target_value = target;
+    ASSERT_OK_AND_ASSIGN(p.metric, PredefinedMetric(type));
+    p.scale_out_cooldown = absl::Seconds(60);
+    p.scale_in_cooldown = absl::Seconds(300);
+    spec.target_tracking.push_back(p);
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ScalableTargetPolicy> policy,
+                       ScalableTargetPolicy::Create(spec));
+  // The fleet's total use: 350 % of one task's reservation from minute 0
+  // to minute 10, then 100 %.
+  sim::Trace trace;
+  for (int m = 0; m <= 40; ++m) {
+    trace.time_seconds.push_back(60.0 * m);
+    trace.values.push_back(m < 10 ? 350 : 100);
+  }
+  ASSERT_OK_AND_ASSIGN(sim::FluidResult r,
+                       sim::FluidReplay(*policy, {{"cpu", &trace}, {"memory", &trace}}));
+  EXPECT_EQ(r.driven_metrics, (std::vector<std::string>{"cpu", "memory"}));
+  EXPECT_TRUE(r.omitted_metrics.empty());
+  std::vector<std::string> changes;
+  for (size_t i = 0; i < r.time_seconds.size(); ++i) {
+    if (r.replicas[i] != r.current_replicas[i]) {
+      changes.push_back(absl::StrCat(static_cast<int>(r.time_seconds[i]) / 60, " ",
+                                     r.current_replicas[i], " -> ", r.replicas[i]));
+    }
+  }
+  EXPECT_THAT(changes,
+              ::testing::ElementsAre(
+                  // minutes 0-2 at 175 %: both alarms high; CPU asks for
+                  // ceil(2 x 175 / 70) = 5, memory ceil(2 x 175 / 80) = 5
+                  "3 2 -> 5",
+                  // minute 3 averages 175 and three readings of 70: 96.25,
+                  // so minutes 1-3 are all above 70; the 60 s scale-out
+                  // cooldown ends at 4:00: ceil(5 x 96.25 / 70) = 7
+                  "4 5 -> 7",
+                  // minutes 4-18 below 63 % and 72 % (55, then 50, then
+                  // 14.3): both low for 15 minutes; CPU floor(7 x 14.3 /
+                  // 70) = 1, memory 1: clamped to MinCapacity
+                  "19 7 -> 2"));
+}
+
+// Memory driven, CPU not: the CPU policy has no datapoints, so it never
+// agrees to a scale-in (docs/aws.md), and the fleet stays scaled out.
+TEST(AwsFluidReplay, AnUndrivenMetricBlocksScaleIn) {
+  ScalableTargetSpec spec;
+  spec.resource_id = "service/agents/agent-worker";
+  spec.min_capacity = 2;
+  spec.max_capacity = 10;
+  for (const char* type : {"ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization"}) {
+    TargetTrackingPolicy p;
+    p.name = type;
+    p.target_value = 70;
+    ASSERT_OK_AND_ASSIGN(p.metric, PredefinedMetric(type));
+    spec.target_tracking.push_back(p);
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ScalableTargetPolicy> policy,
+                       ScalableTargetPolicy::Create(spec));
+  sim::Trace trace;
+  for (int m = 0; m <= 60; ++m) {
+    trace.time_seconds.push_back(60.0 * m);
+    trace.values.push_back(m < 10 ? 350 : 20);
+  }
+  ASSERT_OK_AND_ASSIGN(sim::FluidResult r, sim::FluidReplay(*policy, {{"memory", &trace}}));
+  EXPECT_EQ(r.omitted_metrics, std::vector<std::string>{"cpu"});
+  EXPECT_EQ(*std::max_element(r.replicas.begin(), r.replicas.end()), 5);
+  EXPECT_EQ(r.replicas.back(), 5);
 }
 
 }  // namespace

@@ -120,3 +120,24 @@ def test_cli_plot_without_matplotlib_is_one_line(tmp_path: pathlib.Path) -> None
     ok = subprocess.run([sys.executable, "-c", code, "simulate", "production", "--model", "fluid", "-q"],
                         capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_ecs_vs_hpa_example(tmp_path: pathlib.Path) -> None:
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("hcl2")
+    out = tmp_path / "ecs_vs_hpa.png"
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / "07_ecs_vs_hpa.py"), "--days", "7", "--out", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("ecs.tf: ecs service/${aws_ecs_cluster.main.name}")
+    assert "2..10 tasks" in lines[0]
+    assert "matillion-agent-cpu-scaling: ECSServiceAverageCPUUtilization target 70" in proc.stdout
+    assert lines[3].startswith("10080 minutes of nasa_http_jul1995_per_minute")
+    labels = [line.split(":")[0].strip() for line in lines[5:7]]
+    assert labels == ["hpa", "ecs"]
+    assert "aws_ecs_cluster.main.name" in proc.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -3,6 +3,7 @@
 // The simulator: traces, the fluid replay against the engine driven by
 // hand, the agent model's invariants and determinism, and the summary.
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -196,6 +197,28 @@ TEST(FluidReplay, Errors) {
   bad.period = absl::ZeroDuration();
   EXPECT_THAT(FluidReplay(Production(), {{"app_active_task_count", &trace}}, bad),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("period")));
+}
+
+// A Resource Utilization metric: each pod requests 100 units of cpu, so the
+// trace is the fleet's total use in percent of one pod's request.
+TEST(FluidReplay, ResourceUtilization) {
+  hpa::AutoscalerSpec spec = Production();
+  spec.metrics = {hpa::MetricSpec::ResourceUtilization("cpu", 70)};
+  Trace trace = ConstantTrace(350, absl::Minutes(10), absl::Minutes(1));
+  ASSERT_OK_AND_ASSIGN(FluidResult r, FluidReplay(spec, {{"cpu", &trace}}));
+  EXPECT_EQ(r.driven_metrics, std::vector<std::string>{"cpu"});
+  // 2 pods at 175 %: ceil(2 x 175 / 70) = 5, where 70 % holds (reached in
+  // the steps the production behavior allows).
+  EXPECT_EQ(r.replicas.front(), 2);
+  EXPECT_EQ(*std::max_element(r.replicas.begin(), r.replicas.end()), 5);
+  EXPECT_EQ(r.replicas.back(), 5);
+  EXPECT_THAT(r.trace_reading, HasSubstr("in percent of one pod's cpu request"));
+  // ContainerResource still needs an AverageValue target.
+  spec.metrics = {hpa::MetricSpec::ResourceUtilization("cpu", 70)};
+  spec.metrics[0].type = hpa::MetricSourceType::kContainerResource;
+  spec.metrics[0].container = "agent";
+  EXPECT_THAT(FluidReplay(spec, {{"cpu", &trace}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("container requests")));
 }
 
 // ---------------------------------------------------------------------------

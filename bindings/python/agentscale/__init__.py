@@ -249,6 +249,20 @@ from agentscale._core import (
     load_single_scaled_object as load_single_scaled_object,
     replay_scaled_object as replay_scaled_object,
     validate_scaled_object as validate_scaled_object,
+    AwsStatistic as AwsStatistic,
+    AdjustmentType as AdjustmentType,
+    ComparisonOperator as ComparisonOperator,
+    AwsMetricSource as AwsMetricSource,
+    TargetTrackingPolicy as TargetTrackingPolicy,
+    StepAdjustment as StepAdjustment,
+    StepAlarm as StepAlarm,
+    StepScalingPolicy as StepScalingPolicy,
+    ScheduledAction as ScheduledAction,
+    ScalableTargetSpec as ScalableTargetSpec,
+    ScalableTargetPolicy as ScalableTargetPolicy,
+    validate_aws as validate_aws,
+    load_aws_file as load_aws_file,
+    load_aws_string as load_aws_string,
 )
 from agentscale._core import __version__ as __version__
 from agentscale.lint import Finding as Finding
@@ -266,6 +280,8 @@ from agentscale.sim import default_trace as default_trace
 from agentscale.sim import resolve_spec as resolve_spec
 from agentscale.sim import simulate as simulate
 from agentscale.sim import sweep as sweep
+from agentscale.terraform import AwsTerraform as AwsTerraform
+from agentscale.terraform import aws_from_terraform as aws_from_terraform
 
 def make_observation(
     current_replicas: int,
@@ -524,6 +540,22 @@ __all__ = [
     "load_single_scaled_object",
     "replay_scaled_object",
     "validate_scaled_object",
+    "AwsStatistic",
+    "AdjustmentType",
+    "ComparisonOperator",
+    "AwsMetricSource",
+    "TargetTrackingPolicy",
+    "StepAdjustment",
+    "StepAlarm",
+    "StepScalingPolicy",
+    "ScheduledAction",
+    "ScalableTargetSpec",
+    "ScalableTargetPolicy",
+    "validate_aws",
+    "load_aws_file",
+    "load_aws_string",
+    "AwsTerraform",
+    "aws_from_terraform",
 ]
 
 del _core

@@ -445,6 +445,8 @@ def _load_schedule(args: argparse.Namespace,
         first = specs[0]
         if isinstance(first, agentscale.AutoscalerSpec):
             top = first.max_replicas
+        elif isinstance(first, agentscale.ScalableTargetSpec):
+            top = first.max_capacity
         else:  # a ScaledJob may leave it unset: KEDA's default is 100
             top = first.max_replica_count if first.max_replica_count is not None else 100
         s = agentscale.load_schedule(path, timezone=args.schedule_timezone,
@@ -888,6 +890,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if isinstance(spec, agentscale.ScaledJobSpec):
         raise UsageError(f"{args.spec}: a ScaledJob runs Jobs, one per task, which the fluid replay "
                          "does not model; use `agentscale simulate --model agent`")
+    if isinstance(spec, agentscale.ScalableTargetSpec):
+        raise UsageError(f"{args.spec}: replay does not take an AWS scalable target yet; "
+                         "use `agentscale simulate SPEC --model fluid` (the same replay)")
     if isinstance(spec, agentscale.ScaledObjectSpec):
         # A query may return no series: empty, NaN or Inf values are null
         # samples, which the trigger reads as its ignoreNullValues says.
@@ -1043,7 +1048,31 @@ def cmd_explain(args: argparse.Namespace) -> int:
     except FileNotFoundError:
         raise FileNotFoundError(f"observation file not found: {args.observation}") from None
     decision: agentscale.Decision
-    if isinstance(spec, (agentscale.ScaledObjectSpec, agentscale.ScaledJobSpec)):
+    if isinstance(spec, agentscale.ScalableTargetSpec):
+        # AWS: the state is the policy's (policy_state_json()); the
+        # observation names the metrics the policies read (cpu and memory in
+        # percent, a customized metric's name). Alarms see one-minute
+        # datapoints, so one observation closes no minute unless the state
+        # holds earlier ones.
+        aws_policy = agentscale.ScalableTargetPolicy(spec)
+        metric_specs = list(aws_policy.metrics())
+        if args.state:
+            try:
+                aws_policy.import_policy_state_json(_read_state_text(args.state))
+            except ValueError as e:
+                raise ValueError(f"{args.state}: {e}") from None
+        now, obs = agentscale.observation_from_json(text, metric_specs, args.observation,
+                                                    default_time)
+        # The format has no requests: a task without them requests 100 units
+        # of cpu and memory, so cpu and memory values read as utilization
+        # percent (as in the fluid model).
+        pods = list(obs.pods)
+        for pod in pods:
+            if pod.pod_requests is None:
+                pod.pod_requests = agentscale.ResourceList(cpu_milli=100_000, memory_milli=100_000)
+        obs.pods = pods
+        decision = aws_policy.decide(float(now), obs)
+    elif isinstance(spec, (agentscale.ScaledObjectSpec, agentscale.ScaledJobSpec)):
         # KEDA: the state is the policy's (policy_state_json()); the
         # observation names the triggers' metrics (s0-prometheus, ...); for a
         # ScaledJob current_replicas is the Jobs still running.
@@ -1250,7 +1279,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Kubernetes-exact autoscaling: replay workloads through HPA specs, compare "
         "and sweep profiles, lint manifests, explain decisions.",
         epilog="Exit codes: 0 ok, 1 findings (lint warnings, not info findings; failed sweep "
-        "points), 2 usage or input error. SPEC is a manifest path or a preset name (agentscale presets).",
+        "points), 2 usage or input error. SPEC is a manifest path, a preset name (agentscale presets), "
+        "or an AWS Application Auto Scaling target: AWS API JSON or a Terraform .tf file.",
     )
     parser.add_argument("--version", action="version", version=f"agentscale {agentscale.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -1419,6 +1449,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(prefix + text, file=sys.stderr)
         return EXIT_USAGE
     except (ValueError, TypeError, agentscale.Error) as e:
+        print(prefix + str(e), file=sys.stderr)
+        return EXIT_USAGE
+    except ImportError as e:  # an optional extra that is not installed
         print(prefix + str(e), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -52,6 +52,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
+import pathlib
 from typing import Any, Optional, Union
 
 from agentscale import _core
@@ -197,10 +198,38 @@ def lint_file(
     """Lints one file: a Prometheus rule file when its top-level mapping has
     ``groups``, else a manifest, loaded as load_manifest_file does with
     ``strict`` and ``name`` (a lenient load's fills become ``load-warning``
-    findings). ValueError (file:line:column and the field) when it does not
-    load, FileNotFoundError when it is missing."""
+    findings). An AWS JSON file (RegisterScalableTarget, ...) or a Terraform
+    .tf file is loaded as an AWS scalable target (kind "aws"): it passes when
+    it loads; Terraform references kept as text are info findings
+    (``terraform-reference``). ValueError (file:line:column and the field)
+    when it does not load, FileNotFoundError when it is missing."""
+    text = os.fspath(path)
+    if text.endswith(".tf") or (text.endswith(".json") and _is_aws_json(text)):
+        return _lint_aws(text)
     r = _core.lint_file(
         path, slots=slots, config=config, metrics_window_seconds=metrics_window_seconds,
         startup_delay_seconds=startup_delay_seconds, strict=strict, name=name)
     return LintReport(source=r["source"], kind=r["kind"], objects=list(r["objects"]),
                       findings=[Finding(**f) for f in r["findings"]])
+
+
+def _is_aws_json(path: str) -> bool:
+    from agentscale.sim._resolve import is_aws_json
+
+    return is_aws_json(path)
+
+
+def _lint_aws(path: str) -> LintReport:
+    from agentscale.terraform import aws_from_terraform
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"file not found: {path}")
+    warnings: list[str] = []
+    if path.endswith(".tf"):
+        tf = aws_from_terraform(pathlib.Path(path))
+        spec, warnings = tf.spec, tf.warnings
+    else:
+        spec = _core.load_aws_file(path)
+    findings = [Finding(rule="terraform-reference", autoscaler=spec.resource_id, field="",
+                        message=w, severity="info") for w in warnings]
+    return LintReport(source=path, kind="aws", objects=[spec.resource_id], findings=findings)

@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -33,6 +34,7 @@
 #include "agentscale/config/manifest.h"
 #include "agentscale/hpa/autoscaler.h"
 #include "agentscale/policy/decision.h"
+#include "agentscale/policy/policy.h"
 #include "agentscale/observation.h"
 #include "agentscale/hpa/conditions.h"
 #include "agentscale/hpa/normalize.h"
@@ -605,6 +607,45 @@ class ValueClass {
 extern py::object g_error_type;
 // A number in plain units (rounded up to milli) or a quantity string.
 int64_t MilliFromPy(py::handle h);
+// A family's policy plus the lock that serializes its mutating calls (as
+// HorizontalAutoscaler's binding does): KEDA's and AWS's policies in Python.
+template <typename P>
+struct PyLocked final : public Policy {
+  explicit PyLocked(std::unique_ptr<P> p) : policy(std::move(p)) {}
+  std::unique_ptr<P> policy;
+  mutable std::mutex mu;
+
+  std::string family() const override { return policy->family(); }
+  int32_t min_replicas() const override { return policy->min_replicas(); }
+  int32_t max_replicas() const override { return policy->max_replicas(); }
+  const std::vector<hpa::MetricSpec>& metrics() const override { return policy->metrics(); }
+  using Policy::Decide;
+  absl::Status Decide(absl::Time now, const Observation& obs, Decision* out) override {
+    std::lock_guard<std::mutex> l(mu);
+    return policy->Decide(now, obs, out);
+  }
+  absl::Status Commit(Decision& d) override {
+    std::lock_guard<std::mutex> l(mu);
+    return policy->Commit(d);
+  }
+  absl::Status CommitFailed(Decision& d, const absl::Status& error) override {
+    std::lock_guard<std::mutex> l(mu);
+    return policy->CommitFailed(d, error);
+  }
+  PolicyState ExportPolicyState() const override {
+    std::lock_guard<std::mutex> l(mu);
+    return policy->ExportPolicyState();
+  }
+  absl::Status ImportPolicyState(const PolicyState& state) override {
+    std::lock_guard<std::mutex> l(mu);
+    return policy->ImportPolicyState(state);
+  }
+  std::unique_ptr<Policy> Clone() const override {
+    std::lock_guard<std::mutex> l(mu);
+    std::unique_ptr<Policy> copy = policy->Clone();
+    return std::make_unique<PyLocked<P>>(std::unique_ptr<P>(static_cast<P*>(copy.release())));
+  }
+};
 void BindQuantities(py::module_& m);
 void BindEnums(py::module_& m);
 void BindHpa(py::module_& m);

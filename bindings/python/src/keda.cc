@@ -33,45 +33,6 @@ py::object AgentResultToPy(sim::AgentModelResult&& r);
 
 namespace {
 
-// A KEDA policy plus the lock that serializes its mutating calls (as
-// HorizontalAutoscaler's binding does).
-template <typename P>
-struct PyLocked final : public Policy {
-  explicit PyLocked(std::unique_ptr<P> p) : policy(std::move(p)) {}
-  std::unique_ptr<P> policy;
-  mutable std::mutex mu;
-
-  std::string family() const override { return policy->family(); }
-  int32_t min_replicas() const override { return policy->min_replicas(); }
-  int32_t max_replicas() const override { return policy->max_replicas(); }
-  const std::vector<hpa::MetricSpec>& metrics() const override { return policy->metrics(); }
-  using Policy::Decide;
-  absl::Status Decide(absl::Time now, const Observation& obs, Decision* out) override {
-    std::lock_guard<std::mutex> l(mu);
-    return policy->Decide(now, obs, out);
-  }
-  absl::Status Commit(Decision& d) override {
-    std::lock_guard<std::mutex> l(mu);
-    return policy->Commit(d);
-  }
-  absl::Status CommitFailed(Decision& d, const absl::Status& error) override {
-    std::lock_guard<std::mutex> l(mu);
-    return policy->CommitFailed(d, error);
-  }
-  PolicyState ExportPolicyState() const override {
-    std::lock_guard<std::mutex> l(mu);
-    return policy->ExportPolicyState();
-  }
-  absl::Status ImportPolicyState(const PolicyState& state) override {
-    std::lock_guard<std::mutex> l(mu);
-    return policy->ImportPolicyState(state);
-  }
-  std::unique_ptr<Policy> Clone() const override {
-    std::lock_guard<std::mutex> l(mu);
-    std::unique_ptr<Policy> copy = policy->Clone();
-    return std::make_unique<PyLocked<P>>(std::unique_ptr<P>(static_cast<P*>(copy.release())));
-  }
-};
 using PyKedaPolicy = PyLocked<keda::ScaledObjectPolicy>;
 using PyJobPolicy = PyLocked<keda::ScaledJobPolicy>;
 

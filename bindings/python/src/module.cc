@@ -626,6 +626,8 @@ void BindKeda(py::module_& m);
 void BindSchedule(py::module_& m);
 // forecast.cc: forecast floors.
 void BindForecast(py::module_& m);
+// aws.cc: the AWS Application Auto Scaling family.
+void BindAws(py::module_& m);
 
 }  // namespace agentscale::python
 
@@ -653,5 +655,6 @@ PYBIND11_MODULE(_core, m) {
   ap::BindForecast(m);
   ap::BindSim(m);
   ap::BindKeda(m);
+  ap::BindAws(m);
   ap::BindMetrics(m);
 }

@@ -14,6 +14,13 @@
 //     metrics one series of value D;
 //   * the engine evaluates; a rescale is applied at once and committed.
 //
+// A Resource metric with a Utilization target (cpu or memory; an ECS
+// service's average CPU utilization) is driven the same way, each pod
+// requesting kFluidResourceRequestMilli (100 units): the per-pod share D / R
+// is the pod's utilization in percent, i.e. the trace is the fleet's total
+// use in percent of one pod's request. ContainerResource metrics need an
+// AverageValue target.
+//
 // Metrics of the spec that get no trace are left out of the replay (the
 // engine runs on the spec without them) and listed in `omitted_metrics`.
 //
@@ -41,6 +48,10 @@
 #include "agentscale/sim/trace.h"
 
 namespace agentscale::sim {
+
+// The cpu and memory each fluid pod requests when a Resource Utilization
+// metric is driven: 100 units, so a share of D / R reads as D / R percent.
+inline constexpr int64_t kFluidResourceRequestMilli = 100'000;
 
 struct FluidOptions {
   // The controller's sync period; a policy's own (Policy::sync_period(): an

@@ -175,7 +175,8 @@ def compare(
     releases the GIL), and returns a Comparison in the given order.
 
     specs: preset names, manifest paths (an HPA or a KEDA ScaledObject each),
-        AutoscalerSpec or ScaledObjectSpec objects; (label,
+        AWS JSON or Terraform .tf files, AutoscalerSpec, ScaledObjectSpec or
+        ScalableTargetSpec objects; (label,
         spec) tuples or a {label: spec} dict to name them.
     on_done: called with each Run as it finishes (e.g. to advance a progress
         bar), from the calling thread.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import importlib.resources
+import json
 import os
 import pathlib
 from typing import Any, Optional, Union
@@ -16,7 +17,9 @@ from agentscale._core import (
     FluidOptions,
     ScaledJobSpec,
     ScaledObjectSpec,
+    ScalableTargetSpec,
     Trace,
+    load_aws_file,
     load_manifest_file,
     load_trace,
     preset,
@@ -24,9 +27,12 @@ from agentscale._core import (
 )
 
 
-# What a run scales with: an HPA or a KEDA ScaledObject.
-AnySpec = Union[AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec]
-SpecLike = Union[str, "os.PathLike[str]", AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec]
+# What a run scales with: an HPA, a KEDA ScaledObject or ScaledJob, or an
+# AWS Application Auto Scaling scalable target.
+AnySpec = Union[AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec, ScalableTargetSpec]
+SpecLike = Union[str, "os.PathLike[str]", AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec,
+                 ScalableTargetSpec]
+_SPEC_TYPES = (AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec, ScalableTargetSpec)
 TraceLike = Union[Trace, str, "os.PathLike[str]", None]
 DEFAULT_TRACE_FILE = "nasa_http_jul1995_per_minute.csv"
 MODELS = ("agent", "fluid")
@@ -70,9 +76,9 @@ def load_spec(
     name: Optional[str] = None,
 ) -> tuple[AnySpec, list[str]]:
     """resolve_spec(), with the loader's warnings ("file:line:col: field:
-    problem", e.g. what lenient loading filled in); no warnings for a spec
-    object or a preset."""
-    if isinstance(spec, (AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec)):
+    problem", e.g. what lenient loading filled in, or a Terraform reference
+    kept as text); no warnings for a spec object or a preset."""
+    if isinstance(spec, _SPEC_TYPES):
         if name is not None:
             raise ValueError("name picks an object of a manifest file; this spec is an object")
         return spec, []
@@ -82,9 +88,21 @@ def load_spec(
             raise ValueError(f"name picks an object of a manifest file; {text!r} is a preset")
         return preset(text), []
     path = pathlib.Path(text)
+    if path.suffix == ".tf":
+        if name is not None:
+            raise ValueError("name picks an object of a manifest file; a .tf file holds one scalable target")
+        from agentscale.terraform import aws_from_terraform
+
+        tf = aws_from_terraform(path)
+        return tf.spec, list(tf.warnings)
+    if path.suffix == ".json" and is_aws_json(path):
+        if name is not None:
+            raise ValueError("name picks an object of a manifest file; an AWS JSON file holds one scalable target")
+        return load_aws_file(path), []
     if path.exists() or path.suffix in (".yaml", ".yml", ".json") or os.sep in text:
         loaded = load_manifest_file(path, config, strict=strict, name=name)
-        found: list[AnySpec] = [*loaded.autoscalers, *loaded.scaled_objects, *loaded.scaled_jobs]
+        found: list[Union[AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec]] = [
+            *loaded.autoscalers, *loaded.scaled_objects, *loaded.scaled_jobs]
         if len(found) != 1:
             names = ", ".join(s.name for s in found)
             raise ValueError(
@@ -100,6 +118,20 @@ def load_spec(
     )
 
 
+def is_aws_json(path: Union[str, "os.PathLike[str]"]) -> bool:
+    """Whether a JSON file is AWS API request bodies (config/aws.h): an
+    object, or an array of objects, with a RegisterScalableTarget,
+    PutScalingPolicy, PutScheduledAction or PutMetricAlarm key."""
+    keys = {"RegisterScalableTarget", "PutScalingPolicy", "PutScheduledAction", "PutMetricAlarm"}
+    try:
+        with open(path, "rb") as f:
+            data = json.loads(f.read(4 << 20))
+    except (OSError, ValueError):
+        return False
+    items = data if isinstance(data, list) else [data]
+    return any(isinstance(i, dict) and keys & set(i) for i in items)
+
+
 def resolve_spec(
     spec: SpecLike,
     config: Optional[ControllerConfig] = None,
@@ -107,8 +139,10 @@ def resolve_spec(
     strict: bool = True,
     name: Optional[str] = None,
 ) -> AnySpec:
-    """An AutoscalerSpec, ScaledObjectSpec or ScaledJobSpec as given, a
-    built-in preset by name, or the single HorizontalPodAutoscaler, KEDA
+    """An AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec or
+    ScalableTargetSpec as given, a built-in preset by name, the scalable
+    target of an AWS JSON file (load_aws_file) or of a Terraform .tf file
+    (aws_from_terraform), or the single HorizontalPodAutoscaler, KEDA
     ScaledObject or ScaledJob of a manifest file (other kinds of documents
     beside it are ignored; a Helm values hpa: block counts as an HPA).
 
@@ -129,12 +163,16 @@ def spec_bounds(spec: AnySpec) -> tuple[int, int]:
     if isinstance(spec, ScaledJobSpec):
         top = spec.max_replica_count if spec.max_replica_count is not None else 100
         return (spec.min_replica_count or 0, top)
+    if isinstance(spec, ScalableTargetSpec):
+        return (spec.min_capacity, spec.max_capacity)
     return (spec.min_replicas, spec.max_replicas)
 
 
 def spec_label(spec: SpecLike) -> str:
     """A short label: the preset name, the manifest file's stem, or the spec's
-    metadata.name."""
+    metadata.name (an AWS target's ResourceId's last part)."""
+    if isinstance(spec, ScalableTargetSpec):
+        return spec.resource_id.rsplit("/", 1)[-1] or "aws"
     if isinstance(spec, (AutoscalerSpec, ScaledObjectSpec, ScaledJobSpec)):
         return spec.name or "spec"
     text = os.fspath(spec)

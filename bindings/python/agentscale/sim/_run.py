@@ -25,6 +25,8 @@ from agentscale._core import (
     RunSummary,
     ScaledJobSpec,
     ScaledObjectSpec,
+    ScalableTargetPolicy,
+    ScalableTargetSpec,
     Trace,
     fluid_replay,
     preset,
@@ -224,7 +226,9 @@ class Run:
             "trace": {"name": self.trace.name, "rows": len(self.trace),
                       "meaning": self.result.trace_meaning, "reading": self.result.trace_reading},
             "spec_kind": "ScaledObject" if isinstance(self.spec, ScaledObjectSpec)
-            else "ScaledJob" if isinstance(self.spec, ScaledJobSpec) else "HorizontalPodAutoscaler",
+            else "ScaledJob" if isinstance(self.spec, ScaledJobSpec)
+            else "ScalableTarget" if isinstance(self.spec, ScalableTargetSpec)
+            else "HorizontalPodAutoscaler",
             "spec": self.spec.to_dict(),
             "options": self.options.to_dict(),
             "summary": self.summary.to_dict(),
@@ -255,6 +259,41 @@ class Run:
         )
 
 
+def _simulate_aws(
+    spec: ScalableTargetSpec,
+    trace: Union[TraceLike, Mapping[str, Trace]],
+    model: str,
+    metric: Optional[str],
+    opts: Union[AgentModelOptions, FluidOptions],
+) -> tuple[Trace, Union[AgentModelResult, FluidResult]]:
+    """An AWS scalable target as a ScalableTargetPolicy. Fluid model: one
+    trace with no metric= drives every metric the policies read (CPU and
+    memory utilization both follow the load; docs/aws.md)."""
+    if opts.schedule is not None or opts.forecast is not None:
+        raise ValueError(f"{spec.resource_id}: schedules and forecast floors wrap HPA and KEDA specs; "
+                         "an AWS target has its own scheduled actions")
+    policy = ScalableTargetPolicy(spec)
+    if model == "agent":
+        if metric is not None:
+            raise TypeError("metric= is for the fluid model")
+        if isinstance(trace, Mapping):
+            raise TypeError("the agent model takes one trace")
+        tr = resolve_trace(trace)
+        assert isinstance(opts, AgentModelOptions)
+        return tr, run_agent_model(policy, tr, opts)
+    assert isinstance(opts, FluidOptions)
+    if isinstance(trace, Mapping):
+        if metric is not None:
+            raise TypeError("metric= is for a single trace, not a mapping")
+        traces = {k: resolve_trace(v) for k, v in trace.items()}
+        return next(iter(traces.values())), fluid_replay(policy, traces, options=opts)
+    tr = resolve_trace(trace)
+    if metric is not None:
+        return tr, fluid_replay(policy, tr, metric=metric, options=opts)
+    names = list(dict.fromkeys(m.name for m in policy.metrics()))
+    return tr, fluid_replay(policy, {n: tr for n in names}, options=opts)
+
+
 def simulate(
     spec: SpecLike,
     trace: Union[TraceLike, Mapping[str, Trace]] = None,
@@ -267,8 +306,11 @@ def simulate(
 ) -> Run:
     """Runs one spec over a trace and returns a Run.
 
-    spec: an AutoscalerSpec or ScaledObjectSpec, a preset name or a manifest
-        path (one HorizontalPodAutoscaler or one KEDA ScaledObject).
+    spec: an AutoscalerSpec, ScaledObjectSpec or ScalableTargetSpec, a
+        preset name, a manifest path (one HorizontalPodAutoscaler or one KEDA
+        ScaledObject), or an AWS JSON or Terraform .tf file (one scalable
+        target; under the fluid model one trace drives every metric its
+        policies read).
     trace: a Trace, a CSV path, or None for the embedded NASA trace. For the
         fluid model also a {metric: Trace} mapping.
     model: "agent" (tasks, slots, startup delay, waits) or "fluid". A
@@ -287,7 +329,9 @@ def simulate(
     result: Union[AgentModelResult, FluidResult]
     if isinstance(resolved, ScaledJobSpec) and model != "agent":
         raise ValueError(f"ScaledJob {resolved.name}: it runs Jobs, one per task; use the agent model")
-    if model == "agent":
+    if isinstance(resolved, ScalableTargetSpec):
+        tr, result = _simulate_aws(resolved, trace, model, metric, opts)
+    elif model == "agent":
         if metric is not None:
             raise TypeError("metric= is for the fluid model")
         if isinstance(trace, Mapping):
