@@ -523,23 +523,26 @@ void HorizontalAutoscaler::ComputeMetric(int index, const Observation& obs,
 absl::Span<const hpa::PodSample> HorizontalAutoscaler::FreshSamples(
     absl::Span<const hpa::PodSample> samples, std::vector<hpa::PodSample>* scratch,
     int32_t* stale) const {
-  // The common case, every sample fresh, returns the span as given.
+  // The common case, every sample fresh and no pod left out by the
+  // selection strategy, returns the span as given.
   const bool select = !unselected_names_.empty();
-  auto dropped = [&](const hpa::PodSample& s) {
-    return IsStale(s.timestamp) ||
-           (select && std::binary_search(unselected_names_.begin(),
-                                         unselected_names_.end(),
-                                         std::string_view(s.pod)));
+  auto unselected = [&](const hpa::PodSample& s) {
+    return std::binary_search(unselected_names_.begin(), unselected_names_.end(),
+                              std::string_view(s.pod));
   };
   size_t i = 0;
-  while (i < samples.size() && !dropped(samples[i])) ++i;
+  if (select) {
+    while (i < samples.size() && !IsStale(samples[i].timestamp) && !unselected(samples[i])) ++i;
+  } else {
+    while (i < samples.size() && !IsStale(samples[i].timestamp)) ++i;
+  }
   if (i == samples.size()) return samples;
   scratch->assign(samples.begin(), samples.begin() + i);
   int32_t n = 0;
   for (; i < samples.size(); ++i) {
     if (IsStale(samples[i].timestamp)) {
       ++n;
-    } else if (!dropped(samples[i])) {
+    } else if (!select || !unselected(samples[i])) {
       scratch->push_back(samples[i]);
     }
   }
@@ -812,13 +815,22 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
     int invalid = 0;
     int first_invalid = -1;
     pods_ = owner_selection_ ? SelectedPods(obs) : absl::MakeConstSpan(obs.pods);
-    for (size_t i = 0; i < n; ++i) {
-      const int oi = metric_obs_[i];
-      ComputeMetric(static_cast<int>(i), obs, oi >= 0 ? &obs.metrics[oi] : nullptr,
-                    &d->metrics[i]);
+    // With fallbacks every metric is computed before any is counted (a
+    // failed one may turn into its fallback); otherwise in one pass.
+    if (has_fallback_) {
+      for (size_t i = 0; i < n; ++i) {
+        const int oi = metric_obs_[i];
+        ComputeMetric(static_cast<int>(i), obs, oi >= 0 ? &obs.metrics[oi] : nullptr,
+                      &d->metrics[i]);
+      }
+      ApplyFallbacks(now, d);
     }
-    if (has_fallback_) ApplyFallbacks(now, d);
     for (size_t i = 0; i < n; ++i) {
+      if (!has_fallback_) {
+        const int oi = metric_obs_[i];
+        ComputeMetric(static_cast<int>(i), obs, oi >= 0 ? &obs.metrics[oi] : nullptr,
+                      &d->metrics[i]);
+      }
       const MetricResult& r = d->metrics[i];
       if (!r.valid) {
         if (first_invalid < 0) first_invalid = static_cast<int>(i);
