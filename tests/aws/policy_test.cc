@@ -25,48 +25,8 @@
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
 
-// --- Allocation counting, for the zero-allocation contract of Decide --------
-// Sanitizer runtimes bring their own operator new; the count is taken only in
-// plain builds.
-#if defined(__SANITIZE_ADDRESS__)
-#define AGENTSCALE_AWS_TEST_COUNTS_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define AGENTSCALE_AWS_TEST_COUNTS_ALLOCATIONS 0
-#endif
-#endif
-#ifndef AGENTSCALE_AWS_TEST_COUNTS_ALLOCATIONS
-#define AGENTSCALE_AWS_TEST_COUNTS_ALLOCATIONS 1
-#endif
-
-#if AGENTSCALE_AWS_TEST_COUNTS_ALLOCATIONS
-namespace {
-thread_local bool g_counting = false;
-thread_local size_t g_allocations = 0;
-void* CountedAlloc(size_t n) {
-  if (g_counting) ++g_allocations;
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-void* operator new(size_t n) { return CountedAlloc(n); }
-void* operator new[](size_t n) { return CountedAlloc(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  if (g_counting) ++g_allocations;
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](size_t n, const std::nothrow_t&) noexcept {
-  if (g_counting) ++g_allocations;
-  return std::malloc(n == 0 ? 1 : n);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#endif
+// Allocation counting, for the zero-allocation contract of Decide.
+#include "testing/allocation_counter.h"  // NOLINT(build/include_order)
 
 namespace agentscale::aws {
 namespace {
@@ -664,7 +624,7 @@ TEST(Metrics, CpuUtilizationIsUsageOverRequests) {
   EXPECT_EQ(d.metrics[0].value_milli, 60000);  // 600 / 1000 = 60 %
 }
 
-#if AGENTSCALE_AWS_TEST_COUNTS_ALLOCATIONS
+#if AGENTSCALE_COUNTS_ALLOCATIONS
 TEST(HotPath, DecideAllocatesNothingInSteadyState) {
   ScalableTargetSpec spec = Target(1, 30);
   spec.target_tracking.push_back(
@@ -679,13 +639,13 @@ TEST(HotPath, DecideAllocatesNothingInSteadyState) {
   for (int s = 0; s < 600; s += 15) {
     ASSERT_THAT(p->Decide(kT0 + absl::Seconds(s), obs, &d), IsOk());
   }
-  g_allocations = 0;
-  g_counting = true;
+  agentscale_testing::g_allocations = 0;
+  agentscale_testing::g_counting = true;
   for (int s = 600; s < 6000; s += 15) {
     (void)p->Decide(kT0 + absl::Seconds(s), obs, &d);
   }
-  g_counting = false;
-  EXPECT_EQ(g_allocations, 0u);
+  agentscale_testing::g_counting = false;
+  EXPECT_EQ(agentscale_testing::g_allocations, 0u);
   EXPECT_FALSE(d.rescale);
   // At MaxCapacity with AlarmHigh firing every minute: the note formats
   // the alarm, the formula and the clamp each time.
@@ -694,8 +654,8 @@ TEST(HotPath, DecideAllocatesNothingInSteadyState) {
     ASSERT_THAT(p->Decide(kT0 + absl::Seconds(s), high, &d), IsOk());
   }
   int clamped = 0;
-  g_allocations = 0;
-  g_counting = true;
+  agentscale_testing::g_allocations = 0;
+  agentscale_testing::g_counting = true;
   for (int s = 6600; s < 12000; s += 15) {
     (void)p->Decide(kT0 + absl::Seconds(s), high, &d);
     if (d.family_note.find("AlarmHigh 3/3") != std::string::npos &&
@@ -703,8 +663,8 @@ TEST(HotPath, DecideAllocatesNothingInSteadyState) {
       ++clamped;
     }
   }
-  g_counting = false;
-  EXPECT_EQ(g_allocations, 0u);
+  agentscale_testing::g_counting = false;
+  EXPECT_EQ(agentscale_testing::g_allocations, 0u);
   EXPECT_FALSE(d.rescale);
   EXPECT_EQ(clamped, (12000 - 6600) / 60);  // one evaluation a minute
 }

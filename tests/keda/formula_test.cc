@@ -22,48 +22,8 @@
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
 
-// --- Allocation counting, for the zero-allocation contract of Evaluate -------
-// Sanitizer runtimes bring their own operator new; the count is taken only in
-// plain builds.
-#if defined(__SANITIZE_ADDRESS__)
-#define AGENTSCALE_FORMULA_TEST_COUNTS_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define AGENTSCALE_FORMULA_TEST_COUNTS_ALLOCATIONS 0
-#endif
-#endif
-#ifndef AGENTSCALE_FORMULA_TEST_COUNTS_ALLOCATIONS
-#define AGENTSCALE_FORMULA_TEST_COUNTS_ALLOCATIONS 1
-#endif
-
-#if AGENTSCALE_FORMULA_TEST_COUNTS_ALLOCATIONS
-namespace {
-thread_local bool g_counting = false;
-thread_local size_t g_allocations = 0;
-void* CountedAlloc(size_t n) {
-  if (g_counting) ++g_allocations;
-  void* p = std::malloc(n == 0 ? 1 : n);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-void* operator new(size_t n) { return CountedAlloc(n); }
-void* operator new[](size_t n) { return CountedAlloc(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  if (g_counting) ++g_allocations;
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](size_t n, const std::nothrow_t&) noexcept {
-  if (g_counting) ++g_allocations;
-  return std::malloc(n == 0 ? 1 : n);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#endif
+// Allocation counting, for the zero-allocation contract of Evaluate.
+#include "testing/allocation_counter.h"  // NOLINT(build/include_order)
 
 namespace agentscale::keda {
 namespace {
@@ -809,7 +769,7 @@ TEST(FormulaTest, KeepsTextAndVariables) {
 }
 
 TEST(FormulaTest, EvaluateDoesNotAllocate) {
-#if AGENTSCALE_FORMULA_TEST_COUNTS_ALLOCATIONS
+#if AGENTSCALE_COUNTS_ALLOCATIONS
   absl::StatusOr<Formula> f =
       Formula::Parse("(a + b + c) / 3 > 10 ? max(a, b, c) : a ?? 0", kVariables);
   ASSERT_THAT(f, IsOk());
@@ -818,14 +778,14 @@ TEST(FormulaTest, EvaluateDoesNotAllocate) {
   const std::vector<std::optional<double>> high = {20.0, 30.0, 40.0};
   const std::vector<std::optional<double>> low = {1.0, 2.0, 3.0};
   const std::vector<std::optional<double>> failed = {1.0, kFailed, kFailed};
-  g_allocations = 0;
-  g_counting = true;
+  agentscale_testing::g_allocations = 0;
+  agentscale_testing::g_counting = true;
   absl::StatusOr<FormulaValue> v1 = f->Evaluate(high);
   absl::StatusOr<FormulaValue> v2 = f->Evaluate(low);
   absl::StatusOr<std::optional<double>> v3 = f->EvaluateComposite(high);
   absl::StatusOr<std::optional<double>> v4 = fallback->EvaluateComposite(failed);
-  g_counting = false;
-  EXPECT_EQ(g_allocations, 0u);
+  agentscale_testing::g_counting = false;
+  EXPECT_EQ(agentscale_testing::g_allocations, 0u);
   ASSERT_THAT(v1, IsOk());
   EXPECT_EQ(v1->number, 40);
   ASSERT_THAT(v2, IsOk());
