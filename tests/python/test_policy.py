@@ -163,3 +163,18 @@ def test_a_failing_python_policy_is_an_error() -> None:
 
     with pytest.raises(ValueError, match="Policy.decide\\(\\) raised.*boom"):
         agentscale.evaluate_series(Broken(), [1.0, 2.0], {QUEUE: [1.0, 2.0]})
+
+
+class SlowFixedStep(FixedStep):
+    """FixedStep asking to be synced every minute."""
+
+    def sync_period_seconds(self) -> Optional[float]:
+        return 60.0
+
+
+def test_a_python_policy_sets_its_sync_period() -> None:
+    demand = agentscale.Trace(time_seconds=[0.0, 3600.0], values=[0.0, 0.0])
+    assert len(agentscale.fluid_replay(FixedStep(), demand).time_seconds) == 241
+    r = agentscale.fluid_replay(SlowFixedStep(), demand)
+    assert r.period_seconds == 60.0
+    assert len(r.time_seconds) == 61

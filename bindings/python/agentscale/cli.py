@@ -901,6 +901,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             spec, trace, trigger=args.metric, period_seconds=args.period,
             initial_replicas=args.initial_replicas, price_per_replica_hour=args.price,
             outages=_outages(args, trace), prometheus_version=args.prometheus_version,
+            config=_config(args),
         )
     else:
         trace = _load_trace(args) or sim.default_trace()
@@ -1078,7 +1079,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         # ScaledJob current_replicas is the Jobs still running.
         policy: agentscale.Policy
         if isinstance(spec, agentscale.ScaledObjectSpec):
-            policy = agentscale.ScaledObjectPolicy(spec)
+            policy = agentscale.ScaledObjectPolicy(spec, config=_config(args))
             metric_specs = list(policy.hpa_spec.metrics)
         else:
             policy = agentscale.ScaledJobPolicy(spec)

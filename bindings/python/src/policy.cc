@@ -8,6 +8,7 @@
 // that takes a Policy: evaluate_series(), fluid_replay(), run_agent_model().
 // The drivers release the GIL; each call into Python takes it back.
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -86,6 +87,18 @@ class PyPolicy : public Policy {
     }
     d.committed = true;
     return absl::OkStatus();
+  }
+  // A subclass may define sync_period_seconds() -> float | None; a value
+  // that is not a positive finite number of seconds is ignored.
+  std::optional<absl::Duration> sync_period() const override {
+    py::gil_scoped_acquire gil;
+    py::function f = py::get_override(static_cast<const Policy*>(this), "sync_period_seconds");
+    if (!f) return std::nullopt;
+    py::object v = f();
+    if (v.is_none()) return std::nullopt;
+    const double seconds = v.cast<double>();
+    if (!(seconds > 0) || !std::isfinite(seconds)) return std::nullopt;
+    return absl::Seconds(seconds);
   }
   PolicyState ExportPolicyState() const override {
     PolicyState s;
