@@ -183,8 +183,9 @@ absl::Status CheckStateTimes(const AutoscalerState& s, const std::string& source
   }
   for (size_t i = 0; i < s.first_failure_times.size(); ++i) {
     if (s.first_failure_times[i].has_value()) {
-      AGENTSCALE_RETURN_IF_ERROR(check(absl::StrCat("$.first_failure_times[", i, "]"),
-                                       *s.first_failure_times[i]));
+      AGENTSCALE_RETURN_IF_ERROR(check(
+          absl::StrCat("$.first_failure_times (metric ", i, ").first_failure_time"),
+          *s.first_failure_times[i]));
     }
   }
   return absl::OkStatus();
@@ -215,9 +216,19 @@ absl::Status HorizontalAutoscaler::ImportState(AutoscalerState state) {
         spec_->metrics[i].type != MetricSourceType::kExternal ||
         !spec_->metrics[i].fallback.has_value()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "first_failure_times[", i, "]: spec.metrics[", i,
+          "first_failure_times (metric ", i, "): spec.metrics[", i,
           "] is not an External metric with a fallback"));
     }
+  }
+  // Without the gate (or a fallback) nothing reads the timers: an imported
+  // state drops them and their condition, so that turning the gate on later
+  // starts fresh, as KEP-5679 asks.
+  if (!has_fallback_) {
+    state.first_failure_times.clear();
+    RemoveCondition(&state.conditions, ConditionType::kExternalMetricFallbackActive);
+  }
+  while (!state.first_failure_times.empty() && !state.first_failure_times.back()) {
+    state.first_failure_times.pop_back();
   }
   state_ = std::move(state);
   stabilization_index_.Invalidate();
@@ -564,28 +575,16 @@ bool SameObject(const hpa::ObjectReference& a, const hpa::ObjectReference& b) {
          ApiGroup(a.api_version) == ApiGroup(b.api_version);
 }
 
-// Whether a chain of at most `depth` ownerReferences from `refs` through
-// `owners` reaches `target`.
-bool ReachesTarget(const std::vector<hpa::ObjectReference>& refs,
-                   const std::vector<OwnerObject>& owners,
-                   const hpa::ObjectReference& target, int depth) {
-  if (depth <= 0) return false;
-  for (const hpa::ObjectReference& ref : refs) {
-    if (SameObject(ref, target)) return true;
-  }
-  for (const hpa::ObjectReference& ref : refs) {
-    for (const OwnerObject& o : owners) {
-      if (SameObject(o.ref, ref) &&
-          ReachesTarget(o.owner_references, owners, target, depth - 1)) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
 // The longest ownership chain followed (the prototype controller's bound).
 constexpr int kMaxOwnershipChain = 10;
+
+// Orders owners by (kind, name, API group), so that the owners a reference
+// names are found by binary search.
+bool OwnerKeyLess(const hpa::ObjectReference& a, const hpa::ObjectReference& b) {
+  if (a.kind != b.kind) return a.kind < b.kind;
+  if (a.name != b.name) return a.name < b.name;
+  return ApiGroup(a.api_version) < ApiGroup(b.api_version);
+}
 
 }  // namespace
 
@@ -593,10 +592,58 @@ absl::Span<const hpa::Pod> HorizontalAutoscaler::SelectedPods(const Observation&
   unselected_names_.clear();
   // Reading the owners failed: every pod counts (KEP-5325).
   if (!obs.owners_error.ok()) return obs.pods;
+  // owner_hops_[i]: the fewest ownerReferences from owner i to the target,
+  // found in at most kMaxOwnershipChain rounds of relaxation, each a pass
+  // over every reference (a cycle or a fan-out costs no more than that).
+  const std::vector<OwnerObject>& owners = obs.owners;
+  owner_order_.resize(owners.size());
+  for (size_t i = 0; i < owners.size(); ++i) owner_order_[i] = static_cast<int>(i);
+  std::sort(owner_order_.begin(), owner_order_.end(), [&](int a, int b) {
+    return OwnerKeyLess(owners[a].ref, owners[b].ref);
+  });
+  // Owners listed more than once under one key are one object: hops are
+  // kept per key (group), so that duplicates cost a lookup, not a scan.
+  owner_group_.resize(owners.size());
+  int groups = 0;
+  for (size_t k = 0; k < owner_order_.size(); ++k) {
+    if (k > 0 && OwnerKeyLess(owners[owner_order_[k - 1]].ref, owners[owner_order_[k]].ref)) {
+      ++groups;
+    }
+    owner_group_[owner_order_[k]] = groups;
+  }
+  const hpa::ObjectReference& target = spec_->scale_target_ref;
+  constexpr int kFar = kMaxOwnershipChain + 1;
+  owner_hops_.assign(owners.empty() ? 0 : static_cast<size_t>(groups) + 1, kFar);
+  // The fewest hops to the target through `refs`, from the hops known so far.
+  auto hops_through = [&](const std::vector<hpa::ObjectReference>& refs) {
+    int best = kFar;
+    for (const hpa::ObjectReference& ref : refs) {
+      if (SameObject(ref, target)) return 1;
+      auto it = std::lower_bound(owner_order_.begin(), owner_order_.end(), ref,
+                                 [&](int a, const hpa::ObjectReference& b) {
+                                   return OwnerKeyLess(owners[a].ref, b);
+                                 });
+      if (it != owner_order_.end() && !OwnerKeyLess(ref, owners[*it].ref)) {
+        best = std::min(best, owner_hops_[owner_group_[*it]] + 1);
+      }
+    }
+    return best;
+  };
+  for (int round = 0; round < kMaxOwnershipChain; ++round) {
+    bool changed = false;
+    for (size_t i = 0; i < owners.size(); ++i) {
+      const int h = hops_through(owners[i].owner_references);
+      int& group_hops = owner_hops_[owner_group_[i]];
+      if (h < group_hops) {
+        group_hops = h;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
   size_t kept = 0;
   for (const hpa::Pod& pod : obs.pods) {
-    if (ReachesTarget(pod.owner_references, obs.owners, spec_->scale_target_ref,
-                      kMaxOwnershipChain)) {
+    if (hops_through(pod.owner_references) <= kMaxOwnershipChain) {
       if (kept < selected_pods_.size()) {
         selected_pods_[kept] = pod;
       } else {
@@ -635,6 +682,10 @@ void HorizontalAutoscaler::ApplyFallbacks(absl::Time now, Decision* d) {
       r.proposal = m.fallback->replicas;
       if (active < 0) active = static_cast<int>(i);
     }
+  }
+  // Kept without trailing unset entries, the form the state JSON reads back.
+  while (!state_.first_failure_times.empty() && !state_.first_failure_times.back()) {
+    state_.first_failure_times.pop_back();
   }
   d->fallback = active >= 0;
   if (active < 0) {
@@ -704,7 +755,7 @@ absl::Status HorizontalAutoscaler::Evaluate(absl::Time now,
   bool metrics_computed = false;
   d->error = absl::OkStatus();
   d->committed = false;
-  if (has_fallback_) d->fallback = false;  // set again by ApplyFallbacks
+  d->fallback = false;  // set again by ApplyFallbacks
   d->adjustments.clear();
   if (d->spec != spec_) d->spec = spec_;  // skips two atomic ops per sync
 

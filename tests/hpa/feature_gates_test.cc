@@ -122,7 +122,8 @@ TEST_P(FallbackTest, FollowsTheTimer) {
     EXPECT_EQ(d.desired_replicas, s.want_desired);
     EXPECT_EQ(d.metrics[0].fallback, s.want_fallback);
     EXPECT_EQ(d.fallback, s.want_fallback);
-    const std::optional<absl::Time>& first = hpa.state().first_failure_times[0];
+    const std::vector<std::optional<absl::Time>>& times = hpa.state().first_failure_times;
+    const std::optional<absl::Time> first = times.empty() ? std::nullopt : times[0];
     if (s.want_first_failure.has_value()) {
       ASSERT_TRUE(first.has_value());
       EXPECT_EQ(*first, kT0 + absl::Seconds(*s.want_first_failure));
@@ -224,7 +225,7 @@ TEST(Fallback, StateNamesOnlyMetricsWithAFallback) {
   s.last_evaluation = kT0;
   s.first_failure_times = {std::nullopt, kT0};  // metric 1 is the Pods metric
   EXPECT_THAT(hpa.ImportState(s), StatusIs(absl::StatusCode::kInvalidArgument,
-                                           HasSubstr("first_failure_times[1]")));
+                                           HasSubstr("first_failure_times (metric 1)")));
   s.first_failure_times = {kT0 + absl::Seconds(1)};  // after last_evaluation
   EXPECT_THAT(hpa.ImportState(s), StatusIs(absl::StatusCode::kInvalidArgument,
                                            HasSubstr("after last_evaluation")));
@@ -237,6 +238,45 @@ TEST(Fallback, StateNamesOnlyMetricsWithAFallback) {
       {"metric":99999999,"first_failure_time":"2026-03-01T12:00:00Z"}]})")
                   .status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("metric: must be in")));
+}
+
+TEST(Fallback, GateOffDropsImportedTimers) {
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler on,
+                       HorizontalAutoscaler::Create(QueueSpec(8, 180, false), FallbackOn()));
+  ASSERT_THAT(on.Evaluate(kT0, QueueObservation(4, -1, 0, false, kT0)).status(), IsOk());
+  ASSERT_EQ(on.state().first_failure_times.size(), 1u);
+  ASSERT_NE(on.state().conditions.size(), 0u);
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler off,
+                       HorizontalAutoscaler::Create(QueueSpec(8, 180, false)));
+  ASSERT_THAT(off.ImportState(on.ExportState()), IsOk());
+  EXPECT_TRUE(off.state().first_failure_times.empty());
+  for (const hpa::Condition& c : off.state().conditions) {
+    EXPECT_NE(c.type, ConditionType::kExternalMetricFallbackActive);
+  }
+}
+
+TEST(Fallback, StateRoundTripsAfterARecovery) {
+  // Two fallback metrics; the second fails, then recovers: the state keeps
+  // no trailing unset entry, so its JSON reads back equal.
+  hpa::AutoscalerSpec spec = QueueSpec(8, 180, false);
+  hpa::MetricSpec second = hpa::MetricSpec::ExternalValue("backlog", 100'000);
+  second.fallback = hpa::ExternalMetricFallback{absl::Seconds(180), 3};
+  spec.metrics.push_back(second);
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(spec, FallbackOn()));
+  for (int step = 0; step < 3; ++step) {
+    const absl::Time now = kT0 + absl::Seconds(15 * step);
+    Observation obs = QueueObservation(4, 40, 0, false, now);
+    MetricObservation& b = obs.AddMetric("backlog");
+    if (step == 1) {
+      b.error = absl::UnavailableError("timeout");
+    } else {
+      b.AddExternalValue(50);
+    }
+    ASSERT_THAT(hpa.Evaluate(now, obs).status(), IsOk());
+    ASSERT_OK_AND_ASSIGN(AutoscalerState back, StateFromJson(StateToJson(hpa.state())));
+    EXPECT_EQ(back, hpa.state()) << "step " << step;
+  }
+  EXPECT_TRUE(hpa.state().first_failure_times.empty());
 }
 
 TEST(Fallback, Validation) {
@@ -393,16 +433,24 @@ hpa::AutoscalerSpec TasksSpec(std::optional<hpa::SelectionStrategy> strategy) {
   return spec;
 }
 
-int32_t DesiredFor(std::optional<hpa::SelectionStrategy> strategy, bool gate,
-                   const Observation& obs) {
+// One decision of a fresh autoscaler on the tasks spec with `strategy`,
+// the HPASelectionStrategy gate as `gate` says.
+Decision DecideWith(std::optional<hpa::SelectionStrategy> strategy, bool gate,
+                    const Observation& obs) {
   hpa::ControllerConfig config;
   config.selection_strategy = gate;
   absl::StatusOr<HorizontalAutoscaler> hpa =
       HorizontalAutoscaler::Create(TasksSpec(strategy), config);
   EXPECT_THAT(hpa.status(), IsOk());
+  if (!hpa.ok()) return Decision{};
   absl::StatusOr<Decision> d = hpa->Evaluate(kT0, obs);
   EXPECT_THAT(d.status(), IsOk());
-  return d.ok() ? d->metric_replicas : -1;
+  return d.ok() ? *d : Decision{};
+}
+
+int32_t DesiredFor(std::optional<hpa::SelectionStrategy> strategy, bool gate,
+                   const Observation& obs) {
+  return DecideWith(strategy, gate, obs).metric_replicas;
 }
 
 TEST(SelectionStrategy, OwnerReferenceLeavesOutPodsOfOtherOwners) {
@@ -424,12 +472,7 @@ TEST(SelectionStrategy, OwnerReferenceLeavesOutPodsOfOtherOwners) {
   // counts and the metric has no samples.
   Observation broken = obs;
   broken.owners.clear();
-  hpa::ControllerConfig config;
-  config.selection_strategy = true;
-  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa,
-                       HorizontalAutoscaler::Create(
-                           TasksSpec(hpa::SelectionStrategy::kOwnerReference), config));
-  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kT0, broken));
+  const Decision d = DecideWith(hpa::SelectionStrategy::kOwnerReference, true, broken);
   EXPECT_EQ(d.path, DecisionPath::kMetricsFailed);
 }
 
@@ -449,12 +492,7 @@ TEST(SelectionStrategy, ChainsUpToTenOwners) {
                     : hpa::ObjectReference{"apps/v1", "Deployment", "agents"};
       obs.owners.push_back(OwnerObject{{"v1", "Thing", absl::StrCat("o", i)}, {next}});
     }
-    hpa::ControllerConfig config;
-    config.selection_strategy = true;
-    ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa,
-                         HorizontalAutoscaler::Create(
-                             TasksSpec(hpa::SelectionStrategy::kOwnerReference), config));
-    ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kT0, obs));
+    const Decision d = DecideWith(hpa::SelectionStrategy::kOwnerReference, true, obs);
     // n owners between the pod and the target: a chain of n + 1 references.
     if (n + 1 <= 10) {
       EXPECT_EQ(d.metric_replicas, 2);
@@ -473,13 +511,27 @@ TEST(SelectionStrategy, OwnerCyclesEnd) {
   obs.AddMetric("tasks").AddPodValue("agent-0", 10, kT0);
   obs.owners.push_back(OwnerObject{{"v1", "Thing", "a"}, {{"v1", "Thing", "b"}}});
   obs.owners.push_back(OwnerObject{{"v1", "Thing", "b"}, {{"v1", "Thing", "a"}}});
-  hpa::ControllerConfig config;
-  config.selection_strategy = true;
-  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa,
-                       HorizontalAutoscaler::Create(
-                           TasksSpec(hpa::SelectionStrategy::kOwnerReference), config));
-  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kT0, obs));
+  const Decision d = DecideWith(hpa::SelectionStrategy::kOwnerReference, true, obs);
   EXPECT_EQ(d.path, DecisionPath::kMetricsFailed);
+}
+
+TEST(SelectionStrategy, ManyOwnersUnderOneKeyStayCheap) {
+  // 20,000 copies of one ReplicaSet, each owned by itself many times: the
+  // owners are resolved per key, not per listing.
+  Observation obs;
+  obs.current_replicas = 1;
+  hpa::Pod p = hpa::Pod::Ready("agent-0");
+  p.owner_references.push_back({"apps/v1", "ReplicaSet", "rs"});
+  obs.pods.push_back(p);
+  obs.AddMetric("tasks").AddPodValue("agent-0", 10, kT0);
+  const hpa::ObjectReference rs{"apps/v1", "ReplicaSet", "rs"};
+  for (int i = 0; i < 20'000; ++i) {
+    obs.owners.push_back(OwnerObject{rs, std::vector<hpa::ObjectReference>(20, rs)});
+  }
+  EXPECT_EQ(DecideWith(hpa::SelectionStrategy::kOwnerReference, true, obs).path,
+            DecisionPath::kMetricsFailed);  // never reaches the Deployment
+  obs.owners.back().owner_references.push_back({"apps/v1", "Deployment", "agents"});
+  EXPECT_EQ(DecideWith(hpa::SelectionStrategy::kOwnerReference, true, obs).metric_replicas, 2);
 }
 
 // --- HPAConfigurableSyncPeriod ----------------------------------------------

@@ -201,6 +201,9 @@ class HorizontalAutoscaler final : public Policy {
   // left out (sorted), whose samples are dropped.
   std::vector<hpa::Pod> selected_pods_;
   std::vector<std::string_view> unselected_names_;
+  std::vector<int> owner_order_;  // owners sorted by (kind, name, group)
+  std::vector<int> owner_group_;  // per owner: its key's group
+  std::vector<int> owner_hops_;   // per group: references to the target
   // The pods pod metrics read this sync: obs.pods or selected_pods_.
   absl::Span<const hpa::Pod> pods_;
   absl::Time sample_cutoff_ = absl::InfinitePast();  // samples before it are stale
