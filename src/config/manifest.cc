@@ -331,8 +331,10 @@ class DocumentParser : public YamlReader {
         Object f, ParseObject(node, path, {"failureDurationSeconds", "replicas"}));
     hpa::ExternalMetricFallback fallback;
     if (const YAML::Node* n = f.Find("failureDurationSeconds")) {
-      AGENTSCALE_ASSIGN_OR_RETURN(int32_t seconds,
-                                  ReadInt32(*n, Child(path, "failureDurationSeconds")));
+      // int64 in the KEP's API; absl::Seconds saturates far beyond any
+      // accepted value.
+      AGENTSCALE_ASSIGN_OR_RETURN(int64_t seconds,
+                                  ReadInt64(*n, Child(path, "failureDurationSeconds")));
       fallback.failure_duration = absl::Seconds(seconds);
     }
     const YAML::Node* replicas = f.Find("replicas");

@@ -198,7 +198,7 @@ class YamlReader {
     return node.Scalar();
   }
 
-  absl::StatusOr<int32_t> ReadInt32(const YAML::Node& node,
+  absl::StatusOr<int64_t> ReadInt64(const YAML::Node& node,
                                     const std::string& path) const {
     // A quoted scalar is a JSON string, which Kubernetes refuses for an
     // integer field; yaml-cpp tags quoted scalars "!".
@@ -208,21 +208,30 @@ class YamlReader {
                                   node.IsScalar() ? " (quoted)" : ""));
     }
     const std::string text = node.Scalar();
-    int64_t value = 0;
     bool digits_only = !text.empty();
     for (size_t i = 0; i < text.size(); ++i) {
       const char c = text[i];
       const bool sign = i == 0 && (c == '-' || c == '+') && text.size() > 1;
       digits_only = digits_only && (sign || (c >= '0' && c <= '9'));
     }
-    if (!digits_only || !absl::SimpleAtoi(text, &value)) {
+    if (!digits_only) {
       return ErrorAt(node, path,
                      absl::StrCat("must be an integer, got \"", text, "\""));
     }
+    int64_t value = 0;
+    if (!absl::SimpleAtoi(text, &value)) {
+      return ErrorAt(node, path, absl::StrCat("must fit in int64, got ", text));
+    }
+    return value;
+  }
+
+  absl::StatusOr<int32_t> ReadInt32(const YAML::Node& node,
+                                    const std::string& path) const {
+    AGENTSCALE_ASSIGN_OR_RETURN(const int64_t value, ReadInt64(node, path));
     if (value < std::numeric_limits<int32_t>::min() ||
         value > std::numeric_limits<int32_t>::max()) {
       return ErrorAt(node, path,
-                     absl::StrCat("must fit in int32, got ", text));
+                     absl::StrCat("must fit in int32, got ", node.Scalar()));
     }
     return static_cast<int32_t>(value);
   }

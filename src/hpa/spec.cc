@@ -2,6 +2,7 @@
 
 #include "agentscale/hpa/spec.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -10,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/types/span.h"
 
 namespace agentscale::hpa {
 namespace {
@@ -206,7 +208,7 @@ absl::Status ApplyFeatureGates(std::string_view text, ControllerConfig* config) 
           "feature gates: \"", item, "\" is not NAME=true or NAME=false"));
     }
     const absl::string_view name = absl::StripAsciiWhitespace(item.substr(0, eq));
-    const std::string value = absl::AsciiStrToLower(absl::StripAsciiWhitespace(item.substr(eq + 1)));
+    const absl::string_view value = absl::StripAsciiWhitespace(item.substr(eq + 1));
     const Gate* gate = nullptr;
     for (const Gate& g : kGates) {
       if (name == g.name) gate = &g;
@@ -215,12 +217,18 @@ absl::Status ApplyFeatureGates(std::string_view text, ControllerConfig* config) 
       return absl::InvalidArgumentError(absl::StrCat("feature gates: unknown gate \"", name,
                                                      "\"; known: ", known()));
     }
-    if (value != "true" && value != "false") {
-      return absl::InvalidArgumentError(absl::StrCat("feature gates: ", name,
-                                                     ": want true or false, got \"",
-                                                     item.substr(eq + 1), "\""));
+    // The values Go's strconv.ParseBool takes, which the gate flag uses.
+    static constexpr absl::string_view kTrue[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static constexpr absl::string_view kFalse[] = {"0", "f", "F", "FALSE", "false", "False"};
+    auto in = [&value](absl::Span<const absl::string_view> set) {
+      return std::find(set.begin(), set.end(), value) != set.end();
+    };
+    if (!in(kTrue) && !in(kFalse)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "feature gates: ", name, ": want true or false (or 1, t, T, TRUE, True, 0, f, F, "
+          "FALSE, False), got \"", item.substr(eq + 1), "\""));
     }
-    out.*(gate->field) = value == "true";
+    out.*(gate->field) = in(kTrue);
   }
   *config = out;
   return absl::OkStatus();

@@ -336,6 +336,20 @@ TEST(Manifest137, LoadsAndDumpsTheNewFields) {
   EXPECT_EQ(again.autoscalers.at(0), spec);
 }
 
+// failureDurationSeconds is an int64 in the KEP's API: a value past int32
+// loads, validates and dumps as written.
+TEST(Manifest137, FailureDurationIsInt64) {
+  config::LoadOptions options;
+  options.config.external_metric_fallback = true;
+  std::string yaml = kFallbackYaml;
+  yaml.replace(yaml.find("replicas: 6"), 11, "replicas: 6\n        failureDurationSeconds: 4000000000");
+  ASSERT_OK_AND_ASSIGN(config::LoadedManifests loaded,
+                       config::LoadManifestString(yaml, "hpa.yaml", options));
+  const hpa::AutoscalerSpec& spec = loaded.autoscalers.at(0);
+  EXPECT_EQ(spec.metrics[0].fallback->failure_duration, absl::Seconds(4'000'000'000LL));
+  EXPECT_THAT(config::DumpManifest(spec), HasSubstr("failureDurationSeconds: 4000000000"));
+}
+
 TEST(Manifest137, GatesOffLoadWithAWarningEach) {
   ASSERT_OK_AND_ASSIGN(config::LoadedManifests loaded,
                        config::LoadManifestString(kFallbackYaml, "hpa.yaml"));
@@ -358,6 +372,10 @@ TEST(Manifest137, BadValuesNameTheField) {
            {"OwnerReference", "Owner", "spec.selectionStrategy"},
            {"syncPeriodSeconds: 30", "syncPeriodSeconds: 2", "spec.syncPeriodSeconds: Invalid value"},
            {"syncPeriodSeconds: 30", "syncPeriodSeconds: 3601", "must be a whole number of seconds in [3, 3600]"},
+           {"replicas: 6", "replicas: 6\n        failureDurationSeconds: 9223372036854775808",
+            "external.fallback.failureDurationSeconds: must fit in int64"},
+           {"replicas: 6", "replicas: 6\n        failureDurationSeconds: \"600\"",
+            "external.fallback.failureDurationSeconds: must be an integer, got scalar \"600\" (quoted)"},
        }) {
     std::string yaml = kFallbackYaml;
     yaml.replace(yaml.find(b.from), b.from.size(), b.to);
@@ -601,6 +619,22 @@ TEST(FeatureGates, ParsesKubeControllerManagerSyntax) {
   EXPECT_TRUE(c.scale_to_zero == before.scale_to_zero);  // unchanged on error
   EXPECT_THAT(hpa::ApplyFeatureGates("HPAScaleToZero=yes", &c),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("want true or false")));
+  // Go's strconv.ParseBool: these spellings and no others.
+  for (const char* v : {"1", "t", "T", "TRUE", "true", "True"}) {
+    c.scale_to_zero = false;
+    EXPECT_THAT(hpa::ApplyFeatureGates(absl::StrCat("HPAScaleToZero=", v), &c), IsOk()) << v;
+    EXPECT_TRUE(c.scale_to_zero) << v;
+  }
+  for (const char* v : {"0", "f", "F", "FALSE", "false", "False"}) {
+    c.scale_to_zero = true;
+    EXPECT_THAT(hpa::ApplyFeatureGates(absl::StrCat("HPAScaleToZero=", v), &c), IsOk()) << v;
+    EXPECT_FALSE(c.scale_to_zero) << v;
+  }
+  for (const char* v : {"tRuE", "yes", "on", "2", "", "truee"}) {
+    EXPECT_THAT(hpa::ApplyFeatureGates(absl::StrCat("HPAScaleToZero=", v), &c),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("want true or false")))
+        << v;
+  }
   EXPECT_THAT(hpa::ApplyFeatureGates("HPAScaleToZero", &c),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("NAME=true")));
 }
