@@ -656,6 +656,17 @@ absl::Span<const hpa::Pod> HorizontalAutoscaler::SelectedPods(const Observation&
   }
   if (unselected_names_.empty()) return obs.pods;
   std::sort(unselected_names_.begin(), unselected_names_.end());
+  // A left-out pod sharing its name with a counted one: the observation
+  // lists a pod name twice, which the calculator reports ("duplicate pod
+  // name") when it sees every pod, rather than dropping the counted pod's
+  // samples with the other's.
+  for (size_t i = 0; i < kept; ++i) {
+    if (std::binary_search(unselected_names_.begin(), unselected_names_.end(),
+                           std::string_view(selected_pods_[i].name))) {
+      unselected_names_.clear();
+      return obs.pods;
+    }
+  }
   return absl::MakeConstSpan(selected_pods_.data(), kept);
 }
 

@@ -533,6 +533,32 @@ TEST(SelectionStrategy, OwnerCyclesEnd) {
   EXPECT_EQ(d.path, DecisionPath::kMetricsFailed);
 }
 
+// Two pods named alike, one counted and one left out: the duplicate name is
+// reported as it is without the strategy, and no samples are dropped.
+TEST(SelectionStrategy, ADuplicatePodNameAcrossTheSelectionIsReported) {
+  Observation obs;
+  obs.current_replicas = 2;
+  hpa::Pod mine = hpa::Pod::Ready("agent-0");
+  mine.owner_references.push_back({"apps/v1", "Deployment", "agents"});
+  hpa::Pod other = hpa::Pod::Ready("agent-0");
+  other.owner_references.push_back({"batch/v1", "Job", "backfill"});
+  obs.pods = {mine, other};
+  obs.AddMetric("tasks").AddPodValue("agent-0", 10, kT0);
+  for (std::optional<hpa::SelectionStrategy> strategy :
+       {std::optional<hpa::SelectionStrategy>(), std::optional(hpa::SelectionStrategy::kOwnerReference)}) {
+    const Decision d = DecideWith(strategy, true, obs);
+    EXPECT_EQ(d.path, DecisionPath::kMetricsFailed);
+    ASSERT_EQ(d.metrics.size(), 1u);
+    EXPECT_THAT(d.metrics[0].error.message(), HasSubstr("duplicate pod name \"agent-0\""));
+  }
+  // Distinct names: the Job's pod is left out, the Deployment's counts
+  // alone: 10 tasks against 5 on one pod, ceil(2 * 1) = 2.
+  obs.pods[1].name = "job-0";
+  const Decision d = DecideWith(hpa::SelectionStrategy::kOwnerReference, true, obs);
+  EXPECT_NE(d.path, DecisionPath::kMetricsFailed);
+  EXPECT_EQ(d.metric_replicas, 2);
+}
+
 TEST(SelectionStrategy, ManyOwnersUnderOneKeyStayCheap) {
   // 20,000 copies of one ReplicaSet, each owned by itself many times: the
   // owners are resolved per key, not per listing.
