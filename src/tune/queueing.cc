@@ -264,6 +264,14 @@ absl::StatusOr<FleetSizing> SizeFleet(const sim::Trace& arrivals,
   out.offered_load.resize(n);
   out.slots_needed.resize(n);
   out.agents_needed.resize(n);
+  // The load at each instant is the modified offered load: the mean number
+  // in service of an infinite-server queue fed by the same arrivals,
+  // m' = lambda - m / S for exponential service, so that a minute's burst of
+  // five-minute tasks weighs as the busy slots it makes and not as five
+  // minutes of its rate. Within a row lambda is constant and m moves
+  // monotonically towards lambda S; the row's load is the larger end.
+  const double s = options.service_seconds;
+  double m = 0;
   for (size_t i = 0; i < n; ++i) {
     const double v = arrivals.values[i];
     if (!FiniteNonNegative(v)) {
@@ -272,7 +280,16 @@ absl::StatusOr<FleetSizing> SizeFleet(const sim::Trace& arrivals,
           "): arrivals must be finite and >= 0, got ", v));
     }
     out.arrival_rate[i] = v / out.interval_seconds;
-    out.offered_load[i] = out.arrival_rate[i] * options.service_seconds;
+    const double steady = out.arrival_rate[i] * s;
+    if (i == 0) m = steady;  // the trace starts in steady state
+    // The row's rate holds for its interval; a gap before the next row
+    // brings nothing.
+    const double span = i + 1 < n ? arrivals.time_seconds[i + 1] - arrivals.time_seconds[i]
+                                  : out.interval_seconds;
+    const double busy = std::min(span, out.interval_seconds);
+    const double end = steady + (m - steady) * std::exp(-busy / s);
+    out.offered_load[i] = std::max(m, end);
+    m = end * std::exp(-(span - busy) / s);
     absl::StatusOr<int64_t> slots =
         SlotsForWaitSlo(out.offered_load[i], options.service_seconds, options.slo);
     if (!slots.ok()) {
@@ -321,6 +338,9 @@ absl::StatusOr<FleetSizing> SizeFleet(const sim::Trace& arrivals,
     const size_t k = m - std::max<size_t>(need, 1);
     out.target_per_agent = loaded[k].first;
     out.binding_row = static_cast<int64_t>(loaded[k].second);
+    out.rows_missed = static_cast<int64_t>(
+        std::lower_bound(loaded.begin(), loaded.end(), std::make_pair(loaded[k].first, size_t{0})) -
+        loaded.begin());
   }
 
   double agent_rows = 0;
@@ -340,9 +360,9 @@ absl::StatusOr<FleetSizing> SizeFleet(const sim::Trace& arrivals,
       absl::StrFormat("service times are exponential with a mean of %g s (Erlang C); other "
                       "distributions change the waits, which the agent model measures",
                       options.service_seconds),
-      absl::StrFormat("each row is in steady state, its queue independent of the row before "
-                      "(closer to true the longer a row, %g s, is than a service time, %g s)",
-                      out.interval_seconds, options.service_seconds),
+      "the load at each instant is the modified offered load (the mean busy slots of an "
+      "infinite-server queue fed by the same arrivals), and the queue at that instant waits "
+      "as a steady M/M/c queue at that load (pointwise stationary)",
       absl::StrFormat("one FIFO queue feeds every agent's %d slots, as in the agent model",
                       options.slots),
       absl::StrFormat("a reactive policy's fleet trails the load by %g s (startup delay %s, "
@@ -371,6 +391,12 @@ std::string FleetSizing::Explain() const {
         "needs %d agents within %g s\n",
         target_per_agent, binding_row + 1, time_seconds[binding_row],
         offered_load[binding_row], agents_ahead[binding_row], lead_seconds);
+    if (rows_missed > 0) {
+      absl::StrAppendFormat(&out,
+                            "%d loaded rows need a lower target and are left to the minimum, "
+                            "a schedule or a forecast (coverage)\n",
+                            rows_missed);
+    }
   }
   absl::StrAppendFormat(&out,
                         "sized fleet: %d to %d agents, %.2f on average, %.1f agent-hours "

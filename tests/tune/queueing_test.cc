@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "agentscale/hpa/spec.h"
 #include "agentscale/sim/agent_model.h"
@@ -171,43 +172,96 @@ sim::Trace PerMinute(const std::vector<double>& arrivals) {
   return t;
 }
 
-TEST(SizeFleet, LooksAheadByTheLead) {
-  // 120 tasks a minute (600 erlangs at 300 s) for ten minutes, then 480.
+TEST(SizeFleet, LoadFollowsTheInfiniteServerMean) {
+  // 120 tasks a minute (600 erlangs at 300 s) for ten minutes, then 480:
+  // the busy slots climb from 600 towards 2400 with the service time as
+  // their time constant, m(t) = 2400 - 1800 exp(-(t - 600) / 300).
   std::vector<double> rows(10, 120.0);
-  rows.resize(20, 480.0);
+  rows.resize(40, 480.0);
+  ASSERT_OK_AND_ASSIGN(FleetSizing f, SizeFleet(PerMinute(rows), {}));
+  EXPECT_DOUBLE_EQ(f.arrival_rate[0], 2.0);
+  EXPECT_DOUBLE_EQ(f.offered_load[9], 600);
+  for (int i = 10; i < 40; ++i) {
+    // A rising row's load is its end's.
+    EXPECT_NEAR(f.offered_load[i], 2400 - 1800 * std::exp(-(i - 9) * 60.0 / 300), 1e-9) << i;
+  }
+  // A burst: one minute of 600 tasks in a quiet hour weighs as the 600
+  // busy slots it makes (600 x (1 - e^-0.2) by the minute's end), not as
+  // 600 a minute for five minutes.
+  std::vector<double> quiet(60, 0.0);
+  quiet[30] = 600;
+  ASSERT_OK_AND_ASSIGN(FleetSizing b, SizeFleet(PerMinute(quiet), {}));
+  EXPECT_NEAR(b.offered_load[30], 3000 * (1 - std::exp(-0.2)), 1e-9);
+  EXPECT_NEAR(b.offered_load[31], b.offered_load[30], 1e-9);  // decaying from there
+  EXPECT_NEAR(b.offered_load[32], b.offered_load[30] * std::exp(-0.2), 1e-9);
+  // A gap in the rows brings nothing: rows at 0 and 600 s, 60 s each.
+  sim::Trace gap = PerMinute({120, 120});
+  gap.time_seconds[1] = 600;
+  FleetSizingOptions minute;
+  minute.interval = absl::Minutes(1);
+  ASSERT_OK_AND_ASSIGN(FleetSizing g, SizeFleet(gap, minute));
+  const double at_600 = 600 * std::exp(-540.0 / 300);  // decayed through the gap
+  EXPECT_NEAR(g.offered_load[1], 600 + (at_600 - 600) * std::exp(-0.2), 1e-9);
+}
+
+TEST(SizeFleet, LooksAheadByTheLead) {
+  std::vector<double> rows(10, 120.0);
+  rows.resize(40, 480.0);
   FleetSizingOptions o;  // lead: 60 s startup + 15 s sync + 60 s window = 135 s
+  o.coverage = 1;
   ASSERT_OK_AND_ASSIGN(FleetSizing f, SizeFleet(PerMinute(rows), o));
+  EXPECT_EQ(f.rows_missed, 0);
   EXPECT_DOUBLE_EQ(f.interval_seconds, 60);
   EXPECT_DOUBLE_EQ(f.lead_seconds, 135);
-  EXPECT_DOUBLE_EQ(f.arrival_rate[0], 2.0);
   EXPECT_EQ(f.agents_needed[0], 7);
-  const int32_t high = f.agents_needed[19];
-  EXPECT_GT(high, 24);
-  // Rows starting within 60 + 135 s of a row count: rows 7, 8 and 9 (at
-  // 420, 480, 540 s) see the step at 600 s; row 6 (360 s) does not.
+  // agents_ahead: the most agents needed by rows starting within
+  // 60 + 135 s, by brute force.
+  for (size_t i = 0; i < rows.size(); ++i) {
+    int32_t most = 0;
+    for (size_t j = i; j < rows.size() && 60.0 * (j - i) < 195; ++j) {
+      most = std::max(most, f.agents_needed[j]);
+    }
+    EXPECT_EQ(f.agents_ahead[i], most) << i;
+  }
+  // Row 6 (360 s) does not see the step at 600 s; row 7 (420 s) does.
   EXPECT_EQ(f.agents_ahead[6], 7);
-  for (int i : {7, 8, 9}) EXPECT_EQ(f.agents_ahead[i], high) << i;
-  // The binding row is the first calm one that must already hold the
-  // step's fleet: at its load (600 busy) the HPA must not rest below
-  // `high` agents. At that many agents n / (n - 1) is inside the 10 %
-  // tolerance, so the target is the largest from which `high` - 1 agents
-  // still scale up (ratio over 1.1), and one milli-unit more would not.
-  EXPECT_EQ(f.binding_row, 7);
-  const double t = f.target_per_agent;
-  EXPECT_GT(600.0 / ((high - 1) * t), 1.1);
-  EXPECT_LE(600.0 / ((high - 1) * (t + 0.001)), 1.1);
-  EXPECT_GE(std::ceil(600.0 / t), high);
-  // A calm row far from the step: 7 agents, each exactly on 600 / 7.
-  EXPECT_DOUBLE_EQ(f.row_target[0], 85.714);
-  // Letting the worst rows go (coverage 0.8 of 20 rows: 4 may miss) raises
-  // the target to the calm rows' own need.
+  EXPECT_GT(f.agents_ahead[7], 7);
+  // The target is the lowest row target, and the binding row has it.
+  double lowest = 1e300;
+  for (double t : f.row_target) lowest = std::min(lowest, t);
+  EXPECT_DOUBLE_EQ(f.target_per_agent, lowest);
+  EXPECT_DOUBLE_EQ(f.row_target[f.binding_row], lowest);
+  // Each row target is the rule of SizeForSteadyLoad for agents_ahead: n
+  // agents exactly on it, or, from n = 11 up (n / (n - 1) <= 1.1), the
+  // largest target that still scales up from n - 1, one milli-unit more
+  // not.
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const double t = f.row_target[i], a = f.offered_load[i];
+    const int32_t n = f.agents_ahead[i];
+    if (n < 11) {
+      EXPECT_DOUBLE_EQ(t, std::floor(a / n * 1000 + 1e-9) / 1000) << i;
+    } else {
+      EXPECT_GT(a / ((n - 1) * t), 1.1) << i;
+      EXPECT_LE(a / ((n - 1) * (t + 0.001)), 1.1) << i;
+      EXPECT_GE(std::ceil(a / t), n) << i;
+    }
+  }
+  // Letting the worst rows go (coverage 0.8 of 40 rows: 8 may miss)
+  // raises the target.
   o.coverage = 0.8;
   ASSERT_OK_AND_ASSIGN(FleetSizing relaxed, SizeFleet(PerMinute(rows), o));
   EXPECT_GT(relaxed.target_per_agent, f.target_per_agent);
-  EXPECT_DOUBLE_EQ(f.agent_hours, (10 * 7 + 10 * high) / 60.0);
-  EXPECT_EQ(f.peak_agents, high);
+  int64_t below = 0;
+  for (double t : relaxed.row_target) below += t < relaxed.target_per_agent;
+  EXPECT_EQ(relaxed.rows_missed, below);
+  EXPECT_GT(below, 0);
+  EXPECT_LE(below, 8);
+  EXPECT_THAT(relaxed.Explain(), HasSubstr(absl::StrCat(below, " loaded rows need a lower")));
+  double rows_of_agents = 0;
+  for (int32_t a : f.agents_needed) rows_of_agents += a;
+  EXPECT_DOUBLE_EQ(f.agent_hours, rows_of_agents / 60.0);
   EXPECT_EQ(f.fewest_agents, 7);
-  EXPECT_THAT(f.Explain(), HasSubstr("row 8 (t=420)"));
+  EXPECT_THAT(f.Explain(), HasSubstr(absl::StrCat("row ", f.binding_row + 1, " (t=")));
   EXPECT_EQ(f.assumptions.size(), 6u);
 }
 
@@ -215,14 +269,21 @@ TEST(SizeFleet, MinMaxAndIdleRows) {
   FleetSizingOptions o;
   o.min_agents = 2;
   o.max_agents = 5;
-  ASSERT_OK_AND_ASSIGN(FleetSizing f, SizeFleet(PerMinute({0, 0, 120, 0}), o));
+  std::vector<double> rows = {0, 0};
+  rows.resize(22, 120.0);  // climbing towards 600 erlangs: 7 agents
+  ASSERT_OK_AND_ASSIGN(FleetSizing f, SizeFleet(PerMinute(rows), o));
   EXPECT_EQ(f.agents_needed[0], 2);  // the minimum when idle
-  EXPECT_EQ(f.agents_needed[2], 5);  // 7 clamped to the maximum
-  EXPECT_EQ(f.rows_over_max, 1);
+  EXPECT_EQ(f.agents_needed.back(), 5);  // clamped to the maximum
+  int64_t over = 0;
+  for (int64_t slots : f.slots_needed) over += (slots + 99) / 100 > 5;
+  EXPECT_GT(over, 0);
+  EXPECT_EQ(f.rows_over_max, over);
+  EXPECT_THAT(f.Explain(), HasSubstr(absl::StrCat(over, " rows need more than max_agents")));
   EXPECT_TRUE(std::isnan(f.row_target[0]));
   ASSERT_OK_AND_ASSIGN(FleetSizing idle, SizeFleet(PerMinute({0, 0}), {}));
   EXPECT_TRUE(std::isnan(idle.target_per_agent));
   EXPECT_EQ(idle.binding_row, -1);
+  EXPECT_THAT(idle.Explain(), HasSubstr("no row has load"));
 }
 
 TEST(SizeFleet, BadInputNamesTheOptionOrRow) {

@@ -263,6 +263,17 @@ from agentscale._core import (
     validate_aws as validate_aws,
     load_aws_file as load_aws_file,
     load_aws_string as load_aws_string,
+    WaitSlo as WaitSlo,
+    SteadySizing as SteadySizing,
+    FleetSizingOptions as FleetSizingOptions,
+    FleetSizing as FleetSizing,
+    erlang_c as erlang_c,
+    wait_exceedance as wait_exceedance,
+    wait_quantile as wait_quantile,
+    mean_wait as mean_wait,
+    slots_for_wait_slo as slots_for_wait_slo,
+    size_for_steady_load as size_for_steady_load,
+    size_fleet as size_fleet,
 )
 from agentscale._core import __version__ as __version__
 from agentscale.lint import Finding as Finding
@@ -315,6 +326,17 @@ def make_observation(
 
 
 __all__ = [
+    "WaitSlo",
+    "SteadySizing",
+    "FleetSizingOptions",
+    "FleetSizing",
+    "erlang_c",
+    "wait_exceedance",
+    "wait_quantile",
+    "mean_wait",
+    "slots_for_wait_slo",
+    "size_for_steady_load",
+    "size_fleet",
     "AgentModelOptions",
     "AgentModelResult",
     "Aggregation",

@@ -628,6 +628,7 @@ void BindSchedule(py::module_& m);
 void BindForecast(py::module_& m);
 // aws.cc: the AWS Application Auto Scaling family.
 void BindAws(py::module_& m);
+void BindTune(py::module_& m);
 
 }  // namespace agentscale::python
 
@@ -656,5 +657,6 @@ PYBIND11_MODULE(_core, m) {
   ap::BindSim(m);
   ap::BindKeda(m);
   ap::BindAws(m);
+  ap::BindTune(m);
   ap::BindMetrics(m);
 }
