@@ -1,0 +1,441 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+
+#include "agentscale/tune/search.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "agentscale/hpa/validation.h"
+
+namespace agentscale::tune {
+namespace {
+
+double Key(double v) { return std::isnan(v) ? std::numeric_limits<double>::infinity() : v; }
+
+}  // namespace
+
+bool Better(const Evaluation& a, const Evaluation& b) {
+  if (a.feasible != b.feasible) return a.feasible;
+  if (a.feasible) return Key(a.cost) < Key(b.cost);
+  return Key(a.violation) < Key(b.violation);
+}
+
+absl::StatusOr<PatternSearch> PatternSearch::Create(std::vector<Parameter> parameters,
+                                                    std::vector<double> start,
+                                                    const Options& options) {
+  if (parameters.empty()) return absl::InvalidArgumentError("no parameters to search");
+  if (start.size() != parameters.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("the start has ", start.size(),
+                                                   " values for ", parameters.size(),
+                                                   " parameters"));
+  }
+  std::set<std::string> names;
+  for (Parameter& p : parameters) {
+    const std::string what = absl::StrCat("parameter \"", p.name, "\": ");
+    if (p.name.empty() || !names.insert(p.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, "names must be non-empty and distinct"));
+    }
+    if (!std::isfinite(p.lower) || !std::isfinite(p.upper) || p.lower > p.upper) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, "bounds must be finite with lower <= upper, got [", p.lower, ", ", p.upper, "]"));
+    }
+    if (!(p.min_step > 0) || !std::isfinite(p.initial_step) || p.initial_step < p.min_step) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, "steps must satisfy 0 < min_step <= initial_step, got ",
+                       p.min_step, " and ", p.initial_step));
+    }
+    if (p.integer) {
+      p.lower = std::ceil(p.lower);
+      p.upper = std::floor(p.upper);
+      if (p.lower > p.upper) {
+        return absl::InvalidArgumentError(absl::StrCat(what, "no integer within its bounds"));
+      }
+      p.min_step = std::max(1.0, std::round(p.min_step));
+      p.initial_step = std::max(p.min_step, std::round(p.initial_step));
+    }
+  }
+  for (size_t j = 0; j < start.size(); ++j) {
+    if (!std::isfinite(start[j])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the start's ", parameters[j].name, " is not finite"));
+    }
+  }
+  if (options.max_evaluations < 1) {
+    return absl::InvalidArgumentError("max_evaluations must be at least 1");
+  }
+  if (!(options.shrink > 0 && options.shrink < 1)) {
+    return absl::InvalidArgumentError("shrink must be in (0, 1)");
+  }
+  PatternSearch s;
+  s.parameters_ = std::move(parameters);
+  s.options_ = options;
+  s.center_ = s.Snap(std::move(start));
+  for (const Parameter& p : s.parameters_) s.steps_.push_back(p.initial_step);
+  s.pending_ = {s.center_};
+  return s;
+}
+
+std::vector<double> PatternSearch::Snap(std::vector<double> point) const {
+  for (size_t j = 0; j < point.size() && j < parameters_.size(); ++j) {
+    const Parameter& p = parameters_[j];
+    double v = point[j];
+    if (p.integer) v = std::round(v);
+    point[j] = std::clamp(v, p.lower, p.upper);
+  }
+  return point;
+}
+
+std::vector<std::vector<double>> PatternSearch::Ask() {
+  if (done_) return {};
+  return pending_;
+}
+
+absl::Status PatternSearch::Tell(const std::vector<Evaluation>& results) {
+  if (done_) return absl::FailedPreconditionError("the search is done");
+  if (results.size() != pending_.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("Tell got ", results.size(),
+                                                   " evaluations for the ", pending_.size(),
+                                                   " points of the last Ask"));
+  }
+  for (size_t i = 0; i < results.size(); ++i) {
+    seen_[pending_[i]] = results[i];
+    history_.push_back(Record{pending_[i], results[i], round_number_});
+  }
+  pending_.clear();
+  if (!center_known_) {
+    center_eval_ = results.front();
+    center_known_ = true;
+  } else {
+    // The round's best neighbour (the first of equals) moves the center if
+    // it beats it; otherwise every step above its minimum shrinks.
+    const std::vector<double>* best = nullptr;
+    const Evaluation* best_eval = nullptr;
+    for (const std::vector<double>& x : round_) {
+      auto it = seen_.find(x);
+      if (it == seen_.end()) continue;  // cut by max_evaluations
+      if (best_eval == nullptr || Better(it->second, *best_eval)) {
+        best = &x;
+        best_eval = &it->second;
+      }
+    }
+    if (best_eval != nullptr && Better(*best_eval, center_eval_)) {
+      center_ = *best;
+      center_eval_ = *best_eval;
+    } else if (!ShrinkSteps()) {
+      done_ = true;
+      stop_reason_ = "steps at their minimum";
+      return absl::OkStatus();
+    }
+  }
+  PlanRound();
+  return absl::OkStatus();
+}
+
+bool PatternSearch::ShrinkSteps() {
+  bool changed = false;
+  for (size_t j = 0; j < steps_.size(); ++j) {
+    const Parameter& p = parameters_[j];
+    if (steps_[j] <= p.min_step) continue;
+    double next = steps_[j] * options_.shrink;
+    if (p.integer) next = std::floor(next);
+    steps_[j] = std::max(p.min_step, next);
+    changed = true;
+  }
+  return changed;
+}
+
+void PatternSearch::PlanRound() {
+  // Rounds whose points were all evaluated before resolve at once.
+  for (;;) {
+    if (evaluations() >= options_.max_evaluations) {
+      done_ = true;
+      stop_reason_ = "max_evaluations";
+      return;
+    }
+    ++round_number_;
+    round_.clear();
+    for (size_t j = 0; j < parameters_.size(); ++j) {
+      for (double sign : {1.0, -1.0}) {
+        std::vector<double> x = center_;
+        x[j] += sign * steps_[j];
+        x = Snap(std::move(x));
+        if (x == center_ || std::find(round_.begin(), round_.end(), x) != round_.end()) continue;
+        round_.push_back(std::move(x));
+      }
+    }
+    const int64_t budget = options_.max_evaluations - evaluations();
+    for (const std::vector<double>& x : round_) {
+      if (seen_.count(x) == 0 && static_cast<int64_t>(pending_.size()) < budget) {
+        pending_.push_back(x);
+      }
+    }
+    if (!pending_.empty()) return;
+    // Nothing new to evaluate: conclude the round from what was seen.
+    const std::vector<double>* best = nullptr;
+    const Evaluation* best_eval = nullptr;
+    for (const std::vector<double>& x : round_) {
+      const Evaluation& e = seen_.at(x);
+      if (best_eval == nullptr || Better(e, *best_eval)) {
+        best = &x;
+        best_eval = &e;
+      }
+    }
+    if (best_eval != nullptr && Better(*best_eval, center_eval_)) {
+      center_ = *best;
+      center_eval_ = *best_eval;
+    } else if (!ShrinkSteps()) {
+      done_ = true;
+      stop_reason_ = "steps at their minimum";
+      return;
+    }
+  }
+}
+
+// --- TuneHpa -------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kTarget = "target";
+constexpr const char* kMinReplicas = "min_replicas";
+constexpr const char* kScaleDownWindow = "scale_down_window_seconds";
+
+double TargetOf(const hpa::AutoscalerSpec& spec) {
+  return static_cast<double>(*spec.metrics[0].target.average_value_milli) / 1000.0;
+}
+
+absl::Duration ScaleDownWindowOf(const hpa::AutoscalerSpec& spec,
+                                 const hpa::ControllerConfig& config) {
+  if (spec.behavior && spec.behavior->scale_down.stabilization_window) {
+    return *spec.behavior->scale_down.stabilization_window;
+  }
+  return config.downscale_stabilization_window;
+}
+
+struct Candidate {
+  TunedConfig config;
+  double share_sum = 0;  // the second objective of the Pareto front
+};
+
+Candidate Evaluate(const hpa::AutoscalerSpec& spec, const TuneOptions& options) {
+  Candidate c;
+  c.config.spec = spec;
+  Evaluation& e = c.config.evaluation;
+  const std::vector<hpa::FieldError> errors = hpa::ValidateSpec(spec, options.model.config);
+  if (!errors.empty()) {
+    e.why = absl::StrCat("invalid: ", errors.front().path, ": ", errors.front().message);
+    return c;
+  }
+  sim::AgentModelOptions model = options.model;
+  model.wait_slo_seconds = options.slo.wait_seconds;
+  model.record_waits = true;
+  double cost = 0, violation = 0;
+  for (size_t t = 0; t < options.traces.size(); ++t) {
+    const sim::Trace& trace = options.traces[t];
+    absl::StatusOr<sim::AgentModelResult> r = sim::RunAgentModel(spec, trace, model);
+    if (!r.ok()) {
+      e.why = absl::StrCat("trace ", trace.name.empty() ? absl::StrCat(t + 1) : trace.name, ": ",
+                           r.status().message());
+      return c;
+    }
+    const sim::RunSummary& s = r->summary;
+    cost += s.cost;
+    c.config.cost.push_back(s.cost);
+    c.config.share_over.push_back(s.share_over_slo);
+    c.config.wait_p95_seconds.push_back(s.wait_p95);
+    c.share_sum += s.share_over_slo;
+    const std::string name = trace.name.empty() ? absl::StrCat("trace ", t + 1) : trace.name;
+    if (s.share_over_slo > options.slo.share_over) {
+      violation += s.share_over_slo - options.slo.share_over;
+      if (e.why.empty()) {
+        e.why = absl::StrFormat("%s: %.2f%% of tasks wait over %g s (the SLO allows %g%%)",
+                                name, 100 * s.share_over_slo, options.slo.wait_seconds,
+                                100 * options.slo.share_over);
+      }
+    }
+    if (options.max_reversals_per_hour >= 0 && s.duration_hours > 0) {
+      const double per_hour = static_cast<double>(s.reversals_within_5m) / s.duration_hours;
+      if (per_hour > options.max_reversals_per_hour) {
+        violation += per_hour - options.max_reversals_per_hour;
+        if (e.why.empty()) {
+          e.why = absl::StrFormat("%s: %.2f reversals per hour (at most %g)", name, per_hour,
+                                  options.max_reversals_per_hour);
+        }
+      }
+    }
+  }
+  e.cost = cost;
+  e.violation = violation;
+  e.feasible = violation == 0;
+  return c;
+}
+
+}  // namespace
+
+absl::StatusOr<TuneResult> TuneHpa(const hpa::AutoscalerSpec& base, const TuneOptions& options) {
+  if (base.metrics.empty() || base.metrics[0].type != hpa::MetricSourceType::kPods ||
+      base.metrics[0].target.type != hpa::MetricTargetType::kAverageValue ||
+      !base.metrics[0].target.average_value_milli) {
+    return absl::InvalidArgumentError(
+        "tune searches an HPA whose first metric is a Pods metric with an AverageValue target "
+        "(app_active_task_count)");
+  }
+  if (options.traces.empty()) return absl::InvalidArgumentError("tune needs a trace");
+  if (absl::Status st = ValidateWaitSlo(options.slo); !st.ok()) return st;
+  if (!options.search_target && !options.search_min_replicas &&
+      !options.search_scale_down_window) {
+    return absl::InvalidArgumentError("nothing to search: every parameter is off");
+  }
+  if (options.max_evaluations < 1) {
+    return absl::InvalidArgumentError("max_evaluations must be at least 1");
+  }
+  if (absl::Status st = hpa::ValidateSpecStatus(base, options.model.config); !st.ok()) return st;
+
+  TuneResult out;
+  // The first guess, on the first trace.
+  FleetSizingOptions sizing;
+  sizing.slots = options.model.slots;
+  sizing.service_seconds = options.model.service_seconds;
+  sizing.slo = options.slo;
+  sizing.interval = options.model.interval;
+  sizing.startup_delay = options.model.startup_delay;
+  sizing.sync_period = options.model.sync_period;
+  sizing.metric_window = options.model.adapter_window;
+  sizing.min_agents = std::max(1, base.min_replicas);
+  sizing.max_agents = base.max_replicas;
+  absl::StatusOr<FleetSizing> guess = SizeFleet(options.traces.front(), sizing);
+  if (!guess.ok()) return guess.status();
+  out.guess = *std::move(guess);
+
+  const double max_target = options.max_target > 0 ? options.max_target
+                                                   : static_cast<double>(options.model.slots);
+  const double start_target = std::isnan(out.guess.target_per_agent)
+                                  ? std::min(TargetOf(base), max_target)
+                                  : std::min(out.guess.target_per_agent, max_target);
+  std::vector<Parameter> params;
+  std::vector<double> start;
+  if (options.search_target) {
+    params.push_back(Parameter{kTarget, 0.001, max_target, false,
+                               std::max(0.01, start_target / 4), std::max(0.001, start_target / 100)});
+    start.push_back(start_target);
+  }
+  if (options.search_min_replicas) {
+    const int32_t most = options.max_min_replicas > 0 ? options.max_min_replicas
+                                                      : base.max_replicas;
+    params.push_back(Parameter{kMinReplicas, 1, static_cast<double>(most), true,
+                               std::max(1.0, std::floor(most / 4.0)), 1});
+    start.push_back(std::max(1, base.min_replicas));
+  }
+  if (options.search_scale_down_window) {
+    const int32_t most = options.max_scale_down_window_seconds > 0
+                             ? options.max_scale_down_window_seconds
+                             : 3600;
+    params.push_back(Parameter{kScaleDownWindow, 0, static_cast<double>(most), true,
+                               std::min(240.0, static_cast<double>(most)),
+                               std::min(15.0, static_cast<double>(most))});
+    start.push_back(absl::ToDoubleSeconds(ScaleDownWindowOf(base, options.model.config)));
+  }
+  for (const Parameter& p : params) out.parameter_names.push_back(p.name);
+
+  auto apply = [&](const std::vector<double>& x) {
+    hpa::AutoscalerSpec spec = base;
+    size_t j = 0;
+    if (options.search_target) {
+      spec.metrics[0].target.average_value_milli =
+          std::max<int64_t>(1, static_cast<int64_t>(std::llround(x[j++] * 1000)));
+    }
+    if (options.search_min_replicas) {
+      spec.min_replicas = std::min(static_cast<int32_t>(x[j++]), spec.max_replicas);
+    }
+    if (options.search_scale_down_window) {
+      if (!spec.behavior) spec.behavior = hpa::DefaultBehavior();
+      spec.behavior->scale_down.stabilization_window = absl::Seconds(x[j++]);
+    }
+    return spec;
+  };
+
+  PatternSearch::Options search_options;
+  search_options.max_evaluations = options.max_evaluations;
+  absl::StatusOr<PatternSearch> search =
+      PatternSearch::Create(std::move(params), std::move(start), search_options);
+  if (!search.ok()) return search.status();
+  out.start = apply(search->best_point());
+
+  const int32_t threads =
+      options.threads > 0 ? options.threads
+                          : static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<Candidate> candidates;  // parallel to the search's history
+  while (!search->done()) {
+    const std::vector<std::vector<double>> batch = search->Ask();
+    std::vector<Candidate> results(batch.size());
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i = next++; i < batch.size(); i = next++) {
+        results[i] = Evaluate(apply(batch[i]), options);
+      }
+    };
+    const size_t n = std::min<size_t>(static_cast<size_t>(threads), batch.size());
+    std::vector<std::thread> pool;
+    for (size_t k = 1; k < n; ++k) pool.emplace_back(work);
+    work();
+    for (std::thread& t : pool) t.join();
+    std::vector<Evaluation> evals;
+    for (const Candidate& c : results) evals.push_back(c.config.evaluation);
+    if (absl::Status st = search->Tell(evals); !st.ok()) return st;
+    for (Candidate& c : results) candidates.push_back(std::move(c));
+    if (options.progress) options.progress(search->evaluations(), options.max_evaluations);
+  }
+  out.history = search->history();
+  out.stop_reason = search->stop_reason();
+
+  // The best: the search's center (the first of equals in its order).
+  size_t best = 0;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (out.history[i].point == search->best_point()) {
+      best = i;
+      break;
+    }
+  }
+  out.best = candidates[best].config;
+  out.found = out.best.evaluation.feasible;
+  if (!out.found) {
+    out.why_none = absl::StrCat("no candidate of ", candidates.size(), " met ",
+                                options.slo.ToString(), "; the closest: ",
+                                out.best.evaluation.why);
+  }
+  out.baseline = Evaluate(base, options).config;
+
+  // The Pareto front of cost against the share of tasks over the wait.
+  std::vector<size_t> feasible;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (candidates[i].config.evaluation.feasible) feasible.push_back(i);
+  }
+  std::sort(feasible.begin(), feasible.end(), [&](size_t a, size_t b) {
+    const Candidate& ca = candidates[a];
+    const Candidate& cb = candidates[b];
+    if (ca.config.evaluation.cost != cb.config.evaluation.cost) {
+      return ca.config.evaluation.cost < cb.config.evaluation.cost;
+    }
+    return ca.share_sum < cb.share_sum || (ca.share_sum == cb.share_sum && a < b);
+  });
+  double lowest_share = std::numeric_limits<double>::infinity();
+  for (size_t i : feasible) {
+    if (candidates[i].share_sum < lowest_share) {
+      out.pareto.push_back(i);
+      lowest_share = candidates[i].share_sum;
+    }
+  }
+  return out;
+}
+
+}  // namespace agentscale::tune
