@@ -222,15 +222,18 @@ absl::Duration ScaleDownWindowOf(const hpa::AutoscalerSpec& spec,
   return config.downscale_stabilization_window;
 }
 
-struct Candidate {
-  TunedConfig config;
-  double share_sum = 0;  // the second objective of the Pareto front
-};
+double ShareSum(const TunedConfig& c) {
+  double sum = 0;
+  for (double v : c.share_over) sum += v;
+  return sum;
+}
 
-Candidate Evaluate(const hpa::AutoscalerSpec& spec, const TuneOptions& options) {
-  Candidate c;
-  c.config.spec = spec;
-  Evaluation& e = c.config.evaluation;
+}  // namespace
+
+TunedConfig EvaluateHpa(const hpa::AutoscalerSpec& spec, const TuneOptions& options) {
+  TunedConfig c;
+  c.spec = spec;
+  Evaluation& e = c.evaluation;
   const std::vector<hpa::FieldError> errors = hpa::ValidateSpec(spec, options.model.config);
   if (!errors.empty()) {
     e.why = absl::StrCat("invalid: ", errors.front().path, ": ", errors.front().message);
@@ -250,10 +253,9 @@ Candidate Evaluate(const hpa::AutoscalerSpec& spec, const TuneOptions& options) 
     }
     const sim::RunSummary& s = r->summary;
     cost += s.cost;
-    c.config.cost.push_back(s.cost);
-    c.config.share_over.push_back(s.share_over_slo);
-    c.config.wait_p95_seconds.push_back(s.wait_p95);
-    c.share_sum += s.share_over_slo;
+    c.cost.push_back(s.cost);
+    c.share_over.push_back(s.share_over_slo);
+    c.wait_p95_seconds.push_back(s.wait_p95);
     const std::string name = trace.name.empty() ? absl::StrCat("trace ", t + 1) : trace.name;
     if (s.share_over_slo > options.slo.share_over) {
       violation += s.share_over_slo - options.slo.share_over;
@@ -280,9 +282,8 @@ Candidate Evaluate(const hpa::AutoscalerSpec& spec, const TuneOptions& options) 
   return c;
 }
 
-}  // namespace
 
-absl::StatusOr<TuneResult> TuneHpa(const hpa::AutoscalerSpec& base, const TuneOptions& options) {
+absl::StatusOr<HpaTuner> HpaTuner::Create(const hpa::AutoscalerSpec& base, TuneOptions options) {
   if (base.metrics.empty() || base.metrics[0].type != hpa::MetricSourceType::kPods ||
       base.metrics[0].target.type != hpa::MetricTargetType::kAverageValue ||
       !base.metrics[0].target.average_value_milli) {
@@ -301,7 +302,6 @@ absl::StatusOr<TuneResult> TuneHpa(const hpa::AutoscalerSpec& base, const TuneOp
   }
   if (absl::Status st = hpa::ValidateSpecStatus(base, options.model.config); !st.ok()) return st;
 
-  TuneResult out;
   // The first guess, on the first trace.
   FleetSizingOptions sizing;
   sizing.slots = options.model.slots;
@@ -312,26 +312,26 @@ absl::StatusOr<TuneResult> TuneHpa(const hpa::AutoscalerSpec& base, const TuneOp
   sizing.sync_period = options.model.sync_period;
   sizing.metric_window = options.model.adapter_window;
   sizing.min_agents = std::max(1, base.min_replicas);
-  sizing.max_agents = base.max_replicas;
+  sizing.max_agents = std::max(sizing.min_agents, base.max_replicas);
   absl::StatusOr<FleetSizing> guess = SizeFleet(options.traces.front(), sizing);
   if (!guess.ok()) return guess.status();
-  out.guess = *std::move(guess);
 
   const double max_target = options.max_target > 0 ? options.max_target
                                                    : static_cast<double>(options.model.slots);
-  const double start_target = std::isnan(out.guess.target_per_agent)
+  const double start_target = std::isnan(guess->target_per_agent)
                                   ? std::min(TargetOf(base), max_target)
-                                  : std::min(out.guess.target_per_agent, max_target);
+                                  : std::min(guess->target_per_agent, max_target);
   std::vector<Parameter> params;
   std::vector<double> start;
   if (options.search_target) {
     params.push_back(Parameter{kTarget, 0.001, max_target, false,
-                               std::max(0.01, start_target / 4), std::max(0.001, start_target / 100)});
+                               std::max(0.01, start_target / 4),
+                               std::max(0.001, start_target / 100)});
     start.push_back(start_target);
   }
   if (options.search_min_replicas) {
-    const int32_t most = options.max_min_replicas > 0 ? options.max_min_replicas
-                                                      : base.max_replicas;
+    const int32_t most =
+        options.max_min_replicas > 0 ? options.max_min_replicas : base.max_replicas;
     params.push_back(Parameter{kMinReplicas, 1, static_cast<double>(most), true,
                                std::max(1.0, std::floor(most / 4.0)), 1});
     start.push_back(std::max(1, base.min_replicas));
@@ -345,43 +345,110 @@ absl::StatusOr<TuneResult> TuneHpa(const hpa::AutoscalerSpec& base, const TuneOp
                                std::min(15.0, static_cast<double>(most))});
     start.push_back(absl::ToDoubleSeconds(ScaleDownWindowOf(base, options.model.config)));
   }
-  for (const Parameter& p : params) out.parameter_names.push_back(p.name);
-
-  auto apply = [&](const std::vector<double>& x) {
-    hpa::AutoscalerSpec spec = base;
-    size_t j = 0;
-    if (options.search_target) {
-      spec.metrics[0].target.average_value_milli =
-          std::max<int64_t>(1, static_cast<int64_t>(std::llround(x[j++] * 1000)));
-    }
-    if (options.search_min_replicas) {
-      spec.min_replicas = std::min(static_cast<int32_t>(x[j++]), spec.max_replicas);
-    }
-    if (options.search_scale_down_window) {
-      if (!spec.behavior) spec.behavior = hpa::DefaultBehavior();
-      spec.behavior->scale_down.stabilization_window = absl::Seconds(x[j++]);
-    }
-    return spec;
-  };
-
   PatternSearch::Options search_options;
   search_options.max_evaluations = options.max_evaluations;
   absl::StatusOr<PatternSearch> search =
       PatternSearch::Create(std::move(params), std::move(start), search_options);
   if (!search.ok()) return search.status();
-  out.start = apply(search->best_point());
+  HpaTuner t(*std::move(search));
+  t.base_ = base;
+  t.options_ = std::move(options);
+  t.guess_ = *std::move(guess);
+  for (const Parameter& p : t.search_.parameters()) t.names_.push_back(p.name);
+  return t;
+}
 
+hpa::AutoscalerSpec HpaTuner::SpecAt(const std::vector<double>& x) const {
+  hpa::AutoscalerSpec spec = base_;
+  size_t j = 0;
+  if (options_.search_target && j < x.size()) {
+    spec.metrics[0].target.average_value_milli =
+        std::max<int64_t>(1, static_cast<int64_t>(std::llround(x[j++] * 1000)));
+  }
+  if (options_.search_min_replicas && j < x.size()) {
+    spec.min_replicas = std::min(static_cast<int32_t>(x[j++]), spec.max_replicas);
+  }
+  if (options_.search_scale_down_window && j < x.size()) {
+    if (!spec.behavior) spec.behavior = hpa::DefaultBehavior();
+    spec.behavior->scale_down.stabilization_window = absl::Seconds(x[j++]);
+  }
+  return spec;
+}
+
+std::vector<hpa::AutoscalerSpec> HpaTuner::Ask() {
+  std::vector<hpa::AutoscalerSpec> specs;
+  for (const std::vector<double>& x : search_.Ask()) specs.push_back(SpecAt(x));
+  return specs;
+}
+
+absl::Status HpaTuner::Tell(std::vector<TunedConfig> results) {
+  std::vector<Evaluation> evals;
+  evals.reserve(results.size());
+  for (const TunedConfig& c : results) evals.push_back(c.evaluation);
+  if (absl::Status st = search_.Tell(evals); !st.ok()) return st;
+  for (TunedConfig& c : results) candidates_.push_back(std::move(c));
+  return absl::OkStatus();
+}
+
+TuneResult HpaTuner::Finish() const {
+  TuneResult out;
+  out.guess = guess_;
+  out.parameter_names = names_;
+  out.history = search_.history();
+  out.stop_reason = search_.done() ? search_.stop_reason() : "stopped before the end";
+  if (!out.history.empty()) out.start = SpecAt(out.history.front().point);
+  // The best: the search's center.
+  size_t best = 0;
+  for (size_t i = 0; i < out.history.size(); ++i) {
+    if (out.history[i].point == search_.best_point()) {
+      best = i;
+      break;
+    }
+  }
+  if (best < candidates_.size()) out.best = candidates_[best];
+  out.found = out.best.evaluation.feasible;
+  if (!out.found) {
+    out.why_none = absl::StrCat("no candidate of ", candidates_.size(), " met ",
+                                options_.slo.ToString(), "; the closest: ",
+                                out.best.evaluation.why);
+  }
+  out.baseline = EvaluateHpa(base_, options_);
+  // The Pareto front of cost against the share of tasks over the wait.
+  std::vector<size_t> feasible;
+  for (size_t i = 0; i < candidates_.size(); ++i) {
+    if (candidates_[i].evaluation.feasible) feasible.push_back(i);
+  }
+  std::vector<double> share(candidates_.size());
+  for (size_t i = 0; i < candidates_.size(); ++i) share[i] = ShareSum(candidates_[i]);
+  std::sort(feasible.begin(), feasible.end(), [&](size_t a, size_t b) {
+    const double ca = candidates_[a].evaluation.cost, cb = candidates_[b].evaluation.cost;
+    if (ca != cb) return ca < cb;
+    return share[a] < share[b] || (share[a] == share[b] && a < b);
+  });
+  double lowest = std::numeric_limits<double>::infinity();
+  for (size_t i : feasible) {
+    if (share[i] < lowest) {
+      out.pareto.push_back(i);
+      lowest = share[i];
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<TuneResult> TuneHpa(const hpa::AutoscalerSpec& base, const TuneOptions& options,
+                                   const std::function<void(int64_t, int64_t)>& progress) {
+  absl::StatusOr<HpaTuner> tuner = HpaTuner::Create(base, options);
+  if (!tuner.ok()) return tuner.status();
   const int32_t threads =
       options.threads > 0 ? options.threads
                           : static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<Candidate> candidates;  // parallel to the search's history
-  while (!search->done()) {
-    const std::vector<std::vector<double>> batch = search->Ask();
-    std::vector<Candidate> results(batch.size());
+  while (!tuner->done()) {
+    const std::vector<hpa::AutoscalerSpec> batch = tuner->Ask();
+    std::vector<TunedConfig> results(batch.size());
     std::atomic<size_t> next{0};
     auto work = [&] {
       for (size_t i = next++; i < batch.size(); i = next++) {
-        results[i] = Evaluate(apply(batch[i]), options);
+        results[i] = EvaluateHpa(batch[i], tuner->options());
       }
     };
     const size_t n = std::min<size_t>(static_cast<size_t>(threads), batch.size());
@@ -389,53 +456,10 @@ absl::StatusOr<TuneResult> TuneHpa(const hpa::AutoscalerSpec& base, const TuneOp
     for (size_t k = 1; k < n; ++k) pool.emplace_back(work);
     work();
     for (std::thread& t : pool) t.join();
-    std::vector<Evaluation> evals;
-    for (const Candidate& c : results) evals.push_back(c.config.evaluation);
-    if (absl::Status st = search->Tell(evals); !st.ok()) return st;
-    for (Candidate& c : results) candidates.push_back(std::move(c));
-    if (options.progress) options.progress(search->evaluations(), options.max_evaluations);
+    if (absl::Status st = tuner->Tell(std::move(results)); !st.ok()) return st;
+    if (progress) progress(tuner->evaluations(), options.max_evaluations);
   }
-  out.history = search->history();
-  out.stop_reason = search->stop_reason();
-
-  // The best: the search's center (the first of equals in its order).
-  size_t best = 0;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    if (out.history[i].point == search->best_point()) {
-      best = i;
-      break;
-    }
-  }
-  out.best = candidates[best].config;
-  out.found = out.best.evaluation.feasible;
-  if (!out.found) {
-    out.why_none = absl::StrCat("no candidate of ", candidates.size(), " met ",
-                                options.slo.ToString(), "; the closest: ",
-                                out.best.evaluation.why);
-  }
-  out.baseline = Evaluate(base, options).config;
-
-  // The Pareto front of cost against the share of tasks over the wait.
-  std::vector<size_t> feasible;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    if (candidates[i].config.evaluation.feasible) feasible.push_back(i);
-  }
-  std::sort(feasible.begin(), feasible.end(), [&](size_t a, size_t b) {
-    const Candidate& ca = candidates[a];
-    const Candidate& cb = candidates[b];
-    if (ca.config.evaluation.cost != cb.config.evaluation.cost) {
-      return ca.config.evaluation.cost < cb.config.evaluation.cost;
-    }
-    return ca.share_sum < cb.share_sum || (ca.share_sum == cb.share_sum && a < b);
-  });
-  double lowest_share = std::numeric_limits<double>::infinity();
-  for (size_t i : feasible) {
-    if (candidates[i].share_sum < lowest_share) {
-      out.pareto.push_back(i);
-      lowest_share = candidates[i].share_sum;
-    }
-  }
-  return out;
+  return tuner->Finish();
 }
 
 }  // namespace agentscale::tune

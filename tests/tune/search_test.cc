@@ -170,11 +170,11 @@ TEST(TuneHpa, FindsTheKnownCheapestFleetOnASteadyLoad) {
   o.search_min_replicas = false;
   o.search_scale_down_window = false;
   int64_t calls = 0;
-  o.progress = [&](int64_t done, int64_t most) {
+  auto progress = [&](int64_t done, int64_t most) {
     ++calls;
     EXPECT_LE(done, most);
   };
-  ASSERT_OK_AND_ASSIGN(TuneResult r, TuneHpa(TaskHpa(50), o));
+  ASSERT_OK_AND_ASSIGN(TuneResult r, TuneHpa(TaskHpa(50), o, progress));
   EXPECT_GT(calls, 0);
   ASSERT_TRUE(r.found) << r.why_none;
   const double hours = 6.0;
@@ -212,6 +212,33 @@ TEST(TuneHpa, ThreadsDoNotChangeTheResult) {
   }
   EXPECT_EQ(one.best.spec, two.best.spec);
   EXPECT_EQ(two.parameter_names.size(), 3u);
+}
+
+// The tuner driven by hand, one candidate at a time, gives TuneHpa's run.
+TEST(TuneHpa, StepByStepIsTheSameRun) {
+  TuneOptions o = SteadyOptions();
+  o.max_evaluations = 25;
+  ASSERT_OK_AND_ASSIGN(TuneResult whole, TuneHpa(TaskHpa(50), o));
+  ASSERT_OK_AND_ASSIGN(HpaTuner tuner, HpaTuner::Create(TaskHpa(50), o));
+  EXPECT_EQ(tuner.Ask(), tuner.Ask());
+  while (!tuner.done()) {
+    std::vector<TunedConfig> results;
+    for (const hpa::AutoscalerSpec& spec : tuner.Ask()) {
+      results.push_back(EvaluateHpa(spec, tuner.options()));
+    }
+    ASSERT_THAT(tuner.Tell(std::move(results)), IsOk());
+  }
+  const TuneResult r = tuner.Finish();
+  ASSERT_EQ(r.history.size(), whole.history.size());
+  EXPECT_EQ(r.best.spec, whole.best.spec);
+  EXPECT_EQ(r.pareto, whole.pareto);
+  EXPECT_EQ(r.stop_reason, "max_evaluations");
+  // The start is the queueing guess: its target, the base's minimum and
+  // the default 300 s scale-down window.
+  EXPECT_EQ(*r.start.metrics[0].target.average_value_milli,
+            static_cast<int64_t>(std::llround(r.guess.target_per_agent * 1000)));
+  EXPECT_EQ(r.start.min_replicas, 1);
+  EXPECT_EQ(r.start.behavior->scale_down.stabilization_window, absl::Seconds(300));
 }
 
 TEST(TuneHpa, SaysWhyNoneMeetsAnImpossibleSlo) {

@@ -152,8 +152,6 @@ struct TuneOptions {
   int64_t max_evaluations = 200;
   // Threads evaluating a batch at once (0: the machine's cores).
   int32_t threads = 0;
-  // Called after each batch with the evaluations so far and the most.
-  std::function<void(int64_t done, int64_t most)> progress;
 };
 
 struct TunedConfig {
@@ -188,11 +186,59 @@ struct TuneResult {
   std::string stop_reason;
 };
 
+// One candidate on every trace of `options`: feasible when it meets the
+// SLO (and the reversal limit) on each, its cost the sum of the runs'
+// costs, its violation how far over the limits it is. Thread-safe; an
+// invalid spec or a failed run is an infeasible evaluation saying why.
+TunedConfig EvaluateHpa(const hpa::AutoscalerSpec& spec, const TuneOptions& options);
+
+// The search of TuneHpa, step by step, for callers that evaluate the
+// candidates themselves (the Python package hands them to an Executor):
+//
+//   HpaTuner tuner = *HpaTuner::Create(base, options);
+//   while (!tuner.done()) {
+//     std::vector<TunedConfig> results;
+//     for (const hpa::AutoscalerSpec& spec : tuner.Ask()) {
+//       results.push_back(EvaluateHpa(spec, tuner.options()));
+//     }
+//     absl::Status st = tuner.Tell(std::move(results));
+//   }
+//   TuneResult result = tuner.Finish();
+class HpaTuner {
+ public:
+  static absl::StatusOr<HpaTuner> Create(const hpa::AutoscalerSpec& base, TuneOptions options);
+  bool done() const { return search_.done(); }
+  // The candidates to evaluate next (the same until Tell); empty when done.
+  std::vector<hpa::AutoscalerSpec> Ask();
+  // Their evaluations (EvaluateHpa), in order.
+  absl::Status Tell(std::vector<TunedConfig> results);
+  int64_t evaluations() const { return search_.evaluations(); }
+  const TuneOptions& options() const { return options_; }
+  // The result: the best candidate, the Pareto front, and the base spec
+  // evaluated for comparison.
+  TuneResult Finish() const;
+  // The spec at a point of the search's space.
+  hpa::AutoscalerSpec SpecAt(const std::vector<double>& point) const;
+
+ private:
+  HpaTuner(PatternSearch search) : search_(std::move(search)) {}
+  PatternSearch search_;
+  hpa::AutoscalerSpec base_;
+  TuneOptions options_;
+  FleetSizing guess_;
+  std::vector<std::string> names_;
+  std::vector<TunedConfig> candidates_;  // parallel to the search's history
+};
+
 // Searches `base` (an HPA whose first metric is app_active_task_count, a
 // Pods AverageValue target) on options.traces for the cheapest config
-// meeting options.slo. InvalidArgument for a spec or options it cannot
-// search.
-absl::StatusOr<TuneResult> TuneHpa(const hpa::AutoscalerSpec& base, const TuneOptions& options);
+// meeting options.slo, evaluating each batch on options.threads threads.
+// `progress`, if given, is called after each batch with the evaluations so
+// far and the most there may be. InvalidArgument for a spec or options it
+// cannot search.
+absl::StatusOr<TuneResult> TuneHpa(
+    const hpa::AutoscalerSpec& base, const TuneOptions& options,
+    const std::function<void(int64_t done, int64_t most)>& progress = {});
 
 }  // namespace agentscale::tune
 
