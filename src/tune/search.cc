@@ -362,8 +362,21 @@ hpa::AutoscalerSpec HpaTuner::SpecAt(const std::vector<double>& x) const {
   hpa::AutoscalerSpec spec = base_;
   size_t j = 0;
   if (options_.search_target && j < x.size()) {
+    // The first metric's target is the point's; every other Pods
+    // AverageValue target moves in proportion (the seed's request count
+    // beside its task count).
+    const double base_target = TargetOf(base_);
+    const double ratio = x[j] / base_target;
     spec.metrics[0].target.average_value_milli =
         std::max<int64_t>(1, static_cast<int64_t>(std::llround(x[j++] * 1000)));
+    for (size_t m = 1; m < spec.metrics.size(); ++m) {
+      hpa::MetricTarget& t = spec.metrics[m].target;
+      if (spec.metrics[m].type == hpa::MetricSourceType::kPods &&
+          t.type == hpa::MetricTargetType::kAverageValue && t.average_value_milli) {
+        t.average_value_milli = std::max<int64_t>(
+            1, static_cast<int64_t>(std::llround(static_cast<double>(*t.average_value_milli) * ratio)));
+      }
+    }
   }
   if (options_.search_min_replicas && j < x.size()) {
     spec.min_replicas = std::min(static_cast<int32_t>(x[j++]), spec.max_replicas);

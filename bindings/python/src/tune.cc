@@ -8,19 +8,48 @@
 #include <string>
 #include <vector>
 
+#include "agentscale/sim/agent_model.h"
 #include "agentscale/sim/trace.h"
 #include "agentscale/tune/queueing.h"
+#include "agentscale/tune/search.h"
 #include "common.h"
 
 namespace agentscale::python {
 
 AGENTSCALE_PY_VALUE(tune::WaitSlo);
+AGENTSCALE_PY_VALUE(sim::AgentModelOptions);
+AGENTSCALE_PY_VALUE(tune::Parameter);
+AGENTSCALE_PY_VALUE(tune::Evaluation);
 
 namespace {
 
 template <typename T>
 py::array_t<T> Array(const std::vector<T>& v) {
   return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());
+}
+
+// A list of Traces (or one) as the options' traces.
+tune::TuneOptions WithTraces(tune::TuneOptions options, py::handle traces) {
+  options.traces.clear();
+  if (py::isinstance<sim::Trace>(traces)) {
+    options.traces.push_back(traces.cast<const sim::Trace&>());
+  } else {
+    for (py::handle t : traces) {
+      if (!py::isinstance<sim::Trace>(t)) {
+        throw py::type_error("traces: expected a Trace or a list of Traces, got " +
+                             std::string(py::str(py::type::of(t).attr("__name__"))));
+      }
+      options.traces.push_back(t.cast<const sim::Trace&>());
+    }
+  }
+  return options;
+}
+
+// A search point as a {name: value} dict.
+py::dict PointDict(const std::vector<std::string>& names, const std::vector<double>& x) {
+  py::dict d;
+  for (size_t j = 0; j < names.size() && j < x.size(); ++j) d[py::str(names[j])] = x[j];
+  return d;
 }
 
 }  // namespace
@@ -166,6 +195,181 @@ void BindTune(py::module_& m) {
       "Sizes a fleet for a wait SLO over a trace of arrivals per row (the agent model's "
       "reading): Erlang C per row, the reaction lead, the HPA's tolerance. The first guess "
       "of a tune; docs/tune.md lists the assumptions. ValueError names the option or row.");
+
+  // --- the search ---------------------------------------------------------------
+  ValueClass<tune::Parameter>(m, "Parameter",
+                              "A searched parameter: bounds, integer or not, first and "
+                              "smallest step.")
+      .field("name", &tune::Parameter::name, "Its name.")
+      .field("lower", &tune::Parameter::lower, "Lower bound.")
+      .field("upper", &tune::Parameter::upper, "Upper bound.")
+      .field("integer", &tune::Parameter::integer, "Integer values only.")
+      .field("initial_step", &tune::Parameter::initial_step, "The first step.")
+      .field("min_step", &tune::Parameter::min_step, "The smallest step.")
+      .finish();
+  ValueClass<tune::Evaluation>(
+      m, "Evaluation",
+      "What a point scored: feasible first, then by cost; infeasible points by violation.")
+      .field("feasible", &tune::Evaluation::feasible, "Meets every limit.")
+      .field("cost", &tune::Evaluation::cost, "To minimize among feasible points.")
+      .field("violation", &tune::Evaluation::violation,
+             "How far over the limits (0 when feasible).")
+      .field("why", &tune::Evaluation::why, "Why it is infeasible.")
+      .finish();
+  m.def("better", &tune::Better, py::arg("a"), py::arg("b"),
+        "True when evaluation a beats b (feasible first, then cost; else violation).");
+
+  py::class_<tune::PatternSearch>(
+      m, "PatternSearch",
+      "A compass search over bounded, possibly integer parameters, by ask and tell: "
+      "evaluate ask()'s points however you like and tell() the Evaluations in order.")
+      .def(py::init([](std::vector<tune::Parameter> parameters, std::vector<double> start,
+                       int64_t max_evaluations) {
+             tune::PatternSearch::Options o;
+             o.max_evaluations = max_evaluations;
+             return Unwrap(tune::PatternSearch::Create(std::move(parameters), std::move(start), o));
+           }),
+           py::arg("parameters"), py::arg("start"), py::kw_only(),
+           py::arg("max_evaluations") = 500)
+      .def("ask", &tune::PatternSearch::Ask, "The next points (empty when done).")
+      .def(
+          "tell",
+          [](tune::PatternSearch& s, const std::vector<tune::Evaluation>& results) {
+            RaiseIfError(s.Tell(results));
+          },
+          py::arg("results"), "The evaluations of the last ask's points, in order.")
+      .def_property_readonly("done", &tune::PatternSearch::done)
+      .def_property_readonly("best_point", &tune::PatternSearch::best_point)
+      .def_property_readonly("best", &tune::PatternSearch::best)
+      .def_property_readonly("steps", &tune::PatternSearch::steps)
+      .def_property_readonly("evaluations", &tune::PatternSearch::evaluations)
+      .def_property_readonly("stop_reason", &tune::PatternSearch::stop_reason)
+      .def_property_readonly("history", [](const tune::PatternSearch& s) {
+        py::list out;
+        for (const tune::PatternSearch::Record& r : s.history()) {
+          out.append(py::make_tuple(r.point, r.evaluation, r.round));
+        }
+        return out;
+      });
+
+  ValueClass<tune::TuneOptions>(
+      m, "TuneOptions",
+      "What tune_hpa searches and how: the SLO, the agent model, the parameters and their "
+      "bounds (0: the default), limits, the evaluation budget and threads.")
+      .field("slo", &tune::TuneOptions::slo, "The WaitSlo.")
+      .field("model", &tune::TuneOptions::model, "The AgentModelOptions every candidate runs on.")
+      .field("search_target", &tune::TuneOptions::search_target, "Search the target.")
+      .field("search_min_replicas", &tune::TuneOptions::search_min_replicas,
+             "Search minReplicas.")
+      .field("search_scale_down_window", &tune::TuneOptions::search_scale_down_window,
+             "Search the scale-down stabilization window.")
+      .field("max_target", &tune::TuneOptions::max_target, "0: the agent's slots.")
+      .field("max_min_replicas", &tune::TuneOptions::max_min_replicas, "0: maxReplicas.")
+      .field("max_scale_down_window_seconds", &tune::TuneOptions::max_scale_down_window_seconds,
+             "0: 3600.")
+      .field("max_reversals_per_hour", &tune::TuneOptions::max_reversals_per_hour,
+             "Scale reversals within 5 minutes per hour (negative: no limit).")
+      .field("max_evaluations", &tune::TuneOptions::max_evaluations, "Budget (200).")
+      .field("threads", &tune::TuneOptions::threads, "Threads per batch (0: the cores).")
+      .finish();
+
+  py::class_<tune::TunedConfig>(m, "TunedConfig",
+                                "A candidate and how it did on each trace.")
+      .def_readonly("spec", &tune::TunedConfig::spec)
+      .def_readonly("evaluation", &tune::TunedConfig::evaluation)
+      .def_readonly("share_over", &tune::TunedConfig::share_over)
+      .def_readonly("wait_p95_seconds", &tune::TunedConfig::wait_p95_seconds)
+      .def_readonly("cost", &tune::TunedConfig::cost)
+      .def(py::pickle(
+          [](const tune::TunedConfig& c) {
+            return py::make_tuple(py::cast(c.spec).attr("to_dict")(), py::cast(c.evaluation),
+                                  c.share_over, c.wait_p95_seconds, c.cost);
+          },
+          [](py::tuple t) {
+            tune::TunedConfig c;
+            c.spec = py::module_::import("agentscale").attr("AutoscalerSpec").attr("from_dict")(
+                t[0]).cast<hpa::AutoscalerSpec>();
+            c.evaluation = t[1].cast<tune::Evaluation>();
+            c.share_over = t[2].cast<std::vector<double>>();
+            c.wait_p95_seconds = t[3].cast<std::vector<double>>();
+            c.cost = t[4].cast<std::vector<double>>();
+            return c;
+          }));
+
+  py::class_<tune::TuneResult>(m, "TuneResult",
+                               "What tune_hpa found: the best config (or why none met the "
+                               "SLO), the baseline, every candidate and the Pareto front.")
+      .def_readonly("guess", &tune::TuneResult::guess)
+      .def_readonly("start", &tune::TuneResult::start)
+      .def_readonly("found", &tune::TuneResult::found)
+      .def_readonly("best", &tune::TuneResult::best)
+      .def_readonly("why_none", &tune::TuneResult::why_none)
+      .def_readonly("baseline", &tune::TuneResult::baseline)
+      .def_readonly("parameter_names", &tune::TuneResult::parameter_names)
+      .def_readonly("stop_reason", &tune::TuneResult::stop_reason)
+      .def_readonly("pareto", &tune::TuneResult::pareto)
+      .def_property_readonly("history", [](const tune::TuneResult& r) {
+        py::list out;
+        for (const tune::PatternSearch::Record& rec : r.history) {
+          out.append(py::make_tuple(PointDict(r.parameter_names, rec.point), rec.evaluation));
+        }
+        return out;
+      });
+
+  py::class_<tune::HpaTuner>(
+      m, "HpaTuner",
+      "tune_hpa step by step: ask() the candidate specs, evaluate each with evaluate_hpa "
+      "(anywhere: an Executor, a Dask cluster), tell() the TunedConfigs in order, finish().")
+      .def(py::init([](const hpa::AutoscalerSpec& base, py::handle traces,
+                       const tune::TuneOptions& options) {
+             return Unwrap(tune::HpaTuner::Create(base, WithTraces(options, traces)));
+           }),
+           py::arg("base"), py::arg("traces"), py::arg("options") = tune::TuneOptions{})
+      .def_property_readonly("done", &tune::HpaTuner::done)
+      .def_property_readonly("evaluations", &tune::HpaTuner::evaluations)
+      .def("ask", &tune::HpaTuner::Ask)
+      .def(
+          "tell",
+          [](tune::HpaTuner& t, std::vector<tune::TunedConfig> results) {
+            RaiseIfError(t.Tell(std::move(results)));
+          },
+          py::arg("results"))
+      .def("finish", &tune::HpaTuner::Finish, py::call_guard<py::gil_scoped_release>());
+
+  m.def(
+      "evaluate_hpa",
+      [](const hpa::AutoscalerSpec& spec, py::handle traces, const tune::TuneOptions& options) {
+        tune::TuneOptions o = WithTraces(options, traces);
+        py::gil_scoped_release release;
+        return tune::EvaluateHpa(spec, o);
+      },
+      py::arg("spec"), py::arg("traces"), py::arg("options") = tune::TuneOptions{},
+      "One candidate on the agent model over every trace: feasible when it meets the SLO on "
+      "each; cost summed.");
+  m.def(
+      "tune_hpa",
+      [](const hpa::AutoscalerSpec& base, py::handle traces, const tune::TuneOptions& options,
+         py::object progress) {
+        tune::TuneOptions o = WithTraces(options, traces);
+        std::function<void(int64_t, int64_t)> cb;
+        if (!progress.is_none()) {
+          cb = [progress](int64_t done, int64_t most) {
+            py::gil_scoped_acquire acquire;
+            progress(done, most);
+          };
+        }
+        absl::StatusOr<tune::TuneResult> r;
+        {
+          py::gil_scoped_release release;
+          r = tune::TuneHpa(base, o, cb);
+        }
+        return Unwrap(std::move(r));
+      },
+      py::arg("base"), py::arg("traces"), py::arg("options") = tune::TuneOptions{},
+      py::arg("progress") = py::none(),
+      "Searches the base HPA's target, minReplicas and scale-down window on the agent model "
+      "for the cheapest config meeting options.slo on every trace, from the queueing guess. "
+      "progress(done, most) after each batch.");
 }
 
 }  // namespace agentscale::python

@@ -233,6 +233,10 @@ class HpaTuner {
 // Searches `base` (an HPA whose first metric is app_active_task_count, a
 // Pods AverageValue target) on options.traces for the cheapest config
 // meeting options.slo, evaluating each batch on options.threads threads.
+// The searched target is the first metric's; the targets of its other Pods
+// AverageValue metrics move in proportion to it. A searched scale-down
+// window is written into spec.behavior (the API's default behavior when
+// the base has none).
 // `progress`, if given, is called after each batch with the evaluations so
 // far and the most there may be. InvalidArgument for a spec or options it
 // cannot search.
