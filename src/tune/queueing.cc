@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 
 namespace agentscale::tune {
@@ -127,6 +129,65 @@ absl::Status ValidateWaitSlo(const WaitSlo& slo) {
         slo.share_over));
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+// "60s", "2m", "1.5h", "60": seconds; false for anything else.
+bool ParseSeconds(absl::string_view text, double* out) {
+  double unit = 1;
+  if (!text.empty() && (text.back() == 's' || text.back() == 'm' || text.back() == 'h')) {
+    unit = text.back() == 'h' ? 3600 : text.back() == 'm' ? 60 : 1;
+    text.remove_suffix(1);
+  }
+  double v = 0;
+  if (text.empty() || !absl::SimpleAtod(text, &v) || !std::isfinite(v) || v < 0) return false;
+  *out = v * unit;
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<WaitSlo> ParseWaitSlo(std::string_view text_in) {
+  const absl::string_view text(text_in.data(), text_in.size());
+  std::string t;
+  for (char c : text) {
+    if (c != ' ' && c != '\t') t.push_back(c);
+  }
+  const std::string expected =
+      absl::StrCat("SLO \"", text,
+                   "\": expected p<quantile>_wait<=<duration> (e.g. p95_wait<=60s) or "
+                   "wait><duration><=<percent>% (e.g. wait>60s<=1%)");
+  const size_t le = t.find("<=");
+  if (le == std::string::npos) return absl::InvalidArgumentError(expected);
+  const absl::string_view lhs = absl::string_view(t).substr(0, le);
+  const absl::string_view rhs = absl::string_view(t).substr(le + 2);
+  WaitSlo slo;
+  if (absl::StartsWith(lhs, "p")) {
+    absl::string_view q = lhs.substr(1);
+    if (absl::EndsWith(q, "_wait")) q.remove_suffix(5);
+    double percentile = 0;
+    if (!absl::SimpleAtod(q, &percentile) || !(percentile > 0 && percentile < 100) ||
+        !ParseSeconds(rhs, &slo.wait_seconds)) {
+      return absl::InvalidArgumentError(expected);
+    }
+    slo = WaitSlo::Quantile(percentile / 100.0, slo.wait_seconds);
+  } else if (absl::StartsWith(lhs, "wait>")) {
+    absl::string_view pct = rhs;
+    if (!absl::EndsWith(pct, "%")) return absl::InvalidArgumentError(expected);
+    pct.remove_suffix(1);
+    double share = 0;
+    if (!ParseSeconds(lhs.substr(5), &slo.wait_seconds) || !absl::SimpleAtod(pct, &share)) {
+      return absl::InvalidArgumentError(expected);
+    }
+    slo.share_over = share / 100.0;
+  } else {
+    return absl::InvalidArgumentError(expected);
+  }
+  if (absl::Status st = ValidateWaitSlo(slo); !st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("SLO \"", text, "\": ", st.message()));
+  }
+  return slo;
 }
 
 absl::StatusOr<int64_t> SlotsForWaitSlo(double offered_load, double service_seconds,

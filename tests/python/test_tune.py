@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import math
+import pathlib
 
 import numpy as np
 import pytest
@@ -78,3 +80,112 @@ def test_size_fleet_options_round_trip_and_errors() -> None:
         a.size_fleet(trace, a.FleetSizingOptions(min_agents=5, max_agents=2))
     with pytest.raises(ValueError, match="give the interval"):
         a.size_fleet(a.Trace([0], [10]))
+
+
+def _steady(minutes: int = 360, per_minute: float = 120.0) -> a.Trace:
+    return a.Trace([60.0 * i for i in range(minutes)], [per_minute] * minutes, name="steady")
+
+
+def _task_hpa(target: float) -> a.AutoscalerSpec:
+    return a.AutoscalerSpec(
+        scale_target_ref=a.ObjectReference(api_version="apps/v1", kind="Deployment", name="agents"),
+        min_replicas=1,
+        max_replicas=50,
+        metrics=[a.MetricSpec.pods_average_value("app_active_task_count", target)],
+    )
+
+
+def test_parse_wait_slo() -> None:
+    assert a.parse_wait_slo("p99_wait<=30s") == a.WaitSlo.quantile(0.99, 30)
+    assert a.parse_wait_slo("wait>2m<=1%") == a.WaitSlo.share(120, 0.01)
+    with pytest.raises(ValueError, match="expected p<quantile>_wait"):
+        a.parse_wait_slo("p95 wait under a minute")
+
+
+def test_pattern_search_by_ask_and_tell() -> None:
+    params = [a.Parameter(name="x", lower=0, upper=50, integer=True, initial_step=16, min_step=1),
+              a.Parameter(name="y", lower=0, upper=50, integer=True, initial_step=16, min_step=1)]
+    s = a.PatternSearch(params, [40, 20])
+    while not s.done:
+        out = []
+        for x, y in s.ask():
+            v = max(0.0, 7 - x) + max(0.0, 4 - y)
+            out.append(a.Evaluation(feasible=v == 0, cost=x + 3 * y, violation=v))
+        s.tell(out)
+    assert s.best_point == [7, 4]
+    assert s.stop_reason == "steps at their minimum"
+
+
+# A steady load with a known answer: 600 busy slots on agents of 100 need 7
+# agents; the tune finds that fleet on threads, on a process pool and on a
+# Dask LocalCluster alike.
+def _tune_options() -> a.TuneOptions:
+    return a.TuneOptions(search_min_replicas=False, search_scale_down_window=False,
+                         max_evaluations=30)
+
+
+def test_tune_finds_the_known_fleet_on_threads_and_a_process_pool() -> None:
+    kw: dict[str, object] = {"arrivals": "poisson", "service_seconds": 300, "slots": 100, "seed": 3}
+    threads = a.tune(_task_hpa(50), _steady(), options=_tune_options(), progress=False, **kw)
+    assert threads.found, threads.why_none
+    agents = threads.best.cost[0] / 6.0
+    assert 6.9 < agents < 7.6
+    assert threads.baseline.evaluation.cost > 1.5 * threads.best.evaluation.cost
+    # The same search in C++ alone.
+    options = _tune_options()
+    options.model = a.sim.make_options("agent", **kw)  # type: ignore[assignment]
+    whole = a.tune_hpa(_task_hpa(50), _steady(), options)
+    assert whole.best.spec == threads.best.spec
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
+        procs = a.tune(_task_hpa(50), _steady(), options=_tune_options(), executor=pool,
+                       progress=False, **kw)
+    assert procs.best.spec == threads.best.spec
+    assert [h[0] for h in procs.history] == [h[0] for h in threads.history]
+
+
+def test_tune_on_a_dask_local_cluster_matches() -> None:
+    distributed = pytest.importorskip("distributed")
+    kw: dict[str, object] = {"arrivals": "poisson", "service_seconds": 300, "slots": 100, "seed": 3}
+    local = a.tune(_task_hpa(50), _steady(), options=_tune_options(), progress=False, **kw)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = a.tune(_task_hpa(50), _steady(), options=_tune_options(), executor=client,
+                        progress=False, **kw)
+    assert remote.best.spec == local.best.spec
+    assert [h[0] for h in remote.history] == [h[0] for h in local.history]
+
+
+def test_tune_resumes_from_its_cache(tmp_path: pathlib.Path) -> None:
+    kw: dict[str, object] = {"arrivals": "poisson", "service_seconds": 300, "slots": 100, "seed": 3}
+    cache = tmp_path / "tune.cache"
+    first = a.tune(_task_hpa(50), _steady(), options=_tune_options(), cache=cache,
+                   progress=False, **kw)
+    assert cache.exists()
+    calls: list[int] = []
+    original = a._tune.evaluate_hpa
+
+    def counting(*args: object) -> a.TunedConfig:
+        calls.append(1)
+        return original(*args)  # type: ignore[arg-type]
+
+    a._tune.evaluate_hpa = counting  # type: ignore[assignment]
+    try:
+        again = a.tune(_task_hpa(50), _steady(), options=_tune_options(), cache=cache,
+                       progress=False, **kw)
+    finally:
+        a._tune.evaluate_hpa = original  # type: ignore[assignment]
+    assert calls == []  # every candidate came from the cache
+    assert again.best.spec == first.best.spec
+    # Another SLO is another run: nothing reused.
+    a.tune(_task_hpa(50), _steady(), options=_tune_options(), slo="p99_wait<=30s", cache=cache,
+           progress=False, **kw)
+
+
+def test_tune_refuses_what_it_cannot_search() -> None:
+    spec = _task_hpa(50)
+    spec.metrics = [a.MetricSpec.resource_utilization("cpu", 70)]
+    with pytest.raises(ValueError, match="AverageValue"):
+        a.tune(spec, _steady(), progress=False)
+    with pytest.raises(TypeError, match="HorizontalPodAutoscaler"):
+        a.tune("examples/keda.yaml", _steady(), progress=False)

@@ -132,6 +132,32 @@ TEST(WaitSlo, Wording) {
   EXPECT_EQ(WaitSlo::Quantile(0.95, 60), WaitSlo::ShareOver(60, 0.05));
 }
 
+TEST(WaitSlo, ParsesTheCommandLinesForms) {
+  struct Case {
+    const char* text;
+    WaitSlo want;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"p95_wait<=60s", WaitSlo::Quantile(0.95, 60)},
+           {"p95<=60", WaitSlo::Quantile(0.95, 60)},
+           {" p99.9_wait <= 2m ", WaitSlo::Quantile(0.999, 120)},
+           {"p50_wait<=1.5h", WaitSlo::Quantile(0.5, 5400)},
+           {"wait>60s<=1%", WaitSlo::ShareOver(60, 0.01)},
+           {"wait>0<=0.5%", WaitSlo::ShareOver(0, 0.005)},
+       }) {
+    ASSERT_OK_AND_ASSIGN(WaitSlo slo, ParseWaitSlo(c.text));
+    EXPECT_DOUBLE_EQ(slo.wait_seconds, c.want.wait_seconds) << c.text;
+    EXPECT_NEAR(slo.share_over, c.want.share_over, 1e-12) << c.text;
+  }
+  for (const char* bad : {"", "p95", "p95_wait<60s", "p100_wait<=60s", "p0<=1s", "pxx<=60s",
+                          "p95_wait<=-1s", "p95_wait<=60d", "wait>60s<=1", "wait>60s<=100%",
+                          "latency<=60s"}) {
+    EXPECT_THAT(ParseWaitSlo(bad), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            HasSubstr(absl::StrCat("SLO \"", bad, "\""))))
+        << bad;
+  }
+}
+
 // The header's example: two tasks a second, 300 s each, 100 slots per agent.
 TEST(SizeForSteadyLoad, TheHeadersExample) {
   ASSERT_OK_AND_ASSIGN(SteadySizing s, SizeForSteadyLoad(2.0, 300, 100, WaitSlo::Quantile(0.95, 60)));

@@ -274,6 +274,17 @@ from agentscale._core import (
     slots_for_wait_slo as slots_for_wait_slo,
     size_for_steady_load as size_for_steady_load,
     size_fleet as size_fleet,
+    Parameter as Parameter,
+    Evaluation as Evaluation,
+    better as better,
+    PatternSearch as PatternSearch,
+    TuneOptions as TuneOptions,
+    TunedConfig as TunedConfig,
+    TuneResult as TuneResult,
+    HpaTuner as HpaTuner,
+    evaluate_hpa as evaluate_hpa,
+    tune_hpa as tune_hpa,
+    parse_wait_slo as parse_wait_slo,
 )
 from agentscale._core import __version__ as __version__
 from agentscale.lint import Finding as Finding
@@ -291,6 +302,7 @@ from agentscale.sim import default_trace as default_trace
 from agentscale.sim import resolve_spec as resolve_spec
 from agentscale.sim import simulate as simulate
 from agentscale.sim import sweep as sweep
+from agentscale._tune import tune as tune
 from agentscale.terraform import AwsTerraform as AwsTerraform
 from agentscale.terraform import aws_from_terraform as aws_from_terraform
 
@@ -326,6 +338,18 @@ def make_observation(
 
 
 __all__ = [
+    "Parameter",
+    "Evaluation",
+    "better",
+    "PatternSearch",
+    "TuneOptions",
+    "TunedConfig",
+    "TuneResult",
+    "HpaTuner",
+    "evaluate_hpa",
+    "tune_hpa",
+    "parse_wait_slo",
+    "tune",
     "WaitSlo",
     "SteadySizing",
     "FleetSizingOptions",

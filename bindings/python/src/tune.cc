@@ -71,6 +71,11 @@ void BindTune(py::module_& m) {
                   "At most share_over of the tasks wait longer than wait_seconds.")
       .def("__str__", &tune::WaitSlo::ToString);
 
+  m.def(
+      "parse_wait_slo",
+      [](const std::string& text) { return Unwrap(tune::ParseWaitSlo(text)); }, py::arg("text"),
+      "A WaitSlo from text: 'p95_wait<=60s', 'p99.9<=2m', 'wait>60s<=1%'. ValueError "
+      "otherwise.");
   m.def("erlang_c", &tune::ErlangC, py::arg("servers"), py::arg("offered_load"),
         "Erlang C: the probability that a task waits in an M/M/c queue with `servers` slots "
         "at `offered_load` erlangs (arrival rate x mean service time); 1 at or above the "

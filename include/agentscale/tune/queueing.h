@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -76,6 +77,12 @@ struct WaitSlo {
 
 // wait_seconds finite and >= 0; share_over in (0, 1).
 absl::Status ValidateWaitSlo(const WaitSlo& slo);
+
+// An SLO as the command line writes it: "p95_wait<=60s" (also "p95<=60s",
+// "p99.9_wait<=2m"), or "wait>60s<=1%" (at most 1 % of tasks wait longer
+// than 60 s). Durations take s, m or h, or are seconds. Spaces are ignored.
+// InvalidArgument saying what is expected.
+absl::StatusOr<WaitSlo> ParseWaitSlo(std::string_view text);
 
 // The fewest slots whose M/M/c wait meets `slo` at `offered_load` erlangs
 // (0 for no load). InvalidArgument for a bad SLO, load or service time,
