@@ -17,7 +17,7 @@ cmake -S "${root}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=Release \
 cmake --build "${build}" -j "${AGENTSCALE_JOBS:-2}"
 mkdir -p "${out}"
 for program in replica_calculator_bench engine_bench config_bench sim_bench keda_bench \
-    keda_formula_bench schedule_bench forecast_bench aws_bench metrics_bench metrics_http_bench; do
+    keda_formula_bench schedule_bench forecast_bench aws_bench tune_bench metrics_bench metrics_http_bench; do
   # metrics_http_bench is built only with AGENTSCALE_WITH_HTTP (the default).
   [[ -x "${build}/bench/${program}" ]] || continue
   echo "== ${program}"

@@ -45,6 +45,17 @@ absl::Status CheckLoad(double offered_load, double service_seconds) {
 // Rounds a target down to the milli-unit a Kubernetes quantity holds.
 double FloorMilli(double v) { return std::floor(v * 1000.0 + 1e-9) / 1000.0; }
 
+}  // namespace
+
+double SaturationCap(int32_t slots, double tolerance, double margin) {
+  const double edge = static_cast<double>(slots) / ((1.0 + tolerance) * (1.0 + margin));
+  double t = FloorMilli(edge);
+  if (t >= edge) t -= 0.001;
+  return t;
+}
+
+namespace {
+
 // The app_active_task_count target for `agents` agents at `load` busy slots
 // (FleetSizing::row_target): each agent exactly at the target, unless from
 // agents - 1 the HPA's ratio agents / (agents - 1) would stay inside its
@@ -52,7 +63,9 @@ double FloorMilli(double v) { return std::floor(v * 1000.0 + 1e-9) / 1000.0; }
 // from which it does scale up. Never above a full agent.
 double RowTarget(double load, int32_t agents, int32_t slots, double tolerance) {
   if (!(load > 0)) return kNaN;
-  const double full = static_cast<double>(slots);
+  // A saturated agent shows `slots` busy; the HPA scales it up only while
+  // slots / target is over 1 + tolerance, so the target stays below that.
+  const double full = SaturationCap(slots, tolerance);
   if (agents <= 1) return full;
   const double n = static_cast<double>(agents);
   double t;

@@ -86,6 +86,32 @@ absl::StatusOr<PatternSearch> PatternSearch::Create(std::vector<Parameter> param
   return s;
 }
 
+absl::StatusOr<PatternSearch> PatternSearch::CreateFromStarts(
+    std::vector<Parameter> parameters, const std::vector<std::vector<double>>& starts,
+    const Options& options) {
+  if (starts.empty()) return absl::InvalidArgumentError("no start");
+  absl::StatusOr<PatternSearch> s = Create(std::move(parameters), starts.front(), options);
+  if (!s.ok()) return s.status();
+  for (size_t i = 1; i < starts.size(); ++i) {
+    if (starts[i].size() != s->parameters_.size()) {
+      return absl::InvalidArgumentError(absl::StrCat("start ", i + 1, " has ", starts[i].size(),
+                                                     " values for ", s->parameters_.size(),
+                                                     " parameters"));
+    }
+    for (double v : starts[i]) {
+      if (!std::isfinite(v)) {
+        return absl::InvalidArgumentError(absl::StrCat("start ", i + 1, " is not finite"));
+      }
+    }
+    std::vector<double> x = s->Snap(starts[i]);
+    if (std::find(s->pending_.begin(), s->pending_.end(), x) == s->pending_.end() &&
+        static_cast<int64_t>(s->pending_.size()) < options.max_evaluations) {
+      s->pending_.push_back(std::move(x));
+    }
+  }
+  return s;
+}
+
 std::vector<double> PatternSearch::Snap(std::vector<double> point) const {
   for (size_t j = 0; j < point.size() && j < parameters_.size(); ++j) {
     const Parameter& p = parameters_[j];
@@ -114,7 +140,13 @@ absl::Status PatternSearch::Tell(const std::vector<Evaluation>& results) {
   }
   pending_.clear();
   if (!center_known_) {
-    center_eval_ = results.front();
+    // The starts: the best (the first of equals) is the center.
+    size_t best = 0;
+    for (size_t i = 1; i < results.size(); ++i) {
+      if (Better(results[i], results[best])) best = i;
+    }
+    center_ = history_[history_.size() - results.size() + best].point;
+    center_eval_ = results[best];
     center_known_ = true;
   } else {
     // The round's best neighbour (the first of equals) moves the center if
@@ -302,6 +334,11 @@ absl::StatusOr<HpaTuner> HpaTuner::Create(const hpa::AutoscalerSpec& base, TuneO
   }
   if (absl::Status st = hpa::ValidateSpecStatus(base, options.model.config); !st.ok()) return st;
 
+  // The controller's tolerance, or the spec's own scale-up tolerance.
+  double tolerance = options.model.config.tolerance;
+  if (base.behavior && base.behavior->scale_up.tolerance && options.model.config.configurable_tolerance) {
+    tolerance = *base.behavior->scale_up.tolerance;
+  }
   // The first guess, on the first trace.
   FleetSizingOptions sizing;
   sizing.slots = options.model.slots;
@@ -313,21 +350,32 @@ absl::StatusOr<HpaTuner> HpaTuner::Create(const hpa::AutoscalerSpec& base, TuneO
   sizing.metric_window = options.model.adapter_window;
   sizing.min_agents = std::max(1, base.min_replicas);
   sizing.max_agents = std::max(sizing.min_agents, base.max_replicas);
+  sizing.tolerance = tolerance;
   absl::StatusOr<FleetSizing> guess = SizeFleet(options.traces.front(), sizing);
   if (!guess.ok()) return guess.status();
 
-  const double max_target = options.max_target > 0 ? options.max_target
-                                                   : static_cast<double>(options.model.slots);
+  const double max_target =
+      options.max_target > 0
+          ? options.max_target
+          : SaturationCap(options.model.slots, tolerance, options.saturation_margin);
+  if (!(max_target > 0.001)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no target to search: the highest safe target for ", options.model.slots,
+        " slots is ", max_target));
+  }
   const double start_target = std::isnan(guess->target_per_agent)
                                   ? std::min(TargetOf(base), max_target)
                                   : std::min(guess->target_per_agent, max_target);
+  // Two starts, the queueing guess and the base as given; the search goes
+  // on from the better, so a tuned config is never worse than the base.
   std::vector<Parameter> params;
-  std::vector<double> start;
+  std::vector<double> start, given;
   if (options.search_target) {
-    params.push_back(Parameter{kTarget, 0.001, max_target, false,
-                               std::max(0.01, start_target / 4),
-                               std::max(0.001, start_target / 100)});
+    const double step = std::max(0.01, std::max(start_target, TargetOf(base)) / 4);
+    params.push_back(Parameter{kTarget, 0.001, max_target, false, step,
+                               std::max(0.001, std::min(start_target, TargetOf(base)) / 100)});
     start.push_back(start_target);
+    given.push_back(TargetOf(base));
   }
   if (options.search_min_replicas) {
     const int32_t most =
@@ -335,6 +383,7 @@ absl::StatusOr<HpaTuner> HpaTuner::Create(const hpa::AutoscalerSpec& base, TuneO
     params.push_back(Parameter{kMinReplicas, 1, static_cast<double>(most), true,
                                std::max(1.0, std::floor(most / 4.0)), 1});
     start.push_back(std::max(1, base.min_replicas));
+    given.push_back(std::max(1, base.min_replicas));
   }
   if (options.search_scale_down_window) {
     const int32_t most = options.max_scale_down_window_seconds > 0
@@ -343,12 +392,14 @@ absl::StatusOr<HpaTuner> HpaTuner::Create(const hpa::AutoscalerSpec& base, TuneO
     params.push_back(Parameter{kScaleDownWindow, 0, static_cast<double>(most), true,
                                std::min(240.0, static_cast<double>(most)),
                                std::min(15.0, static_cast<double>(most))});
-    start.push_back(absl::ToDoubleSeconds(ScaleDownWindowOf(base, options.model.config)));
+    const double window = absl::ToDoubleSeconds(ScaleDownWindowOf(base, options.model.config));
+    start.push_back(window);
+    given.push_back(window);
   }
   PatternSearch::Options search_options;
   search_options.max_evaluations = options.max_evaluations;
-  absl::StatusOr<PatternSearch> search =
-      PatternSearch::Create(std::move(params), std::move(start), search_options);
+  absl::StatusOr<PatternSearch> search = PatternSearch::CreateFromStarts(
+      std::move(params), {std::move(start), std::move(given)}, search_options);
   if (!search.ok()) return search.status();
   HpaTuner t(*std::move(search));
   t.base_ = base;

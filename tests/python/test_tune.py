@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import math
 import pathlib
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 import agentscale as a
+from conftest import EXAMPLES
 
 
 def test_erlang_c_closed_forms() -> None:
@@ -128,8 +130,9 @@ def test_tune_finds_the_known_fleet_on_threads_and_a_process_pool() -> None:
     kw: dict[str, object] = {"arrivals": "poisson", "service_seconds": 300, "slots": 100, "seed": 3}
     threads = a.tune(_task_hpa(50), _steady(), options=_tune_options(), progress=False, **kw)
     assert threads.found, threads.why_none
-    agents = threads.best.cost[0] / 6.0
-    assert 6.9 < agents < 7.6
+    target = threads.best.spec.metrics[0].target.average_value_milli / 1000
+    assert math.ceil(600 / target) == 7
+    assert 6.8 < threads.best.cost[0] / 6.0 < 7.6
     assert threads.baseline.evaluation.cost > 1.5 * threads.best.evaluation.cost
     # The same search in C++ alone.
     options = _tune_options()
@@ -189,3 +192,50 @@ def test_tune_refuses_what_it_cannot_search() -> None:
         a.tune(spec, _steady(), progress=False)
     with pytest.raises(TypeError, match="HorizontalPodAutoscaler"):
         a.tune("examples/keda.yaml", _steady(), progress=False)
+
+
+# --- CLI -------------------------------------------------------------------------
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    from agentscale import cli
+
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_tune_the_seed_hpa_then_simulate_it(capsys: pytest.CaptureFixture[str],
+                                                tmp_path: pathlib.Path) -> None:
+    """The issue's command on the embedded trace: the tuned config meets the
+    SLO when `simulate` replays it, and costs less than the seed's."""
+    tuned = tmp_path / "tuned.yaml"
+    code, out, err = _cli(capsys, "tune", str(EXAMPLES / "hpa.yaml"), "--slo", "p95_wait<=60s",
+                          "--json", "-q", "-o", str(tuned))
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["found"] and report["output"] == str(tuned)
+    assert report["best"]["feasible"] and report["baseline"]["feasible"]
+    assert report["best"]["cost"] < report["baseline"]["cost"]
+    # Below the saturation cap: a saturated agent (100 slots) still scales up.
+    assert report["best"]["target"] < 100 / 1.1
+    code, out, err = _cli(capsys, "simulate", str(tuned), "--json", "-q")
+    assert code == 0, err
+    summary = json.loads(out)["summary"]
+    assert summary["wait_p95"] <= 60
+    assert summary["share_over_slo"] <= 0.05
+    assert summary["cost"] == pytest.approx(report["best"]["cost"])
+    code, out, err = _cli(capsys, "simulate", str(EXAMPLES / "hpa.yaml"), "--json", "-q")
+    assert json.loads(out)["summary"]["cost"] > summary["cost"]
+
+
+def test_cli_tune_says_why_none(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _cli(capsys, "tune", str(EXAMPLES / "hpa.yaml"), "--slo", "wait>0s<=0.01%",
+                          "--max-evaluations", "6", "--fixed", "min_replicas",
+                          "--fixed", "scale_down_window", "-q")
+    assert code == 1, err
+    assert "None found: no candidate of 6 met wait > 0 s for <= 0.01% of tasks" in out
+    code, out, err = _cli(capsys, "tune", str(EXAMPLES / "hpa.yaml"), "--slo", "fast please")
+    assert code == 2 and "expected p<quantile>_wait" in err
+    code, out, err = _cli(capsys, "tune", str(EXAMPLES / "keda.yaml"))
+    assert code == 2 and "searches a HorizontalPodAutoscaler" in err

@@ -178,6 +178,19 @@ TEST(SizeForSteadyLoad, TheHeadersExample) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("slots per agent")));
 }
 
+// A saturated agent shows its slots; a target at or above slots / 1.1 would
+// never scale a saturated fleet up.
+TEST(SaturationCap, StaysBelowTheToleranceEdge) {
+  EXPECT_DOUBLE_EQ(SaturationCap(100, 0.1), 90.909);
+  EXPECT_GT(100 / (1.1 * SaturationCap(100, 0.1)), 1.0);
+  EXPECT_DOUBLE_EQ(SaturationCap(110, 0.1), 99.999);  // 110 / 1.1 = 100 exactly: below it
+  EXPECT_DOUBLE_EQ(SaturationCap(100, 0.1, 0.05), 86.58);
+  // Row targets obey it: one agent at 95 busy slots gets the cap, not 95.
+  ASSERT_OK_AND_ASSIGN(SteadySizing s, SizeForSteadyLoad(95.0 / 300, 300, 100, WaitSlo::Quantile(0.5, 3600)));
+  EXPECT_EQ(s.agents, 1);
+  EXPECT_DOUBLE_EQ(s.target_per_agent, 90.909);
+}
+
 // Economy of scale: at more load, each agent can run fuller for one SLO.
 TEST(SizeForSteadyLoad, TargetsRiseWithLoad) {
   double prev = 0;
@@ -268,8 +281,12 @@ TEST(SizeFleet, LooksAheadByTheLead) {
       EXPECT_DOUBLE_EQ(t, std::floor(a / n * 1000 + 1e-9) / 1000) << i;
     } else {
       EXPECT_GT(a / ((n - 1) * t), 1.1) << i;
-      EXPECT_LE(a / ((n - 1) * (t + 0.001)), 1.1) << i;
       EXPECT_GE(std::ceil(a / t), n) << i;
+      if (t < SaturationCap(100, 0.1)) {
+        EXPECT_LE(a / ((n - 1) * (t + 0.001)), 1.1) << i;
+      } else {
+        EXPECT_EQ(t, SaturationCap(100, 0.1)) << i;  // capped
+      }
     }
   }
   // Letting the worst rows go (coverage 0.8 of 40 rows: 8 may miss)

@@ -60,6 +60,21 @@ TEST(PatternSearch, FindsAKnownIntegerOptimumFromEitherSide) {
   }
 }
 
+TEST(PatternSearch, SeveralStartsGoOnFromTheBest) {
+  ASSERT_OK_AND_ASSIGN(
+      PatternSearch s,
+      PatternSearch::CreateFromStarts(Grid(), {{0, 0}, {9, 5}, {0, 0}}, PatternSearch::Options{}));
+  EXPECT_EQ(s.Ask(), (std::vector<std::vector<double>>{{0, 0}, {9, 5}}));  // once each
+  std::vector<Evaluation> first;
+  for (const std::vector<double>& x : s.Ask()) first.push_back(Corner(x));
+  ASSERT_THAT(s.Tell(first), IsOk());
+  EXPECT_EQ(s.best_point(), (std::vector<double>{9, 5}));  // feasible beats infeasible
+  RunSearch(s, Corner);
+  EXPECT_EQ(s.best_point(), (std::vector<double>{7, 4}));
+  EXPECT_THAT(PatternSearch::CreateFromStarts(Grid(), {{0, 0}, {1}}, {}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("start 2 has 1 values")));
+}
+
 TEST(PatternSearch, ConvergesOnARealBoundary) {
   // cost = x, feasible iff x >= 17.3: the search ends within its smallest
   // step above the boundary.
@@ -177,9 +192,12 @@ TEST(TuneHpa, FindsTheKnownCheapestFleetOnASteadyLoad) {
   ASSERT_OK_AND_ASSIGN(TuneResult r, TuneHpa(TaskHpa(50), o, progress));
   EXPECT_GT(calls, 0);
   ASSERT_TRUE(r.found) << r.why_none;
-  const double hours = 6.0;
-  const double agents = r.best.cost[0] / hours;  // price 1 per agent-hour
-  EXPECT_GT(agents, 6.9);
+  // The target puts 600 busy slots on 7 agents (ceil(600 / target) = 7),
+  // and the run averages about 7 (the first minutes climb from one).
+  const double target = *r.best.spec.metrics[0].target.average_value_milli / 1000.0;
+  EXPECT_EQ(std::ceil(600 / target), 7) << target;
+  const double agents = r.best.cost[0] / 6.0;  // 6 h at 1 per agent-hour
+  EXPECT_GT(agents, 6.8);
   EXPECT_LT(agents, 7.6);
   EXPECT_LE(r.best.share_over[0], o.slo.share_over);
   EXPECT_TRUE(r.baseline.evaluation.feasible);
@@ -239,6 +257,10 @@ TEST(TuneHpa, StepByStepIsTheSameRun) {
             static_cast<int64_t>(std::llround(r.guess.target_per_agent * 1000)));
   EXPECT_EQ(r.start.min_replicas, 1);
   EXPECT_EQ(r.start.behavior->scale_down.stabilization_window, absl::Seconds(300));
+  // The base as given is the second start, so the result is never worse
+  // than it.
+  EXPECT_EQ(r.history[1].point, (std::vector<double>{50, 1, 300}));
+  EXPECT_FALSE(Better(r.baseline.evaluation, r.best.evaluation));
 }
 
 TEST(TuneHpa, SaysWhyNoneMeetsAnImpossibleSlo) {

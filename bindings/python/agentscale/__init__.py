@@ -285,6 +285,7 @@ from agentscale._core import (
     evaluate_hpa as evaluate_hpa,
     tune_hpa as tune_hpa,
     parse_wait_slo as parse_wait_slo,
+    saturation_cap as saturation_cap,
 )
 from agentscale._core import __version__ as __version__
 from agentscale.lint import Finding as Finding
@@ -349,6 +350,7 @@ __all__ = [
     "evaluate_hpa",
     "tune_hpa",
     "parse_wait_slo",
+    "saturation_cap",
     "tune",
     "WaitSlo",
     "SteadySizing",

@@ -1208,6 +1208,117 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------
+# tune
+# ---------------------------------------------------------------------------
+
+
+def _tuned_row(c: agentscale.TunedConfig) -> dict[str, Any]:
+    spec = c.spec
+    down = spec.behavior.scale_down.stabilization_window_seconds if spec.behavior else None
+    target = spec.metrics[0].target.average_value_milli
+    return {
+        "target": None if target is None else target / 1000,
+        "min_replicas": spec.min_replicas,
+        "scale_down_window_seconds": down,
+        "feasible": c.evaluation.feasible,
+        "cost": c.evaluation.cost,
+        "share_over": list(c.share_over),
+        "wait_p95_seconds": list(c.wait_p95_seconds),
+        "why": c.evaluation.why,
+    }
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    if args.model != "agent":
+        raise UsageError("tune replays candidates on the agent model (--model agent)")
+    try:
+        slo = agentscale.parse_wait_slo(args.slo)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    options = _model_options(args)
+    _check_name(args, [args.spec])
+    spec = _resolve(args, args.spec)
+    if not isinstance(spec, agentscale.AutoscalerSpec):
+        raise UsageError(f"{args.spec}: tune searches a HorizontalPodAutoscaler")
+    trace = _load_trace(args) or sim.default_trace()
+    topts = agentscale.TuneOptions(max_evaluations=args.max_evaluations)
+    if args.max_reversals_per_hour is not None:
+        topts.max_reversals_per_hour = args.max_reversals_per_hour
+    if args.fixed:
+        for name in args.fixed:
+            setattr(topts, f"search_{name}", False)
+    result = agentscale.tune(spec, trace, slo=slo, options=topts, workers=args.workers,
+                             cache=args.cache, progress=not _quiet(args), **options)
+    if args.output and result.found:
+        pathlib.Path(args.output).write_text(agentscale.dump_manifest(result.best.spec))
+    history = result.history
+    rejected = [
+        {**point, "why": ev.why} for point, ev in history if not ev.feasible
+    ]
+    if args.json:
+        _print_json({
+            "slo": str(slo),
+            "found": result.found,
+            "why_none": result.why_none or None,
+            "stop_reason": result.stop_reason,
+            "evaluations": len(history),
+            "guess": {"target_per_agent": result.guess.target_per_agent,
+                      "peak_agents": result.guess.peak_agents,
+                      "agent_hours": result.guess.agent_hours,
+                      "assumptions": list(result.guess.assumptions)},
+            "best": _tuned_row(result.best),
+            "baseline": _tuned_row(result.baseline),
+            "pareto_front": [{**history[i][0], "cost": history[i][1].cost} for i in result.pareto],
+            "rejected": rejected,
+            "output": args.output if args.output and result.found else None,
+        })
+        return EXIT_OK if result.found else EXIT_FINDINGS
+    console = _console()
+    table = _table(f"tune of {args.spec} for {slo} ({len(history)} candidates on the agent model, "
+                   f"{result.stop_reason})",
+                   caption=f"first guess from queueing theory: target "
+                   f"{result.guess.target_per_agent:.3f} per agent (docs/tune.md)")
+    for c in ("config", "target", "min", "down window (s)", "cost", "wait p95 (s)",
+              f"share over {slo.wait_seconds:g} s", "meets SLO"):
+        table.add_column(c, justify="right" if c != "config" else "left")
+    for label, c in (("as given", result.baseline), ("tuned", result.best)):
+        r = _tuned_row(c)
+        table.add_row(label, f"{r['target']:.3f}", str(r["min_replicas"]),
+                      "-" if r["scale_down_window_seconds"] is None else f"{r['scale_down_window_seconds']:g}",
+                      f"{r['cost']:,.1f}", ", ".join(f"{w:.1f}" for w in r["wait_p95_seconds"]),
+                      ", ".join(f"{100 * s:.2f}%" for s in r["share_over"]),
+                      "yes" if r["feasible"] else "no")
+    console.print(table)
+    if result.found:
+        saving = result.baseline.evaluation.cost - result.best.evaluation.cost
+        if result.baseline.evaluation.feasible and saving <= 0:
+            console.print("The config as given is already the cheapest that meets the SLO found.")
+        elif saving > 0:
+            console.print(f"Tuned: {saving:,.1f} cheaper "
+                          f"({100 * saving / result.baseline.evaluation.cost:.1f} %) than as given.")
+        if args.output:
+            console.print(f"Wrote the tuned HorizontalPodAutoscaler to {args.output}.")
+    else:
+        console.print(f"None found: {result.why_none}")
+    if result.pareto:
+        front = _table("cheapest configs meeting the SLO (Pareto front of cost and waits)")
+        for name in (*result.parameter_names, "cost"):
+            front.add_column(name.replace("_", " "), justify="right")
+        for i in result.pareto[:8]:
+            point, ev = history[i]
+            front.add_row(*[f"{point[n]:g}" for n in result.parameter_names], f"{ev.cost:,.1f}")
+        console.print(front)
+    if rejected:
+        why = _table("rejected candidates (the last ones tried)")
+        for name in (*result.parameter_names, "why"):
+            why.add_column(name.replace("_", " "), justify="left" if name == "why" else "right")
+        for r in rejected[-6:]:
+            why.add_row(*[f"{r[n]:g}" for n in result.parameter_names], r["why"])
+        console.print(why)
+    return EXIT_OK if result.found else EXIT_FINDINGS
+
+
+# ---------------------------------------------------------------------------
 # fetch
 # ---------------------------------------------------------------------------
 
@@ -1328,6 +1439,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_load_options(p)
     common(p)
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("tune", help="the cheapest config of an HPA that meets a wait SLO, "
+                       "searched on the agent model")
+    p.add_argument("spec", metavar="SPEC",
+                   help="an HPA whose first metric is app_active_task_count (AverageValue)")
+    p.add_argument("--slo", default="p95_wait<=60s",
+                   help="the objective: p95_wait<=60s (default), p99_wait<=2m, wait>60s<=1%%")
+    _add_model_options(p, "agent")
+    p.add_argument("--max-evaluations", type=_COUNT, default=200, metavar="N",
+                   help="the most candidates replayed (default 200)")
+    p.add_argument("--max-reversals-per-hour", type=float, default=None, metavar="R",
+                   help="also require at most R scale reversals (within 5 min) per hour")
+    p.add_argument("--fixed", action="append", choices=("target", "min_replicas",
+                                                          "scale_down_window"),
+                   help="keep a parameter as given (repeatable)")
+    p.add_argument("--workers", type=_COUNT, default=None,
+                   help="threads replaying candidates (default: CPU count)")
+    p.add_argument("--cache", metavar="FILE", type=_output_path,
+                   help="keep evaluations in FILE; a rerun with the same options resumes from it")
+    p.add_argument("-o", "--output", metavar="YAML", type=_output_path,
+                   help="write the tuned HorizontalPodAutoscaler here")
+    _add_load_options(p)
+    common(p)
+    p.set_defaults(func=cmd_tune)
 
     p = sub.add_parser("replay", help="fluid replay: a trace drives one metric of a spec "
                        "(an HPA, or a KEDA ScaledObject's trigger)")

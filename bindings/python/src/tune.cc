@@ -76,6 +76,10 @@ void BindTune(py::module_& m) {
       [](const std::string& text) { return Unwrap(tune::ParseWaitSlo(text)); }, py::arg("text"),
       "A WaitSlo from text: 'p95_wait<=60s', 'p99.9<=2m', 'wait>60s<=1%'. ValueError "
       "otherwise.");
+  m.def("saturation_cap", &tune::SaturationCap, py::arg("slots"), py::arg("tolerance") = 0.1,
+        py::arg("margin") = 0.0,
+        "The highest target below slots / ((1 + tolerance) (1 + margin)): above it a "
+        "saturated fleet never scales up.");
   m.def("erlang_c", &tune::ErlangC, py::arg("servers"), py::arg("offered_load"),
         "Erlang C: the probability that a task waits in an M/M/c queue with `servers` slots "
         "at `offered_load` erlangs (arrival rate x mean service time); 1 at or above the "
@@ -268,7 +272,10 @@ void BindTune(py::module_& m) {
              "Search minReplicas.")
       .field("search_scale_down_window", &tune::TuneOptions::search_scale_down_window,
              "Search the scale-down stabilization window.")
-      .field("max_target", &tune::TuneOptions::max_target, "0: the agent's slots.")
+      .field("max_target", &tune::TuneOptions::max_target,
+             "0: saturation_cap(slots, tolerance, saturation_margin).")
+      .field("saturation_margin", &tune::TuneOptions::saturation_margin,
+             "How far below slots / (1 + tolerance) the target stays (0.05).")
       .field("max_min_replicas", &tune::TuneOptions::max_min_replicas, "0: maxReplicas.")
       .field("max_scale_down_window_seconds", &tune::TuneOptions::max_scale_down_window_seconds,
              "0: 3600.")

@@ -90,6 +90,14 @@ absl::StatusOr<WaitSlo> ParseWaitSlo(std::string_view text);
 absl::StatusOr<int64_t> SlotsForWaitSlo(double offered_load, double service_seconds,
                                         const WaitSlo& slo);
 
+// The highest app_active_task_count target a fleet of agents with `slots`
+// slots can safely have: a saturated agent shows `slots` busy tasks, and
+// the HPA scales up only while slots / target is over 1 + tolerance, so a
+// target at or above slots / (1 + tolerance) leaves a saturated fleet where
+// it is, however long the queue (kubernetes#116984). The cap is the largest
+// milli-unit strictly below slots / ((1 + tolerance) (1 + margin)).
+double SaturationCap(int32_t slots, double tolerance, double margin = 0);
+
 // One steady load: the slots and agents the SLO needs, and the
 // app_active_task_count target per agent at which an HPA with `tolerance`
 // runs that many agents: busy slots / agents, each agent exactly on its
@@ -99,8 +107,8 @@ absl::StatusOr<int64_t> SlotsForWaitSlo(double offered_load, double service_seco
 // which happens from n = 1 / tolerance + 1 up, kubernetes#116984), it is
 // instead the largest target that still scales up from n - 1:
 // busy / ((1 + tolerance) (n - 1)), less a milli-unit when exact. Targets
-// are rounded down to the milli-unit a quantity holds and are never above
-// a full agent (its slots).
+// are rounded down to the milli-unit a quantity holds and are always below
+// SaturationCap(slots, tolerance), so that a saturated fleet still scales up.
 struct SteadySizing {
   double offered_load = 0;  // erlangs
   int64_t slots = 0;

@@ -79,6 +79,11 @@ class PatternSearch {
                                               std::vector<double> start) {
     return Create(std::move(parameters), std::move(start), Options{});
   }
+  // Several starts: the first round evaluates them all (duplicates once)
+  // and the best, the first of equals, is where the search goes on from.
+  static absl::StatusOr<PatternSearch> CreateFromStarts(
+      std::vector<Parameter> parameters, const std::vector<std::vector<double>>& starts,
+      const Options& options);
 
   // The points to evaluate next, none evaluated before (a point seen
   // before takes its recorded evaluation). Empty once done(); asking twice
@@ -138,12 +143,16 @@ struct TuneOptions {
   // The traces: a candidate is feasible only if it meets the SLO on each.
   std::vector<sim::Trace> traces;
   // What is searched, each with its bounds; an upper bound of 0 means the
-  // default (target: the agent's slots; min: the spec's maxReplicas;
-  // window: 3600 s).
+  // default (target: the saturation cap below; min: the spec's
+  // maxReplicas; window: 3600 s).
   bool search_target = true;
   bool search_min_replicas = true;
   bool search_scale_down_window = true;
   double max_target = 0;
+  // With max_target 0, the target stays below SaturationCap(slots,
+  // tolerance, saturation_margin): a saturated fleet must still scale up,
+  // with room to spare.
+  double saturation_margin = 0.05;
   int32_t max_min_replicas = 0;
   int32_t max_scale_down_window_seconds = 0;
   // Optional limits: scale reversals within 5 minutes per hour of run
