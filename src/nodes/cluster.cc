@@ -120,9 +120,9 @@ absl::StatusOr<NodeCluster> NodeCluster::Create(std::vector<NodePoolSpec> pools,
   c.packer_ = Packer(c.options_.strategy);
   c.rng_ = c.options_.seed;
   c.start_ = c.now_ = c.next_scan_ = start;
-  // cluster-autoscaler starts with its last scale-up, delete and failure at
-  // its start time: no scale-down before the delays have passed.
-  c.last_scale_up_ = c.last_delete_ = c.last_failure_ = start;
+  // cluster-autoscaler starts with its last scale-up, delete and failure an
+  // hour before its start, so as not to start in cooldown.
+  c.last_scale_up_ = c.last_delete_ = c.last_failure_ = start - absl::Hours(1);
   const size_t n = c.pools_.size();
   c.pool_live_.assign(n, 0);
   c.pool_ready_.assign(n, 0);

@@ -32,7 +32,7 @@ void CheckDuration(const char* field, absl::Duration d, absl::Duration min, bool
 
 absl::Status Join(const std::vector<std::string>& errors) {
   if (errors.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
+  return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
 }
 
 }  // namespace

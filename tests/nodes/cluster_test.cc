@@ -204,6 +204,17 @@ TEST(ClusterTest, TheDelayAfterAddHoldsScaleDown) {
   EXPECT_EQ(c.NodeCount(0), 1);
 }
 
+TEST(ClusterTest, TheStartIsNotACooldown) {
+  // As cluster-autoscaler, the last scale-up is taken to be an hour before
+  // the start: a 30-minute delay after add does not hold the first removal.
+  AutoscalerProfile p = Quick();
+  p.scale_down_delay_after_add = absl::Minutes(30);
+  p.scale_down_delay_after_failure = absl::Minutes(30);
+  NodeCluster c = Make({Pool(1, 5, 3)}, p);
+  c.AdvanceTo(At(60));
+  EXPECT_EQ(c.NodeCount(0), 1);
+}
+
 TEST(ClusterTest, TheDelayAfterDeleteSpacesRemovals) {
   AutoscalerProfile p = Quick();
   p.max_empty_bulk_delete = 1;
@@ -401,8 +412,8 @@ TEST(ClusterTest, NodeHoursAndCost) {
   absl::StatusOr<NodeCluster> seed = NodeCluster::Create({SeedNodePool()}, {}, kStart);
   ASSERT_THAT(seed.status(), IsOk());
   seed->AdvanceTo(At(3600));
-  // Empty nodes go down to min_count 2 after AKS's 10 minutes (the start
-  // counts as a scale-up) and 10 minutes unneeded.
+  // An empty node goes down to min_count 2 once unneeded for AKS's 10
+  // minutes (from the scan at the start).
   EXPECT_EQ(seed->NodeCount(0), 2);
   const double hours = 2.0 + 600.0 / 3600;
   EXPECT_DOUBLE_EQ(seed->NodeHours(), hours);

@@ -87,7 +87,8 @@ AutoscalerProfile UpstreamDefaultProfile();
 absl::StatusOr<AutoscalerProfile> ProfilePreset(const std::string& name);
 std::vector<std::string> ProfilePresetNames();
 
-// Problems of a profile, each naming its field (the flag's name).
+// Problems of a profile, one per line, each naming its field (the flag's
+// name): "scan-interval: must be 1 s to 1 h, got 0 s".
 absl::Status ValidateProfile(const AutoscalerProfile& profile);
 
 // One node pool: a built-in VM size or a custom one, and its counts.
@@ -115,7 +116,8 @@ struct NodePoolSpec {
   int32_t priority = 0;
 };
 
-// Problems of a pool, each naming its field.
+// Problems of a pool, one per line, each naming its field as the YAML form
+// writes it (config/nodes.h): "minCount: must be at most maxCount (20), got 21".
 absl::Status ValidatePool(const NodePoolSpec& pool);
 
 // A pool's node as the scheduler sees it.
