@@ -114,7 +114,8 @@ AGENTSCALE_FUZZ_TARGETS=(exposition_fuzz:exposition trace_fuzz:trace
   scaled_object_fuzz:scaled_object formula_fuzz:formula cron_fuzz:cron
   schedule_fuzz:schedule agent_model_fuzz:agent_model alert_rules_fuzz:alert_rules
   state_json_fuzz:state_json observation_json_fuzz:observation_json
-  adapter_rules_fuzz:adapter_rules manifest_fuzz:manifest aws_json_fuzz:aws_json)
+  adapter_rules_fuzz:adapter_rules manifest_fuzz:manifest aws_json_fuzz:aws_json
+  node_pools_fuzz:node_pools)
 
 # configure_fuzz BUILD_DIR: the clang build of the fuzz targets only.
 configure_fuzz() {

@@ -98,8 +98,18 @@ class NodePoolsParser : public YamlReader {
                                  "provisioningDelay", "priority", "autoscalerProfile",
                                  "scheduling"}));
       AGENTSCALE_RETURN_IF_ERROR(ParseCluster(s, &out));
-      AGENTSCALE_ASSIGN_OR_RETURN(NodePoolSpec pool, ParsePool(s));
-      if (s.Find("name") == nullptr) pool.name = out.name;
+      // Unnamed, the pool takes the document's name, which must then be a
+      // pool's name.
+      if (s.Find("name") == nullptr) {
+        bool ok = !out.name.empty() && out.name.size() <= 63;
+        for (char c : out.name) ok = ok && c > 0x20 && c < 0x7f;
+        if (!ok) {
+          return ErrorAt(MarkOf("metadata.name"), "metadata.name",
+                         "names the pool (spec has no name), so must be 1 to 63 printable "
+                         "characters without spaces");
+        }
+      }
+      AGENTSCALE_ASSIGN_OR_RETURN(NodePoolSpec pool, ParsePool(s, out.name));
       out.pools.push_back(std::move(pool));
     } else {
       AGENTSCALE_ASSIGN_OR_RETURN(
@@ -120,7 +130,7 @@ class NodePoolsParser : public YamlReader {
                                    "reservation", "maxPods", "minCount", "maxCount", "nodeCount",
                                    "provisioningDelay", "priority"}));
         if (p.Find("name") == nullptr) return Missing(p, "name");
-        AGENTSCALE_ASSIGN_OR_RETURN(NodePoolSpec pool, ParsePool(p));
+        AGENTSCALE_ASSIGN_OR_RETURN(NodePoolSpec pool, ParsePool(p, ""));
         for (size_t j = 0; j < out.pools.size(); ++j) {
           if (out.pools[j].name == pool.name) {
             return ErrorAt(MarkOf(Child(path, "name")), Child(path, "name"),
@@ -222,9 +232,10 @@ class NodePoolsParser : public YamlReader {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<NodePoolSpec> ParsePool(const Object& o) {
+  absl::StatusOr<NodePoolSpec> ParsePool(const Object& o, const std::string& default_name) {
     NodePoolSpec pool;
     const std::string& path = o.path;
+    pool.name = default_name;
     if (const YAML::Node* n = o.Find("name")) {
       AGENTSCALE_ASSIGN_OR_RETURN(pool.name, ReadString(*n, Child(path, "name")));
     }

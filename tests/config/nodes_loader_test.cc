@@ -166,6 +166,16 @@ TEST_P(NodePoolsErrorTest, NamesTheFieldAndWhere) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(GetParam().error)));
 }
 
+TEST(NodePoolsLoaderTest, AnUnnamedPoolTakesTheDocumentsNameAndItsRules) {
+  const std::string text =
+      "apiVersion: agentscale.dev/v1alpha1\nkind: NodePool\nmetadata: {name: two words}\n"
+      "spec: {vmSize: m5.large, maxCount: 3}\n";
+  EXPECT_THAT(LoadNodePoolsString(text, "f.yaml").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("f.yaml:3:18: metadata.name: names the pool (spec has no "
+                                 "name), so must be 1 to 63 printable characters")));
+}
+
 TEST(NodePoolsLoaderTest, DocumentsAndVersions) {
   EXPECT_THAT(LoadNodePoolsString("kind: Other\n", "f.yaml").status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no NodePools or NodePool")));
