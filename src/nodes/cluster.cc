@@ -367,6 +367,27 @@ const PodStatus* NodeCluster::pod(PodId id) const {
   return it == pods_.end() ? nullptr : &it->second;
 }
 
+absl::StatusOr<std::string> NodeCluster::ExplainPod(PodId id) const {
+  const PodStatus* p = pod(id);
+  if (p == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no pod ", id, " (never asked for, or ended)"));
+  }
+  switch (p->phase) {
+    case PodPhase::kPending:
+      return absl::StrCat(p->name, " pending ", Since(now_ - p->created), ": ",
+                          PendingReasonText(p->reason));
+    case PodPhase::kRunning:
+      return absl::StrCat(p->name, " running on node ", p->node, " (",
+                          pools_[static_cast<size_t>(nodes_[static_cast<size_t>(p->node)].pool)].name,
+                          ") since ", Since(now_ - p->running_since));
+    case PodPhase::kTerminating:
+      return absl::StrCat(p->name, " terminating on node ", p->node, " (",
+                          pools_[static_cast<size_t>(nodes_[static_cast<size_t>(p->node)].pool)].name,
+                          ")");
+  }
+  return p->name;
+}
+
 std::vector<NodeStatus> NodeCluster::Nodes() const {
   std::vector<NodeStatus> out;
   out.reserve(live_nodes_.size());

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "agentscale/nodes/spec.h"
 #include "testing/status_matchers.h"
@@ -93,6 +94,8 @@ TEST(ClusterTest, PendingPodsScaleUpAndRunWhenTheNodeIsReady) {
   EXPECT_EQ(c.pod((*ids)[5])->reason, PendingReason::kScaleUpInProgress);
   c.AdvanceTo(At(69));
   EXPECT_EQ(c.pending_pods(), 2);
+  EXPECT_EQ(*c.ExplainPod((*ids)[5]), "agent-6 pending 1m9s: node scale-up in progress");
+  EXPECT_EQ(*c.ExplainPod((*ids)[0]), "agent-1 running on node 0 (pool) since 1m9s");
   c.AdvanceTo(At(70));  // 60 s of provisioning
   EXPECT_EQ(c.pending_pods(), 0);
   EXPECT_EQ(c.running_pods(), 6);
@@ -281,6 +284,7 @@ TEST(ClusterTest, ADrainEvictsWithTheGracePeriod) {
   EXPECT_EQ(ev[0].grace, absl::Seconds(45));
   ASSERT_NE(ev[0].replacement, -1);
   EXPECT_EQ(c.pod(small)->phase, PodPhase::kTerminating);
+  EXPECT_EQ(*c.ExplainPod(small), absl::StrCat("agent-", small, " terminating on node 0 (pool)"));
   EXPECT_EQ(c.pod(ev[0].replacement)->phase, PodPhase::kRunning);
   EXPECT_EQ(c.pod(ev[0].replacement)->node, 1);
   EXPECT_EQ(c.pod(ev[0].replacement)->template_name, "agent");
@@ -437,6 +441,42 @@ TEST(ClusterTest, ARequestTooLargeForEveryPoolIsAnError) {
   EXPECT_THAT(c.RequestPods(At(0), -1, Cpu(100)).status(),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(c.DeletePod(At(0), 12345), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(c.ExplainPod(12345).status(), StatusIs(absl::StatusCode::kNotFound));
+  absl::StatusOr<std::vector<PodId>> none = c.RequestPods(At(0), 0, Cpu(100));
+  ASSERT_THAT(none.status(), IsOk());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(ClusterTest, PodsAliveAreBounded) {
+  ClusterOptions options;
+  options.profile = Quick();
+  options.max_pods = 10;
+  absl::StatusOr<NodeCluster> c = NodeCluster::Create({Pool(1, 2, 1)}, options, kStart);
+  ASSERT_THAT(c.status(), IsOk());
+  ASSERT_THAT(c->RequestPods(At(0), 8, Cpu(100)).status(), IsOk());
+  EXPECT_THAT(c->RequestPods(At(0), 3, Cpu(100)).status(),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("ClusterOptions::max_pods")));
+  EXPECT_EQ(c->running_pods() + c->pending_pods(), 8);
+}
+
+TEST(ClusterTest, TheEventLogIsBounded) {
+  ClusterOptions options;
+  options.profile = Quick();
+  options.max_events = 8;
+  absl::StatusOr<NodeCluster> c = NodeCluster::Create({Pool(0, 50, 0)}, options, kStart);
+  ASSERT_THAT(c.status(), IsOk());
+  // Scale up and down, again and again: many more events than 8.
+  for (int round = 0; round < 10; ++round) {
+    absl::StatusOr<std::vector<PodId>> ids = c->RequestPods(At(round * 600), 4, Cpu(3000));
+    ASSERT_THAT(ids.status(), IsOk());
+    c->AdvanceTo(At(round * 600 + 100));
+    for (PodId id : *ids) ASSERT_THAT(c->DeletePod(At(round * 600 + 100), id), IsOk());
+  }
+  EXPECT_LE(c->events().size(), 8u);
+  EXPECT_GT(c->events_dropped(), 0u);
+  // The newest are kept: the last round's nodes ready 60 s after its scan.
+  EXPECT_EQ(c->events().back().kind, EventKind::kNodeReady);
+  EXPECT_EQ(c->events().back().at, At(9 * 600 + 70));
 }
 
 TEST(ClusterTest, CreateRefusesBadInput) {

@@ -185,6 +185,10 @@ class NodeCluster {
 
   // Pods: by id (nullptr once ended), and counts.
   const PodStatus* pod(PodId id) const;
+  // One line on a pod for explanations: "agent-7 pending 4m12s: node
+  // scale-up in progress", "agent-7 running on node 3 (agentpool) since
+  // 2m0s", "agent-7 terminating on node 3 (agentpool)"; NotFound once ended.
+  absl::StatusOr<std::string> ExplainPod(PodId id) const;
   int64_t running_pods() const { return running_; }
   int64_t pending_pods() const { return static_cast<int64_t>(pending_.size()); }
   std::vector<PodId> PendingPods() const { return {pending_.begin(), pending_.end()}; }
@@ -206,7 +210,7 @@ class NodeCluster {
 
   const std::vector<NodeEvent>& events() const { return events_; }
   size_t events_dropped() const { return events_dropped_; }
-  // Evictions since the last call.
+  // Evictions since the last call (they accumulate until taken).
   std::vector<Eviction> TakeEvictions();
 
  private:
