@@ -263,6 +263,8 @@ from agentscale._core import (
     validate_aws as validate_aws,
     load_aws_file as load_aws_file,
     load_aws_string as load_aws_string,
+    NodeCluster as NodeCluster,
+    vm_sizes as vm_sizes,
 )
 from agentscale._core import __version__ as __version__
 from agentscale.lint import Finding as Finding
@@ -554,6 +556,8 @@ __all__ = [
     "validate_aws",
     "load_aws_file",
     "load_aws_string",
+    "NodeCluster",
+    "vm_sizes",
     "AwsTerraform",
     "aws_from_terraform",
 ]

@@ -628,6 +628,8 @@ void BindSchedule(py::module_& m);
 void BindForecast(py::module_& m);
 // aws.cc: the AWS Application Auto Scaling family.
 void BindAws(py::module_& m);
+// nodes.cc: node pools under the cluster autoscaler.
+void BindNodes(py::module_& m);
 
 }  // namespace agentscale::python
 
@@ -656,5 +658,6 @@ PYBIND11_MODULE(_core, m) {
   ap::BindSim(m);
   ap::BindKeda(m);
   ap::BindAws(m);
+  ap::BindNodes(m);
   ap::BindMetrics(m);
 }
