@@ -286,6 +286,8 @@ from agentscale._core import (
     tune_hpa as tune_hpa,
     parse_wait_slo as parse_wait_slo,
     saturation_cap as saturation_cap,
+    NodeCluster as NodeCluster,
+    vm_sizes as vm_sizes,
 )
 from agentscale._core import __version__ as __version__
 from agentscale.lint import Finding as Finding
@@ -602,6 +604,8 @@ __all__ = [
     "validate_aws",
     "load_aws_file",
     "load_aws_string",
+    "NodeCluster",
+    "vm_sizes",
     "AwsTerraform",
     "aws_from_terraform",
 ]

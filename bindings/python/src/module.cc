@@ -629,6 +629,8 @@ void BindForecast(py::module_& m);
 // aws.cc: the AWS Application Auto Scaling family.
 void BindAws(py::module_& m);
 void BindTune(py::module_& m);
+// nodes.cc: node pools under the cluster autoscaler.
+void BindNodes(py::module_& m);
 
 }  // namespace agentscale::python
 
@@ -658,5 +660,6 @@ PYBIND11_MODULE(_core, m) {
   ap::BindKeda(m);
   ap::BindAws(m);
   ap::BindTune(m);
+  ap::BindNodes(m);
   ap::BindMetrics(m);
 }
