@@ -926,7 +926,8 @@ absl::Status CheckResources(const ResourceModel& r) {
         "resources.", field, " must be ", positive ? "positive" : "non-negative",
         infinite_ok ? " (or infinity)" : "", " and at most 1e9, got ", v));
   };
-  AGENTSCALE_RETURN_IF_ERROR(check("cpu_request_millicores", r.cpu_request_millicores, true, false));
+  AGENTSCALE_RETURN_IF_ERROR(
+      check("cpu_request_millicores", r.cpu_request_millicores, true, false));
   AGENTSCALE_RETURN_IF_ERROR(check("cpu_limit_millicores", r.cpu_limit_millicores, true, true));
   AGENTSCALE_RETURN_IF_ERROR(check("memory_request_mib", r.memory_request_mib, true, false));
   AGENTSCALE_RETURN_IF_ERROR(check("idle_cpu_millicores", r.idle_cpu_millicores, false, false));

@@ -3,9 +3,10 @@
 // libFuzzer target for the agent model's inputs: a trace (CSV, any values
 // the loader accepts, up to 1e300 tasks a row) and the options the command
 // line sets (arrivals, service model, slots, startup, scale-in, queue
-// capacity, drain), and the resource model with a CPU policy. Any input must run or fail with an InvalidArgument
-// status, never crash, hang or grow without bound: a trace over the task
-// limit is refused before anything is simulated. A run keeps its counters
+// capacity, drain), and the resource model under a CPU policy. Any input
+// must run or fail with an InvalidArgument status, never crash, hang or
+// grow without bound: a trace over the task limit is refused before
+// anything is simulated. A run keeps its counters
 // (arrived == completed + queued + running + lost; the wait figures cover
 // every task not dropped). Built with clang when AGENTSCALE_BUILD_FUZZERS
 // is ON:

@@ -151,7 +151,8 @@ TEST(ResourceModel, CpuIsCappedAtTheLimit) {
   r.cpu_limit_millicores = 1500;
   o.resources = r;
   ASSERT_OK_AND_ASSIGN(AgentModelResult res, RunAgentModel(spec, trace, o));
-  EXPECT_DOUBLE_EQ(res.cpu_utilization_max, 100 * r.cpu_limit_millicores / r.cpu_request_millicores);
+  EXPECT_DOUBLE_EQ(res.cpu_utilization_max,
+                   100 * r.cpu_limit_millicores / r.cpu_request_millicores);
 }
 
 TEST(ResourceModel, OffMeansNoSeriesAndAResourcePolicyReadsTheDefaults) {
