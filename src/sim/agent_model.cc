@@ -373,6 +373,9 @@ class Simulation final : public FleetModel {
   ResourceModel default_resources_;
   Rng gc_rng_;
   hpa::ResourceList requests_;  // the agents' requests in milli-units
+  // The ready agents' mean utilization at the latest Observe().
+  double observed_cpu_utilization_ = 0;
+  double observed_memory_utilization_ = 0;
 
   // Event-loop state kept between syncs.
   Task next_task_;
@@ -648,6 +651,21 @@ absl::Status Simulation::Observe(double t, absl::Time when, Observation* obs) {
                                   MilliRounding::kTruncate);
     }
   }
+  if (res_ != nullptr) {
+    // The fleet's utilization as the policy sees it now, before it rescales.
+    double cpu = 0, memory = 0;
+    int32_t sampled = 0;
+    for (int32_t id : active_) {
+      const Agent& a = agents_[id];
+      if (a.state != AgentState::kReady || !(a.res_time > -kInf)) continue;
+      cpu += a.cpu_millicores;
+      memory += a.memory_mib;
+      ++sampled;
+    }
+    const double n = sampled > 0 ? static_cast<double>(sampled) : std::nan("");
+    observed_cpu_utilization_ = 100.0 * cpu / (n * res_->cpu_request_millicores);
+    observed_memory_utilization_ = 100.0 * memory / (n * res_->memory_request_mib);
+  }
   for (size_t m = 0; m < n_metrics; ++m) {
     if (metrics_[m].type != hpa::MetricSourceType::kExternal) continue;
     MetricObservation& mo = obs->metrics[m];
@@ -710,18 +728,8 @@ void Simulation::AfterSync(double t, const Decision& decision) {
   result_.queue_length.push_back(static_cast<int64_t>(queue_.size()));
   result_.running_tasks.push_back(running_total_);
   if (res_ != nullptr) {
-    double cpu = 0, memory = 0;
-    int32_t sampled = 0;
-    for (int32_t id : active_) {
-      const Agent& a = agents_[id];
-      if (a.state != AgentState::kReady || !(a.res_time > -kInf)) continue;
-      cpu += a.cpu_millicores;
-      memory += a.memory_mib;
-      ++sampled;
-    }
-    const double n = sampled > 0 ? static_cast<double>(sampled) : std::nan("");
-    result_.cpu_utilization.push_back(100.0 * cpu / (n * res_->cpu_request_millicores));
-    result_.memory_utilization.push_back(100.0 * memory / (n * res_->memory_request_mib));
+    result_.cpu_utilization.push_back(observed_cpu_utilization_);
+    result_.memory_utilization.push_back(observed_memory_utilization_);
   }
   for (size_t m = 0; m < n_metrics; ++m) {
     const MetricResult* r = m < decision.metrics.size() ? &decision.metrics[m] : nullptr;

@@ -16,6 +16,9 @@ import agentscale
 from agentscale.cli import main
 
 
+ECS_JSON = pathlib.Path(__file__).resolve().parents[2] / "tests" / "data" / "aws" / "ecs_agents.json"
+
+
 def burst(per_minute: float, busy: int, rows: int) -> agentscale.Trace:
     values = [per_minute if i < busy else 0.0 for i in range(rows)]
     return agentscale.Trace([60.0 * i for i in range(rows)], values, name="burst")
@@ -140,3 +143,24 @@ def test_cli_resource_flags(capsys: pytest.CaptureFixture[str], tmp_path: pathli
     out, err = capsys.readouterr()
     assert code == 2 and "invalid choice: 'heap'" in err
 
+
+
+def test_the_ecs_cpu_and_memory_policies_read_the_simulated_fleet() -> None:
+    # CPU 70, memory 80, app_active_task_count 70 and a queue_depth step
+    # policy on one scalable target.
+    spec = agentscale.load_aws_file(ECS_JSON)
+    labels = {p.metric.label for p in spec.target_tracking}
+    assert {"ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization"} <= labels
+    run = agentscale.simulate(spec, burst(60, 60, 120), model="agent", service="fixed",
+                              queue_metric="queue_depth")
+    result = run.result
+    assert isinstance(result, agentscale.AgentModelResult)
+    assert "the model's defaults" in result.resource_reading
+    values = dict(zip(result.metric_names, result.metric_values))
+    # What the policy read as ECS's utilization is the fleet's, to the milli-percent.
+    for name, used in (("cpu", result.cpu_utilization), ("memory", result.memory_utilization)):
+        seen = ~np.isnan(values[name])
+        assert seen.sum() > 100
+        np.testing.assert_allclose(values[name][seen], used[seen], atol=1e-3)
+    assert run.summary.scale_ups > 0
+    assert max(result.desired_replicas) > spec.min_capacity

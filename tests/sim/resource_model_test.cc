@@ -238,6 +238,13 @@ TEST(ResourceModel, EcsCpuTargetTrackingDrivesTheAgentModel) {
   EXPECT_GE(*std::max_element(res.desired_replicas.begin(), res.desired_replicas.end()), need);
   // What the policy read is the fleet's utilization, in percent.
   ASSERT_EQ(res.metric_values.size(), 1u);
+  int read = 0;
+  for (size_t i = 0; i < res.cpu_utilization.size(); ++i) {
+    if (std::isnan(res.metric_values[0][i])) continue;
+    EXPECT_NEAR(res.metric_values[0][i], res.cpu_utilization[i], 1e-3) << "sync " << i;
+    ++read;
+  }
+  EXPECT_GT(read, 400);
   EXPECT_GT(res.summary.scale_ups, 0);
   // Once the fleet is large enough, CPU stays near the target.
   EXPECT_LT(res.cpu_utilization.back(), target / 0.9);

@@ -243,8 +243,9 @@ struct AgentModelResult {
   std::vector<std::string> metric_names;
   std::vector<std::vector<double>> metric_values;
   // With a resource model, per sync: the mean over ready agents with a
-  // scrape of CPU and memory use in percent of the request (NaN with no
-  // such agent); empty without one.
+  // scrape of CPU and memory use in percent of the request, as the policy
+  // saw them before it decided (NaN with no such agent; ECS's utilization
+  // metrics are exactly these); empty without one.
   std::vector<double> cpu_utilization;
   std::vector<double> memory_utilization;
   // Their means over the syncs that have a value (NaN if none), and the
