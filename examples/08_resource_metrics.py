@@ -16,6 +16,7 @@ policies read the same simulated fleet:
              memory averageUtilization 80, with the production behavior
   ecs-cpu70  the seed's ECS CPU policy: ECSServiceAverageCPUUtilization 70,
              scale-out cooldown 60 s, scale-in cooldown 300 s, 2..10 tasks
+  ecs-no-gc  the same policy on the same fleet without the GC spikes
 
 The table gives cost, waits, churn, the fleet's CPU and memory in percent of
 the request, and the agents still running at the end of the trace, after
@@ -65,13 +66,17 @@ def main(argv: list[str] | None = None) -> int:
         [("tasks", str(args.hpa)), ("memory80", memory80), ("ecs-cpu70", ecs)],
         trace, model="agent", resources=resources)
 
+    calm = agentscale.ResourceModel(memory_model="data-set", gc_spikes="none")
+    runs = [*comparison.runs,
+            agentscale.simulate(ecs, trace, model="agent", label="ecs-no-gc", resources=calm)]
+
     first = comparison.runs[0].result
     assert isinstance(first, agentscale.AgentModelResult)
     print(f"{len(trace)} minutes of {trace.name}, agent model")
     print(first.resource_reading)
     print(f"{'':>9}  {'replica-hours':>13}  {'wait p99 (s)':>12}  {'ups':>4}  {'downs':>5}  "
           f"{'CPU % mean/peak':>15}  {'memory % mean/peak':>18}  {'agents at end':>13}")
-    for run in comparison.runs:
+    for run in runs:
         r = run.result
         assert isinstance(r, agentscale.AgentModelResult)
         s = run.summary
