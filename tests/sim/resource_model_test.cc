@@ -206,6 +206,30 @@ TEST(ResourceModel, AnHpaOnMemoryUtilizationScalesTheFleet) {
   EXPECT_EQ(res.metric_names, std::vector<std::string>{"memory"});
 }
 
+TEST(ResourceModel, AnHpaOnMemoryAverageValueReadsBytesPerAgent) {
+  const ResourceModel r;
+  // 80 % of the request, as an AverageValue in bytes (milli-bytes here).
+  const int64_t target_bytes = static_cast<int64_t>(0.8 * r.memory_request_mib * kMiB);
+  hpa::AutoscalerSpec spec =
+      WithMetric(hpa::MetricSpec::ResourceAverageValue("memory", target_bytes * 1000));
+  Trace trace = Burst(kPerMinute, 120, 120);
+  AgentModelOptions o = Steady();
+  o.resources = r;
+  ASSERT_OK_AND_ASSIGN(AgentModelResult res, RunAgentModel(spec, trace, o));
+  EXPECT_GT(*std::max_element(res.desired_replicas.begin(), res.desired_replicas.end()),
+            spec.min_replicas);
+  // The engine's value is the agents' mean use in bytes: the utilization
+  // series times the request.
+  int read = 0;
+  for (size_t i = 0; i < res.memory_utilization.size(); ++i) {
+    if (std::isnan(res.metric_values[0][i])) continue;
+    const double bytes = res.memory_utilization[i] / 100 * r.memory_request_mib * kMiB;
+    EXPECT_NEAR(res.metric_values[0][i], bytes, 1.0) << "sync " << i;
+    ++read;
+  }
+  EXPECT_GT(read, 400);
+}
+
 aws::ScalableTargetSpec EcsCpu70() {
   // The seed's Terraform: min 2, max 10, CPU 70 with cooldowns 300 / 60.
   aws::ScalableTargetSpec spec;
