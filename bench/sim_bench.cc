@@ -9,6 +9,8 @@
 //   BM_Sim_FluidReplayNasa   items = decisions
 //   BM_Sim_FluidReplayNasaEcs  items = decisions (a fresh policy each time)
 //   BM_Sim_AgentModelNasa    items = tasks
+//   BM_Sim_AgentModelNasaResources  the same with the resource model (data-set
+//                            memory, random GC spikes) under ECS CPU 70 %
 //   BM_Sim_AgentModelOverload  2,000,000 tasks in one minute, an hour of
 //                            quiet, then the drain (at most a day) with the
 //                            policy still deciding; items = tasks
@@ -102,6 +104,38 @@ void BM_Sim_AgentModelNasa(benchmark::State& state) {
   state.SetItemsProcessed(tasks);
 }
 BENCHMARK(BM_Sim_AgentModelNasa)->Unit(benchmark::kMillisecond);
+
+// The same run with the resource model on (data-set memory, random GC
+// spikes) and the seed's ECS CPU 70 % policy reading it.
+void BM_Sim_AgentModelNasaResources(benchmark::State& state) {
+  const agentscale::sim::Trace* trace = NasaTrace();
+  if (trace == nullptr) return state.SkipWithError("NASA trace not found");
+  agentscale::aws::ScalableTargetSpec spec;
+  spec.resource_id = "service/agents/agent-worker";
+  spec.min_capacity = 2;
+  spec.max_capacity = 10;
+  agentscale::aws::TargetTrackingPolicy cpu;
+  cpu.name = "cpu";
+  cpu.target_value = 70;
+  cpu.metric = agentscale::aws::PredefinedMetric("ECSServiceAverageCPUUtilization").value();
+  cpu.scale_out_cooldown = absl::Seconds(60);
+  spec.target_tracking.push_back(cpu);
+  agentscale::sim::AgentModelOptions o;
+  o.resources.emplace();
+  o.resources->memory_model = agentscale::sim::MemoryModel::kDataSet;
+  o.resources->gc_spikes = agentscale::sim::GcSpikes::kRandom;
+  int64_t tasks = 0;
+  for (auto _ : state) {
+    auto policy = agentscale::aws::ScalableTargetPolicy::Create(spec);
+    if (!policy.ok()) return state.SkipWithError(std::string(policy.status().message()).c_str());
+    auto r = agentscale::sim::RunAgentModel(**policy, *trace, o);
+    if (!r.ok()) return state.SkipWithError(std::string(r.status().message()).c_str());
+    tasks += r->tasks_arrived;
+    benchmark::DoNotOptimize(r->cpu_utilization_mean);
+  }
+  state.SetItemsProcessed(tasks);
+}
+BENCHMARK(BM_Sim_AgentModelNasaResources)->Unit(benchmark::kMillisecond);
 
 void BM_Sim_AgentModelOverload(benchmark::State& state) {
   agentscale::sim::Trace trace;

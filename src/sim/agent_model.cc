@@ -27,6 +27,7 @@ namespace agentscale::sim {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kMiB = 1024.0 * 1024.0;
 
 // xoshiro256** seeded through splitmix64: the same numbers on every
 // platform, unlike the standard library's distributions.
@@ -179,6 +180,13 @@ struct Agent {
   AgentState state;
   int32_t running = 0;
   uint32_t generation = 0;
+  int64_t finished = 0;  // tasks completed here (the data set's measure)
+  // The resource model's state: the start of the current or next GC spike,
+  // and the latest scrape's use (res_time: when; -inf before the first).
+  double gc_start = 0;
+  double res_time = -std::numeric_limits<double>::infinity();
+  double cpu_millicores = 0;
+  double memory_mib = 0;
   std::string name;
   metrics::Labels labels;  // {pod: name}, for queries
   std::vector<std::pair<double, int32_t>> scrapes;  // (time, running)
@@ -194,6 +202,42 @@ struct Running {
   bool operator>(const Running& o) const { return end > o.end; }
 };
 
+// The mean and the highest of the values that are not NaN (NaN if none).
+void MeanAndMax(const std::vector<double>& v, double* mean, double* max) {
+  double sum = 0, top = -kInf;
+  size_t n = 0;
+  for (double x : v) {
+    if (std::isnan(x)) continue;
+    sum += x;
+    top = std::max(top, x);
+    ++n;
+  }
+  *mean = n > 0 ? sum / static_cast<double>(n) : std::nan("");
+  *max = n > 0 ? top : std::nan("");
+}
+
+std::string ResourceReading(const ResourceModel& r, bool defaults) {
+  std::string out = absl::StrFormat(
+      "resources%s: requests %gm CPU (limit %gm), %g MiB; use %gm + %gm per running task "
+      "CPU, %g MiB + %g MiB per running task memory",
+      defaults ? " (the model's defaults: the policy reads cpu or memory)" : "",
+      r.cpu_request_millicores, r.cpu_limit_millicores, r.memory_request_mib,
+      r.idle_cpu_millicores, r.cpu_per_task_millicores, r.idle_memory_mib,
+      r.memory_per_task_mib);
+  if (r.memory_model == MemoryModel::kDataSet) {
+    absl::StrAppendFormat(&out, ", + a data set of %g MiB per finished task up to %g MiB",
+                          r.data_set_mib_per_task, r.data_set_cap_mib);
+  }
+  if (r.gc_spikes != GcSpikes::kNone) {
+    absl::StrAppendFormat(
+        &out, "; GC spikes (%s) of %gm for %g s, %s %g s", GcSpikesName(r.gc_spikes),
+        r.gc_spike_millicores, absl::ToDoubleSeconds(r.gc_spike_duration),
+        r.gc_spikes == GcSpikes::kPeriodic ? "every" : "mean gap",
+        absl::ToDoubleSeconds(r.gc_interval));
+  }
+  return out;
+}
+
 // The agent model as a fleet model on the fleet loop: between syncs,
 // AdvanceTo() runs the discrete-event simulation; at a sync, Observe() is
 // the metrics pipeline's view and Apply() the scale-in or scale-out.
@@ -202,7 +246,16 @@ class Simulation final : public FleetModel {
   Simulation(Policy& policy, const Trace& trace, const AgentModelOptions& opt,
              double interval)
       : policy_(policy), metrics_(policy.metrics()), trace_(trace), opt_(opt),
-        arrivals_(trace, opt, interval), interval_(interval), slots_(opt.jobs ? 1 : opt.slots) {}
+        arrivals_(trace, opt, interval), interval_(interval), slots_(opt.jobs ? 1 : opt.slots),
+        gc_rng_(opt.seed ^ kGcStream) {
+    // A policy reading cpu or memory without a resource model given reads
+    // the model's defaults.
+    if (opt.resources.has_value()) {
+      res_ = &*opt.resources;
+    } else if (ReadsResources(metrics_)) {
+      res_ = &default_resources_;
+    }
+  }
 
   absl::StatusOr<AgentModelResult> Run();
 
@@ -213,6 +266,54 @@ class Simulation final : public FleetModel {
   bool Finished() const override { return draining_ && queue_.empty(); }
 
  private:
+  // The GC spikes draw from a generator of their own, so that the tasks of
+  // a seed stay the same whatever the resource model.
+  static constexpr uint64_t kGcStream = 0x6a09e667f3bcc909ull;
+
+  static bool ReadsResources(const std::vector<hpa::MetricSpec>& metrics) {
+    for (const hpa::MetricSpec& m : metrics) {
+      if (m.type == hpa::MetricSourceType::kResource ||
+          m.type == hpa::MetricSourceType::kContainerResource) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // A new agent's first GC spike, from when it becomes ready.
+  void FirstSpike(Agent& a) {
+    if (res_ == nullptr || res_->gc_spikes == GcSpikes::kNone) return;
+    const double every = absl::ToDoubleSeconds(res_->gc_interval);
+    a.gc_start = a.ready_at + (res_->gc_spikes == GcSpikes::kPeriodic
+                                   ? gc_rng_.Uniform() * every
+                                   : gc_rng_.Exponential(every));
+  }
+
+  // The resource model's reading of a ready agent at a scrape.
+  void SampleResources(Agent& a, double t) {
+    const ResourceModel& r = *res_;
+    const double n = static_cast<double>(a.running);
+    double cpu = r.idle_cpu_millicores + n * r.cpu_per_task_millicores;
+    if (r.gc_spikes != GcSpikes::kNone) {
+      const double length = absl::ToDoubleSeconds(r.gc_spike_duration);
+      const double every = absl::ToDoubleSeconds(r.gc_interval);
+      while (a.gc_start + length <= t) {
+        a.gc_start += r.gc_spikes == GcSpikes::kPeriodic
+                          ? every
+                          : length + gc_rng_.Exponential(every);
+      }
+      if (a.gc_start <= t) cpu += r.gc_spike_millicores;
+    }
+    a.cpu_millicores = std::min(cpu, r.cpu_limit_millicores);
+    double memory = r.idle_memory_mib + n * r.memory_per_task_mib;
+    if (r.memory_model == MemoryModel::kDataSet) {
+      memory += std::min(r.data_set_cap_mib,
+                         static_cast<double>(a.finished) * r.data_set_mib_per_task);
+    }
+    a.memory_mib = memory;
+    a.res_time = t;
+  }
+
   void StartTask(Agent& a, Task task, double now) {
     if (!task.started_before && opt_.record_waits) {
       result_.waits_seconds.push_back(now - task.arrival);
@@ -267,6 +368,14 @@ class Simulation final : public FleetModel {
   ArrivalStream arrivals_;
   double interval_;
   int32_t slots_ = 1;
+  // The resource model in use, or nullptr.
+  const ResourceModel* res_ = nullptr;
+  ResourceModel default_resources_;
+  Rng gc_rng_;
+  hpa::ResourceList requests_;  // the agents' requests in milli-units
+  // The ready agents' mean utilization at the latest Observe().
+  double observed_cpu_utilization_ = 0;
+  double observed_memory_utilization_ = 0;
 
   // Event-loop state kept between syncs.
   Task next_task_;
@@ -308,6 +417,7 @@ void Simulation::ScaleTo(int32_t desired, double now) {
       a.state = AgentState::kStarting;
       a.name = absl::StrCat("agent-", a.id);
       a.labels = {metrics::Label{"pod", a.name}};
+      FirstSpike(a);
       agents_.push_back(std::move(a));
       active_.push_back(agents_.back().id);
       ++alive_;
@@ -397,6 +507,7 @@ absl::Status Simulation::AdvanceTo(double until) {
       heap_.pop_back();
       Agent& a = agents_[r.agent];
       --a.running;
+      ++a.finished;
       --running_total_;
       ++result_.tasks_completed;
       if (opt_.jobs) {
@@ -455,6 +566,7 @@ absl::Status Simulation::AdvanceTo(double until) {
                                }),
                 s.end());
         s.emplace_back(t, a.running);
+        if (res_ != nullptr) SampleResources(a, t);
       }
       next_scrape_ += scrape_;
     }
@@ -473,12 +585,20 @@ absl::Status Simulation::Observe(double t, absl::Time when, Observation* obs) {
   for (MetricObservation& mo : obs->metrics) {
     mo.pod_samples.clear();
     mo.external_values_milli.clear();
+    if (res_ != nullptr && !mo.error.ok()) mo.error = absl::OkStatus();
   }
   for (size_t i = 0; i < active_.size(); ++i) {
     const Agent& a = agents_[active_[i]];
     hpa::Pod& pod = obs->pods[i];
     pod.name = a.name;
     pod.start_time = epoch + absl::Seconds(a.created);
+    if (res_ != nullptr) {
+      // One container with the agent's requests: what the HPA's Resource
+      // and ContainerResource utilization and ECS's reservation divide by.
+      if (pod.containers.size() != 1) pod.containers.resize(1);
+      pod.containers[0].name = res_->container;
+      pod.containers[0].requests = requests_;
+    }
     if (a.state == AgentState::kStarting) {
       pod.phase = hpa::PodPhase::kPending;
       pod.ready = hpa::ReadyCondition{hpa::ConditionStatus::kFalse,
@@ -488,6 +608,30 @@ absl::Status Simulation::Observe(double t, absl::Time when, Observation* obs) {
     pod.phase = hpa::PodPhase::kRunning;
     pod.ready = hpa::ReadyCondition{hpa::ConditionStatus::kTrue,
                                     epoch + absl::Seconds(a.ready_at)};
+    if (res_ != nullptr && a.res_time > -kInf) {
+      // Resource metrics: the agent's latest scrape, as metrics-server
+      // serves its latest sample.
+      const absl::Time at = epoch + absl::Seconds(a.res_time);
+      for (size_t m = 0; m < n_metrics; ++m) {
+        const hpa::MetricSpec& ms = metrics_[m];
+        if (ms.type != hpa::MetricSourceType::kResource &&
+            ms.type != hpa::MetricSourceType::kContainerResource) {
+          continue;
+        }
+        MetricObservation& mo = obs->metrics[m];
+        const bool cpu = ms.resource() == hpa::ResourceName::kCpu;
+        // Millicores, or bytes x 1000, to the nearest unit.
+        const double milli = cpu ? std::round(a.cpu_millicores)
+                                 : std::round(a.memory_mib * kMiB) * 1000.0;
+        if (!(milli >= 0 && milli < 9.2e18)) {
+          mo.error = absl::OutOfRangeError(absl::StrCat(
+              a.name, "'s ", ms.name, " use is too large to express in milli-units"));
+          continue;
+        }
+        mo.pod_samples.push_back(
+            hpa::PodSample{a.name, static_cast<int64_t>(milli), at, opt_.scrape_interval});
+      }
+    }
     double sum = 0;
     int count = 0;
     for (const auto& [st, running] : a.scrapes) {
@@ -506,6 +650,21 @@ absl::Status Simulation::Observe(double t, absl::Time when, Observation* obs) {
       obs->metrics[m].AddPodValue(a.name, v, when, opt_.adapter_window,
                                   MilliRounding::kTruncate);
     }
+  }
+  if (res_ != nullptr) {
+    // The fleet's utilization as the policy sees it now, before it rescales.
+    double cpu = 0, memory = 0;
+    int32_t sampled = 0;
+    for (int32_t id : active_) {
+      const Agent& a = agents_[id];
+      if (a.state != AgentState::kReady || !(a.res_time > -kInf)) continue;
+      cpu += a.cpu_millicores;
+      memory += a.memory_mib;
+      ++sampled;
+    }
+    const double n = sampled > 0 ? static_cast<double>(sampled) : std::nan("");
+    observed_cpu_utilization_ = 100.0 * cpu / (n * res_->cpu_request_millicores);
+    observed_memory_utilization_ = 100.0 * memory / (n * res_->memory_request_mib);
   }
   for (size_t m = 0; m < n_metrics; ++m) {
     if (metrics_[m].type != hpa::MetricSourceType::kExternal) continue;
@@ -568,6 +727,10 @@ void Simulation::AfterSync(double t, const Decision& decision) {
   billed_.push_back(alive_);
   result_.queue_length.push_back(static_cast<int64_t>(queue_.size()));
   result_.running_tasks.push_back(running_total_);
+  if (res_ != nullptr) {
+    result_.cpu_utilization.push_back(observed_cpu_utilization_);
+    result_.memory_utilization.push_back(observed_memory_utilization_);
+  }
   for (size_t m = 0; m < n_metrics; ++m) {
     const MetricResult* r = m < decision.metrics.size() ? &decision.metrics[m] : nullptr;
     result_.metric_values[m].push_back(
@@ -614,6 +777,7 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
     a.state = AgentState::kReady;
     a.name = absl::StrCat("agent-", i);
     a.labels = {metrics::Label{"pod", a.name}};
+    FirstSpike(a);
     agents_.push_back(std::move(a));
     active_.push_back(i);
     ++alive_;
@@ -651,6 +815,13 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   const size_t syncs = static_cast<size_t>(span) + 1;
   for (auto& v : result_.metric_values) v.reserve(syncs);
   billed_.reserve(syncs);
+  if (res_ != nullptr) {
+    requests_.cpu_milli = std::llround(res_->cpu_request_millicores);
+    requests_.memory_milli = std::llround(res_->memory_request_mib * kMiB) * 1000;
+    result_.cpu_utilization.reserve(syncs);
+    result_.memory_utilization.reserve(syncs);
+    result_.resource_reading = ResourceReading(*res_, res_ == &default_resources_);
+  }
 
   arrival_limit_ = opt_.max_tasks + opt_.max_tasks / 10 + 1000;
   have_task_ = arrivals_.Next(&next_task_);
@@ -703,6 +874,12 @@ absl::StatusOr<AgentModelResult> Simulation::Run() {
   result_.summary = Summarize(in);
   result_.summary.cold_start_tasks = cold_start_tasks_;
   result_.summary.fallback_seconds = static_cast<double>(fallback_syncs_) * sync;
+  if (res_ != nullptr) {
+    MeanAndMax(result_.cpu_utilization, &result_.cpu_utilization_mean,
+               &result_.cpu_utilization_max);
+    MeanAndMax(result_.memory_utilization, &result_.memory_utilization_mean,
+               &result_.memory_utilization_max);
+  }
   return std::move(result_);
 }
 
@@ -725,6 +902,17 @@ const char* ServiceTimeModelName(ServiceTimeModel v) {
   }
   return "exponential";
 }
+const char* MemoryModelName(MemoryModel v) {
+  return v == MemoryModel::kWork ? "work" : "data-set";
+}
+const char* GcSpikesName(GcSpikes v) {
+  switch (v) {
+    case GcSpikes::kNone: return "none";
+    case GcSpikes::kPeriodic: return "periodic";
+    case GcSpikes::kRandom: return "random";
+  }
+  return "none";
+}
 const char* VictimPolicyName(VictimPolicy v) {
   return v == VictimPolicy::kNewestFirst ? "newest-first" : "fewest-active";
 }
@@ -733,6 +921,58 @@ const char* ScaleInModeName(ScaleInMode v) {
 }
 
 namespace {
+
+absl::Status CheckResources(const ResourceModel& r) {
+  // Quantities in MiB and millicores; a petabyte of memory or a million
+  // cores per agent is the most any of them may be.
+  constexpr double kMost = 1e9;
+  auto check = [&](const char* field, double v, bool positive, bool infinite_ok) {
+    const bool ok = (positive ? v > 0 : v >= 0) &&
+                    (v <= kMost || (infinite_ok && v == kInf));
+    if (ok) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "resources.", field, " must be ", positive ? "positive" : "non-negative",
+        infinite_ok ? " (or infinity)" : "", " and at most 1e9, got ", v));
+  };
+  AGENTSCALE_RETURN_IF_ERROR(
+      check("cpu_request_millicores", r.cpu_request_millicores, true, false));
+  AGENTSCALE_RETURN_IF_ERROR(check("cpu_limit_millicores", r.cpu_limit_millicores, true, true));
+  AGENTSCALE_RETURN_IF_ERROR(check("memory_request_mib", r.memory_request_mib, true, false));
+  AGENTSCALE_RETURN_IF_ERROR(check("idle_cpu_millicores", r.idle_cpu_millicores, false, false));
+  AGENTSCALE_RETURN_IF_ERROR(check("idle_memory_mib", r.idle_memory_mib, false, false));
+  AGENTSCALE_RETURN_IF_ERROR(
+      check("cpu_per_task_millicores", r.cpu_per_task_millicores, false, false));
+  AGENTSCALE_RETURN_IF_ERROR(check("memory_per_task_mib", r.memory_per_task_mib, false, false));
+  AGENTSCALE_RETURN_IF_ERROR(
+      check("data_set_mib_per_task", r.data_set_mib_per_task, false, false));
+  AGENTSCALE_RETURN_IF_ERROR(check("data_set_cap_mib", r.data_set_cap_mib, false, true));
+  AGENTSCALE_RETURN_IF_ERROR(check("gc_spike_millicores", r.gc_spike_millicores, false, false));
+  if (r.cpu_limit_millicores < r.cpu_request_millicores) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "resources.cpu_limit_millicores (", r.cpu_limit_millicores,
+        ") must be at least resources.cpu_request_millicores (", r.cpu_request_millicores, ")"));
+  }
+  if (r.gc_spikes != GcSpikes::kNone) {
+    if (r.gc_spike_duration <= absl::ZeroDuration() || r.gc_interval <= absl::ZeroDuration() ||
+        r.gc_spike_duration == absl::InfiniteDuration() ||
+        r.gc_interval == absl::InfiniteDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "resources.gc_spike_duration and resources.gc_interval must be positive and finite, "
+          "got ", absl::FormatDuration(r.gc_spike_duration), " and ",
+          absl::FormatDuration(r.gc_interval)));
+    }
+    if (r.gc_spikes == GcSpikes::kPeriodic && r.gc_spike_duration > r.gc_interval) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "resources.gc_spike_duration (", absl::FormatDuration(r.gc_spike_duration),
+          ") must not be longer than resources.gc_interval (",
+          absl::FormatDuration(r.gc_interval), ") for periodic spikes"));
+    }
+  }
+  if (r.container.empty()) {
+    return absl::InvalidArgumentError("resources.container must not be empty");
+  }
+  return absl::OkStatus();
+}
 
 absl::Status CheckOptions(const std::vector<hpa::MetricSpec>& metrics,
                           const Trace& trace, const AgentModelOptions& opt,
@@ -765,7 +1005,25 @@ absl::Status CheckOptions(const std::vector<hpa::MetricSpec>& metrics,
         "service times from the trace's values need one row per arrival "
         "(arrivals: per-row)");
   }
+  if (opt.resources.has_value()) AGENTSCALE_RETURN_IF_ERROR(CheckResources(*opt.resources));
+  const std::string& container =
+      opt.resources.has_value() ? opt.resources->container : ResourceModel{}.container;
   for (const hpa::MetricSpec& m : metrics) {
+    if (m.type == hpa::MetricSourceType::kResource ||
+        m.type == hpa::MetricSourceType::kContainerResource) {
+      if (m.name != "cpu" && m.name != "memory") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "the agent model does not report ", m.Describe(),
+            "; its resource model reports cpu and memory"));
+      }
+      if (m.type == hpa::MetricSourceType::kContainerResource && m.container != container) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            m.Describe(), " reads container \"", m.container,
+            "\"; the agent model's agents have one container, \"", container,
+            "\" (resources.container)"));
+      }
+      continue;
+    }
     const bool pods = m.type == hpa::MetricSourceType::kPods &&
                       (m.name == kTaskMetric || m.name == kRequestMetric);
     bool queried = false;
@@ -778,7 +1036,8 @@ absl::Status CheckOptions(const std::vector<hpa::MetricSpec>& metrics,
       return absl::InvalidArgumentError(absl::StrCat(
           "the agent model does not report ", m.Describe(),
           "; it reports Pods metrics ", kTaskMetric, " and ", kRequestMetric,
-          " and the External metric ", opt.queue_metric));
+          " and the External metric ", opt.queue_metric,
+          ", and the Resource metrics cpu and memory"));
     }
   }
   if (opt.drain_limit < absl::ZeroDuration() || opt.drain_limit > absl::Hours(24 * 366)) {

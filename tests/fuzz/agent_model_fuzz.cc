@@ -3,9 +3,10 @@
 // libFuzzer target for the agent model's inputs: a trace (CSV, any values
 // the loader accepts, up to 1e300 tasks a row) and the options the command
 // line sets (arrivals, service model, slots, startup, scale-in, queue
-// capacity, drain). Any input must run or fail with an InvalidArgument
-// status, never crash, hang or grow without bound: a trace over the task
-// limit is refused before anything is simulated. A run keeps its counters
+// capacity, drain), and the resource model under a CPU policy. Any input
+// must run or fail with an InvalidArgument status, never crash, hang or
+// grow without bound: a trace over the task limit is refused before
+// anything is simulated. A run keeps its counters
 // (arrived == completed + queued + running + lost; the wait figures cover
 // every task not dropped). Built with clang when AGENTSCALE_BUILD_FUZZERS
 // is ON:
@@ -73,14 +74,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.trace_value_factor = 0.5;
   o.interval = data[5] & 16 ? absl::Seconds(60) : absl::ZeroDuration();
 
+  agentscale::hpa::AutoscalerSpec spec = Spec(data[0]);
+  if (data[6] & 32) {
+    // The resource model, read by a CPU policy beside the task count.
+    o.resources.emplace();
+    o.resources->memory_model = data[6] & 64 ? agentscale::sim::MemoryModel::kDataSet
+                                             : agentscale::sim::MemoryModel::kWork;
+    o.resources->gc_spikes = static_cast<agentscale::sim::GcSpikes>(data[3] % 3);
+    o.resources->gc_interval = absl::Seconds(1 + data[4] % 64 * 10);
+    o.resources->gc_spike_duration = absl::Seconds(1 + data[4] % 8);
+    spec.metrics.push_back(agentscale::hpa::MetricSpec::ResourceUtilization("cpu", 70));
+  }
   absl::StatusOr<agentscale::sim::AgentModelResult> r =
-      agentscale::sim::RunAgentModel(Spec(data[0]), *trace, o);
+      agentscale::sim::RunAgentModel(spec, *trace, o);
   if (!r.ok()) {
     if (r.status().code() != absl::StatusCode::kInvalidArgument) std::abort();
     return 0;
   }
   if (r->tasks_arrived !=
       r->tasks_completed + r->tasks_queued_at_end + r->tasks_running_at_end + r->tasks_lost) {
+    std::abort();
+  }
+  if (o.resources.has_value() && r->cpu_utilization.size() != r->time_seconds.size()) {
     std::abort();
   }
   if (r->summary.has_waits &&

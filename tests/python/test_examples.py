@@ -141,3 +141,20 @@ def test_ecs_vs_hpa_example(tmp_path: pathlib.Path) -> None:
     assert labels == ["hpa", "ecs"]
     assert "aws_ecs_cluster.main.name" in proc.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_resource_metrics_example() -> None:
+    """The seed's argument against CPU/memory scaling, in numbers (no plot)."""
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "08_resource_metrics.py"), "--days", "1"],
+                          check=True, capture_output=True, text=True)
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("1440 minutes of nasa_http_jul1995_per_minute, agent model")
+    assert lines[1].startswith("resources: requests 1000m CPU")
+    rows = {line.split(":")[0].strip(): line.split(":")[1].split() for line in lines[3:7]}
+    assert list(rows) == ["tasks", "memory80", "ecs-cpu70", "ecs-no-gc"]
+    # The memory HPA, whose agents hold their data sets, never scales in and
+    # ends with more agents than the task-count HPA.
+    assert rows["memory80"][3] == "0"
+    assert int(rows["memory80"][-1]) > int(rows["tasks"][-1])
+    # GC spikes cost the CPU policy replica-hours.
+    assert float(rows["ecs-cpu70"][0]) > float(rows["ecs-no-gc"][0])

@@ -219,11 +219,12 @@ def test_agent_model_options_and_errors(production: agentscale.AutoscalerSpec) -
         agentscale.AgentModelOptions(arrivals="bursty")
     with pytest.raises(ValueError, match="slots must be at least 1"):
         agentscale.run_agent_model(production, bursts(), agentscale.AgentModelOptions(slots=0))
-    cpu = agentscale.AutoscalerSpec(
-        min_replicas=1, max_replicas=3, metrics=[agentscale.MetricSpec.resource_utilization("cpu", 50)]
+    queue_depth = agentscale.AutoscalerSpec(
+        min_replicas=1, max_replicas=3,
+        metrics=[agentscale.MetricSpec.pods_average_value("app_queue_depth", 100)],
     )
-    with pytest.raises(ValueError, match="the agent model does not report"):
-        agentscale.run_agent_model(cpu, bursts())
+    with pytest.raises(ValueError, match="the agent model does not report pods metric app_queue_depth"):
+        agentscale.run_agent_model(queue_depth, bursts())
 
 
 def test_runs_release_the_gil(production: agentscale.AutoscalerSpec) -> None:

@@ -491,10 +491,12 @@ TEST(AgentModel, ATraceOverTheTaskLimitIsAnErrorNamingTheRow) {
 TEST(AgentModel, Errors) {
   Trace trace = ConstantTrace(10, absl::Minutes(5), absl::Minutes(1));
   hpa::AutoscalerSpec spec = Production();
-  spec.metrics.push_back(hpa::MetricSpec::ResourceUtilization("cpu", 50));
+  // The seed's app_queue_depth is a Pods metric the model does not have (it
+  // reports the queue as an External metric).
+  spec.metrics.push_back(hpa::MetricSpec::PodsAverageValue("app_queue_depth", 100'000));
   EXPECT_THAT(RunAgentModel(spec, trace),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("does not report cpu resource utilization")));
+                       HasSubstr("does not report pods metric app_queue_depth")));
   AgentModelOptions o;
   o.slots = 0;
   EXPECT_THAT(RunAgentModel(Production(), trace, o),

@@ -1201,6 +1201,23 @@ class ScaleInMode(enum.Enum):
     @classmethod
     def from_kubernetes_name(cls, name: str) -> ScaleInMode: ...
 
+class MemoryModel(enum.Enum):
+    WORK = 0
+    DATA_SET = 1
+    @property
+    def kubernetes_name(self) -> str: ...
+    @classmethod
+    def from_kubernetes_name(cls, name: str) -> MemoryModel: ...
+
+class GcSpikes(enum.Enum):
+    NONE = 0
+    PERIODIC = 1
+    RANDOM = 2
+    @property
+    def kubernetes_name(self) -> str: ...
+    @classmethod
+    def from_kubernetes_name(cls, name: str) -> GcSpikes: ...
+
 class Resample(enum.Enum):
     SUM = 0
     LAST = 1
@@ -1580,6 +1597,52 @@ def fluid_replay(
     config: ControllerConfig | None = None,
 ) -> FluidResult: ...
 
+class ResourceModel:
+    cpu_request_millicores: float
+    cpu_limit_millicores: float
+    memory_request_mib: float
+    idle_cpu_millicores: float
+    idle_memory_mib: float
+    cpu_per_task_millicores: float
+    memory_per_task_mib: float
+    memory_model: MemoryModel
+    data_set_mib_per_task: float
+    data_set_cap_mib: float
+    gc_spikes: GcSpikes
+    gc_spike_millicores: float
+    gc_spike_duration_seconds: float
+    gc_interval_seconds: float
+    container: str
+    def __init__(
+        self,
+        *,
+        cpu_request_millicores: float = ...,
+        cpu_limit_millicores: float = ...,
+        memory_request_mib: float = ...,
+        idle_cpu_millicores: float = ...,
+        idle_memory_mib: float = ...,
+        cpu_per_task_millicores: float = ...,
+        memory_per_task_mib: float = ...,
+        memory_model: MemoryModel | str = ...,
+        data_set_mib_per_task: float = ...,
+        data_set_cap_mib: float = ...,
+        gc_spikes: GcSpikes | str = ...,
+        gc_spike_millicores: float = ...,
+        gc_spike_duration_seconds: _Seconds = ...,
+        gc_interval_seconds: _Seconds = ...,
+        container: str = ...,
+    ) -> None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> ResourceModel: ...
+    def to_json(self, *, indent: int | None = None) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> ResourceModel: ...
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    def __copy__(self) -> ResourceModel: ...
+    def __deepcopy__(self, memo: Any) -> ResourceModel: ...
+
 class AgentModelOptions:
     arrivals: ArrivalShape
     interval_seconds: float
@@ -1611,6 +1674,7 @@ class AgentModelOptions:
     schedule: ScheduleSpec | None
     forecast: ForecastSpec | None
     jobs: bool
+    resources: ResourceModel | None
     def __init__(
         self,
         *,
@@ -1644,6 +1708,7 @@ class AgentModelOptions:
         schedule: ScheduleSpec | None = ...,
         forecast: ForecastSpec | None = ...,
         jobs: bool = ...,
+        resources: ResourceModel | None = ...,
     ) -> None: ...
     def to_dict(self) -> dict[str, Any]: ...
     @staticmethod
@@ -1703,6 +1768,20 @@ class AgentModelResult:
     def tasks_restarted(self) -> int: ...
     @property
     def lost_work_seconds(self) -> float: ...
+    @property
+    def cpu_utilization(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def memory_utilization(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def cpu_utilization_mean(self) -> float: ...
+    @property
+    def cpu_utilization_max(self) -> float: ...
+    @property
+    def memory_utilization_mean(self) -> float: ...
+    @property
+    def memory_utilization_max(self) -> float: ...
+    @property
+    def resource_reading(self) -> str: ...
     @property
     def summary(self) -> RunSummary: ...
     def __len__(self) -> int: ...

@@ -265,6 +265,31 @@ _MODEL_FLAGS: tuple[tuple[str, str, Any, str, bool], ...] = (
     ("--prometheus-version", "prometheus_version", _PROMETHEUS_VERSION,
      "range semantics of the alerts: 3, left-open (t-5m, t] (default), or 2, closed [t-5m, t]", False),
 )
+# The agent model's resource model (ResourceModel): (flag, field, type, help).
+# Any of them, or --resources, gives the run a resource model.
+_RESOURCE_FLAGS: tuple[tuple[str, str, Any, str], ...] = (
+    ("--cpu-request", "cpu_request_millicores", _POSITIVE, "CPU request per agent, millicores (default 1000)"),
+    ("--cpu-limit", "cpu_limit_millicores", _POSITIVE, "CPU use never exceeds this, millicores (default 2000)"),
+    ("--memory-request", "memory_request_mib", _POSITIVE, "memory request per agent, MiB (default 1024)"),
+    ("--idle-cpu", "idle_cpu_millicores", _NON_NEGATIVE, "CPU an idle agent uses, millicores (default 70)"),
+    ("--idle-memory", "idle_memory_mib", _NON_NEGATIVE, "memory an idle agent uses, MiB (default 256)"),
+    ("--cpu-per-task", "cpu_per_task_millicores", _NON_NEGATIVE, "CPU per running task, millicores (default 9)"),
+    ("--memory-per-task", "memory_per_task_mib", _NON_NEGATIVE, "memory per running task, MiB (default 8)"),
+    ("--memory-model", "memory_model", str,
+     "work: memory follows the running tasks (default); data-set: plus a data set that grows with "
+     "the tasks an agent has finished, released only with the agent"),
+    ("--data-set-per-task", "data_set_mib_per_task", _NON_NEGATIVE, "data-set: MiB each finished task leaves held (default 4)"),
+    ("--data-set-cap", "data_set_cap_mib", _NON_NEGATIVE, "data-set: the most an agent holds, MiB (default 768)"),
+    ("--gc-spikes", "gc_spikes", str, "GC CPU spikes: none (default), periodic or random"),
+    ("--gc-spike", "gc_spike_millicores", _NON_NEGATIVE, "CPU a GC spike adds, millicores (default 800)"),
+    ("--gc-spike-duration", "gc_spike_duration_seconds", _duration, "how long a GC spike lasts (default 30s)"),
+    ("--gc-interval", "gc_interval_seconds", _duration,
+     "periodic: time between spikes; random: mean gap between them (default 10m)"),
+)
+_RESOURCE_ENUMS = {
+    "memory_model": ("work", "data-set"),
+    "gc_spikes": ("none", "periodic", "random"),
+}
 _ENUM_OPTIONS = {
     "arrivals": ("uniform", "poisson", "per-row"),
     "service": ("fixed", "exponential", "lognormal", "trace-value"),
@@ -476,6 +501,15 @@ def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
         choices = _ENUM_OPTIONS.get(dest)
         g.add_argument(flag, dest=dest, type=typ, default=None, help=help_text, choices=choices,
                        metavar=None if choices else dest.split("_")[0].upper())
+    r = p.add_argument_group("resource model (agent model): per-agent CPU and memory, for the "
+                             "Resource metrics cpu and memory (ECS CPU/memory utilization)")
+    r.add_argument("--resources", action="store_true",
+                   help="give the run a resource model with its defaults (any option below does too; "
+                   "a policy reading cpu or memory gets one anyway)")
+    for flag, field, typ, help_text in _RESOURCE_FLAGS:
+        choices = _RESOURCE_ENUMS.get(field)
+        r.add_argument(flag, dest=f"resource_{field}", type=typ, default=None, help=help_text,
+                       choices=choices, metavar=None if choices else field.split("_")[-1].upper())
 
 
 def _model_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -491,9 +525,27 @@ def _model_options(args: argparse.Namespace) -> dict[str, Any]:
         out[dest] = value
     if args.model == "agent" and getattr(args, "metric", None):
         raise UsageError("--metric applies to the fluid model")
+    resources = _resource_model(args)
+    if resources is not None:
+        out["resources"] = resources
     if _config(args) is not None:
         out["config"] = _config(args)
     return out
+
+
+def _resource_model(args: argparse.Namespace) -> Optional[agentscale.ResourceModel]:
+    """The ResourceModel the resource flags describe, or None without any."""
+    given: dict[str, Any] = {}
+    for _, field, _, _ in _RESOURCE_FLAGS:
+        value = getattr(args, f"resource_{field}", None)
+        if value is not None:
+            given[field] = value
+    if not given and not getattr(args, "resources", False):
+        return None
+    if args.model == "fluid":
+        flags = [flag for flag, field, _, _ in _RESOURCE_FLAGS if field in given] or ["--resources"]
+        raise UsageError(f"{flags[0]} applies to the agent model (use --model agent)")
+    return agentscale.ResourceModel(**given)
 
 
 def _sniff_format(path: str) -> str:
@@ -622,6 +674,8 @@ def _describe_options(run: sim.Run) -> str:
             f"agent model: arrivals {o.arrivals.kubernetes_name}, service {o.service.kubernetes_name} "
             f"{o.service_seconds:g} s, {o.slots} slots, startup {o.startup_delay_seconds:g} s, "
             f"scale-in {o.scale_in.kubernetes_name} ({o.victims.kubernetes_name}), seed {o.seed}"
+            + (f"\n{run.result.resource_reading}"
+               if isinstance(run.result, agentscale.AgentModelResult) and run.result.resource_reading else "")
         )
     assert isinstance(run.result, agentscale.FluidResult)
     driven = ", ".join(run.result.driven_metrics)

@@ -30,6 +30,7 @@ namespace agentscale::python {
 
 AGENTSCALE_PY_VALUE(sim::FluidOptions);
 AGENTSCALE_PY_VALUE(sim::AgentModelOptions);
+AGENTSCALE_PY_VALUE(sim::ResourceModel);
 AGENTSCALE_PY_VALUE(sim::AlertFiring);
 AGENTSCALE_PY_VALUE(sim::AlertReport);
 AGENTSCALE_PY_VALUE(sim::RunSummary);
@@ -158,7 +159,10 @@ struct PyAgentResult {
   std::string trace_meaning, trace_reading;
   py::array time_seconds, demand, ready_replicas, desired_replicas, alive_replicas,
       queue_length, running_tasks, metric_values, limit_reason, path, waits_seconds,
-      unserved_waits_seconds;
+      unserved_waits_seconds, cpu_utilization, memory_utilization;
+  double cpu_utilization_mean = 0, cpu_utilization_max = 0, memory_utilization_mean = 0,
+         memory_utilization_max = 0;
+  std::string resource_reading;
   std::vector<std::string> metric_names;
   int64_t tasks_arrived = 0, tasks_completed = 0, tasks_queued_at_end = 0,
           tasks_running_at_end = 0, tasks_lost = 0, tasks_restarted = 0;
@@ -196,6 +200,13 @@ PyAgentResult ToPy(sim::AgentModelResult&& r) {
   p.path = Owned(std::move(r.path));
   p.waits_seconds = Owned(std::move(r.waits_seconds));
   p.unserved_waits_seconds = Owned(std::move(r.unserved_waits_seconds));
+  p.cpu_utilization = Owned(std::move(r.cpu_utilization));
+  p.memory_utilization = Owned(std::move(r.memory_utilization));
+  p.cpu_utilization_mean = r.cpu_utilization_mean;
+  p.cpu_utilization_max = r.cpu_utilization_max;
+  p.memory_utilization_mean = r.memory_utilization_mean;
+  p.memory_utilization_max = r.memory_utilization_max;
+  p.resource_reading = std::move(r.resource_reading);
   p.drain_seconds = r.drain_seconds;
   p.metric_names = std::move(r.metric_names);
   p.tasks_arrived = r.tasks_arrived;
@@ -277,6 +288,17 @@ void BindSim(py::module_& m) {
                         "spelling).",
                         {{ScaleInMode::kDrain, "DRAIN", "drain"},
                          {ScaleInMode::kKill, "KILL", "kill"}});
+  BindEnum<sim::MemoryModel>(m, "MemoryModel",
+                             "What an agent's memory follows besides its idle baseline "
+                             "(kubernetes_name: the CLI spelling).",
+                             {{sim::MemoryModel::kWork, "WORK", "work"},
+                              {sim::MemoryModel::kDataSet, "DATA_SET", "data-set"}});
+  BindEnum<sim::GcSpikes>(m, "GcSpikes",
+                          "Garbage-collection CPU spikes of the resource model "
+                          "(kubernetes_name: the CLI spelling).",
+                          {{sim::GcSpikes::kNone, "NONE", "none"},
+                           {sim::GcSpikes::kPeriodic, "PERIODIC", "periodic"},
+                           {sim::GcSpikes::kRandom, "RANDOM", "random"}});
   BindEnum<sim::Trace::Resample>(m, "Resample", "How Trace.resampled() fills each bin.",
                                  {{sim::Trace::Resample::kSum, "SUM", "sum"},
                                   {sim::Trace::Resample::kLast, "LAST", "last"},
@@ -903,6 +925,47 @@ void BindSim(py::module_& m) {
       "rescale is applied at once. Keyword options override `options`.");
 
   // --- agent_model.h ----------------------------------------------------------
+  ValueClass<sim::ResourceModel>(
+      m, "ResourceModel",
+      "Per-agent CPU and memory of the agent model: requests, and use at a scrape of "
+      "cpu = min(limit, idle + running x per task + GC spike), memory = idle + running x "
+      "per task (+ the data set held, memory_model data-set). The defaults are ours "
+      "(the seed gives only the targets): 70 running tasks use 70 % of the CPU request "
+      "and 79.7 % of the memory request.")
+      .field("cpu_request_millicores", &sim::ResourceModel::cpu_request_millicores,
+             "CPU request (reservation) per agent (1000).")
+      .field("cpu_limit_millicores", &sim::ResourceModel::cpu_limit_millicores,
+             "CPU use never exceeds this; at least the request; inf: no limit (2000).")
+      .field("memory_request_mib", &sim::ResourceModel::memory_request_mib,
+             "Memory request (reservation) per agent, MiB (1024).")
+      .field("idle_cpu_millicores", &sim::ResourceModel::idle_cpu_millicores,
+             "CPU an agent uses with no task (70).")
+      .field("idle_memory_mib", &sim::ResourceModel::idle_memory_mib,
+             "Memory an agent uses with no task, MiB (256).")
+      .field("cpu_per_task_millicores", &sim::ResourceModel::cpu_per_task_millicores,
+             "CPU per running task (9).")
+      .field("memory_per_task_mib", &sim::ResourceModel::memory_per_task_mib,
+             "Memory per running task, MiB (8).")
+      .field("memory_model", &sim::ResourceModel::memory_model,
+             "work: memory follows the running tasks; data-set: plus a data set that grows "
+             "with the tasks the agent has finished and is released only with the agent.")
+      .field("data_set_mib_per_task", &sim::ResourceModel::data_set_mib_per_task,
+             "data-set: MiB each finished task leaves held (4).")
+      .field("data_set_cap_mib", &sim::ResourceModel::data_set_cap_mib,
+             "data-set: the most an agent holds, MiB; inf: no cap (768).")
+      .field("gc_spikes", &sim::ResourceModel::gc_spikes,
+             "none, periodic (every gc_interval at a per-agent phase) or random (exponential "
+             "gaps of mean gc_interval).")
+      .field("gc_spike_millicores", &sim::ResourceModel::gc_spike_millicores,
+             "CPU a GC spike adds (800).")
+      .field("gc_spike_duration_seconds", &sim::ResourceModel::gc_spike_duration,
+             "How long a spike lasts (30).")
+      .field("gc_interval_seconds", &sim::ResourceModel::gc_interval,
+             "periodic: time between spike starts; random: mean gap between spikes (600).")
+      .field("container", &sim::ResourceModel::container,
+             "The agent's one container, for ContainerResource metrics (\"agent\").")
+      .finish();
+
   ValueClass<sim::AgentModelOptions>(m, "AgentModelOptions",
                                      "Options of the agent model (see run_agent_model). "
                                      "Enum fields accept the CLI spellings.")
@@ -963,6 +1026,10 @@ void BindSim(py::module_& m) {
              "A ForecastSpec: a forecast floor around the policy, or None.")
       .field("jobs", &sim::AgentModelOptions::jobs,
              "Each agent is a Job: one task, then it exits (a KEDA ScaledJob's fleet).")
+      .field("resources", &sim::AgentModelOptions::resources,
+             "A ResourceModel: per-agent CPU and memory, for the Resource metrics cpu and "
+             "memory and the result's utilization series; None: none, unless the policy "
+             "reads cpu or memory (then the ResourceModel defaults).")
       .finish();
 
   py::class_<PyAgentResult>(m, "AgentModelResult",
@@ -1009,6 +1076,22 @@ void BindSim(py::module_& m) {
                     "Killed while running and re-queued.")
       .def_readonly("lost_work_seconds", &PyAgentResult::lost_work_seconds,
                     "Work thrown away by kills.")
+      .def_readonly("cpu_utilization", &PyAgentResult::cpu_utilization,
+                    "float64: with a resource model, the ready agents' mean CPU use in "
+                    "percent of the request at each sync (NaN with none sampled); empty "
+                    "without one.")
+      .def_readonly("memory_utilization", &PyAgentResult::memory_utilization,
+                    "float64: the same for memory.")
+      .def_readonly("cpu_utilization_mean", &PyAgentResult::cpu_utilization_mean,
+                    "Mean of cpu_utilization over the syncs with a value.")
+      .def_readonly("cpu_utilization_max", &PyAgentResult::cpu_utilization_max,
+                    "Highest cpu_utilization.")
+      .def_readonly("memory_utilization_mean", &PyAgentResult::memory_utilization_mean,
+                    "Mean of memory_utilization over the syncs with a value.")
+      .def_readonly("memory_utilization_max", &PyAgentResult::memory_utilization_max,
+                    "Highest memory_utilization.")
+      .def_readonly("resource_reading", &PyAgentResult::resource_reading,
+                    "The resource model in use in one line ('' without one).")
       .def_readonly("summary", &PyAgentResult::summary, "The RunSummary.")
       .def("__len__", [](const PyAgentResult& r) { return r.time_seconds.shape(0); })
       .def("__repr__", [](const PyAgentResult& r) {

@@ -23,6 +23,14 @@
 // running tasks x `requests_per_task`; the queue length is the External
 // metric `queue_metric`.
 //
+// With a resource model (ResourceModel below), each scrape also records
+// every ready agent's CPU and memory use: the Resource metrics cpu and
+// memory (and ContainerResource on the agent's one container) then read
+// those per-agent samples against the agents' requests, as the HPA reads
+// metrics-server and as ECS computes ECSServiceAverageCPUUtilization and
+// ECSServiceAverageMemoryUtilization (docs/aws.md), and the result carries
+// the fleet's mean CPU and memory utilization per sync.
+//
 // When the trace ends with tasks still queued, the run goes on with no new
 // arrivals and the policy still deciding, until the queue is empty or
 // `drain_limit` has passed; the summary's wait figures cover every task
@@ -74,6 +82,67 @@ inline constexpr const char kTaskMetric[] = "app_active_task_count";
 inline constexpr const char kRequestMetric[] = "app_active_request_count";
 
 inline constexpr int64_t kMaxTasksLimit = 1'000'000'000'000;  // 1e12
+
+// What an agent's memory follows besides its idle baseline.
+enum class MemoryModel {
+  // Memory in use follows the work: memory_per_task_mib per running task.
+  kWork,
+  // The work's share plus a data set the agent holds on to: every task it
+  // finishes leaves data_set_mib_per_task resident (cached data, a heap
+  // that does not shrink), up to data_set_cap_mib; only a new agent starts
+  // empty. Memory then tracks the data the agent has seen, not its load.
+  kDataSet,
+};
+// Garbage-collection pauses that burn CPU whatever the load.
+enum class GcSpikes {
+  kNone,
+  // Every agent spikes every gc_interval for gc_spike_duration, each at its
+  // own phase (drawn when the agent is created).
+  kPeriodic,
+  // Each agent's spikes start at random: between the end of one and the
+  // start of the next is exponential with mean gc_interval.
+  kRandom,
+};
+const char* MemoryModelName(MemoryModel v);  // "work", "data-set"
+const char* GcSpikesName(GcSpikes v);        // "none", "periodic", "random"
+
+// Per-agent CPU and memory: what an agent requests (its pod's requests, its
+// ECS task's reservation) and what it uses. At a scrape, a ready agent with
+// n running tasks uses
+//   cpu    = min(cpu_limit, idle_cpu + n x cpu_per_task + spike)
+//   memory = idle_memory + n x memory_per_task (+ its data set, kDataSet)
+// where spike is gc_spike_millicores while a GC spike is in progress. Both
+// are read at the scrape's instant (metrics-server's latest sample) and the
+// Resource metrics serve each agent's latest scrape. Memory has no limit:
+// an agent over its request is not killed.
+//
+// The seed gives the targets (ECS CPU 70 %, memory 80 %; the HPA's memory
+// averageUtilization 80) but not the agents' requests or use: every default
+// below is ours, chosen so that the seed's targets meet near one load. An
+// agent running 70 tasks (the seed's app_active_task_count target) uses
+// 70 + 70 x 9 = 700 m of its 1000 m CPU request (70 %) and 256 + 70 x 8 =
+// 816 MiB of its 1024 MiB memory request (79.7 %).
+struct ResourceModel {
+  double cpu_request_millicores = 1000;
+  // CPU use never exceeds this (a pod's limit, a Fargate task's size); at
+  // least the request; infinity: no limit.
+  double cpu_limit_millicores = 2000;
+  double memory_request_mib = 1024;
+  double idle_cpu_millicores = 70;
+  double idle_memory_mib = 256;
+  double cpu_per_task_millicores = 9;
+  double memory_per_task_mib = 8;
+  MemoryModel memory_model = MemoryModel::kWork;
+  double data_set_mib_per_task = 4;
+  // The most data set an agent holds; infinity: no cap.
+  double data_set_cap_mib = 768;
+  GcSpikes gc_spikes = GcSpikes::kNone;
+  double gc_spike_millicores = 800;
+  absl::Duration gc_spike_duration = absl::Seconds(30);
+  absl::Duration gc_interval = absl::Minutes(10);
+  // The name of the agent's one container (ContainerResource metrics).
+  std::string container = "agent";
+};
 
 struct AgentModelOptions {
   ArrivalShape arrivals = ArrivalShape::kUniform;
@@ -150,6 +219,11 @@ struct AgentModelOptions {
     bool empty_as_zero = true;
   };
   std::vector<ExternalQuery> external_queries;
+  // Per-agent CPU and memory (ResourceModel). Unset: the model has none,
+  // unless the policy reads the Resource metric cpu or memory, which then
+  // reads a ResourceModel with its defaults (the result says so in
+  // resource_reading).
+  std::optional<ResourceModel> resources;
 };
 
 struct AgentModelResult {
@@ -168,6 +242,20 @@ struct AgentModelResult {
   // metric failed): metric_values[m][sync].
   std::vector<std::string> metric_names;
   std::vector<std::vector<double>> metric_values;
+  // With a resource model, per sync: the mean over ready agents with a
+  // scrape of CPU and memory use in percent of the request, as the policy
+  // saw them before it decided (NaN with no such agent; ECS's utilization
+  // metrics are exactly these); empty without one.
+  std::vector<double> cpu_utilization;
+  std::vector<double> memory_utilization;
+  // Their means over the syncs that have a value (NaN if none), and the
+  // highest value.
+  double cpu_utilization_mean = 0;
+  double cpu_utilization_max = 0;
+  double memory_utilization_mean = 0;
+  double memory_utilization_max = 0;
+  // The resource model in use in one line, or empty without one.
+  std::string resource_reading;
   std::vector<int32_t> limit_reason;  // hpa::Reason of ScalingLimited
   std::vector<int32_t> path;          // DecisionPath
   // Per started task, in start order: seconds from arrival to first start.

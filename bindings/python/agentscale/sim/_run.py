@@ -120,7 +120,8 @@ class Run:
     def series(self) -> dict[str, npt.NDArray[Any]]:
         """Per-sync columns as numpy arrays (views of the result, no copies):
         time_seconds, demand, ready_replicas, desired_replicas, (agent:
-        alive_replicas, queue_length, running_tasks; fluid: current_replicas),
+        alive_replicas, queue_length, running_tasks, and with a resource model
+        cpu_utilization and memory_utilization; fluid: current_replicas),
         'value:<metric>' for each metric as the engine saw it, limit_reason
         (Reason codes), reason (ScalingLimited reason, Kubernetes spelling,
         '' when not limited) and path (DecisionPath spelling)."""
@@ -134,6 +135,9 @@ class Run:
             cols["running_tasks"] = r.running_tasks
             for i, name in enumerate(r.metric_names):
                 cols[f"value:{name}"] = r.metric_values[i]
+            if len(r.cpu_utilization):
+                cols["cpu_utilization"] = r.cpu_utilization
+                cols["memory_utilization"] = r.memory_utilization
         else:
             cols["current_replicas"] = r.current_replicas
             cols["ready_replicas"] = r.replicas
@@ -211,6 +215,11 @@ class Run:
             "forecast_anomalies": s.forecast_anomalies if s.has_forecast else None,
             "forecast_lifted": s.forecast_lifted if s.has_forecast else None,
         }
+        resources = isinstance(self.result, AgentModelResult) and len(self.result.cpu_utilization) > 0
+        for key in ("cpu_utilization_mean", "cpu_utilization_max",
+                    "memory_utilization_mean", "memory_utilization_max"):
+            value = getattr(self.result, key) if resources else None
+            row[key] = None if value is None or math.isnan(value) else value
         if isinstance(self.result, FluidResult):
             fm = self.fluid_metrics()
             row["peak_per_pod_value"] = fm["peak_per_pod_value"]
