@@ -6,6 +6,7 @@ import concurrent.futures
 import json
 import math
 import pathlib
+from typing import Any
 
 import numpy as np
 import pytest
@@ -127,16 +128,20 @@ def _tune_options() -> a.TuneOptions:
 
 
 def test_tune_finds_the_known_fleet_on_threads_and_a_process_pool() -> None:
-    kw: dict[str, object] = {"arrivals": "poisson", "service_seconds": 300, "slots": 100, "seed": 3}
+    kw: dict[str, Any] = {"arrivals": "poisson", "service_seconds": 300, "slots": 100, "seed": 3}
     threads = a.tune(_task_hpa(50), _steady(), options=_tune_options(), progress=False, **kw)
     assert threads.found, threads.why_none
-    target = threads.best.spec.metrics[0].target.average_value_milli / 1000
+    milli = threads.best.spec.metrics[0].target.average_value_milli
+    assert milli is not None
+    target = milli / 1000
     assert math.ceil(600 / target) == 7
     assert 6.8 < threads.best.cost[0] / 6.0 < 7.6
     assert threads.baseline.evaluation.cost > 1.5 * threads.best.evaluation.cost
     # The same search in C++ alone.
     options = _tune_options()
-    options.model = a.sim.make_options("agent", **kw)  # type: ignore[assignment]
+    model = a.sim.make_options("agent", **kw)
+    assert isinstance(model, a.AgentModelOptions)
+    options.model = model
     whole = a.tune_hpa(_task_hpa(50), _steady(), options)
     assert whole.best.spec == threads.best.spec
     with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
@@ -148,7 +153,7 @@ def test_tune_finds_the_known_fleet_on_threads_and_a_process_pool() -> None:
 
 def test_tune_on_a_dask_local_cluster_matches() -> None:
     distributed = pytest.importorskip("distributed")
-    kw: dict[str, object] = {"arrivals": "poisson", "service_seconds": 300, "slots": 100, "seed": 3}
+    kw: dict[str, Any] = {"arrivals": "poisson", "service_seconds": 300, "slots": 100, "seed": 3}
     local = a.tune(_task_hpa(50), _steady(), options=_tune_options(), progress=False, **kw)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
@@ -159,25 +164,24 @@ def test_tune_on_a_dask_local_cluster_matches() -> None:
     assert [h[0] for h in remote.history] == [h[0] for h in local.history]
 
 
-def test_tune_resumes_from_its_cache(tmp_path: pathlib.Path) -> None:
-    kw: dict[str, object] = {"arrivals": "poisson", "service_seconds": 300, "slots": 100, "seed": 3}
+def test_tune_resumes_from_its_cache(tmp_path: pathlib.Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    kw: dict[str, Any] = {"arrivals": "poisson", "service_seconds": 300, "slots": 100, "seed": 3}
     cache = tmp_path / "tune.cache"
     first = a.tune(_task_hpa(50), _steady(), options=_tune_options(), cache=cache,
                    progress=False, **kw)
     assert cache.exists()
     calls: list[int] = []
-    original = a._tune.evaluate_hpa
+    original = a.evaluate_hpa
 
-    def counting(*args: object) -> a.TunedConfig:
+    def counting(*args: Any) -> a.TunedConfig:
         calls.append(1)
-        return original(*args)  # type: ignore[arg-type]
+        return original(*args)
 
-    a._tune.evaluate_hpa = counting  # type: ignore[assignment]
-    try:
-        again = a.tune(_task_hpa(50), _steady(), options=_tune_options(), cache=cache,
-                       progress=False, **kw)
-    finally:
-        a._tune.evaluate_hpa = original  # type: ignore[assignment]
+    monkeypatch.setattr(a._tune, "evaluate_hpa", counting)
+    again = a.tune(_task_hpa(50), _steady(), options=_tune_options(), cache=cache,
+                   progress=False, **kw)
+    monkeypatch.undo()
     assert calls == []  # every candidate came from the cache
     assert again.best.spec == first.best.spec
     # Another SLO is another run: nothing reused.

@@ -1332,11 +1332,11 @@ def cmd_tune(args: argparse.Namespace) -> int:
                    f"{result.stop_reason})",
                    caption=f"first guess from queueing theory: target "
                    f"{result.guess.target_per_agent:.3f} per agent (docs/tune.md)")
-    for c in ("config", "target", "min", "down window (s)", "cost", "wait p95 (s)",
-              f"share over {slo.wait_seconds:g} s", "meets SLO"):
-        table.add_column(c, justify="right" if c != "config" else "left")
-    for label, c in (("as given", result.baseline), ("tuned", result.best)):
-        r = _tuned_row(c)
+    for heading in ("config", "target", "min", "down window (s)", "cost", "wait p95 (s)",
+                    f"share over {slo.wait_seconds:g} s", "meets SLO"):
+        table.add_column(heading, justify="right" if heading != "config" else "left")
+    for label, config in (("as given", result.baseline), ("tuned", result.best)):
+        r = _tuned_row(config)
         table.add_row(label, f"{r['target']:.3f}", str(r["min_replicas"]),
                       "-" if r["scale_down_window_seconds"] is None else f"{r['scale_down_window_seconds']:g}",
                       f"{r['cost']:,.1f}", ", ".join(f"{w:.1f}" for w in r["wait_p95_seconds"]),
