@@ -158,7 +158,7 @@ sanitizer_stage "TSan" "${AGENTSCALE_ROOT}/build-tsan" AGENTSCALE_SKIP_TSAN \
   "-fsanitize=thread -fno-omit-frame-pointer" "-L tsan" -- \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAGENTSCALE_BUILD_EXAMPLES=OFF \
   -DAGENTSCALE_BUILD_BENCHMARKS=OFF -DAGENTSCALE_INSTALL=OFF \
-  -- --target metrics_concurrency_test
+  -- --target metrics_concurrency_test tune_concurrency_test
 
 # --- 5. fuzzing: each libFuzzer target for a bounded time -------------------
 # New inputs go to a scratch directory; the seed corpus in the repository is

@@ -3,7 +3,6 @@
 #include "agentscale/tune/search.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <set>
@@ -16,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "agentscale/hpa/validation.h"
+#include "agentscale/tune/parallel.h"
 
 namespace agentscale::tune {
 namespace {
@@ -509,17 +509,10 @@ absl::StatusOr<TuneResult> TuneHpa(const hpa::AutoscalerSpec& base, const TuneOp
   while (!tuner->done()) {
     const std::vector<hpa::AutoscalerSpec> batch = tuner->Ask();
     std::vector<TunedConfig> results(batch.size());
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-      for (size_t i = next++; i < batch.size(); i = next++) {
-        results[i] = EvaluateHpa(batch[i], tuner->options());
-      }
-    };
-    const size_t n = std::min<size_t>(static_cast<size_t>(threads), batch.size());
-    std::vector<std::thread> pool;
-    for (size_t k = 1; k < n; ++k) pool.emplace_back(work);
-    work();
-    for (std::thread& t : pool) t.join();
+    // Each thread writes only its candidate's result; the options and
+    // traces are read-only while the batch runs.
+    ParallelFor(batch.size(), threads,
+                [&](size_t i) { results[i] = EvaluateHpa(batch[i], tuner->options()); });
     if (absl::Status st = tuner->Tell(std::move(results)); !st.ok()) return st;
     if (progress) progress(tuner->evaluations(), options.max_evaluations);
   }
