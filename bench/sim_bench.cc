@@ -24,18 +24,9 @@
 #include "agentscale/sim/agent_model.h"
 #include "agentscale/sim/fluid.h"
 #include "benchmark/benchmark.h"
+#include "nasa_trace.h"
 
 namespace {
-
-const agentscale::sim::Trace* NasaTrace() {
-  static const agentscale::sim::Trace* trace = [] {
-    auto t = agentscale::sim::LoadTraceCsv(
-        std::string(AGENTSCALE_SOURCE_DIR) +
-        "/bindings/python/agentscale/data/nasa_http_jul1995_per_minute.csv");
-    return t.ok() ? new agentscale::sim::Trace(*std::move(t)) : nullptr;
-  }();
-  return trace;
-}
 
 void BM_Sim_FluidReplayNasa(benchmark::State& state) {
   const agentscale::sim::Trace* trace = NasaTrace();

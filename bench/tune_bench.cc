@@ -19,18 +19,9 @@
 #include "agentscale/tune/queueing.h"
 #include "agentscale/tune/search.h"
 #include "benchmark/benchmark.h"
+#include "nasa_trace.h"
 
 namespace {
-
-const agentscale::sim::Trace* NasaTrace() {
-  static const agentscale::sim::Trace* trace = [] {
-    auto t = agentscale::sim::LoadTraceCsv(
-        std::string(AGENTSCALE_SOURCE_DIR) +
-        "/bindings/python/agentscale/data/nasa_http_jul1995_per_minute.csv");
-    return t.ok() ? new agentscale::sim::Trace(*std::move(t)) : nullptr;
-  }();
-  return trace;
-}
 
 const agentscale::hpa::AutoscalerSpec* SeedHpa() {
   static const agentscale::hpa::AutoscalerSpec* spec = [] {

@@ -149,29 +149,34 @@ absl::Status PatternSearch::Tell(const std::vector<Evaluation>& results) {
     center_eval_ = results[best];
     center_known_ = true;
   } else {
-    // The round's best neighbour (the first of equals) moves the center if
-    // it beats it; otherwise every step above its minimum shrinks.
-    const std::vector<double>* best = nullptr;
-    const Evaluation* best_eval = nullptr;
-    for (const std::vector<double>& x : round_) {
-      auto it = seen_.find(x);
-      if (it == seen_.end()) continue;  // cut by max_evaluations
-      if (best_eval == nullptr || Better(it->second, *best_eval)) {
-        best = &x;
-        best_eval = &it->second;
-      }
-    }
-    if (best_eval != nullptr && Better(*best_eval, center_eval_)) {
-      center_ = *best;
-      center_eval_ = *best_eval;
-    } else if (!ShrinkSteps()) {
-      done_ = true;
-      stop_reason_ = "steps at their minimum";
-      return absl::OkStatus();
-    }
+    if (!ConcludeRound()) return absl::OkStatus();
   }
   PlanRound();
   return absl::OkStatus();
+}
+
+bool PatternSearch::ConcludeRound() {
+  // The round's best neighbour (the first of equals) moves the center if it
+  // beats it; otherwise every step above its minimum shrinks.
+  const std::vector<double>* best = nullptr;
+  const Evaluation* best_eval = nullptr;
+  for (const std::vector<double>& x : round_) {
+    auto it = seen_.find(x);
+    if (it == seen_.end()) continue;  // cut by max_evaluations
+    if (best_eval == nullptr || Better(it->second, *best_eval)) {
+      best = &x;
+      best_eval = &it->second;
+    }
+  }
+  if (best_eval != nullptr && Better(*best_eval, center_eval_)) {
+    center_ = *best;
+    center_eval_ = *best_eval;
+    return true;
+  }
+  if (ShrinkSteps()) return true;
+  done_ = true;
+  stop_reason_ = "steps at their minimum";
+  return false;
 }
 
 bool PatternSearch::ShrinkSteps() {
@@ -214,23 +219,7 @@ void PatternSearch::PlanRound() {
     }
     if (!pending_.empty()) return;
     // Nothing new to evaluate: conclude the round from what was seen.
-    const std::vector<double>* best = nullptr;
-    const Evaluation* best_eval = nullptr;
-    for (const std::vector<double>& x : round_) {
-      const Evaluation& e = seen_.at(x);
-      if (best_eval == nullptr || Better(e, *best_eval)) {
-        best = &x;
-        best_eval = &e;
-      }
-    }
-    if (best_eval != nullptr && Better(*best_eval, center_eval_)) {
-      center_ = *best;
-      center_eval_ = *best_eval;
-    } else if (!ShrinkSteps()) {
-      done_ = true;
-      stop_reason_ = "steps at their minimum";
-      return;
-    }
+    if (!ConcludeRound()) return;
   }
 }
 

@@ -118,6 +118,9 @@ class PatternSearch {
   void PlanRound();
   // Shrinks every step above its minimum; false when all are at it.
   bool ShrinkSteps();
+  // Moves the center to the round's best point if it is better, else
+  // shrinks the steps; false (and done_) when the search has ended.
+  bool ConcludeRound();
 
   std::vector<Parameter> parameters_;
   Options options_;
