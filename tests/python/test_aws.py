@@ -338,3 +338,22 @@ def test_cli_bad_file_exit_2_one_line(tmp_path: pathlib.Path) -> None:
         assert len(lines) == 1, proc.stderr
         assert "Traceback" not in proc.stderr
         assert f"{bad}:" in lines[0] and "MinCapacity 12 is above MaxCapacity 10" in lines[0]
+
+
+def test_cli_replay_an_aws_target(capsys: pytest.CaptureFixture[str]) -> None:
+    """replay takes an AWS target: one trace drives every metric its policies
+    read, the same run as simulate --model fluid."""
+    code, out, err = run_cli(capsys, "replay", str(ECS_JSON), "--json")
+    assert code == 0, err
+    replayed = json.loads(out)
+    assert replayed["kind"] == "ScalableTarget"
+    code, out, err = run_cli(capsys, "simulate", str(ECS_JSON), "--model", "fluid", "--json", "-q")
+    assert code == 0, err
+    simulated = json.loads(out)["summary"]
+    assert replayed["summary"]["cost"] == pytest.approx(simulated["cost"])
+    assert replayed["summary"]["scale_ups"] == simulated["scale_ups"]
+    code, out, err = run_cli(capsys, "replay", str(ECS_JSON))
+    assert code == 0, err
+    assert "scale events" in out
+    code, out, err = run_cli(capsys, "replay", str(ECS_JSON), "--metric", "cpu")
+    assert code == 2 and "--metric" in err

@@ -945,9 +945,26 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.spec}: a ScaledJob runs Jobs, one per task, which the fluid replay "
                          "does not model; use `agentscale simulate --model agent`")
     if isinstance(spec, agentscale.ScalableTargetSpec):
-        raise UsageError(f"{args.spec}: replay does not take an AWS scalable target yet; "
-                         "use `agentscale simulate SPEC --model fluid` (the same replay)")
-    if isinstance(spec, agentscale.ScaledObjectSpec):
+        # One trace drives every metric the target's policies read (CPU and
+        # memory as percent of a task's reservation), as simulate --model
+        # fluid does.
+        if args.metric:
+            raise UsageError(f"{args.spec}: --metric: an AWS scalable target's policies read every "
+                             "metric they name, and the trace drives them all")
+        trace = _load_trace(args) or sim.default_trace()
+        fluid = agentscale.FluidOptions(outages=_outages(args, trace),
+                                        prometheus_version=args.prometheus_version,
+                                        config=_config(args) or agentscale.ControllerConfig())
+        if args.period is not None:
+            fluid.period_seconds = args.period
+        if args.initial_replicas is not None:
+            fluid.initial_replicas = args.initial_replicas
+        if args.price is not None:
+            fluid.price_per_replica_hour = args.price
+        replayed = sim.simulate(spec, trace, "fluid", options=fluid).result
+        assert isinstance(replayed, agentscale.FluidResult)
+        result = replayed
+    elif isinstance(spec, agentscale.ScaledObjectSpec):
         # A query may return no series: empty, NaN or Inf values are null
         # samples, which the trigger reads as its ignoreNullValues says.
         trace = _load_trace(args, null_values=True) or sim.default_trace()
@@ -971,6 +988,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         _print_json({
             "spec": spec.name,
             "kind": "ScaledObject" if isinstance(spec, agentscale.ScaledObjectSpec)
+            else "ScalableTarget" if isinstance(spec, agentscale.ScalableTargetSpec)
             else "HorizontalPodAutoscaler",
             "trace": {"name": trace.name, "rows": len(trace), "meaning": result.trace_meaning,
                       "reading": result.trace_reading},
