@@ -61,12 +61,14 @@ namespace {
 // agents - 1 the HPA's ratio agents / (agents - 1) would stay inside its
 // tolerance; then the largest milli-unit below load / ((1 + tol) (agents - 1)),
 // from which it does scale up. Never above a full agent.
-double RowTarget(double load, int32_t agents, int32_t slots, double tolerance) {
+double RowTarget(double load, int32_t agents, int32_t slots, double tolerance,
+                 int32_t min_agents) {
   if (!(load > 0)) return kNaN;
   // A saturated agent shows `slots` busy; the HPA scales it up only while
   // slots / target is over 1 + tolerance, so the target stays below that.
   const double full = SaturationCap(slots, tolerance);
-  if (agents <= 1) return full;
+  // The minimum holds this many whatever the target.
+  if (agents <= std::max(1, min_agents)) return full;
   const double n = static_cast<double>(agents);
   double t;
   if (n * tolerance < 1.0 + tolerance) {
@@ -76,6 +78,9 @@ double RowTarget(double load, int32_t agents, int32_t slots, double tolerance) {
     t = FloorMilli(edge);
     if (t >= edge) t -= 0.001;
   }
+  // Below a milli-unit no quantity serves the row (a trickle just before a
+  // burst): it is not counted as loaded.
+  if (t < 0.001) return kNaN;
   return std::min(t, full);
 }
 
@@ -260,7 +265,7 @@ absl::StatusOr<SteadySizing> SizeForSteadyLoad(double arrival_rate, double servi
     s.target_per_agent = kNaN;
     return s;
   }
-  s.target_per_agent = RowTarget(s.offered_load, s.agents, slots_per_agent, tolerance);
+  s.target_per_agent = RowTarget(s.offered_load, s.agents, slots_per_agent, tolerance, 1);
   s.wait_quantile_seconds =
       WaitQuantile(fleet_slots, s.offered_load, service_seconds, 1.0 - slo.share_over);
   s.share_over = WaitExceedance(fleet_slots, s.offered_load, service_seconds, slo.wait_seconds);
@@ -385,7 +390,9 @@ absl::StatusOr<FleetSizing> SizeFleet(const sim::Trace& arrivals,
     std::deque<size_t> window;  // row indices, agents_needed decreasing
     size_t next = 0;
     for (size_t i = 0; i < n; ++i) {
-      while (next < n && out.time_seconds[next] < out.time_seconds[i] + span) {
+      // Row i itself always (a time so large that adding the span changes
+      // nothing would otherwise leave it out).
+      while (next <= i || (next < n && out.time_seconds[next] < out.time_seconds[i] + span)) {
         while (!window.empty() && out.agents_needed[window.back()] <= out.agents_needed[next]) {
           window.pop_back();
         }
@@ -400,7 +407,8 @@ absl::StatusOr<FleetSizing> SizeFleet(const sim::Trace& arrivals,
   std::vector<std::pair<double, size_t>> loaded;
   for (size_t i = 0; i < n; ++i) {
     out.row_target[i] =
-        RowTarget(out.offered_load[i], out.agents_ahead[i], options.slots, options.tolerance);
+        RowTarget(out.offered_load[i], out.agents_ahead[i], options.slots, options.tolerance,
+                  options.min_agents);
     if (!std::isnan(out.row_target[i])) loaded.emplace_back(out.row_target[i], i);
   }
   out.target_per_agent = kNaN;

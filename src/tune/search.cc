@@ -186,7 +186,9 @@ bool PatternSearch::ShrinkSteps() {
     if (steps_[j] <= p.min_step) continue;
     double next = steps_[j] * options_.shrink;
     if (p.integer) next = std::floor(next);
-    steps_[j] = std::max(p.min_step, next);
+    // A step that rounding keeps where it was goes to its minimum, so that
+    // every shrink makes progress.
+    steps_[j] = next < steps_[j] ? std::max(p.min_step, next) : p.min_step;
     changed = true;
   }
   return changed;
@@ -274,16 +276,25 @@ TunedConfig EvaluateHpa(const hpa::AutoscalerSpec& spec, const TuneOptions& opti
     }
     const sim::RunSummary& s = r->summary;
     cost += s.cost;
+    // Tasks a full queue dropped never waited, and count as waiting too
+    // long: a config that sheds load does not meet a wait SLO.
+    const double lost = static_cast<double>(r->tasks_lost);
+    const double counted = static_cast<double>(s.wait_tasks) + lost;
+    const double share =
+        counted > 0 ? (s.share_over_slo * static_cast<double>(s.wait_tasks) + lost) / counted : 0;
     c.cost.push_back(s.cost);
-    c.share_over.push_back(s.share_over_slo);
+    c.share_over.push_back(share);
     c.wait_p95_seconds.push_back(s.wait_p95);
     const std::string name = trace.name.empty() ? absl::StrCat("trace ", t + 1) : trace.name;
-    if (s.share_over_slo > options.slo.share_over) {
-      violation += s.share_over_slo - options.slo.share_over;
+    if (share > options.slo.share_over) {
+      violation += share - options.slo.share_over;
       if (e.why.empty()) {
         e.why = absl::StrFormat("%s: %.2f%% of tasks wait over %g s (the SLO allows %g%%)",
-                                name, 100 * s.share_over_slo, options.slo.wait_seconds,
+                                name, 100 * share, options.slo.wait_seconds,
                                 100 * options.slo.share_over);
+        if (r->tasks_lost > 0) {
+          absl::StrAppend(&e.why, ", ", r->tasks_lost, " of them lost to a full queue");
+        }
       }
     }
     if (options.max_reversals_per_hour >= 0 && s.duration_hours > 0) {
@@ -320,6 +331,10 @@ absl::StatusOr<HpaTuner> HpaTuner::Create(const hpa::AutoscalerSpec& base, TuneO
   }
   if (options.max_evaluations < 1) {
     return absl::InvalidArgumentError("max_evaluations must be at least 1");
+  }
+  if (!(options.saturation_margin >= 0) || !std::isfinite(options.saturation_margin)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "saturation_margin must be finite and >= 0, got ", options.saturation_margin));
   }
   if (absl::Status st = hpa::ValidateSpecStatus(base, options.model.config); !st.ok()) return st;
 
@@ -459,13 +474,19 @@ TuneResult HpaTuner::Finish() const {
     }
   }
   if (best < candidates_.size()) out.best = candidates_[best];
+  out.baseline = EvaluateHpa(base_, options_);
+  // The base as given may lie outside the searched bounds (a target above
+  // the saturation cap, a window over the bound), so it was never a
+  // candidate itself: it wins if it is better.
+  if (candidates_.empty() || Better(out.baseline.evaluation, out.best.evaluation)) {
+    out.best = out.baseline;
+  }
   out.found = out.best.evaluation.feasible;
   if (!out.found) {
     out.why_none = absl::StrCat("no candidate of ", candidates_.size(), " met ",
                                 options_.slo.ToString(), "; the closest: ",
                                 out.best.evaluation.why);
   }
-  out.baseline = EvaluateHpa(base_, options_);
   // The Pareto front of cost against the share of tasks over the wait.
   std::vector<size_t> feasible;
   for (size_t i = 0; i < candidates_.size(); ++i) {

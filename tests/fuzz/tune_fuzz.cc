@@ -99,6 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(f->binding_row >= 0 && static_cast<size_t>(f->binding_row) < n);
     Check(f->row_target[f->binding_row] == f->target_per_agent);
     Check(f->target_per_agent <= tune::SaturationCap(o.slots, o.tolerance));
+    Check(f->target_per_agent >= 0.001);
     Check(f->rows_missed >= 0);
   }
   return 0;

@@ -185,8 +185,11 @@ def test_tune_resumes_from_its_cache(tmp_path: pathlib.Path,
     assert calls == []  # every candidate came from the cache
     assert again.best.spec == first.best.spec
     # Another SLO is another run: nothing reused.
-    a.tune(_task_hpa(50), _steady(), options=_tune_options(), slo="p99_wait<=30s", cache=cache,
-           progress=False, **kw)
+    monkeypatch.setattr(a._tune, "evaluate_hpa", counting)
+    other = a.tune(_task_hpa(50), _steady(), options=_tune_options(), slo="p99_wait<=30s",
+                   cache=cache, progress=False, **kw)
+    monkeypatch.undo()
+    assert len(calls) == len(other.history)
 
 
 def test_tune_refuses_what_it_cannot_search() -> None:

@@ -329,6 +329,41 @@ TEST(SizeFleet, MinMaxAndIdleRows) {
   EXPECT_THAT(idle.Explain(), HasSubstr("no row has load"));
 }
 
+// The minimum holds a fleet whatever the target: rows it covers take the
+// cap, not their load over the minimum.
+TEST(SizeFleet, RowsTheMinimumHoldsTakeTheCap) {
+  FleetSizingOptions o;
+  o.min_agents = 2;
+  ASSERT_OK_AND_ASSIGN(FleetSizing f, SizeFleet(PerMinute(std::vector<double>(60, 10.0)), o));
+  EXPECT_EQ(f.agents_needed[30], 2);  // 50 erlangs need 1, the minimum is 2
+  EXPECT_DOUBLE_EQ(f.target_per_agent, SaturationCap(100, 0.1));
+}
+
+// A trickle before a burst gives no row a target of zero.
+TEST(SizeFleet, NoTargetBelowAMilliUnit) {
+  std::vector<double> rows = {60};
+  rows.resize(181, 0.0);
+  rows.resize(186, 600.0);
+  for (double coverage : {1.0, 0.99}) {
+    FleetSizingOptions o;
+    o.coverage = coverage;
+    ASSERT_OK_AND_ASSIGN(FleetSizing f, SizeFleet(PerMinute(rows), o));
+    EXPECT_GE(f.target_per_agent, 0.001) << coverage;
+    for (double t : f.row_target) {
+      if (!std::isnan(t)) EXPECT_GE(t, 0.001);
+    }
+  }
+}
+
+// Times so large that adding the lead changes nothing still size every row.
+TEST(SizeFleet, HugeTimesKeepEveryRowInItsOwnWindow) {
+  sim::Trace t;
+  t.time_seconds = {0, 1, 2, 1e20};
+  t.values = {1, 1, 1, 1};
+  ASSERT_OK_AND_ASSIGN(FleetSizing f, SizeFleet(t, {}));
+  for (size_t i = 0; i < 4; ++i) EXPECT_GE(f.agents_ahead[i], f.agents_needed[i]) << i;
+}
+
 TEST(SizeFleet, BadInputNamesTheOptionOrRow) {
   EXPECT_THAT(SizeFleet(PerMinute({1, -2, 3}), {}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("trace row 2 (t=60)")));

@@ -277,12 +277,46 @@ TEST(TuneHpa, SaysWhyNoneMeetsAnImpossibleSlo) {
   EXPECT_THAT(r.why_none, HasSubstr("steady:"));
 }
 
+// Tasks a full queue drops count as waiting too long: shedding load does
+// not meet a wait SLO.
+TEST(TuneHpa, LostTasksDoNotMeetTheSlo) {
+  TuneOptions o = SteadyOptions();
+  o.model.queue_capacity = 0;  // every task that finds no free slot is lost
+  const TunedConfig c = EvaluateHpa(TaskHpa(50), o);
+  EXPECT_FALSE(c.evaluation.feasible);
+  EXPECT_THAT(c.evaluation.why, HasSubstr("lost to a full queue"));
+  EXPECT_GT(c.share_over[0], 0.0);
+}
+
+// A base outside the searched bounds (here a target above max_target) is
+// weighed as it is at the end, so the result is never worse than it.
+TEST(TuneHpa, ABaseOutsideTheBoundsCanWin) {
+  TuneOptions o = SteadyOptions();
+  o.traces = {Steady(120, 10)};  // 50 erlangs: one agent of 100 slots
+  o.max_target = 40;             // every candidate needs two
+  o.search_min_replicas = false;
+  o.search_scale_down_window = false;
+  o.max_evaluations = 10;
+  ASSERT_OK_AND_ASSIGN(TuneResult r, TuneHpa(TaskHpa(80), o));
+  ASSERT_TRUE(r.found);
+  EXPECT_EQ(r.best.spec, TaskHpa(80));
+  EXPECT_EQ(r.best.evaluation.cost, r.baseline.evaluation.cost);
+  for (const PatternSearch::Record& rec : r.history) {
+    EXPECT_LE(rec.point[0], 40);
+    EXPECT_GT(rec.evaluation.cost, r.best.evaluation.cost);
+  }
+}
+
 TEST(TuneHpa, RefusesWhatItCannotSearch) {
   TuneOptions o = SteadyOptions();
   hpa::AutoscalerSpec cpu = TaskHpa(50);
   cpu.metrics[0] = hpa::MetricSpec::ResourceUtilization("cpu", 70);
   EXPECT_THAT(TuneHpa(cpu, o).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("AverageValue")));
+  TuneOptions negative = o;
+  negative.saturation_margin = -0.5;
+  EXPECT_THAT(TuneHpa(TaskHpa(50), negative).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("saturation_margin")));
   o.traces.clear();
   EXPECT_THAT(TuneHpa(TaskHpa(50), o).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("needs a trace")));

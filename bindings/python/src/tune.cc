@@ -346,7 +346,7 @@ void BindTune(py::module_& m) {
             RaiseIfError(t.Tell(std::move(results)));
           },
           py::arg("results"))
-      .def("finish", &tune::HpaTuner::Finish, py::call_guard<py::gil_scoped_release>());
+      .def("finish", &tune::HpaTuner::Finish);
 
   m.def(
       "evaluate_hpa",

@@ -167,7 +167,10 @@ struct FleetSizing {
   std::vector<int32_t> agents_needed;   // ceil(slots / slots per agent), in [min, max]
   std::vector<int32_t> agents_ahead;    // the most agents needed within the lead
   // The target for agents_ahead at this row's load (the rule of
-  // SizeForSteadyLoad); NaN without load.
+  // SizeForSteadyLoad); the saturation cap when min_agents already holds
+  // agents_ahead (the minimum holds it whatever the target); NaN without
+  // load, or when the target would be below a milli-unit (a trickle just
+  // before a burst, which no quantity serves).
   std::vector<double> row_target;
   // The app_active_task_count AverageValue target: the lowest row target
   // of the best `coverage` of the loaded rows (with coverage 1, the lowest
