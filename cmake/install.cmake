@@ -28,7 +28,7 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/agentscale"
 # planned) are skipped, so this file need not change when one is added.
 set(_agentscale_install_targets)
 foreach(_target IN ITEMS agentscale_base agentscale_metrics agentscale_policy agentscale_hpa agentscale_schedule agentscale_forecast agentscale_keda agentscale_aws agentscale_nodes
-    agentscale_sim agentscale_tune agentscale_config agentscale_drivers agentscale_core agentscale_agentscale)
+    agentscale_sim agentscale_tune agentscale_config agentscale_drivers agentscale_serve agentscale_core agentscale_agentscale)
   if(TARGET ${_target})
     list(APPEND _agentscale_install_targets ${_target})
   endif()

@@ -27,6 +27,11 @@ PACKAGES=(
   clang
   libclang-rt-14-dev
   tzdata
+  libgrpc++-dev
+  libprotobuf-dev
+  protobuf-compiler
+  protobuf-compiler-grpc
+  openssl
 )
 
 missing=()

@@ -319,7 +319,8 @@ void EmitTriggers(YAML::Emitter& e, const std::vector<keda::Trigger>& triggers, 
       meta["end"] = t.cron->end;
       meta["timezone"] = t.cron->timezone;
       meta["desiredReplicas"] = absl::StrCat(t.cron->desired_replicas);
-    } else if (ScalerTargetKeys(t.type, &target_key, &activation_key)) {
+    } else if (ScalerTargetKeys(t.type, &target_key, &activation_key) &&
+               target_key != nullptr) {
       meta.emplace(target_key, ShortestNumber(t.target));
       if (activation_key != nullptr && t.activation_target != 0) {
         meta.emplace(activation_key, ShortestNumber(t.activation_target));

@@ -72,6 +72,10 @@ const ScalerInfo kScalers[] = {
     {"mysql", "queryValue", kRequired, "activationQueryValue", keda::TriggerKind::kExternal},
     // cron: desiredReplicas is the value, not the target (which is 1).
     {"cron", "desiredReplicas", kRequired, nullptr, keda::TriggerKind::kExternal},
+    // external: the target is what the scaler's GetMetricSpec answers, not a
+    // metadata key; agentscale serve answers 1 (serve/pass_through.h), which
+    // replays assume. Every metadata key reaches the scaler as scalerMetadata.
+    {"external", nullptr, 1, nullptr, keda::TriggerKind::kExternal},
     {"cpu", "value", kRequired, nullptr, keda::TriggerKind::kResource},
     {"memory", "value", kRequired, nullptr, keda::TriggerKind::kResource},
 };
@@ -567,7 +571,7 @@ class ScaledObjectParser : public YamlReader {
       marks_[kpath] = it->second.Mark();
       if (it->second.IsNull()) continue;
       AGENTSCALE_ASSIGN_OR_RETURN(std::string value, ReadMetadataString(it->second, kpath));
-      if (key == info->target_key) target_node = it->second;
+      if (info->target_key != nullptr && key == info->target_key) target_node = it->second;
       if (info->activation_key != nullptr && key == info->activation_key) {
         activation_node = it->second;
       }
@@ -602,6 +606,11 @@ class ScaledObjectParser : public YamlReader {
           ReadNumberString(*activation_node, Child(mpath, info->activation_key)));
     }
     if (t->type == "cron") AGENTSCALE_RETURN_IF_ERROR(ParseCron(*meta, mpath, t));
+    if (t->type == "external" && t->metadata.find("scalerAddress") == t->metadata.end()) {
+      // external_scaler.go parseExternalScalerMetadata: scalerAddress is required.
+      return ErrorAt(meta->Mark(), Child(mpath, "scalerAddress"),
+                     "is required for an external trigger");
+    }
     if (t->type == "prometheus") {
       for (const char* required : {"serverAddress", "query"}) {
         if (t->metadata.find(required) == t->metadata.end()) {

@@ -1,0 +1,48 @@
+// Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
+//
+// From a serve configuration (config/serve.h) to the fleets a ScalerService
+// serves: each fleet's policy, and a source that reads its metrics from
+// Prometheus with instant queries (built when cpp-httplib is:
+// AGENTSCALE_WITH_HTTP).
+//
+//   auto config = agentscale::config::LoadServeConfigDir("/etc/agentscale");
+//   agentscale::serve::ScalerService service(options);
+//   absl::Status s = agentscale::serve::AddConfiguredFleets(*config, &service);
+#ifndef AGENTSCALE_SERVE_FLEETS_H_
+#define AGENTSCALE_SERVE_FLEETS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "agentscale/config/serve.h"
+#include "agentscale/policy/policy.h"
+#include "agentscale/serve/service.h"
+
+namespace agentscale::serve {
+
+// The policy a fleet's file describes: an HPA (HorizontalAutoscaler) or a
+// ScaledObject (keda::ScaledObjectPolicy).
+absl::StatusOr<std::unique_ptr<Policy>> PolicyFor(const config::ServeFleetConfig& fleet);
+
+// A query with $namespace replaced by `namespace_name`, which must be a
+// Kubernetes namespace name (a DNS label: [a-z0-9-], at most 63): anything
+// else is InvalidArgument, so a client cannot inject PromQL.
+absl::StatusOr<std::string> QueryFor(const std::string& query, const std::string& namespace_name);
+
+// Reads a fleet's metrics from Prometheus at `now`: each metric's query
+// (per pod: one value per `pod_label`; External: every element; Object: the
+// single element), the current replica count from `replicas_query` or the
+// number of pods the first per-pod metric returned. A failed metric query
+// is that metric's error; a failed replica count (Prometheus down) fails
+// the observation, so the service holds. Null without cpp-httplib.
+std::shared_ptr<const ObservationSource> PrometheusSource(const std::string& prometheus,
+                                                          const config::ServeFleetConfig& fleet);
+
+// Adds every fleet of `config` to `service` (policy and Prometheus source).
+absl::Status AddConfiguredFleets(const config::ServeConfig& config, ScalerService* service);
+
+}  // namespace agentscale::serve
+
+#endif  // AGENTSCALE_SERVE_FLEETS_H_
