@@ -115,7 +115,7 @@ AGENTSCALE_FUZZ_TARGETS=(exposition_fuzz:exposition trace_fuzz:trace
   schedule_fuzz:schedule agent_model_fuzz:agent_model alert_rules_fuzz:alert_rules
   state_json_fuzz:state_json observation_json_fuzz:observation_json
   adapter_rules_fuzz:adapter_rules manifest_fuzz:manifest aws_json_fuzz:aws_json
-  tune_fuzz:tune node_pools_fuzz:node_pools)
+  tune_fuzz:tune node_pools_fuzz:node_pools serve_fuzz:serve)
 
 # configure_fuzz BUILD_DIR: the clang build of the fuzz targets only.
 configure_fuzz() {

@@ -10,7 +10,9 @@
 #    end to end with a real Prometheus server (tests/metrics/
 #    prometheus_e2e.sh: scraping and the controller; prometheus_range_e2e.sh:
 #    query_range as a trace, through the C++ client and, when .venv holds
-#    this checkout's package, `agentscale fetch`; they install the Debian
+#    this checkout's package, `agentscale fetch`; tests/serve/serve_e2e.sh:
+#    agentscale-serve polled by a Python gRPC client as KEDA polls it, a
+#    kill -9 and restart inside a stabilization window; they install the Debian
 #    package `prometheus` if missing, and are skipped, saying why, only when
 #    it cannot be installed);
 # 3. builds build-asan/ with AddressSanitizer + UndefinedBehaviorSanitizer and
@@ -158,7 +160,7 @@ sanitizer_stage "TSan" "${AGENTSCALE_ROOT}/build-tsan" AGENTSCALE_SKIP_TSAN \
   "-fsanitize=thread -fno-omit-frame-pointer" "-L tsan" -- \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAGENTSCALE_BUILD_EXAMPLES=OFF \
   -DAGENTSCALE_BUILD_BENCHMARKS=OFF -DAGENTSCALE_INSTALL=OFF \
-  -- --target metrics_concurrency_test tune_concurrency_test
+  -- --target metrics_concurrency_test tune_concurrency_test serve_concurrency_test
 
 # --- 5. fuzzing: each libFuzzer target for a bounded time -------------------
 # New inputs go to a scratch directory; the seed corpus in the repository is

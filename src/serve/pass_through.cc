@@ -13,11 +13,6 @@
 
 namespace agentscale::serve {
 
-ReportedValue ReportFor(int32_t desired_replicas) {
-  const int32_t d = std::max<int32_t>(desired_replicas, 0);
-  return ReportedValue{d, static_cast<double>(d) * kPassThroughTarget};
-}
-
 hpa::Behavior PassThroughBehavior(int32_t max_replicas, bool with_tolerance) {
   hpa::Behavior b;
   b.scale_up.stabilization_window = absl::ZeroDuration();

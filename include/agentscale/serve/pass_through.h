@@ -60,7 +60,10 @@ struct ReportedValue {
   int64_t value = 0;
   double value_float = 0;
 };
-ReportedValue ReportFor(int32_t desired_replicas);
+inline ReportedValue ReportFor(int32_t desired_replicas) {
+  const int32_t d = desired_replicas > 0 ? desired_replicas : 0;
+  return ReportedValue{d, static_cast<double>(d) * kPassThroughTarget};
+}
 
 // The HPA behavior that applies a decision unchanged: windows 0, tolerance
 // 0 (when `with_tolerance`), scale-up by up to max(max_replicas, 1) pods
