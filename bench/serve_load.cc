@@ -9,7 +9,7 @@
 // completion reaching the client).
 //
 //   serve_load [--scaled-objects 1000] [--seconds 60] [--in-flight 64]
-//              [--client-threads 1] [--server-threads 64]
+//              [--client-threads 1] [--server-threads 8]
 //              [--decide-interval 15]
 //
 // Both sides share the machine (2 cores here): the figures are for the
@@ -44,7 +44,7 @@ struct Flags {
   double seconds = 60;
   int in_flight = 64;
   int client_threads = 1;
-  int server_threads = 64;
+  int server_threads = 8;
   double decide_interval = 15;
 };
 

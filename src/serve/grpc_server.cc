@@ -8,12 +8,17 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "agentscale/serve/pass_through.h"
 #include "externalscaler.grpc.pb.h"
 
 namespace agentscale::serve {
@@ -35,17 +40,138 @@ ScaledObjectRef FromProto(const pb::ScaledObjectRef& in) {
   return ref;
 }
 
-class ExternalScalerService final : public pb::ExternalScaler::Service {
+// Runs the requests that must decide (observe through the network, write
+// state) off gRPC's callback threads: a fixed set of threads and a bounded
+// queue.
+class WorkerPool {
+ public:
+  WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  ~WorkerPool() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  // False when the queue is full.
+  bool Submit(std::function<void()> task) {
+    {
+      std::lock_guard lock(mu_);
+      if (queue_.size() >= max_queued_) return false;
+      queue_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+    return true;
+  }
+
+ private:
+  void Work() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and everything queued ran
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+    }
+  }
+
+  const size_t max_queued_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;  // guarded by mu_
+  bool stopping_ = false;                    // guarded by mu_
+  std::vector<std::thread> threads_;
+};
+
+// The unary RPCs on gRPC's callback API: a request whose ScaledObject has a
+// current decision is answered on the spot; one that must decide goes to
+// the worker pool. StreamIsActive is a synchronous method (a thread per
+// open stream, bounded by max_streams).
+using CallbackBase = pb::ExternalScaler::WithCallbackMethod_IsActive<
+    pb::ExternalScaler::WithCallbackMethod_GetMetricSpec<
+        pb::ExternalScaler::WithCallbackMethod_GetMetrics<pb::ExternalScaler::Service>>>;
+
+class ExternalScalerService final : public CallbackBase {
  public:
   ExternalScalerService(ScalerService* service, const GrpcServerOptions& options)
-      : service_(service), options_(options) {}
+      : service_(service),
+        options_(options),
+        pool_(options.max_threads, static_cast<size_t>(options.max_queued)) {}
 
-  grpc::Status IsActive(grpc::ServerContext*, const pb::ScaledObjectRef* request,
-                        pb::IsActiveResponse* response) override {
-    absl::StatusOr<bool> active = service_->IsActive(FromProto(*request));
-    if (!active.ok()) return ToGrpc(active.status());
-    response->set_result(*active);
-    return grpc::Status::OK;
+  grpc::ServerUnaryReactor* IsActive(grpc::CallbackServerContext* context,
+                                     const pb::ScaledObjectRef* request,
+                                     pb::IsActiveResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    ScaledObjectRef ref = FromProto(*request);
+    int32_t desired = 0;
+    if (service_->TryCurrent(ref, &desired)) {
+      response->set_result(desired > 0);
+      reactor->Finish(grpc::Status::OK);
+      return reactor;
+    }
+    Defer(reactor, [this, reactor, response, ref = std::move(ref)] {
+      absl::StatusOr<bool> active = service_->IsActive(ref);
+      if (active.ok()) response->set_result(*active);
+      reactor->Finish(ToGrpc(active.status()));
+    });
+    return reactor;
+  }
+
+  grpc::ServerUnaryReactor* GetMetricSpec(grpc::CallbackServerContext* context,
+                                          const pb::ScaledObjectRef* request,
+                                          pb::GetMetricSpecResponse* response) override {
+    // No decision, no I/O: answered on the spot.
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    absl::StatusOr<std::vector<MetricSpecAnswer>> specs =
+        service_->GetMetricSpec(FromProto(*request));
+    if (specs.ok()) {
+      for (const MetricSpecAnswer& a : *specs) {
+        pb::MetricSpec* spec = response->add_metricspecs();
+        spec->set_metricname(a.metric_name);
+        spec->set_targetsize(static_cast<int64_t>(std::llround(a.target_size)));
+        spec->set_targetsizefloat(a.target_size);
+      }
+    }
+    reactor->Finish(ToGrpc(specs.status()));
+    return reactor;
+  }
+
+  grpc::ServerUnaryReactor* GetMetrics(grpc::CallbackServerContext* context,
+                                       const pb::GetMetricsRequest* request,
+                                       pb::GetMetricsResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    ScaledObjectRef ref = FromProto(request->scaledobjectref());
+    int32_t desired = 0;
+    if (request->metricname() == kPassThroughMetricName && service_->TryCurrent(ref, &desired)) {
+      const ReportedValue v = ReportFor(desired);
+      pb::MetricValue* value = response->add_metricvalues();
+      value->set_metricname(kPassThroughMetricName);
+      value->set_metricvalue(v.value);
+      value->set_metricvaluefloat(v.value_float);
+      reactor->Finish(grpc::Status::OK);
+      return reactor;
+    }
+    Defer(reactor, [this, reactor, request, response, ref = std::move(ref)] {
+      absl::StatusOr<std::vector<MetricValueAnswer>> values =
+          service_->GetMetrics(ref, request->metricname());
+      if (values.ok()) {
+        for (const MetricValueAnswer& a : *values) {
+          pb::MetricValue* value = response->add_metricvalues();
+          value->set_metricname(a.metric_name);
+          value->set_metricvalue(a.value);
+          value->set_metricvaluefloat(a.value_float);
+        }
+      }
+      reactor->Finish(ToGrpc(values.status()));
+    });
+    return reactor;
   }
 
   grpc::Status StreamIsActive(grpc::ServerContext* context, const pb::ScaledObjectRef* request,
@@ -80,34 +206,6 @@ class ExternalScalerService final : public pb::ExternalScaler::Service {
     return result;
   }
 
-  grpc::Status GetMetricSpec(grpc::ServerContext*, const pb::ScaledObjectRef* request,
-                             pb::GetMetricSpecResponse* response) override {
-    absl::StatusOr<std::vector<MetricSpecAnswer>> specs =
-        service_->GetMetricSpec(FromProto(*request));
-    if (!specs.ok()) return ToGrpc(specs.status());
-    for (const MetricSpecAnswer& a : *specs) {
-      pb::MetricSpec* spec = response->add_metricspecs();
-      spec->set_metricname(a.metric_name);
-      spec->set_targetsize(static_cast<int64_t>(std::llround(a.target_size)));
-      spec->set_targetsizefloat(a.target_size);
-    }
-    return grpc::Status::OK;
-  }
-
-  grpc::Status GetMetrics(grpc::ServerContext*, const pb::GetMetricsRequest* request,
-                          pb::GetMetricsResponse* response) override {
-    absl::StatusOr<std::vector<MetricValueAnswer>> values =
-        service_->GetMetrics(FromProto(request->scaledobjectref()), request->metricname());
-    if (!values.ok()) return ToGrpc(values.status());
-    for (const MetricValueAnswer& a : *values) {
-      pb::MetricValue* value = response->add_metricvalues();
-      value->set_metricname(a.metric_name);
-      value->set_metricvalue(a.value);
-      value->set_metricvaluefloat(a.value_float);
-    }
-    return grpc::Status::OK;
-  }
-
   void Stop() {
     {
       std::lock_guard lock(mu_);
@@ -117,6 +215,15 @@ class ExternalScalerService final : public pb::ExternalScaler::Service {
   }
 
  private:
+  template <typename Task>
+  void Defer(grpc::ServerUnaryReactor* reactor, Task task) {
+    if (!pool_.Submit(std::move(task))) {
+      reactor->Finish(grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("more than ", options_.max_queued, " requests wait for a decision")));
+    }
+  }
+
   bool stopping() {
     std::lock_guard lock(mu_);
     return stopping_;
@@ -128,6 +235,7 @@ class ExternalScalerService final : public pb::ExternalScaler::Service {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;  // guarded by mu_
+  WorkerPool pool_;        // last: its threads stop first
 };
 
 }  // namespace
@@ -154,10 +262,13 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(ScalerService* ser
     return absl::InvalidArgumentError(
         "serve: a client CA (mutual TLS) needs the server's certificate and key too");
   }
-  if (options.max_request_bytes < 1 || options.max_threads < 2 || options.max_streams < 0) {
+  if (options.max_request_bytes < 1 || options.max_threads < 1 || options.max_queued < 1 ||
+      options.max_streams < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "serve: want max_request_bytes >= 1, max_threads >= 2, max_streams >= 0; got ",
-        options.max_request_bytes, ", ", options.max_threads, ", ", options.max_streams));
+        "serve: want max_request_bytes >= 1, max_threads >= 1, max_queued >= 1, "
+        "max_streams >= 0; got ",
+        options.max_request_bytes, ", ", options.max_threads, ", ", options.max_queued, ", ",
+        options.max_streams));
   }
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (options.tls_cert_pem.empty()) {
@@ -177,8 +288,9 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(ScalerService* ser
   builder.AddListeningPort(options.address, credentials, &impl->port);
   builder.RegisterService(impl->service.get());
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
+  // The synchronous StreamIsActive takes a thread per open stream.
   grpc::ResourceQuota quota("agentscale-serve");
-  quota.SetMaxThreads(options.max_threads);
+  quota.SetMaxThreads(options.max_streams + 4);
   builder.SetResourceQuota(quota);
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || impl->port == 0) {

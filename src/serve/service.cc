@@ -424,6 +424,26 @@ std::string ScalerService::RenderMetrics() const {
   return out;
 }
 
+bool ScalerService::TryCurrent(const ScaledObjectRef& ref, int32_t* desired) {
+  Engine* e = nullptr;
+  {
+    std::shared_lock lock(mu_);
+    auto it = engines_.find(ScaledObjectKey(ref));
+    if (it == engines_.end()) return false;
+    e = it->second.get();
+  }
+  auto fleet = ref.scaler_metadata.find(kFleetKey);
+  const std::string& fleet_name =
+      fleet != ref.scaler_metadata.end() && !fleet->second.empty() ? fleet->second : ref.name;
+  if (fleet_name != e->fleet) return false;
+  std::unique_lock lock(e->mu, std::try_to_lock);
+  if (!lock.owns_lock() || e->orphaned || !e->last.has_value() || !(Now() < e->next_due)) {
+    return false;
+  }
+  *desired = e->last->desired_replicas;
+  return true;
+}
+
 std::optional<DecisionRecord> ScalerService::Latest(const std::string& scaled_object) const {
   Engine* e = nullptr;
   {

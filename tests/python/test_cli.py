@@ -5,6 +5,7 @@ agentscale`)."""
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -569,3 +570,35 @@ def test_fetch_without_a_server_names_it(capsys: pytest.CaptureFixture[str]) -> 
                          "--start", "0", "--end", "60", "--step", "15", "--timeout", "2")
     assert code == 2 and out == ""
     assert f'range query "up" at 127.0.0.1:{port}: ' in err and "Traceback" not in err
+
+
+def test_serve_runs_the_program_with_every_argument(tmp_path: pathlib.Path) -> None:
+    # A stand-in for agentscale-serve that records what it was given.
+    fake = tmp_path / "agentscale-serve"
+    record = tmp_path / "args.txt"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\necho serving\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "AGENTSCALE_SERVE_BIN": str(fake)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "agentscale", "serve", "--config", "/etc/agentscale",
+         "--listen", "127.0.0.1:0"],
+        capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "serving\n"
+    assert record.read_text().split("\n")[:4] == [
+        "--config", "/etc/agentscale", "--listen", "127.0.0.1:0"]
+
+
+def test_serve_without_the_program_says_how_to_build_it(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: pathlib.Path) -> None:
+    monkeypatch.delenv("AGENTSCALE_SERVE_BIN", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    code, _, err = run(capsys, "serve", "--config", "x")
+    assert code == 2
+    assert "agentscale-serve not found" in err
+    assert "agentscale_serve_program" in err
+    monkeypatch.setenv("AGENTSCALE_SERVE_BIN", str(tmp_path / "nope"))
+    code, _, err = run(capsys, "serve")
+    assert code == 2
+    assert "not an executable program" in err

@@ -43,6 +43,7 @@ import math
 import os
 import pathlib
 import re
+import shutil
 import sys
 import time
 import urllib.parse
@@ -1623,11 +1624,37 @@ def build_parser() -> argparse.ArgumentParser:
     _add_series_options(p, "series")
     p.set_defaults(func=cmd_fetch)
 
+    p = sub.add_parser("serve", help="run agentscale-serve, the KEDA external scaler "
+                       "(docs/serve.md); every argument goes to it",
+                       description="Runs the agentscale-serve program (a C++ program built "
+                       "with CMake where gRPC is installed: the target agentscale_serve_program) "
+                       "with the arguments given, e.g. `agentscale serve --config DIR`. The "
+                       "program is $AGENTSCALE_SERVE_BIN, else agentscale-serve on PATH.")
+    p.add_argument("serve_args", nargs=argparse.REMAINDER, metavar="ARG",
+                   help="arguments of agentscale-serve (--config DIR, --listen, ...)")
+    p.set_defaults(func=cmd_serve)
+
     # Errors found after parsing are reported as argparse reports its own:
     # the subcommand's usage line, "agentscale CMD: error: ...", exit 2.
     for subparser in sub.choices.values():
         subparser.set_defaults(parser_=subparser)
     return parser
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Replaces this process with agentscale-serve and the given arguments."""
+    program = os.environ.get("AGENTSCALE_SERVE_BIN") or shutil.which("agentscale-serve")
+    if not program:
+        raise UsageError(
+            "agentscale-serve not found: set AGENTSCALE_SERVE_BIN or put it on PATH; build it "
+            "with `cmake --build build --target agentscale_serve_program` (it needs Debian's "
+            "libgrpc++-dev, libprotobuf-dev, protobuf-compiler and protobuf-compiler-grpc)")
+    if not os.access(program, os.X_OK):
+        raise UsageError(f"{program} is not an executable program")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(program, [program, *args.serve_args])
+    return 0  # pragma: no cover (execv does not return)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

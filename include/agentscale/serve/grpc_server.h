@@ -17,9 +17,16 @@
 // "pull GetMetricSpec" (the pass-through spec never changes). Errors map
 // to gRPC codes one to one (NOT_FOUND for an unknown ScaledObject, ...).
 //
+// Threads: IsActive, GetMetricSpec and GetMetrics run on gRPC's callback
+// API. A request whose ScaledObject has a current decision
+// (ScalerService::TryCurrent) is answered on gRPC's own thread at once; one
+// that must decide (observe through Prometheus, write state) waits in a
+// queue for one of max_threads worker threads. StreamIsActive takes a
+// thread per open stream.
+//
 // Bounds: requests larger than max_request_bytes are refused by gRPC
-// (RESOURCE_EXHAUSTED), at most max_threads requests run at once (more
-// wait in gRPC's queue), at most max_streams StreamIsActive streams are
+// (RESOURCE_EXHAUSTED); at most max_queued requests wait for a worker (more
+// get RESOURCE_EXHAUSTED); at most max_streams StreamIsActive streams are
 // open (more get RESOURCE_EXHAUSTED).
 //
 // TLS: with a certificate and key the server speaks TLS only; with a CA as
@@ -49,7 +56,8 @@ struct GrpcServerOptions {
   // empty: clients are not asked for one.
   std::string tls_client_ca_pem;
   int max_request_bytes = 64 * 1024;
-  int max_threads = 64;
+  int max_threads = 8;     // workers for requests that decide
+  int max_queued = 4096;   // requests waiting for a worker
   int max_streams = 1024;
   absl::Duration stream_period = absl::Seconds(1);
 };

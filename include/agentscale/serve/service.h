@@ -190,6 +190,13 @@ class ScalerService {
 
   // The decision a request at `now` would answer (deciding if one is due).
   absl::StatusOr<DecisionRecord> Poll(const ScaledObjectRef& ref);
+  // The fast path of a request: true, with the current decision's replica
+  // count in *desired, when the ScaledObject has a decision that is not due
+  // for re-deciding and its engine is free, found without waiting, observing
+  // or allocating beyond the lookup key. False otherwise (a decision is due,
+  // the engine is busy deciding, the ScaledObject or its fleet is unknown):
+  // then Poll() (or the protocol calls) give the answer or the error.
+  bool TryCurrent(const ScaledObjectRef& ref, int32_t* desired);
   // The last decision for "<namespace>/<name>", if any.
   std::optional<DecisionRecord> Latest(const std::string& scaled_object) const;
   // Number of ScaledObjects with an engine.
