@@ -17,7 +17,12 @@
 #    it cannot be installed);
 # 3. builds build-asan/ with AddressSanitizer + UndefinedBehaviorSanitizer and
 #    runs its tests (minus the consumer tests, label `consumer`, and the
-#    real-Prometheus test, label `prometheus`);
+#    real-Prometheus test, label `prometheus`); a unity build
+#    (CMAKE_UNITY_BUILD: each target's .cc files compiled a batch at a time,
+#    so the headers are parsed and instrumented once per batch, not once per
+#    file), which is why helpers local to a .cc file have names of their own
+#    within their target (a developer's own sanitizer or debug build can add
+#    -DCMAKE_UNITY_BUILD=ON too; build/ is built file by file);
 # 4. builds build-tsan/ with ThreadSanitizer and runs only the concurrency
 #    tests (label `tsan`);
 # 5. builds the libFuzzer targets in build-fuzz/ with clang and runs them on
@@ -150,7 +155,8 @@ export ASAN_OPTIONS="halt_on_error=1:print_stacktrace=1:detect_leaks=1:strict_in
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:${UBSAN_OPTIONS}}"
 sanitizer_stage "ASan + UBSan" "${AGENTSCALE_ROOT}/build-asan" AGENTSCALE_SKIP_ASAN \
   "-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-  "-LE consumer|prometheus" -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=${AGENTSCALE_DEBUG_INFO}"
+  "-LE consumer|prometheus" -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=${AGENTSCALE_DEBUG_INFO}" \
+  -DCMAKE_UNITY_BUILD=ON
 
 # --- 4. ThreadSanitizer: the concurrency tests only -------------------------
 # Only the targets labelled `tsan` are built; ctest -L tsan skips the rest

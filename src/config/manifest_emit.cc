@@ -37,8 +37,8 @@ using hpa::ScalingPolicy;
 using hpa::ScalingRules;
 using hpa::SelectPolicy;
 
-constexpr char kHpaKind[] = "HorizontalPodAutoscaler";
-constexpr char kHpaApiVersion[] = "autoscaling/v2";
+constexpr char kEmitHpaKind[] = "HorizontalPodAutoscaler";
+constexpr char kEmitHpaApiVersion[] = "autoscaling/v2";
 
 void EmitQuantity(YAML::Emitter& e, const char* key, int64_t milli) {
   e << YAML::Key << key << YAML::Value << YAML::DoubleQuoted
@@ -180,8 +180,8 @@ void EmitRules(YAML::Emitter& e, const char* key, const ScalingRules& r) {
 
 void EmitAutoscaler(YAML::Emitter& e, const AutoscalerSpec& spec) {
   e << YAML::BeginMap;
-  e << YAML::Key << "apiVersion" << YAML::Value << kHpaApiVersion;
-  e << YAML::Key << "kind" << YAML::Value << kHpaKind;
+  e << YAML::Key << "apiVersion" << YAML::Value << kEmitHpaApiVersion;
+  e << YAML::Key << "kind" << YAML::Value << kEmitHpaKind;
   e << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "name" << YAML::Value << spec.name;
   e << YAML::Key << "namespace" << YAML::Value << spec.namespace_name;

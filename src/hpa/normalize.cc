@@ -14,14 +14,14 @@
 namespace agentscale::hpa {
 namespace {
 
-constexpr int32_t kMaxInt32 = std::numeric_limits<int32_t>::max();
-constexpr int32_t kMinInt32 = std::numeric_limits<int32_t>::min();
+constexpr int32_t kInt32Max = std::numeric_limits<int32_t>::max();
+constexpr int32_t kInt32Min = std::numeric_limits<int32_t>::min();
 
 // int32(x) for a float64 already rounded; saturating outside the range.
 int32_t TruncToInt32(double x) {
   if (std::isnan(x)) return 0;
-  if (x >= static_cast<double>(kMaxInt32)) return kMaxInt32;
-  if (x <= static_cast<double>(kMinInt32)) return kMinInt32;
+  if (x >= static_cast<double>(kInt32Max)) return kInt32Max;
+  if (x <= static_cast<double>(kInt32Min)) return kInt32Min;
   return static_cast<int32_t>(x);
 }
 
@@ -119,7 +119,7 @@ int32_t ReplicasChangeAfter(absl::Time cutoff, const std::vector<ScaleEvent>& ev
     if (e.timestamp > cutoff) replicas += e.replica_change;
   }
   return static_cast<int32_t>(
-      std::clamp<int64_t>(replicas, kMinInt32, kMaxInt32));
+      std::clamp<int64_t>(replicas, kInt32Min, kInt32Max));
 }
 
 }  // namespace
@@ -135,7 +135,7 @@ int32_t ScaleUpLimit(absl::Time now, int32_t current,
                      const ScalingRules& rules) {
   if (rules.select_policy == SelectPolicy::kDisabled) return current;
   const bool pick_min = rules.select_policy == SelectPolicy::kMin;
-  int32_t result = pick_min ? kMaxInt32 : kMinInt32;
+  int32_t result = pick_min ? kInt32Max : kInt32Min;
   for (const ScalingPolicy& policy : rules.policies) {
     // One cutoff for both lists (a Time subtraction is a call into Abseil).
     const absl::Time cutoff = now - policy.period;
@@ -151,7 +151,7 @@ int32_t ScaleUpLimit(absl::Time now, int32_t current,
                              (1 + static_cast<double>(policy.value) / 100));
     }
     const int32_t p = static_cast<int32_t>(
-        std::clamp<int64_t>(proposed, kMinInt32, kMaxInt32));
+        std::clamp<int64_t>(proposed, kInt32Min, kInt32Max));
     result = pick_min ? std::min(result, p) : std::max(result, p);
   }
   return result;
@@ -164,7 +164,7 @@ int32_t ScaleDownLimit(absl::Time now, int32_t current,
   if (rules.select_policy == SelectPolicy::kDisabled) return current;
   // Min means the smallest removal, so the largest remaining count.
   const bool pick_min_change = rules.select_policy == SelectPolicy::kMin;
-  int32_t result = pick_min_change ? kMinInt32 : kMaxInt32;
+  int32_t result = pick_min_change ? kInt32Min : kInt32Max;
   for (const ScalingPolicy& policy : rules.policies) {
     // One cutoff for both lists (a Time subtraction is a call into Abseil).
     const absl::Time cutoff = now - policy.period;
@@ -180,7 +180,7 @@ int32_t ScaleDownLimit(absl::Time now, int32_t current,
                               (1 - static_cast<double>(policy.value) / 100));
     }
     const int32_t p = static_cast<int32_t>(
-        std::clamp<int64_t>(proposed, kMinInt32, kMaxInt32));
+        std::clamp<int64_t>(proposed, kInt32Min, kInt32Max));
     result = pick_min_change ? std::max(result, p) : std::min(result, p);
   }
   return result;

@@ -22,7 +22,7 @@ namespace agentscale::keda {
 
 namespace {
 
-int64_t Milli(double v) { return static_cast<int64_t>(v * 1000.0); }
+int64_t JobTargetMilli(double v) { return static_cast<int64_t>(v * 1000.0); }
 
 std::string Rfc3339(absl::Time t) {
   return absl::FormatTime(absl::RFC3339_full, t, absl::UTCTimeZone());
@@ -57,7 +57,8 @@ ScaledJobPolicy::ScaledJobPolicy(ScaledJobSpec spec) : spec_(std::move(spec)) {
                                  : std::nullopt);
       continue;
     }
-    metrics_.push_back(hpa::MetricSpec::ExternalAverageValue(t.metric_name, Milli(t.target)));
+    metrics_.push_back(
+        hpa::MetricSpec::ExternalAverageValue(t.metric_name, JobTargetMilli(t.target)));
     trigger_of_metric_.push_back(static_cast<int>(i));
   }
   readings_.resize(metrics_.size() + crons_.size());

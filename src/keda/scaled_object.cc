@@ -19,7 +19,7 @@ namespace agentscale::keda {
 namespace {
 
 // KEDA's GetMetricTargetMili / GenerateMetricInMili: int64(value * 1000).
-int64_t Milli(double value) { return static_cast<int64_t>(value * 1000.0); }
+int64_t TargetMilli(double value) { return static_cast<int64_t>(value * 1000.0); }
 
 std::string TriggerPath(size_t i) { return absl::StrCat("spec.triggers[", i, "]"); }
 
@@ -39,12 +39,12 @@ hpa::MetricSpec TargetMetric(hpa::MetricSourceType source, const std::string& na
     if (type == hpa::MetricTargetType::kUtilization) {
       return hpa::MetricSpec::ResourceUtilization(name, static_cast<int32_t>(target));
     }
-    return hpa::MetricSpec::ResourceAverageValue(name, Milli(target));
+    return hpa::MetricSpec::ResourceAverageValue(name, TargetMilli(target));
   }
   if (type == hpa::MetricTargetType::kValue) {
-    return hpa::MetricSpec::ExternalValue(name, Milli(target));
+    return hpa::MetricSpec::ExternalValue(name, TargetMilli(target));
   }
-  return hpa::MetricSpec::ExternalAverageValue(name, Milli(target));
+  return hpa::MetricSpec::ExternalAverageValue(name, TargetMilli(target));
 }
 
 }  // namespace
@@ -209,7 +209,7 @@ std::vector<hpa::FieldError> ValidateScaledObject(const ScaledObjectSpec& so) {
     const Trigger& t = so.triggers[i];
     const std::string path = TriggerPath(i);
     if (t.kind == TriggerKind::kExternal) all_resource = false;
-    if (!std::isfinite(t.target) || Milli(t.target) <= 0 ||
+    if (!std::isfinite(t.target) || TargetMilli(t.target) <= 0 ||
         (t.metric_type == hpa::MetricTargetType::kUtilization && t.target > 2147483647.0)) {
       add(path + ".metadata",
           absl::StrCat("the target must be a positive number (at least 0.001), got ", t.target));
@@ -253,7 +253,7 @@ std::vector<hpa::FieldError> ValidateScaledObject(const ScaledObjectSpec& so) {
     if (m.formula.empty()) {
       add("spec.advanced.scalingModifiers.formula", "is required with scalingModifiers");
     }
-    if (!std::isfinite(m.target) || Milli(m.target) <= 0) {
+    if (!std::isfinite(m.target) || TargetMilli(m.target) <= 0) {
       add("spec.advanced.scalingModifiers.target",
           absl::StrCat("must be a positive number, got ", m.target));
     }

@@ -24,7 +24,7 @@ const absl::Duration kScaleUpBackoff = absl::Minutes(5);
 constexpr int32_t kMaxPodsPerCall = 100000;
 constexpr size_t kMaxPools = 64;
 
-bool EmptyFits(const NodeShape& s, const Resources& r) {
+bool FitsEmptyShape(const NodeShape& s, const Resources& r) {
   return s.max_pods > 0 && r.cpu_milli <= s.allocatable.cpu_milli &&
          r.memory_bytes <= s.allocatable.memory_bytes;
 }
@@ -485,7 +485,7 @@ bool NodeCluster::ScaleUp() {
       std::vector<std::pair<double, Resources>> sorted;
       for (PodId id : unhelped) {
         const Resources& r = pods_.at(id).request;
-        if (!EmptyFits(shape, r)) continue;
+        if (!FitsEmptyShape(shape, r)) continue;
         sorted.emplace_back(
             static_cast<double>(r.cpu_milli) / static_cast<double>(shape.allocatable.cpu_milli) +
                 static_cast<double>(r.memory_bytes) /
@@ -573,7 +573,7 @@ void NodeCluster::UpdateReasons(const std::vector<PodId>& eligible) {
       bool growable = false;
       bool backed_off = false;
       for (size_t p = 0; p < pools_.size(); ++p) {
-        if (!EmptyFits(shapes_[p], pod.request)) continue;
+        if (!FitsEmptyShape(shapes_[p], pod.request)) continue;
         if (pool_live_[p] >= pools_[p].max_count) continue;
         if (pool_backoff_until_[p] > now_) {
           backed_off = true;

@@ -17,11 +17,11 @@ namespace agentscale {
 namespace {
 
 // Ordered: metrics and pods keep the order the document gives them.
-using json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 constexpr size_t kMaxBytes = size_t{16} << 20;
 
 // 1-based line and column of byte `offset` in `text`.
-bool IsNumber(const json& v) { return v.is_number() && !v.is_boolean(); }
+bool IsNumber(const OrderedJson& v) { return v.is_number() && !v.is_boolean(); }
 
 bool PhaseFromName(const std::string& s, hpa::PodPhase* out) {
   static const std::pair<const char*, hpa::PodPhase> kPhases[] = {
@@ -50,7 +50,7 @@ absl::StatusOr<TimedObservation> ObservationFromJson(
                                            kMaxBytes));
   }
   // The format nests four deep ($.metrics.<name>.<pod>).
-  json data;
+  OrderedJson data;
   if (absl::Status st = internal::ParseBoundedJson(text, source, 8, &data); !st.ok()) return st;
   if (!data.is_object()) return bad("(top level)", "expected a JSON object");
   for (auto it = data.begin(); it != data.end(); ++it) {
@@ -86,7 +86,7 @@ absl::StatusOr<TimedObservation> ObservationFromJson(
   } else {
     if (!pods->is_array()) return bad("pods", "expected a list");
     for (size_t i = 0; i < pods->size(); ++i) {
-      const json& p = (*pods)[i];
+      const OrderedJson& p = (*pods)[i];
       const std::string field = absl::StrCat("pods[", i, "]");
       if (!p.is_object() || !p.contains("name") || !p["name"].is_string()) {
         return bad(field, "expected {\"name\": ..., \"phase\"?: ..., \"ready\"?: ...}");
@@ -134,7 +134,7 @@ absl::StatusOr<TimedObservation> ObservationFromJson(
                                      absl::StrJoin(known, ", "), ")"));
     }
     MetricObservation& mo = obs.AddMetric(name);
-    const json& v = it.value();
+    const OrderedJson& v = it.value();
     if (v.is_object()) {
       for (auto pv = v.begin(); pv != v.end(); ++pv) {
         if (!IsNumber(pv.value())) {

@@ -38,7 +38,7 @@ using ::testing::HasSubstr;
 // A Monday noon, on a whole minute.
 const absl::Time kT0 = absl::FromUnixSeconds(1772452800);  // 2026-03-02T12:00:00Z
 
-absl::Time Utc(const std::string& rfc3339) {
+absl::Time PolicyUtc(const std::string& rfc3339) {
   absl::Time t;
   std::string err;
   EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &t, &err)) << err;
@@ -451,8 +451,8 @@ TEST(Scheduled, WorkdayMinimumFollowsBerlinAcrossTheSpringChange) {
   // Berlin moves from UTC+1 to UTC+2 on Sunday the 29th.
   std::vector<std::string> changes;
   int32_t min = drv.policy->min_replicas();
-  const absl::Time start = Utc("2026-03-27T05:00:00Z");
-  const absl::Time end = Utc("2026-03-31T00:00:00Z");
+  const absl::Time start = PolicyUtc("2026-03-27T05:00:00Z");
+  const absl::Time end = PolicyUtc("2026-03-31T00:00:00Z");
   for (absl::Time t = start; t < end; t += absl::Minutes(1)) {
     Decision d = drv.Step(t, {{"tasks", 66}});
     if (drv.policy->min_replicas() != min) {

@@ -24,7 +24,7 @@ using ::testing::HasSubstr;
 using forecast::ForecastMode;
 using forecast::MaxCapacityBreach;
 
-std::string SourceDir() {
+std::string ForecastSourceDir() {
   return getenv("AGENTSCALE_SOURCE_DIR") ? getenv("AGENTSCALE_SOURCE_DIR") : ".";
 }
 
@@ -33,7 +33,7 @@ std::string Message(const absl::StatusOr<LoadedForecast>& f) {
 }
 
 TEST(ForecastLoaderTest, TheForecastKind) {
-  absl::StatusOr<LoadedForecast> f = LoadForecastFile(SourceDir() + "/examples/forecast.yaml");
+  absl::StatusOr<LoadedForecast> f = LoadForecastFile(ForecastSourceDir() + "/examples/forecast.yaml");
   ASSERT_THAT(f.status(), IsOk());
   EXPECT_EQ(f->name, "daily-holt-winters");
   EXPECT_EQ(f->source_kind, "Forecast");
@@ -132,7 +132,7 @@ TEST(ForecastLoaderTest, ErrorsNameTheFileLineAndField) {
 
 TEST(ForecastLoaderTest, AwsPredictiveScalingPolicyConfiguration) {
   absl::StatusOr<LoadedForecast> f =
-      LoadForecastFile(SourceDir() + "/examples/aws_predictive.json");
+      LoadForecastFile(ForecastSourceDir() + "/examples/aws_predictive.json");
   ASSERT_THAT(f.status(), IsOk());
   EXPECT_EQ(f->name, "agents-predictive");
   EXPECT_EQ(f->source_kind, "PredictiveScalingPolicyConfiguration");

@@ -27,7 +27,7 @@ using ::testing::StartsWith;
 using hpa::AutoscalerSpec;
 using hpa::MetricSourceType;
 
-std::string SourceDir() {
+std::string LenientSourceDir() {
   if (const char* env = std::getenv("AGENTSCALE_SOURCE_DIR")) return env;
 #ifdef AGENTSCALE_SOURCE_DIR
   return AGENTSCALE_SOURCE_DIR;
@@ -36,8 +36,8 @@ std::string SourceDir() {
 #endif
 }
 
-std::string DataPath(const std::string& name) {
-  return SourceDir() + "/tests/data/manifests/" + name;
+std::string LenientDataPath(const std::string& name) {
+  return LenientSourceDir() + "/tests/data/manifests/" + name;
 }
 
 LoadOptions Lenient() {
@@ -54,7 +54,7 @@ LoadOptions Named(const std::string& name, bool strict = true) {
 }
 
 // Line numbers in the cases below refer to this text (line 1 is apiVersion).
-constexpr char kBase[] = R"(apiVersion: autoscaling/v2
+constexpr char kLenientBase[] = R"(apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:
   name: agent-hpa
@@ -74,7 +74,7 @@ spec:
         averageValue: "70"
 )";
 
-// The metric of kBase (lines 12-18), to be replaced whole.
+// The metric of kLenientBase (lines 12-18), to be replaced whole.
 constexpr char kPodsMetric[] = R"(  - type: Pods
     pods:
       metric:
@@ -92,7 +92,7 @@ constexpr char kTargetRef[] = R"(  scaleTargetRef:
 
 struct FillCase {
   std::string name;
-  std::string from;  // replaced in kBase ...
+  std::string from;  // replaced in kLenientBase ...
   std::string to;    // ... by this
   std::vector<std::string> warnings;  // lenient: exactly these
   std::string strict_error;           // strict: the message starts so
@@ -105,8 +105,8 @@ class LenientFillTest : public testing::TestWithParam<FillCase> {};
 
 TEST_P(LenientFillTest, FillsAndWarnsWhereStrictRejects) {
   const FillCase& c = GetParam();
-  const std::string yaml = absl::StrReplaceAll(kBase, {{c.from, c.to}});
-  ASSERT_NE(yaml, kBase) << "case does not change the manifest";
+  const std::string yaml = absl::StrReplaceAll(kLenientBase, {{c.from, c.to}});
+  ASSERT_NE(yaml, kLenientBase) << "case does not change the manifest";
 
   absl::StatusOr<LoadedManifests> lenient = LoadManifestString(yaml, "hpa.yaml", Lenient());
   ASSERT_TRUE(lenient.ok()) << lenient.status();
@@ -175,7 +175,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const testing::TestParamInfo<FillCase>& info) { return info.param.name; });
 
 TEST(LenientFillTest, PlaceholderTargetsADeploymentNamedAfterTheAutoscaler) {
-  const std::string yaml = absl::StrReplaceAll(kBase, {{kTargetRef, ""}});
+  const std::string yaml = absl::StrReplaceAll(kLenientBase, {{kTargetRef, ""}});
   absl::StatusOr<LoadedManifests> loaded = LoadManifestString(yaml, "hpa.yaml", Lenient());
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->autoscalers[0].scale_target_ref,
@@ -197,8 +197,8 @@ class LenientErrorTest : public testing::TestWithParam<StillErrorCase> {};
 
 TEST_P(LenientErrorTest, IsAnErrorInBothModes) {
   const StillErrorCase& c = GetParam();
-  const std::string yaml = absl::StrReplaceAll(kBase, {{c.from, c.to}});
-  ASSERT_NE(yaml, kBase);
+  const std::string yaml = absl::StrReplaceAll(kLenientBase, {{c.from, c.to}});
+  ASSERT_NE(yaml, kLenientBase);
   absl::StatusOr<LoadedManifests> lenient = LoadManifestString(yaml, "hpa.yaml", Lenient());
   ASSERT_FALSE(lenient.ok());
   EXPECT_EQ(lenient.status().code(), absl::StatusCode::kInvalidArgument);
@@ -233,7 +233,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 // The seed article's HPA, byte for byte.
 TEST(SeedArticleTest, ManifestLoadsLenientlyWithThreeWarnings) {
-  const std::string path = DataPath("seed_article_hpa.yaml");
+  const std::string path = LenientDataPath("seed_article_hpa.yaml");
   absl::StatusOr<LoadedManifests> loaded = LoadManifestFile(path, Lenient());
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_THAT(
@@ -266,7 +266,7 @@ TEST(SeedArticleTest, ManifestLoadsLenientlyWithThreeWarnings) {
 class SeedValuesTest : public testing::TestWithParam<std::string> {};
 
 TEST_P(SeedValuesTest, BlockEqualsItsPreset) {
-  const std::string path = DataPath("seed_values_" + GetParam() + ".yaml");
+  const std::string path = LenientDataPath("seed_values_" + GetParam() + ".yaml");
   for (bool strict : {true, false}) {
     LoadOptions options;
     options.strict = strict;
@@ -394,7 +394,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(PickByNameTest, LoadsOnlyTheNamedObject) {
   for (const std::string name : {"worker-hpa", "batch/worker-hpa"}) {
     absl::StatusOr<LoadedManifests> loaded =
-        LoadManifestFile(DataPath("multi_document.yaml"), Named(name));
+        LoadManifestFile(LenientDataPath("multi_document.yaml"), Named(name));
     ASSERT_TRUE(loaded.ok()) << loaded.status();
     ASSERT_EQ(loaded->autoscalers.size(), 1u) << name;
     EXPECT_EQ(loaded->autoscalers[0].name, "worker-hpa");
@@ -404,7 +404,7 @@ TEST(PickByNameTest, LoadsOnlyTheNamedObject) {
 }
 
 TEST(PickByNameTest, UnknownNameListsTheNames) {
-  const std::string path = DataPath("multi_document.yaml");
+  const std::string path = LenientDataPath("multi_document.yaml");
   absl::StatusOr<LoadedManifests> loaded = LoadManifestFile(path, Named("agent"));
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
@@ -416,8 +416,8 @@ TEST(PickByNameTest, UnknownNameListsTheNames) {
 }
 
 TEST(PickByNameTest, ABrokenNeighbourDoesNotStopIt) {
-  const std::string yaml = std::string(kBase) + "---\n" +
-                           absl::StrReplaceAll(kBase, {{"agent-hpa", "other"},
+  const std::string yaml = std::string(kLenientBase) + "---\n" +
+                           absl::StrReplaceAll(kLenientBase, {{"agent-hpa", "other"},
                                                        {"maxReplicas: 10", "maxReplicas: 0"}});
   EXPECT_FALSE(LoadManifestString(yaml, "two.yaml", LoadOptions{}).ok());
   absl::StatusOr<LoadedManifests> loaded =
@@ -429,9 +429,9 @@ TEST(PickByNameTest, ABrokenNeighbourDoesNotStopIt) {
 
 TEST(PickByNameTest, SameNameTwiceNeedsTheNamespace) {
   const std::string yaml =
-      absl::StrReplaceAll(kBase, {{"  name: agent-hpa\n", "  name: agent-hpa\n  namespace: a\n"}}) +
+      absl::StrReplaceAll(kLenientBase, {{"  name: agent-hpa\n", "  name: agent-hpa\n  namespace: a\n"}}) +
       "---\n" +
-      absl::StrReplaceAll(kBase, {{"  name: agent-hpa\n", "  name: agent-hpa\n  namespace: b\n"},
+      absl::StrReplaceAll(kLenientBase, {{"  name: agent-hpa\n", "  name: agent-hpa\n  namespace: b\n"},
                                   {"maxReplicas: 10", "maxReplicas: 7"}});
   absl::StatusOr<LoadedManifests> ambiguous =
       LoadManifestString(yaml, "two.yaml", Named("agent-hpa"));
@@ -462,7 +462,7 @@ TEST(PickByNameTest, HelmValuesDocumentsAreNamedInOrder) {
 }
 
 TEST(PickByNameTest, LenientAndNamedTogether) {
-  const std::string path = DataPath("seed_article_hpa.yaml");
+  const std::string path = LenientDataPath("seed_article_hpa.yaml");
   LoadOptions options = Named("matillion-agent-hpa", /*strict=*/false);
   absl::StatusOr<AutoscalerSpec> spec = LoadSingleAutoscaler(path, options);
   ASSERT_TRUE(spec.ok()) << spec.status();
@@ -472,7 +472,7 @@ TEST(PickByNameTest, LenientAndNamedTogether) {
 
 TEST(ListManifestDocumentsTest, ClassifiesEveryDocument) {
   absl::StatusOr<std::vector<ManifestDocument>> docs =
-      ListManifestDocuments(DataPath("multi_document.yaml"));
+      ListManifestDocuments(LenientDataPath("multi_document.yaml"));
   ASSERT_TRUE(docs.ok()) << docs.status();
   ASSERT_EQ(docs->size(), 4u);  // the empty document is not one
   const std::vector<std::string> kinds = {"Deployment", "HorizontalPodAutoscaler", "Service",

@@ -41,9 +41,9 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::agentscale_testing::StatusIs;
 
-hpa::AutoscalerSpec Production() { return Preset("production").value(); }
+hpa::AutoscalerSpec LintProduction() { return Preset("production").value(); }
 
-std::string SourceDir() {
+std::string LintSourceDir() {
   const char* env = std::getenv("AGENTSCALE_SOURCE_DIR");
   return env != nullptr ? env : ".";
 }
@@ -58,7 +58,7 @@ std::vector<std::string> Rules(const std::vector<LintFinding>& f) {
 // tolerance edges (71 x 1.1 and 51 x 1.1 are not whole), so that a case
 // sees only the rule it is about.
 hpa::AutoscalerSpec OffTheEdges() {
-  hpa::AutoscalerSpec s = Production();
+  hpa::AutoscalerSpec s = LintProduction();
   s.metrics[0].target.average_value_milli = 71000;
   s.metrics[1].target.average_value_milli = 51000;
   return s;
@@ -68,7 +68,7 @@ TEST(Lint, OffTheEdgesIsClean) { EXPECT_THAT(LintSpec(OffTheEdges()), IsEmpty())
 
 TEST(Lint, TheSeedsProductionProfileSitsOnToleranceEdges) {
   // 70 x 1.1 = 77 and 70 x 0.9 = 63; 50 x 1.1 = 55 and 50 x 0.9 = 45.
-  const std::vector<LintFinding> f = LintSpec(Production());
+  const std::vector<LintFinding> f = LintSpec(LintProduction());
   ASSERT_THAT(f, ElementsAre(
                      Field(&LintFinding::field, "spec.metrics[0].pods.target.averageValue"),
                      Field(&LintFinding::field, "spec.metrics[1].pods.target.averageValue")));
@@ -92,7 +92,7 @@ TEST(Lint, TheSeedsProductionProfileSitsOnToleranceEdges) {
 // task more is.
 TEST(Lint, ToleranceEdgeMatchesTheEngine) {
   for (const auto& [tasks, want_rescale] : {std::pair{77.0, false}, std::pair{78.0, true}}) {
-    hpa::AutoscalerSpec s = Production();
+    hpa::AutoscalerSpec s = LintProduction();
     s.metrics.resize(1);
     s.behavior->scale_up.stabilization_window = absl::ZeroDuration();
     ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler engine, HorizontalAutoscaler::Create(s));
@@ -110,7 +110,7 @@ TEST(Lint, ToleranceEdgeMatchesTheEngine) {
 
 TEST(Lint, TimeToMaxFollowsThePolicies) {
   // 60 s scale-up window, then +2 pods per 30 s from 2 to 10.
-  ASSERT_OK_AND_ASSIGN(ScaleUpProbe p, TimeToMaxReplicas(Production()));
+  ASSERT_OK_AND_ASSIGN(ScaleUpProbe p, TimeToMaxReplicas(LintProduction()));
   ASSERT_TRUE(p.time_to_max.has_value());
   EXPECT_GE(*p.time_to_max, absl::Seconds(60));
   EXPECT_LE(*p.time_to_max, absl::Seconds(180));
@@ -322,7 +322,7 @@ INSTANTIATE_TEST_SUITE_P(Rules, LintRuleTest, ::testing::ValuesIn(RuleCases()),
 
 // --- Prometheus rule files --------------------------------------------------
 
-std::string SeedAlertsPath() { return SourceDir() + "/tests/data/alerts/seed_alerts.yml"; }
+std::string SeedAlertsPath() { return LintSourceDir() + "/tests/data/alerts/seed_alerts.yml"; }
 
 TEST(LintRules, TheSeedsAlertIncreaseOverAGauge) {
   ASSERT_OK_AND_ASSIGN(PrometheusRuleFile rules, LoadPrometheusRulesFile(SeedAlertsPath()));
@@ -450,7 +450,7 @@ TEST(LintRules, LoadErrorsNameTheField) {
 TEST(LintRules, RuleFilesAreToldFromManifests) {
   EXPECT_TRUE(IsPrometheusRuleFile("groups: []\n"));
   EXPECT_TRUE(IsPrometheusRuleFile("# alerts\ngroups:\n- name: g\n  rules: []\n"));
-  EXPECT_FALSE(IsPrometheusRuleFile(DumpManifest(Production())));
+  EXPECT_FALSE(IsPrometheusRuleFile(DumpManifest(LintProduction())));
   EXPECT_FALSE(IsPrometheusRuleFile("groups: [\n"));  // not YAML
   EXPECT_FALSE(IsPrometheusRuleFile("- groups\n"));
 }
@@ -471,11 +471,11 @@ TEST(LintFile, RuleFile) {
 }
 
 TEST(LintFile, TheSeedsManifest) {
-  ASSERT_OK_AND_ASSIGN(LintReport r, LintFile(SourceDir() + "/examples/hpa.yaml"));
+  ASSERT_OK_AND_ASSIGN(LintReport r, LintFile(LintSourceDir() + "/examples/hpa.yaml"));
   EXPECT_EQ(r.kind, "manifest");
   EXPECT_THAT(r.objects, ElementsAre("agent-hpa"));
   // examples/hpa.yaml is the seed's production autoscaler.
-  EXPECT_EQ(r.findings, LintSpec(LoadSingleAutoscaler(SourceDir() + "/examples/hpa.yaml").value()));
+  EXPECT_EQ(r.findings, LintSpec(LoadSingleAutoscaler(LintSourceDir() + "/examples/hpa.yaml").value()));
   EXPECT_THAT(Rules(r.findings), ElementsAre("tolerance-edge", "tolerance-edge"));
 }
 
@@ -539,7 +539,7 @@ TEST(LintFile, MetricsDefaultedAcrossHelmValues) {
 // scaleTargetRef, metrics without `type`) fails strictly and lints leniently,
 // each fill a load-warning finding naming file:line:col.
 TEST(LintFile, LenientLoading) {
-  const std::string path = SourceDir() + "/tests/data/manifests/seed_article_hpa.yaml";
+  const std::string path = LintSourceDir() + "/tests/data/manifests/seed_article_hpa.yaml";
   EXPECT_THAT(LintFile(path), StatusIs(absl::StatusCode::kInvalidArgument,
                                        HasSubstr("seed_article_hpa.yaml:5:1: spec.scaleTargetRef")));
   LoadOptions lenient;
@@ -565,9 +565,9 @@ TEST(LintFile, LenientLoading) {
 }
 
 TEST(LintFile, Errors) {
-  EXPECT_THAT(LintFile(SourceDir() + "/tests/data/no_such.yaml"),
+  EXPECT_THAT(LintFile(LintSourceDir() + "/tests/data/no_such.yaml"),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("no_such.yaml")));
-  EXPECT_THAT(LintFile(SourceDir() + "/tests/data/manifests/bad_period.yaml"),
+  EXPECT_THAT(LintFile(LintSourceDir() + "/tests/data/manifests/bad_period.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("bad_period.yaml:17:24: spec.behavior.scaleUp.policies[0]."
                                  "periodSeconds")));

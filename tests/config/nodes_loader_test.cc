@@ -22,12 +22,12 @@ using ::agentscale_testing::IsOk;
 using ::agentscale_testing::StatusIs;
 using ::testing::HasSubstr;
 
-std::string SourceDir() {
+std::string NodePoolsSourceDir() {
   return getenv("AGENTSCALE_SOURCE_DIR") ? getenv("AGENTSCALE_SOURCE_DIR") : ".";
 }
 
 TEST(NodePoolsLoaderTest, TheExample) {
-  absl::StatusOr<LoadedNodePools> n = LoadNodePoolsFile(SourceDir() + "/examples/node_pools.yaml");
+  absl::StatusOr<LoadedNodePools> n = LoadNodePoolsFile(NodePoolsSourceDir() + "/examples/node_pools.yaml");
   ASSERT_THAT(n.status(), IsOk());
   EXPECT_EQ(n->name, "aks-agents");
   ASSERT_EQ(n->pools.size(), 2u);
@@ -102,61 +102,61 @@ TEST(NodePoolsLoaderTest, JsonAndACustomSize) {
   EXPECT_EQ(n->profile.expander, nodes::Expander::kLeastWaste);
 }
 
-struct ErrorCase {
+struct NodePoolsErrorCase {
   std::string name;
   std::string spec;  // under "spec:", indented by two
   std::string error;
 };
 
-class NodePoolsErrorTest : public ::testing::TestWithParam<ErrorCase> {};
+class NodePoolsErrorTest : public ::testing::TestWithParam<NodePoolsErrorCase> {};
 
 INSTANTIATE_TEST_SUITE_P(
     Errors, NodePoolsErrorTest,
     ::testing::Values(
-        ErrorCase{"MinAboveMax",
+        NodePoolsErrorCase{"MinAboveMax",
                   "  pools:\n  - name: a\n    vmSize: Standard_D4s_v4\n    minCount: 5\n"
                   "    maxCount: 3\n    nodeCount: 4\n",
                   "f.yaml:8:15: spec.pools[0].minCount: must be at most maxCount (3), got 5"},
-        ErrorCase{"UnknownSize",
+        NodePoolsErrorCase{"UnknownSize",
                   "  pools:\n  - name: a\n    vmSize: Standard_D4s_v3\n    maxCount: 3\n",
                   "f.yaml:7:13: spec.pools[0].vmSize: unknown VM size \"Standard_D4s_v3\"; "
                   "closest built-in sizes: Standard_D4s_v4"},
-        ErrorCase{"UnknownField",
+        NodePoolsErrorCase{"UnknownField",
                   "  pools:\n  - name: a\n    vmSize: Standard_D4s_v4\n    max_count: 3\n",
                   "f.yaml:8:5: spec.pools[0].max_count: unknown field; allowed here: name, "
                   "vmSize"},
-        ErrorCase{"SizeAndCustom",
+        NodePoolsErrorCase{"SizeAndCustom",
                   "  pools:\n  - name: a\n    vmSize: Standard_D4s_v4\n    cpu: 4\n",
                   "spec.pools[0].vmSize: give either vmSize or a custom size"},
-        ErrorCase{"NoSize", "  pools:\n  - name: a\n    maxCount: 3\n",
+        NodePoolsErrorCase{"NoSize", "  pools:\n  - name: a\n    maxCount: 3\n",
                   "f.yaml:6:5: spec.pools[0]: needs vmSize"},
-        ErrorCase{"DuplicateName",
+        NodePoolsErrorCase{"DuplicateName",
                   "  pools:\n  - {name: a, vmSize: m5.large}\n  - {name: a, vmSize: m5.large}\n",
                   "f.yaml:7:12: spec.pools[1].name: \"a\" is also spec.pools[0]'s name"},
-        ErrorCase{"BadDuration",
+        NodePoolsErrorCase{"BadDuration",
                   "  autoscalerProfile: {scan-interval: soon}\n  pools: [{name: a, vmSize: "
                   "m5.large}]\n",
                   "f.yaml:5:38: spec.autoscalerProfile.scan-interval: must be a duration"},
-        ErrorCase{"ThresholdOutOfRange",
+        NodePoolsErrorCase{"ThresholdOutOfRange",
                   "  autoscalerProfile:\n    scale-down-utilization-threshold: 1.5\n"
                   "  pools: [{name: a, vmSize: m5.large}]\n",
                   "f.yaml:6:39: spec.autoscalerProfile.scale-down-utilization-threshold: must "
                   "be more than 0 and at most 1, got 1.5"},
-        ErrorCase{"UnknownPreset", "  autoscalerProfile: fast\n  pools: [{name: a, vmSize: m5.large}]\n",
+        NodePoolsErrorCase{"UnknownPreset", "  autoscalerProfile: fast\n  pools: [{name: a, vmSize: m5.large}]\n",
                   "spec.autoscalerProfile: unknown autoscaler profile \"fast\"; presets: aks"},
-        ErrorCase{"UnknownExpander",
+        NodePoolsErrorCase{"UnknownExpander",
                   "  autoscalerProfile: {expander: most-pods}\n  pools: [{name: a, vmSize: "
                   "m5.large}]\n",
                   "spec.autoscalerProfile.expander: unsupported value \"most-pods\""},
-        ErrorCase{"NoPools", "  pools: []\n", "spec.pools: must list 1 to 64 pools, got 0"},
-        ErrorCase{"QuotedCount",
+        NodePoolsErrorCase{"NoPools", "  pools: []\n", "spec.pools: must list 1 to 64 pools, got 0"},
+        NodePoolsErrorCase{"QuotedCount",
                   "  pools: [{name: a, vmSize: m5.large, maxCount: \"3\"}]\n",
                   "spec.pools[0].maxCount: must be an integer"},
-        ErrorCase{"NegativeBulk",
+        NodePoolsErrorCase{"NegativeBulk",
                   "  autoscalerProfile: {max-empty-bulk-delete: -1}\n  pools: [{name: a, vmSize: "
                   "m5.large}]\n",
                   "spec.autoscalerProfile.max-empty-bulk-delete: must be a whole number"}),
-    [](const ::testing::TestParamInfo<ErrorCase>& info) { return info.param.name; });
+    [](const ::testing::TestParamInfo<NodePoolsErrorCase>& info) { return info.param.name; });
 
 TEST_P(NodePoolsErrorTest, NamesTheFieldAndWhere) {
   const std::string text =

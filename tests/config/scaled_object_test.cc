@@ -148,13 +148,13 @@ spec:
   EXPECT_EQ(b.fallback->replicas, 6);
 }
 
-struct BadCase {
+struct ScaledObjectBadCase {
   std::string name;
   std::string yaml_spec;  // under `spec:`
   std::string expected;   // a substring of the error
 };
 
-class ScaledObjectErrorTest : public ::testing::TestWithParam<BadCase> {};
+class ScaledObjectErrorTest : public ::testing::TestWithParam<ScaledObjectBadCase> {};
 
 TEST_P(ScaledObjectErrorTest, NamesLineAndField) {
   const std::string yaml = "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\n"
@@ -169,7 +169,7 @@ constexpr char kTrigger[] =
 
 INSTANTIATE_TEST_SUITE_P(
     Keda, ScaledObjectErrorTest,
-    ::testing::ValuesIn(std::vector<BadCase>{
+    ::testing::ValuesIn(std::vector<ScaledObjectBadCase>{
         {"UnknownField", "  scaleTargetRef: {name: a}\n  pollInterval: 5\n" + std::string(kTrigger),
          "so.yaml:6:3: spec.pollInterval: unknown field"},
         {"UnquotedThreshold",
@@ -228,15 +228,15 @@ INSTANTIATE_TEST_SUITE_P(
          "spec.pollingInterval: must be at least 1, got 0\nso.yaml:7:20: "
          "spec.maxReplicaCount: must be at least 1, got 0"},
     }),
-    [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.name; });
+    [](const ::testing::TestParamInfo<ScaledObjectBadCase>& info) { return info.param.name; });
 
-std::string SourceDir() {
+std::string ScaledObjectSourceDir() {
   return getenv("AGENTSCALE_SOURCE_DIR") ? getenv("AGENTSCALE_SOURCE_DIR") : ".";
 }
 
 TEST(ScaledObjectLoaderTest, CronTriggerLoadsAndDumpsBack) {
   absl::StatusOr<LoadedManifests> loaded =
-      LoadManifestFile(SourceDir() + "/examples/keda_cron.yaml");
+      LoadManifestFile(ScaledObjectSourceDir() + "/examples/keda_cron.yaml");
   ASSERT_THAT(loaded.status(), IsOk());
   EXPECT_TRUE(loaded->warnings.empty());
   ASSERT_EQ(loaded->scaled_objects.size(), 1u);

@@ -22,7 +22,7 @@ using ::agentscale_testing::IsOk;
 using ::agentscale_testing::StatusIs;
 using ::testing::HasSubstr;
 
-std::string SourceDir() {
+std::string ScheduleSourceDir() {
   return getenv("AGENTSCALE_SOURCE_DIR") ? getenv("AGENTSCALE_SOURCE_DIR") : ".";
 }
 
@@ -31,7 +31,7 @@ TEST(ScheduleLoaderTest, TheSeedsConfigMapVerbatim) {
   o.timezone = "America/New_York";
   o.min_replicas = 5;
   absl::StatusOr<schedule::ScheduleSpec> s =
-      LoadScheduleFile(SourceDir() + "/examples/seed_schedule.yaml", o);
+      LoadScheduleFile(ScheduleSourceDir() + "/examples/seed_schedule.yaml", o);
   ASSERT_THAT(s.status(), IsOk());
   EXPECT_EQ(s->name, "scaling-predictions");
   EXPECT_EQ(s->timezone, "America/New_York");
@@ -55,7 +55,7 @@ TEST(ScheduleLoaderTest, AConfigMapsDefaultAmountIsHalfTheMaximum) {
 }
 
 TEST(ScheduleLoaderTest, TheScheduleKind) {
-  absl::StatusOr<schedule::ScheduleSpec> s = LoadScheduleFile(SourceDir() + "/examples/schedule.yaml");
+  absl::StatusOr<schedule::ScheduleSpec> s = LoadScheduleFile(ScheduleSourceDir() + "/examples/schedule.yaml");
   ASSERT_THAT(s.status(), IsOk());
   EXPECT_EQ(s->timezone, "America/New_York");
   ASSERT_EQ(s->rules.size(), 2u);

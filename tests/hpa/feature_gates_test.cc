@@ -29,7 +29,7 @@ using ::testing::HasSubstr;
 using hpa::ConditionType;
 using hpa::Reason;
 
-const absl::Time kT0 = absl::FromCivil(absl::CivilSecond(2026, 3, 1, 12, 0, 0),
+const absl::Time kGatesT0 = absl::FromCivil(absl::CivilSecond(2026, 3, 1, 12, 0, 0),
                                        absl::UTCTimeZone());
 
 // --- HPAExternalMetricFallback --------------------------------------------
@@ -86,11 +86,11 @@ Observation QueueObservation(int32_t replicas, double queue, double tasks_per_po
 const hpa::Condition* Find(const Decision& d, ConditionType t) { return d.FindCondition(t); }
 
 struct FallbackStep {
-  int64_t at_seconds;    // after kT0
+  int64_t at_seconds;    // after kGatesT0
   double queue;          // < 0: the read fails
   int32_t want_desired;  // the decision's desired replicas (applied)
   bool want_fallback;    // the metric serves its fallback
-  std::optional<int64_t> want_first_failure;  // seconds after kT0
+  std::optional<int64_t> want_first_failure;  // seconds after kGatesT0
 };
 
 struct FallbackCase {
@@ -114,7 +114,7 @@ TEST_P(FallbackTest, FollowsTheTimer) {
   int32_t current = c.start_replicas;
   for (const FallbackStep& s : c.steps) {
     SCOPED_TRACE(absl::StrCat("t+", s.at_seconds, "s"));
-    const absl::Time now = kT0 + absl::Seconds(s.at_seconds);
+    const absl::Time now = kGatesT0 + absl::Seconds(s.at_seconds);
     // 4 tasks per pod against a target of 5: the Pods metric asks for
     // ceil(0.8 * current), a scale-down the failing queue blocks.
     Observation obs = QueueObservation(current, s.queue, 4, c.with_pods_metric, now);
@@ -126,7 +126,7 @@ TEST_P(FallbackTest, FollowsTheTimer) {
     const std::optional<absl::Time> first = times.empty() ? std::nullopt : times[0];
     if (s.want_first_failure.has_value()) {
       ASSERT_TRUE(first.has_value());
-      EXPECT_EQ(*first, kT0 + absl::Seconds(*s.want_first_failure));
+      EXPECT_EQ(*first, kGatesT0 + absl::Seconds(*s.want_first_failure));
     } else {
       EXPECT_FALSE(first.has_value());
     }
@@ -185,7 +185,7 @@ TEST(Fallback, GateOffHoldsAsBefore) {
   ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa,
                        HorizontalAutoscaler::Create(QueueSpec(8, 180, false)));
   for (int64_t t : {0, 180, 3600}) {
-    const absl::Time now = kT0 + absl::Seconds(t);
+    const absl::Time now = kGatesT0 + absl::Seconds(t);
     ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(now, QueueObservation(4, -1, 0, false, now)));
     EXPECT_EQ(d.path, DecisionPath::kMetricsFailed);
     EXPECT_EQ(d.desired_replicas, 4);
@@ -198,8 +198,8 @@ TEST(Fallback, GateOffHoldsAsBefore) {
 TEST(Fallback, RestartKeepsTheFirstFailure) {
   ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler first,
                        HorizontalAutoscaler::Create(QueueSpec(8, 180, false), FallbackOn()));
-  ASSERT_THAT(first.Evaluate(kT0, QueueObservation(4, -1, 0, false, kT0)).status(), IsOk());
-  const absl::Time t100 = kT0 + absl::Seconds(100);
+  ASSERT_THAT(first.Evaluate(kGatesT0, QueueObservation(4, -1, 0, false, kGatesT0)).status(), IsOk());
+  const absl::Time t100 = kGatesT0 + absl::Seconds(100);
   ASSERT_THAT(first.Evaluate(t100, QueueObservation(4, -1, 0, false, t100)).status(), IsOk());
   const std::string saved = StateToJson(first.state());
   EXPECT_THAT(saved, HasSubstr("\"first_failure_times\""));
@@ -210,7 +210,7 @@ TEST(Fallback, RestartKeepsTheFirstFailure) {
                        HorizontalAutoscaler::Create(QueueSpec(8, 180, false), FallbackOn()));
   ASSERT_THAT(second.ImportState(restored), IsOk());
   // 180 s after the first failure, not after the restart.
-  const absl::Time t180 = kT0 + absl::Seconds(180);
+  const absl::Time t180 = kGatesT0 + absl::Seconds(180);
   ASSERT_OK_AND_ASSIGN(Decision d, second.Evaluate(t180, QueueObservation(4, -1, 0, false, t180)));
   EXPECT_TRUE(d.fallback);
   EXPECT_EQ(d.desired_replicas, 8);
@@ -222,11 +222,11 @@ TEST(Fallback, StateNamesOnlyMetricsWithAFallback) {
   ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa,
                        HorizontalAutoscaler::Create(QueueSpec(8, 180, true), FallbackOn()));
   AutoscalerState s;
-  s.last_evaluation = kT0;
-  s.first_failure_times = {std::nullopt, kT0};  // metric 1 is the Pods metric
+  s.last_evaluation = kGatesT0;
+  s.first_failure_times = {std::nullopt, kGatesT0};  // metric 1 is the Pods metric
   EXPECT_THAT(hpa.ImportState(s), StatusIs(absl::StatusCode::kInvalidArgument,
                                            HasSubstr("first_failure_times (metric 1)")));
-  s.first_failure_times = {kT0 + absl::Seconds(1)};  // after last_evaluation
+  s.first_failure_times = {kGatesT0 + absl::Seconds(1)};  // after last_evaluation
   EXPECT_THAT(hpa.ImportState(s), StatusIs(absl::StatusCode::kInvalidArgument,
                                            HasSubstr("after last_evaluation")));
   EXPECT_THAT(StateFromJson(R"({"format":"agentscale.state/v1","first_failure_times":[
@@ -243,7 +243,7 @@ TEST(Fallback, StateNamesOnlyMetricsWithAFallback) {
 TEST(Fallback, GateOffDropsImportedTimers) {
   ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler on,
                        HorizontalAutoscaler::Create(QueueSpec(8, 180, false), FallbackOn()));
-  ASSERT_THAT(on.Evaluate(kT0, QueueObservation(4, -1, 0, false, kT0)).status(), IsOk());
+  ASSERT_THAT(on.Evaluate(kGatesT0, QueueObservation(4, -1, 0, false, kGatesT0)).status(), IsOk());
   ASSERT_EQ(on.state().first_failure_times.size(), 1u);
   ASSERT_NE(on.state().conditions.size(), 0u);
   ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler off,
@@ -264,7 +264,7 @@ TEST(Fallback, StateRoundTripsAfterARecovery) {
   spec.metrics.push_back(second);
   ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(spec, FallbackOn()));
   for (int step = 0; step < 3; ++step) {
-    const absl::Time now = kT0 + absl::Seconds(15 * step);
+    const absl::Time now = kGatesT0 + absl::Seconds(15 * step);
     Observation obs = QueueObservation(4, 40, 0, false, now);
     MetricObservation& b = obs.AddMetric("backlog");
     if (step == 1) {
@@ -461,7 +461,7 @@ Decision DecideWith(std::optional<hpa::SelectionStrategy> strategy, bool gate,
       HorizontalAutoscaler::Create(TasksSpec(strategy), config);
   EXPECT_THAT(hpa.status(), IsOk());
   if (!hpa.ok()) return Decision{};
-  absl::StatusOr<Decision> d = hpa->Evaluate(kT0, obs);
+  absl::StatusOr<Decision> d = hpa->Evaluate(kGatesT0, obs);
   EXPECT_THAT(d.status(), IsOk());
   return d.ok() ? *d : Decision{};
 }
@@ -472,7 +472,7 @@ int32_t DesiredFor(std::optional<hpa::SelectionStrategy> strategy, bool gate,
 }
 
 TEST(SelectionStrategy, OwnerReferenceLeavesOutPodsOfOtherOwners) {
-  const Observation obs = MixedPods(kT0);
+  const Observation obs = MixedPods(kGatesT0);
   // LabelSelector: (4 * 5 + 50) / 5 samples = 14 per pod against 5, over
   // the 5 ready pods the selector matched: ceil(14 / 5 * 5) = 14.
   const int32_t label = DesiredFor(std::nullopt, true, obs);
@@ -503,7 +503,7 @@ TEST(SelectionStrategy, ChainsUpToTenOwners) {
     hpa::Pod p = hpa::Pod::Ready("agent-0");
     p.owner_references.push_back({"v1", "Thing", "o0"});
     obs.pods.push_back(p);
-    obs.AddMetric("tasks").AddPodValue("agent-0", 10, kT0);
+    obs.AddMetric("tasks").AddPodValue("agent-0", 10, kGatesT0);
     for (int i = 0; i < n; ++i) {
       hpa::ObjectReference next =
           i + 1 < n ? hpa::ObjectReference{"v1", "Thing", absl::StrCat("o", i + 1)}
@@ -526,7 +526,7 @@ TEST(SelectionStrategy, OwnerCyclesEnd) {
   hpa::Pod p = hpa::Pod::Ready("agent-0");
   p.owner_references.push_back({"v1", "Thing", "a"});
   obs.pods.push_back(p);
-  obs.AddMetric("tasks").AddPodValue("agent-0", 10, kT0);
+  obs.AddMetric("tasks").AddPodValue("agent-0", 10, kGatesT0);
   obs.owners.push_back(OwnerObject{{"v1", "Thing", "a"}, {{"v1", "Thing", "b"}}});
   obs.owners.push_back(OwnerObject{{"v1", "Thing", "b"}, {{"v1", "Thing", "a"}}});
   const Decision d = DecideWith(hpa::SelectionStrategy::kOwnerReference, true, obs);
@@ -543,7 +543,7 @@ TEST(SelectionStrategy, ADuplicatePodNameAcrossTheSelectionIsReported) {
   hpa::Pod other = hpa::Pod::Ready("agent-0");
   other.owner_references.push_back({"batch/v1", "Job", "backfill"});
   obs.pods = {mine, other};
-  obs.AddMetric("tasks").AddPodValue("agent-0", 10, kT0);
+  obs.AddMetric("tasks").AddPodValue("agent-0", 10, kGatesT0);
   for (std::optional<hpa::SelectionStrategy> strategy :
        {std::optional<hpa::SelectionStrategy>(), std::optional(hpa::SelectionStrategy::kOwnerReference)}) {
     const Decision d = DecideWith(strategy, true, obs);
@@ -567,7 +567,7 @@ TEST(SelectionStrategy, ManyOwnersUnderOneKeyStayCheap) {
   hpa::Pod p = hpa::Pod::Ready("agent-0");
   p.owner_references.push_back({"apps/v1", "ReplicaSet", "rs"});
   obs.pods.push_back(p);
-  obs.AddMetric("tasks").AddPodValue("agent-0", 10, kT0);
+  obs.AddMetric("tasks").AddPodValue("agent-0", 10, kGatesT0);
   const hpa::ObjectReference rs{"apps/v1", "ReplicaSet", "rs"};
   for (int i = 0; i < 20'000; ++i) {
     obs.owners.push_back(OwnerObject{rs, std::vector<hpa::ObjectReference>(20, rs)});
@@ -673,7 +673,7 @@ TEST(ScaleToZero, OnByDefaultAsInKubernetes137) {
   spec.min_replicas = 0;
   ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(spec));
   // 1 -> 0 on an empty queue writes ScaledToZero=True ...
-  ASSERT_OK_AND_ASSIGN(Decision down, hpa.Evaluate(kT0, QueueObservation(1, 0, 0, false, kT0)));
+  ASSERT_OK_AND_ASSIGN(Decision down, hpa.Evaluate(kGatesT0, QueueObservation(1, 0, 0, false, kGatesT0)));
   ASSERT_EQ(down.desired_replicas, 0);
   ASSERT_THAT(hpa.Commit(down), IsOk());
   const hpa::Condition* z = Find(down, ConditionType::kScaledToZero);
@@ -681,7 +681,7 @@ TEST(ScaleToZero, OnByDefaultAsInKubernetes137) {
   EXPECT_TRUE(z->status);
   EXPECT_EQ(z->Message(), "the HPA controller scaled the workload to zero");
   // ... so that work arriving scales from zero: ceil(25 / 10) = 3.
-  const absl::Time t1 = kT0 + absl::Seconds(15);
+  const absl::Time t1 = kGatesT0 + absl::Seconds(15);
   Observation obs = QueueObservation(0, 25, 0, false, t1);
   obs.status_replicas = 0;
   ASSERT_OK_AND_ASSIGN(Decision up, hpa.Evaluate(t1, obs));

@@ -19,14 +19,14 @@ namespace {
 
 using ::testing::ElementsAre;
 
-const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2026, 3, 1, 12, 0, 0),
+const absl::Time kNormalizeNow = absl::FromCivil(absl::CivilSecond(2026, 3, 1, 12, 0, 0),
                                         absl::UTCTimeZone());
 
 Recommendation Rec(int32_t replicas, int seconds_ago) {
-  return Recommendation{replicas, kNow - absl::Seconds(seconds_ago)};
+  return Recommendation{replicas, kNormalizeNow - absl::Seconds(seconds_ago)};
 }
 ScaleEvent Ev(int32_t change, int seconds_ago) {
-  return ScaleEvent{change, kNow - absl::Seconds(seconds_ago), false};
+  return ScaleEvent{change, kNormalizeNow - absl::Seconds(seconds_ago), false};
 }
 ScalingRules Rules(SelectPolicy select, std::vector<ScalingPolicy> policies) {
   ScalingRules r;
@@ -59,7 +59,7 @@ class StabilizeWithBehaviorTest : public ::testing::TestWithParam<StabilizeCase>
 TEST_P(StabilizeWithBehaviorTest, Clamps) {
   const StabilizeCase& c = GetParam();
   std::vector<Recommendation> h = c.history;
-  EXPECT_EQ(StabilizeWithBehavior(kNow, absl::Seconds(c.up_window_s),
+  EXPECT_EQ(StabilizeWithBehavior(kNormalizeNow, absl::Seconds(c.up_window_s),
                                   absl::Seconds(c.down_window_s), c.current,
                                   c.desired, &h),
             c.want);
@@ -92,16 +92,16 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(StabilizeLegacy, MaxAlsoLiftsScaleUp) {
   std::vector<Recommendation> h = {Rec(9, 100)};
   // desired 6 > current, but a recent 9 raises it: the legacy window is a max.
-  EXPECT_EQ(StabilizeLegacy(kNow, absl::Minutes(5), 6, &h), 9);
+  EXPECT_EQ(StabilizeLegacy(kNormalizeNow, absl::Minutes(5), 6, &h), 9);
   EXPECT_EQ(h.size(), 2u);
 }
 
 TEST(StabilizeLegacy, OldEntryReplaced) {
   std::vector<Recommendation> h = {Rec(9, 400), Rec(3, 100)};
-  EXPECT_EQ(StabilizeLegacy(kNow, absl::Minutes(5), 2, &h), 3);
+  EXPECT_EQ(StabilizeLegacy(kNormalizeNow, absl::Minutes(5), 2, &h), 3);
   ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h[0].replicas, 2);
-  EXPECT_EQ(h[0].timestamp, kNow);
+  EXPECT_EQ(h[0].timestamp, kNormalizeNow);
 }
 
 // ---------------------------------------------------------------------------
@@ -148,8 +148,8 @@ class PolicyLimitTest : public ::testing::TestWithParam<LimitCase> {};
 
 TEST_P(PolicyLimitTest, Limits) {
   const LimitCase& c = GetParam();
-  EXPECT_EQ(ScaleUpLimit(kNow, c.current, c.up, c.down, c.rules), c.want_up);
-  EXPECT_EQ(ScaleDownLimit(kNow, c.current, c.up, c.down, c.rules), c.want_down);
+  EXPECT_EQ(ScaleUpLimit(kNormalizeNow, c.current, c.up, c.down, c.rules), c.want_up);
+  EXPECT_EQ(ScaleDownLimit(kNormalizeNow, c.current, c.up, c.down, c.rules), c.want_down);
 }
 
 std::vector<LimitCase> LimitCases() {
@@ -183,7 +183,7 @@ TEST(ConvertWithBehaviorRate, LimitClampedToCurrentNeverReverses) {
   // 6 pods were added in the last 60 s under a 2-per-60 s policy: the limit
   // (10 - 6 + 2 = 6) is below current, so it is clamped to current (no
   // forced scale-down), and the scale-up is held.
-  Limited l = ConvertWithBehaviorRate(kNow, 10, 15, 1, 20,
+  Limited l = ConvertWithBehaviorRate(kNormalizeNow, 10, 15, 1, 20,
                                       Rules(SelectPolicy::kMax, {Pods(2, 60)}),
                                       Rules(SelectPolicy::kMax, {Pods(1, 60)}),
                                       {Ev(6, 30)}, {});
@@ -193,36 +193,36 @@ TEST(ConvertWithBehaviorRate, LimitClampedToCurrentNeverReverses) {
 
 TEST(ConvertWithBehaviorRate, DownUsesMinNotMaxAndUpUsesMaxNotMin) {
   const ScalingRules wide = Rules(SelectPolicy::kMax, {Percent(100, 15)});
-  Limited down = ConvertWithBehaviorRate(kNow, 5, 1, 3, 10, wide, wide, {}, {});
+  Limited down = ConvertWithBehaviorRate(kNormalizeNow, 5, 1, 3, 10, wide, wide, {}, {});
   EXPECT_EQ(down.replicas, 3);
   EXPECT_EQ(down.reason, Reason::kTooFewReplicas);
-  Limited up = ConvertWithBehaviorRate(kNow, 5, 40, 3, 10, wide, wide, {}, {});
+  Limited up = ConvertWithBehaviorRate(kNormalizeNow, 5, 40, 3, 10, wide, wide, {}, {});
   EXPECT_EQ(up.replicas, 10);
   EXPECT_EQ(up.reason, Reason::kTooManyReplicas);
-  Limited same = ConvertWithBehaviorRate(kNow, 5, 5, 3, 10, wide, wide, {}, {});
+  Limited same = ConvertWithBehaviorRate(kNormalizeNow, 5, 5, 3, 10, wide, wide, {}, {});
   EXPECT_EQ(same.reason, Reason::kDesiredWithinRange);
 }
 
 TEST(StoreScaleEvent, ReusesLastOutdatedAndKeepsFlagSticky) {
   std::vector<ScaleEvent> events = {Ev(8, 29), Ev(7, 61), Ev(9, 61)};
-  StoreScaleEvent(kNow, Rules(SelectPolicy::kMax, {Pods(10, 60), Percent(100, 30)}), 10, 15,
+  StoreScaleEvent(kNormalizeNow, Rules(SelectPolicy::kMax, {Pods(10, 60), Percent(100, 30)}), 10, 15,
                   &events);
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[1].replica_change, 7);
   EXPECT_TRUE(events[1].outdated);
-  EXPECT_EQ(events[2], (ScaleEvent{5, kNow, false}));
+  EXPECT_EQ(events[2], (ScaleEvent{5, kNormalizeNow, false}));
 }
 
 TEST(StoreScaleEvent, AppendsWhenNothingIsOutdated) {
   std::vector<ScaleEvent> events = {Ev(2, 10)};
-  StoreScaleEvent(kNow, Rules(SelectPolicy::kMax, {Pods(1, 60)}), 10, 7, &events);
+  StoreScaleEvent(kNormalizeNow, Rules(SelectPolicy::kMax, {Pods(1, 60)}), 10, 7, &events);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].replica_change, 3);
 }
 
 TEST(ReplicasChangeInPeriod, StrictlyAfterCutoff) {
   std::vector<ScaleEvent> events = {Ev(1, 61), Ev(2, 60), Ev(4, 59)};
-  EXPECT_EQ(ReplicasChangeInPeriod(kNow, absl::Seconds(60), events), 4);
+  EXPECT_EQ(ReplicasChangeInPeriod(kNormalizeNow, absl::Seconds(60), events), 4);
 }
 
 // ---------------------------------------------------------------------------
@@ -253,7 +253,7 @@ TEST_P(StabilizationIndexTest, SameResultAndHistoryAsThePlainScan) {
   std::vector<Recommendation> plain;
   std::vector<Recommendation> indexed;
   StabilizationIndex index;
-  absl::Time now = kNow;
+  absl::Time now = kNormalizeNow;
   int32_t current = 3;
   int rebuilt = 0;
   for (int sync = 0; sync < 4000; ++sync) {
@@ -308,7 +308,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(StabilizationIndex, LongWindowsGrowPast64Entries) {
   std::vector<Recommendation> plain, indexed;
   StabilizationIndex index;
-  absl::Time now = kNow;
+  absl::Time now = kNormalizeNow;
   for (int i = 0; i < 500; ++i) {
     now += absl::Seconds(15);
     const int32_t desired = (i * 7919) % 23;
@@ -324,17 +324,17 @@ TEST(StabilizationIndex, LongWindowsGrowPast64Entries) {
 TEST(StabilizationIndex, CopiesAndMovesRebuild) {
   std::vector<Recommendation> h{Rec(9, 100), Rec(4, 20)};
   StabilizationIndex index;
-  EXPECT_EQ(StabilizeWithBehavior(kNow, absl::ZeroDuration(), absl::Seconds(300), 10, 2,
+  EXPECT_EQ(StabilizeWithBehavior(kNormalizeNow, absl::ZeroDuration(), absl::Seconds(300), 10, 2,
                                   &h, &index),
             9);
   StabilizationIndex copy = index;
   std::vector<Recommendation> other{Rec(1, 10)};
   // The copy has not seen `other`; it must not answer from `h`'s entries.
-  EXPECT_EQ(StabilizeWithBehavior(kNow, absl::ZeroDuration(), absl::Seconds(300), 10, 2,
+  EXPECT_EQ(StabilizeWithBehavior(kNormalizeNow, absl::ZeroDuration(), absl::Seconds(300), 10, 2,
                                   &other, &copy),
             2);
   StabilizationIndex moved = std::move(index);
-  EXPECT_EQ(StabilizeWithBehavior(kNow + absl::Seconds(15), absl::ZeroDuration(),
+  EXPECT_EQ(StabilizeWithBehavior(kNormalizeNow + absl::Seconds(15), absl::ZeroDuration(),
                                   absl::Seconds(300), 10, 1, &h, &moved),
             9);
 }
@@ -344,14 +344,14 @@ TEST(StabilizationIndex, FallsBackWhereItCannotHold) {
   std::vector<Recommendation> h{Rec(9, -30), Rec(2, 10)};
   std::vector<Recommendation> plain = h;
   StabilizationIndex index;
-  EXPECT_EQ(StabilizeWithBehavior(kNow, absl::ZeroDuration(), absl::Seconds(300), 3, 1,
+  EXPECT_EQ(StabilizeWithBehavior(kNormalizeNow, absl::ZeroDuration(), absl::Seconds(300), 3, 1,
                                   &h, &index),
-            StabilizeWithBehavior(kNow, absl::ZeroDuration(), absl::Seconds(300), 3, 1,
+            StabilizeWithBehavior(kNormalizeNow, absl::ZeroDuration(), absl::Seconds(300), 3, 1,
                                   &plain));
   EXPECT_EQ(h, plain);
-  EXPECT_EQ(StabilizeWithBehavior(kNow, absl::ZeroDuration(), absl::InfiniteDuration(),
+  EXPECT_EQ(StabilizeWithBehavior(kNormalizeNow, absl::ZeroDuration(), absl::InfiniteDuration(),
                                   3, 1, &h, &index),
-            StabilizeWithBehavior(kNow, absl::ZeroDuration(), absl::InfiniteDuration(),
+            StabilizeWithBehavior(kNormalizeNow, absl::ZeroDuration(), absl::InfiniteDuration(),
                                   3, 1, &plain));
   EXPECT_EQ(h, plain);
 }

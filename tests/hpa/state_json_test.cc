@@ -19,7 +19,7 @@ using ::agentscale_testing::IsOk;
 using ::agentscale_testing::StatusIs;
 using ::testing::HasSubstr;
 
-const absl::Time kT0 = absl::FromCivil(absl::CivilSecond(2026, 3, 1, 12, 0, 0),
+const absl::Time kStateT0 = absl::FromCivil(absl::CivilSecond(2026, 3, 1, 12, 0, 0),
                                        absl::UTCTimeZone());
 
 Observation Load(int32_t replicas, double total_tasks, absl::Time now) {
@@ -41,15 +41,15 @@ double LoadAt(int step) { return step < 20 ? 900 : 100; }
 TEST(StateJson, RoundTripIsExact) {
   AutoscalerState s;
   s.recommendations = std::vector<hpa::Recommendation>{
-      {3, kT0}, {5, kT0 + absl::Nanoseconds(1)}, {0, hpa::GoZeroTime()}};
-  s.scale_up_events = {{2, kT0 - absl::Seconds(30), false}, {1, kT0, true}};
-  s.scale_down_events = {{1, kT0 - absl::Milliseconds(1500), false}};
+      {3, kStateT0}, {5, kStateT0 + absl::Nanoseconds(1)}, {0, hpa::GoZeroTime()}};
+  s.scale_up_events = {{2, kStateT0 - absl::Seconds(30), false}, {1, kStateT0, true}};
+  s.scale_down_events = {{1, kStateT0 - absl::Milliseconds(1500), false}};
   s.conditions = {{hpa::ConditionType::kAbleToScale, true, hpa::Reason::kSucceededRescale, "", 5},
                   {hpa::ConditionType::kScalingActive, false,
                    hpa::Reason::kFailedGetPodsMetric, "adapter said \"no\"", 0}};
   s.desired_replicas = 5;
-  s.last_scale_time = kT0;
-  s.last_evaluation = kT0 + absl::Seconds(15);
+  s.last_scale_time = kStateT0;
+  s.last_evaluation = kStateT0 + absl::Seconds(15);
   ASSERT_OK_AND_ASSIGN(AutoscalerState back, StateFromJson(StateToJson(s)));
   EXPECT_EQ(back, s);
 
@@ -67,7 +67,7 @@ TEST(StateJson, RestartedEngineKeepsItsWindow) {
   int32_t replicas = 2;
   int step = 0;
   auto run = [&](HorizontalAutoscaler& hpa, int32_t* reps, int s) -> Decision {
-    const absl::Time now = kT0 + absl::Seconds(15 * s);
+    const absl::Time now = kStateT0 + absl::Seconds(15 * s);
     Decision d = hpa.Evaluate(now, Load(*reps, LoadAt(s), now)).value();
     if (d.rescale) {
       EXPECT_THAT(hpa.Commit(d), IsOk());

@@ -62,7 +62,7 @@ struct ErrorCase {
 
 void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
 
-std::string CaseName(const testing::TestParamInfo<ErrorCase>& info) {
+std::string ErrorCaseName(const testing::TestParamInfo<ErrorCase>& info) {
   return info.param.name;
 }
 
@@ -282,7 +282,7 @@ INSTANTIATE_TEST_SUITE_P(
          [](S& s, C&) { s.behavior->scale_down.tolerance = std::nan(""); },
          "spec.behavior.scaleDown.tolerance", "must be >= 0, got NaN"},
     }),
-    CaseName);
+    ErrorCaseName);
 
 struct ValidCase {
   std::string name;

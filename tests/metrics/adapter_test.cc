@@ -27,7 +27,7 @@ using ::agentscale_testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+const absl::Time kAdapterT0 = absl::FromUnixSeconds(1'700'000'000);
 
 // The seed's adapter configuration: both agent gauges, averaged over 1m.
 constexpr char kSeedConfig[] = R"(rules:
@@ -283,14 +283,14 @@ TEST_F(AdapterFillTest, AveragesEachPodOverTheWindow) {
   // agent-0: 60, 80, 100 over the last minute (avg 80); agent-1: 40 at
   // t-2m (outside the window, but fresh) and 50 now; agent-2: silent for
   // 6 minutes (stale); agent-3 only in another namespace.
-  Gauge("app_active_task_count", "agent-0", "ml", kT0 - absl::Seconds(30), 60);
-  Gauge("app_active_task_count", "agent-0", "ml", kT0 - absl::Seconds(15), 80);
-  Gauge("app_active_task_count", "agent-0", "ml", kT0, 100);
-  Gauge("app_active_task_count", "agent-1", "ml", kT0 - absl::Minutes(2), 40);
-  Gauge("app_active_task_count", "agent-1", "ml", kT0, 50);
-  Gauge("app_active_task_count", "agent-2", "ml", kT0 - absl::Minutes(6), 70);
-  Gauge("app_active_task_count", "agent-3", "other", kT0, 70);
-  Gauge("app_active_task_count", "not-in-fleet", "ml", kT0, 70);
+  Gauge("app_active_task_count", "agent-0", "ml", kAdapterT0 - absl::Seconds(30), 60);
+  Gauge("app_active_task_count", "agent-0", "ml", kAdapterT0 - absl::Seconds(15), 80);
+  Gauge("app_active_task_count", "agent-0", "ml", kAdapterT0, 100);
+  Gauge("app_active_task_count", "agent-1", "ml", kAdapterT0 - absl::Minutes(2), 40);
+  Gauge("app_active_task_count", "agent-1", "ml", kAdapterT0, 50);
+  Gauge("app_active_task_count", "agent-2", "ml", kAdapterT0 - absl::Minutes(6), 70);
+  Gauge("app_active_task_count", "agent-3", "other", kAdapterT0, 70);
+  Gauge("app_active_task_count", "not-in-fleet", "ml", kAdapterT0, 70);
 
   std::vector<hpa::Pod> pods;
   for (const char* p : {"agent-0", "agent-1", "agent-2", "agent-3"}) {
@@ -298,12 +298,12 @@ TEST_F(AdapterFillTest, AveragesEachPodOverTheWindow) {
   }
   MetricObservation m;
   m.metric = "app_active_task_count";
-  adapter_->Fill(store_, kT0, pods, "ml", &m);
+  adapter_->Fill(store_, kAdapterT0, pods, "ml", &m);
   ASSERT_OK(m.error);
   ASSERT_EQ(m.pod_samples.size(), 2u);
   EXPECT_EQ(m.pod_samples[0].pod, "agent-0");
   EXPECT_EQ(m.pod_samples[0].value_milli, 80'000);
-  EXPECT_EQ(m.pod_samples[0].timestamp, kT0);
+  EXPECT_EQ(m.pod_samples[0].timestamp, kAdapterT0);
   EXPECT_EQ(m.pod_samples[0].window, absl::Minutes(1));
   EXPECT_EQ(m.pod_samples[1].pod, "agent-1");
   EXPECT_EQ(m.pod_samples[1].value_milli, 50'000);
@@ -315,17 +315,17 @@ TEST_F(AdapterFillTest, AveragesEachPodOverTheWindow) {
 TEST_F(AdapterFillTest, UnknownMetricIsAnErrorNotZero) {
   MetricObservation m;
   m.metric = "app_active_request_count";
-  adapter_->Fill(store_, kT0, {hpa::Pod::Ready("agent-0")}, "ml", &m);
+  adapter_->Fill(store_, kAdapterT0, {hpa::Pod::Ready("agent-0")}, "ml", &m);
   EXPECT_THAT(m.error, StatusIs(absl::StatusCode::kNotFound,
                                 HasSubstr("app_active_request_count")));
   EXPECT_TRUE(m.pod_samples.empty());
 }
 
 TEST_F(AdapterFillTest, NegativeValuesMarkTheMetricInvalid) {
-  Gauge("app_active_task_count", "agent-0", "ml", kT0, -5);
+  Gauge("app_active_task_count", "agent-0", "ml", kAdapterT0, -5);
   MetricObservation m;
   m.metric = "app_active_task_count";
-  adapter_->Fill(store_, kT0, {hpa::Pod::Ready("agent-0")}, "ml", &m);
+  adapter_->Fill(store_, kAdapterT0, {hpa::Pod::Ready("agent-0")}, "ml", &m);
   EXPECT_FALSE(m.error.ok());
   EXPECT_TRUE(m.pod_samples.empty());
 }
@@ -334,12 +334,12 @@ TEST_F(AdapterFillTest, ValuesTruncateToMilliAsTheAdapterServesThem) {
   // avg(0.3337, 0.3338) = 0.33375: prometheus-adapter serves
   // NewMilliQuantity(int64(0.33375 * 1000)) = 333m; a parsed quantity
   // would round up to 334m.
-  Gauge("app_active_task_count", "agent-0", "ml", kT0 - absl::Seconds(15),
+  Gauge("app_active_task_count", "agent-0", "ml", kAdapterT0 - absl::Seconds(15),
         0.3337);
-  Gauge("app_active_task_count", "agent-0", "ml", kT0, 0.3338);
+  Gauge("app_active_task_count", "agent-0", "ml", kAdapterT0, 0.3338);
   MetricObservation m;
   m.metric = "app_active_task_count";
-  adapter_->Fill(store_, kT0, {hpa::Pod::Ready("agent-0")}, "ml", &m);
+  adapter_->Fill(store_, kAdapterT0, {hpa::Pod::Ready("agent-0")}, "ml", &m);
   ASSERT_OK(m.error);
   ASSERT_EQ(m.pod_samples.size(), 1u);
   EXPECT_EQ(m.pod_samples[0].value_milli, 333);
@@ -367,7 +367,7 @@ TEST(AdapterTest, GroupsSeveralSeriesPerPod) {
     for (int i = 0; i <= 4; ++i) {
       ASSERT_EQ(store.Append("jobs_done_total",
                              {{"pod", "agent-0"}, {"container", c}},
-                             kT0 - absl::Seconds(60 - 15 * i), 15.0 * i),
+                             kAdapterT0 - absl::Seconds(60 - 15 * i), 15.0 * i),
                 AppendResult::kOk);
     }
   }
@@ -375,14 +375,14 @@ TEST(AdapterTest, GroupsSeveralSeriesPerPod) {
               ::testing::ElementsAre("done_per_second"));
   MetricObservation m;
   m.metric = "done_per_second";
-  sum.Fill(store, kT0, {hpa::Pod::Ready("agent-0")}, "", &m);
+  sum.Fill(store, kAdapterT0, {hpa::Pod::Ready("agent-0")}, "", &m);
   ASSERT_OK(m.error);
   ASSERT_EQ(m.pod_samples.size(), 1u);
   EXPECT_EQ(m.pod_samples[0].value_milli, 2'000);
 
   MetricObservation n;
   n.metric = "done_per_second";
-  plain.Fill(store, kT0, {hpa::Pod::Ready("agent-0")}, "", &n);
+  plain.Fill(store, kAdapterT0, {hpa::Pod::Ready("agent-0")}, "", &n);
   EXPECT_THAT(n.error, StatusIs(absl::StatusCode::kFailedPrecondition,
                                 HasSubstr("pod agent-0 has several series")));
 }
@@ -396,7 +396,7 @@ TEST(AdapterTest, DrivesTheEngineStraightFromScrapes) {
   adapter.RegisterWindows(&store);
   const std::vector<std::string> pods = {"agent-0", "agent-1", "agent-2"};
   for (int step = 0; step <= 4; ++step) {
-    const absl::Time t = kT0 - absl::Seconds(60 - 15 * step);
+    const absl::Time t = kAdapterT0 - absl::Seconds(60 - 15 * step);
     for (const std::string& pod : pods) {
       ASSERT_OK(AppendExposition(
           "# TYPE app_active_task_count gauge\napp_active_task_count 140\n"
@@ -410,13 +410,13 @@ TEST(AdapterTest, DrivesTheEngineStraightFromScrapes) {
   for (const std::string& pod : pods) obs.pods.push_back(hpa::Pod::Ready(pod));
   obs.AddMetric("app_active_task_count");
   obs.AddMetric("app_active_request_count");
-  adapter.FillObservation(store, kT0, "default", &obs);
+  adapter.FillObservation(store, kAdapterT0, "default", &obs);
   ASSERT_EQ(obs.metrics[0].pod_samples.size(), 3u);
 
   ASSERT_OK_AND_ASSIGN(hpa::AutoscalerSpec spec, config::Preset("production"));
   ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa,
                        HorizontalAutoscaler::Create(spec));
-  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kT0, obs));
+  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kAdapterT0, obs));
   // 140 tasks per pod against a target of 70: the metric asks for twice the
   // replicas (the scale-up window then decides when).
   EXPECT_EQ(d.metrics[0].proposal, 6) << d.Explain();
@@ -424,7 +424,7 @@ TEST(AdapterTest, DrivesTheEngineStraightFromScrapes) {
 
   // All agents go silent for 6 minutes: their series are stale, no pod has
   // a sample, and the engine holds instead of reading zero load.
-  const absl::Time later = kT0 + absl::Minutes(6);
+  const absl::Time later = kAdapterT0 + absl::Minutes(6);
   Observation silent = obs;
   for (MetricObservation& m : silent.metrics) m.pod_samples.clear();
   adapter.FillObservation(store, later, "default", &silent);
@@ -725,19 +725,19 @@ class AdapterExternalTest : public ::testing::Test {
     Queue({{"namespace", "ml"}, {"queue", "mail"}}, 5);
     ASSERT_EQ(store_.Append("queue_depth",
                             {{"namespace", "ml"}, {"queue", "old"}},
-                            kT0 - absl::Minutes(6), 50),
+                            kAdapterT0 - absl::Minutes(6), 50),
               AppendResult::kOk);
     Queue({{"namespace", "ml"}}, 1000);
   }
   void Queue(const Labels& labels, double v) {
-    ASSERT_EQ(store_.Append("queue_depth", labels, kT0, v), AppendResult::kOk);
+    ASSERT_EQ(store_.Append("queue_depth", labels, kAdapterT0, v), AppendResult::kOk);
   }
   MetricObservation External(const std::string& metric,
                              const hpa::LabelSelector& selector,
                              const std::string& ns = "ml") {
     MetricObservation m;
     m.metric = metric;
-    adapter_->FillExternal(store_, kT0, ns, selector, &m);
+    adapter_->FillExternal(store_, kAdapterT0, ns, selector, &m);
     return m;
   }
   static hpa::LabelSelector Match(const std::string& k, const std::string& v) {
@@ -790,7 +790,7 @@ TEST_F(AdapterExternalTest, PerSeriesRulesReturnEverySeries) {
           "  metricsQuery: '<<.Series>>{<<.LabelMatchers>>}'\n"));
   MetricObservation m;
   m.metric = "queue_depth";
-  per_series.FillExternal(store_, kT0, "ml", Match("queue", "jobs"), &m);
+  per_series.FillExternal(store_, kAdapterT0, "ml", Match("queue", "jobs"), &m);
   ASSERT_OK(m.error);
   // Not namespaced: all three jobs shards, one item each.
   EXPECT_THAT(m.external_values_milli,
@@ -800,7 +800,7 @@ TEST_F(AdapterExternalTest, PerSeriesRulesReturnEverySeries) {
 TEST_F(AdapterExternalTest, NamespacedFalseAndRenamedSeries) {
   // broker_<topic>_lag, max over 2m per series, then averaged.
   for (int i = 0; i <= 4; ++i) {
-    const absl::Time t = kT0 - absl::Seconds(120 - 30 * i);
+    const absl::Time t = kAdapterT0 - absl::Seconds(120 - 30 * i);
     ASSERT_EQ(store_.Append("broker_orders_lag",
                             {{"namespace", "kafka"}, {"topic", "a"}}, t,
                             10.0 * i),
@@ -810,7 +810,7 @@ TEST_F(AdapterExternalTest, NamespacedFalseAndRenamedSeries) {
               AppendResult::kOk);  // max 20
   }
   // No topic label: the extra matcher topic!="" drops it.
-  ASSERT_EQ(store_.Append("broker_orders_lag", {{"namespace", "kafka"}}, kT0,
+  ASSERT_EQ(store_.Append("broker_orders_lag", {{"namespace", "kafka"}}, kAdapterT0,
                           1000),
             AppendResult::kOk);
   MetricObservation m = External("orders_lag", hpa::LabelSelector(), "ml");
@@ -861,9 +861,9 @@ TEST_F(AdapterExternalTest, InvalidValuesMarkTheMetricInvalid) {
 
 TEST(AdapterExternalRuleOrderTest, TheLastRuleExposingANameAnswers) {
   SeriesStore store;
-  ASSERT_EQ(store.Append("jobs_waiting", {{"queue", "a"}}, kT0, 3),
+  ASSERT_EQ(store.Append("jobs_waiting", {{"queue", "a"}}, kAdapterT0, 3),
             AppendResult::kOk);
-  ASSERT_EQ(store.Append("jobs_waiting", {{"queue", "b"}}, kT0, 4),
+  ASSERT_EQ(store.Append("jobs_waiting", {{"queue", "b"}}, kAdapterT0, 4),
             AppendResult::kOk);
   ASSERT_OK_AND_ASSIGN(
       MetricAdapter a,
@@ -875,7 +875,7 @@ TEST(AdapterExternalRuleOrderTest, TheLastRuleExposingANameAnswers) {
           "  metricsQuery: 'max(<<.Series>>{<<.LabelMatchers>>})'\n"));
   MetricObservation m;
   m.metric = "jobs_waiting";
-  a.FillExternal(store, kT0, "ml", hpa::LabelSelector(), &m);
+  a.FillExternal(store, kAdapterT0, "ml", hpa::LabelSelector(), &m);
   ASSERT_OK(m.error);
   EXPECT_THAT(m.external_values_milli, ::testing::ElementsAre(4'000));
 }
@@ -897,7 +897,7 @@ class AdapterObjectTest : public ::testing::Test {
     Rps({{"deployment", "agents"}, {"namespace", "ml"}, {"service", "x"}}, 42);
   }
   void Rps(const Labels& labels, double v) {
-    ASSERT_EQ(store_.Append("http_requests_per_second", labels, kT0, v),
+    ASSERT_EQ(store_.Append("http_requests_per_second", labels, kAdapterT0, v),
               AppendResult::kOk);
   }
   MetricObservation Object(const std::string& api_version,
@@ -905,7 +905,7 @@ class AdapterObjectTest : public ::testing::Test {
                            const hpa::LabelSelector& selector = {}) {
     MetricObservation m;
     m.metric = "http_requests_per_second";
-    adapter_->FillObject(store_, kT0, "ml",
+    adapter_->FillObject(store_, kAdapterT0, "ml",
                          hpa::ObjectReference{api_version, kind, name},
                          selector, &m);
     return m;
@@ -957,7 +957,7 @@ TEST_F(AdapterObjectTest, FailuresNameTheObject) {
 TEST(AdapterObjectRulesTest, SeveralSeriesNeedAnAggregation) {
   SeriesStore store;
   for (const char* h : {"a", "b"}) {
-    ASSERT_EQ(store.Append("rps", {{"handler", h}, {"service", "web"}}, kT0, 1),
+    ASSERT_EQ(store.Append("rps", {{"handler", h}, {"service", "web"}}, kAdapterT0, 1),
               AppendResult::kOk);
   }
   ASSERT_OK_AND_ASSIGN(
@@ -968,24 +968,24 @@ TEST(AdapterObjectRulesTest, SeveralSeriesNeedAnAggregation) {
           "  metricsQuery: '<<.Series>>{<<.LabelMatchers>>}'\n"));
   MetricObservation m;
   m.metric = "rps";
-  a.FillObject(store, kT0, "ml", hpa::ObjectReference{"v1", "Service", "web"},
+  a.FillObject(store, kAdapterT0, "ml", hpa::ObjectReference{"v1", "Service", "web"},
                {}, &m);
   EXPECT_THAT(m.error, StatusIs(absl::StatusCode::kFailedPrecondition,
                                 HasSubstr("Service web has several series")));
   // An Object-only rule serves no Pods metric.
   MetricObservation pods;
   pods.metric = "rps";
-  a.Fill(store, kT0, {hpa::Pod::Ready("web")}, "ml", &pods);
+  a.Fill(store, kAdapterT0, {hpa::Pod::Ready("web")}, "ml", &pods);
   EXPECT_THAT(pods.error, StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST(AdapterObjectRulesTest, TemplateRulesServeAnyKind) {
   SeriesStore store;
   ASSERT_EQ(store.Append("nginx_requests",
-                         {{"ingress", "main"}, {"namespace", "ml"}}, kT0, 12),
+                         {{"ingress", "main"}, {"namespace", "ml"}}, kAdapterT0, 12),
             AppendResult::kOk);
   ASSERT_EQ(store.Append("nginx_requests",
-                         {{"ingress", "main"}, {"namespace", "qa"}}, kT0, 50),
+                         {{"ingress", "main"}, {"namespace", "qa"}}, kAdapterT0, 50),
             AppendResult::kOk);
   ASSERT_OK_AND_ASSIGN(
       MetricAdapter a,
@@ -995,7 +995,7 @@ TEST(AdapterObjectRulesTest, TemplateRulesServeAnyKind) {
           "  metricsQuery: '<<.Series>>{<<.LabelMatchers>>}'\n"));
   MetricObservation m;
   m.metric = "nginx_requests";
-  a.FillObject(store, kT0, "ml",
+  a.FillObject(store, kAdapterT0, "ml",
                hpa::ObjectReference{"networking.k8s.io/v1", "Ingress", "main"},
                {}, &m);
   ASSERT_OK(m.error);
@@ -1003,7 +1003,7 @@ TEST(AdapterObjectRulesTest, TemplateRulesServeAnyKind) {
   // Kind Namespace: the HPA's namespace, by the namespace label.
   MetricObservation ns;
   ns.metric = "nginx_requests";
-  a.FillObject(store, kT0, "qa",
+  a.FillObject(store, kAdapterT0, "qa",
                hpa::ObjectReference{"v1", "Namespace", "ignored"}, {}, &ns);
   ASSERT_OK(ns.error);
   EXPECT_EQ(ns.object_value_milli, 50'000);
@@ -1015,13 +1015,13 @@ TEST(AdapterPodsSelectorTest, FillPodsAppliesTheMetricSelector) {
     ASSERT_EQ(store.Append("app_active_task_count",
                            {{"kind", "batch"}, {"namespace", "ml"},
                             {"pod", pod}},
-                           kT0, 10),
+                           kAdapterT0, 10),
               AppendResult::kOk);
   }
   ASSERT_EQ(store.Append("app_active_task_count",
                          {{"kind", "chat"}, {"namespace", "ml"},
                           {"pod", "agent-2"}},
-                         kT0, 90),
+                         kAdapterT0, 90),
             AppendResult::kOk);
   ASSERT_OK_AND_ASSIGN(MetricAdapter a, MetricAdapter::FromConfig(kSeedConfig));
   const std::vector<hpa::Pod> pods = {hpa::Pod::Ready("agent-0"),
@@ -1031,7 +1031,7 @@ TEST(AdapterPodsSelectorTest, FillPodsAppliesTheMetricSelector) {
   chat.match_labels["kind"] = "chat";
   MetricObservation m;
   m.metric = "app_active_task_count";
-  a.FillPods(store, kT0, pods, "ml", chat, &m);
+  a.FillPods(store, kAdapterT0, pods, "ml", chat, &m);
   ASSERT_OK(m.error);
   ASSERT_EQ(m.pod_samples.size(), 1u);
   EXPECT_EQ(m.pod_samples[0].pod, "agent-2");
@@ -1041,7 +1041,7 @@ TEST(AdapterPodsSelectorTest, FillPodsAppliesTheMetricSelector) {
   none.match_labels["kind"] = "none";
   MetricObservation empty;
   empty.metric = "app_active_task_count";
-  a.FillPods(store, kT0, pods, "ml", none, &empty);
+  a.FillPods(store, kAdapterT0, pods, "ml", none, &empty);
   EXPECT_OK(empty.error);
   EXPECT_TRUE(empty.pod_samples.empty());
 }
@@ -1080,20 +1080,20 @@ TEST(AdapterTest, DrivesExternalAndObjectMetricsThroughTheEngine) {
     ASSERT_EQ(store.Append("queue_depth",
                            {{"namespace", "ml"}, {"queue", "jobs"},
                             {"shard", shard}},
-                           kT0, v),
+                           kAdapterT0, v),
               AppendResult::kOk);
   }
   ASSERT_EQ(store.Append("queue_depth", {{"namespace", "ml"}, {"queue", "bulk"}},
-                         kT0, 500),
+                         kAdapterT0, 500),
             AppendResult::kOk);
   ASSERT_EQ(store.Append("http_requests_per_second",
-                         {{"namespace", "ml"}, {"service", "gateway"}}, kT0,
+                         {{"namespace", "ml"}, {"service", "gateway"}}, kAdapterT0,
                          150),
             AppendResult::kOk);
   for (const std::string& pod : pods) {
     ASSERT_EQ(store.Append("app_active_task_count",
                            {{"namespace", "ml"}, {"pod", pod}},
-                           kT0 - absl::Seconds(30), 35),
+                           kAdapterT0 - absl::Seconds(30), 35),
               AppendResult::kOk);
   }
 
@@ -1116,7 +1116,7 @@ TEST(AdapterTest, DrivesExternalAndObjectMetricsThroughTheEngine) {
   Observation obs;
   obs.current_replicas = 3;
   for (const std::string& pod : pods) obs.pods.push_back(hpa::Pod::Ready(pod));
-  adapter.FillObservationForSpec(store, kT0, spec, &obs);
+  adapter.FillObservationForSpec(store, kAdapterT0, spec, &obs);
   ASSERT_EQ(obs.metrics.size(), 3u);
   EXPECT_THAT(obs.metrics[0].external_values_milli,
               ::testing::ElementsAre(55'000));
@@ -1126,7 +1126,7 @@ TEST(AdapterTest, DrivesExternalAndObjectMetricsThroughTheEngine) {
 
   ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa,
                        HorizontalAutoscaler::Create(spec));
-  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kT0, obs));
+  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kAdapterT0, obs));
   ASSERT_EQ(d.metrics.size(), 3u);
   // External AverageValue: ceil(55 / 10) = 6 (ratio 55 / (10 * 3) = 1.83).
   EXPECT_TRUE(d.metrics[0].valid) << d.Explain();
@@ -1145,14 +1145,14 @@ TEST(AdapterTest, DrivesExternalAndObjectMetricsThroughTheEngine) {
   hpa::AutoscalerSpec gone = spec;
   gone.metrics[0].selector.match_labels["queue"] = "deleted";
   Observation obs2 = obs;  // refilled in place
-  adapter.FillObservationForSpec(store, kT0, gone, &obs2);
+  adapter.FillObservationForSpec(store, kAdapterT0, gone, &obs2);
   ASSERT_EQ(obs2.metrics.size(), 3u);
   EXPECT_TRUE(obs2.metrics[0].external_values_milli.empty());
   EXPECT_OK(obs2.metrics[0].error);
   EXPECT_EQ(obs2.metrics[2].pod_samples.size(), 3u);
   ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa2,
                        HorizontalAutoscaler::Create(gone));
-  ASSERT_OK_AND_ASSIGN(Decision failed, hpa2.Evaluate(kT0, obs2));
+  ASSERT_OK_AND_ASSIGN(Decision failed, hpa2.Evaluate(kAdapterT0, obs2));
   EXPECT_FALSE(failed.metrics[0].valid);
   EXPECT_THAT(failed.metrics[0].error,
               StatusIs(absl::StatusCode::kNotFound,
@@ -1167,10 +1167,10 @@ TEST(AdapterTest, DrivesExternalAndObjectMetricsThroughTheEngine) {
 TEST(AdapterTest, FillObservationForSpecUsesTheEnginesMatching) {
   SeriesStore store;
   ASSERT_EQ(store.Append("queue_depth", {{"namespace", "ml"}, {"queue", "a"}},
-                         kT0, 8),
+                         kAdapterT0, 8),
             AppendResult::kOk);
   ASSERT_EQ(store.Append("queue_depth", {{"namespace", "ml"}, {"queue", "b"}},
-                         kT0, 2),
+                         kAdapterT0, 2),
             AppendResult::kOk);
   ASSERT_OK_AND_ASSIGN(MetricAdapter adapter,
                        MetricAdapter::FromConfig(kExternalConfig));
@@ -1188,10 +1188,10 @@ TEST(AdapterTest, FillObservationForSpecUsesTheEnginesMatching) {
 
   Observation obs;
   MetricObservation& cpu = obs.AddMetric("cpu");
-  cpu.pod_samples.push_back({"agent-0", 100, kT0, absl::Minutes(1)});
+  cpu.pod_samples.push_back({"agent-0", 100, kAdapterT0, absl::Minutes(1)});
   // A stale value from an earlier sync is replaced, not appended to.
   obs.AddMetric("queue_depth").external_values_milli = {999'000};
-  adapter.FillObservationForSpec(store, kT0, spec, &obs);
+  adapter.FillObservationForSpec(store, kAdapterT0, spec, &obs);
   ASSERT_EQ(obs.metrics.size(), 3u);
   EXPECT_EQ(obs.metrics[0].metric, "cpu");
   EXPECT_EQ(obs.metrics[0].pod_samples.size(), 1u);  // left alone

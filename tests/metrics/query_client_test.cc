@@ -25,7 +25,7 @@ namespace {
 using ::agentscale_testing::StatusIs;
 using ::testing::HasSubstr;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+const absl::Time kQueryT0 = absl::FromUnixSeconds(1'700'000'000);
 
 constexpr char kTwoPods[] = R"({"status":"success","data":{
   "resultType":"vector","result":[
@@ -108,7 +108,7 @@ TEST(PrometheusClientTest, SendsQueryAndTimeAndReadsTheVector) {
   const std::string query =
       "avg_over_time(app_active_task_count{pod=~\"agent-.*\"}[1m])";
   ASSERT_OK_AND_ASSIGN(std::vector<InstantSample> v,
-                       client.Query(query, kT0 + absl::Milliseconds(250)));
+                       client.Query(query, kQueryT0 + absl::Milliseconds(250)));
   EXPECT_EQ(prom.last_query(), query);
   EXPECT_EQ(prom.last_time(), "1700000000.250");
   ASSERT_EQ(v.size(), 2u);
@@ -128,7 +128,7 @@ TEST(PrometheusClientTest, QueryRangeSendsTheRangeAndReturnsTheBody) {
   prom.Respond(200, kMatrix);
   PrometheusClient client(prom.options());
   ASSERT_OK_AND_ASSIGN(std::string body,
-                       client.QueryRange("sum(tasks)", kT0, kT0 + absl::Minutes(1),
+                       client.QueryRange("sum(tasks)", kQueryT0, kQueryT0 + absl::Minutes(1),
                                          absl::Seconds(15)));
   EXPECT_EQ(body, kMatrix);
   EXPECT_EQ(prom.last_query(), "sum(tasks)");
@@ -139,12 +139,12 @@ TEST(PrometheusClientTest, QueryRangeReportsPrometheusErrors) {
   FakePrometheus prom;
   prom.Respond(400, R"({"status":"error","errorType":"bad_data","error":"1:1: parse error"})");
   PrometheusClient client(prom.options());
-  EXPECT_THAT(client.QueryRange("(", kT0, kT0 + absl::Minutes(1), absl::Seconds(15)),
+  EXPECT_THAT(client.QueryRange("(", kQueryT0, kQueryT0 + absl::Minutes(1), absl::Seconds(15)),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        absl::StrCat("range query \"(\" at 127.0.0.1:", prom.options().port,
                                     ": HTTP status 400: bad_data: 1:1: parse error")));
   prom.Respond(503, "overloaded");
-  EXPECT_THAT(client.QueryRange("q", kT0, kT0 + absl::Minutes(1), absl::Seconds(15)),
+  EXPECT_THAT(client.QueryRange("q", kQueryT0, kQueryT0 + absl::Minutes(1), absl::Seconds(15)),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("HTTP status 503")));
 }
 
@@ -154,16 +154,16 @@ TEST(PrometheusClientTest, QueryRangeBoundsItsArgumentsAndTheBody) {
   PrometheusClient client(prom.options());
   const std::string where =
       absl::StrCat("range query \"q\" at 127.0.0.1:", prom.options().port, ": ");
-  EXPECT_THAT(client.QueryRange("q", kT0, kT0 + absl::Hours(1), absl::ZeroDuration()),
+  EXPECT_THAT(client.QueryRange("q", kQueryT0, kQueryT0 + absl::Hours(1), absl::ZeroDuration()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        where + "the step must be positive, got 0"));
-  EXPECT_THAT(client.QueryRange("q", kT0, kT0 - absl::Seconds(1), absl::Seconds(1)),
+  EXPECT_THAT(client.QueryRange("q", kQueryT0, kQueryT0 - absl::Seconds(1), absl::Seconds(1)),
               StatusIs(absl::StatusCode::kInvalidArgument, where + "the end is before the start"));
-  EXPECT_THAT(client.QueryRange("q", kT0, kT0 + absl::Hours(24), absl::Seconds(1)),
+  EXPECT_THAT(client.QueryRange("q", kQueryT0, kQueryT0 + absl::Hours(24), absl::Seconds(1)),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        where + "86401 steps of 1s; Prometheus serves at most 11000 points per "
                                "series: use a larger step or a shorter range"));
-  EXPECT_THAT(client.QueryRange("q", kT0, kT0 + absl::Minutes(1), absl::Seconds(15), 20),
+  EXPECT_THAT(client.QueryRange("q", kQueryT0, kQueryT0 + absl::Minutes(1), absl::Seconds(15), 20),
               StatusIs(absl::StatusCode::kResourceExhausted,
                        where + "the response is over the limit of 20 bytes (max_bytes); use a "
                                "larger step, a shorter range or a query with fewer series"));
@@ -174,7 +174,7 @@ TEST(PrometheusClientTest, FillsPodValues) {
   PrometheusClient client(prom.options());
   MetricObservation obs;
   obs.metric = "app_active_task_count";
-  ASSERT_OK(client.FillPodValues("q", kT0, "pod", &obs));
+  ASSERT_OK(client.FillPodValues("q", kQueryT0, "pod", &obs));
   EXPECT_OK(obs.error);
   ASSERT_EQ(obs.pod_samples.size(), 2u);
   EXPECT_EQ(obs.pod_samples[0].pod, "agent-0");
@@ -187,14 +187,14 @@ TEST(PrometheusClientTest, QueryIntoStoreAppendsSamples) {
   PrometheusClient client(prom.options());
   SeriesStore store;
   ASSERT_OK_AND_ASSIGN(AppendCounts counts,
-                       client.QueryIntoStore("q", kT0, "tasks_avg", &store));
+                       client.QueryIntoStore("q", kQueryT0, "tasks_avg", &store));
   EXPECT_EQ(counts.appended, 2);
   std::optional<SeriesRef> r =
       store.Find("tasks_avg", {{"namespace", "ml"}, {"pod", "agent-1"}});
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(store.Latest(*r, kT0 + absl::Seconds(1)), 40.25);
+  EXPECT_EQ(store.Latest(*r, kQueryT0 + absl::Seconds(1)), 40.25);
   // Without a metric name, an element without __name__ cannot be stored.
-  EXPECT_THAT(client.QueryIntoStore("q", kT0, "", &store),
+  EXPECT_THAT(client.QueryIntoStore("q", kQueryT0, "", &store),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("no __name__")));
 }
@@ -215,11 +215,11 @@ TEST_P(PrometheusClientErrorTest, IsAStatusWithTheMessage) {
   FakePrometheus prom;
   prom.Respond(c.http_status, c.body);
   PrometheusClient client(prom.options());
-  EXPECT_THAT(client.Query("up", kT0),
+  EXPECT_THAT(client.Query("up", kQueryT0),
               StatusIs(c.code, HasSubstr(c.message)));
   // FillPodValues records the error in the observation and adds nothing.
   MetricObservation obs;
-  EXPECT_THAT(client.FillPodValues("up", kT0, "pod", &obs),
+  EXPECT_THAT(client.FillPodValues("up", kQueryT0, "pod", &obs),
               StatusIs(c.code, HasSubstr(c.message)));
   EXPECT_THAT(obs.error, StatusIs(c.code, HasSubstr(c.message)));
   EXPECT_TRUE(obs.pod_samples.empty());
@@ -294,7 +294,7 @@ TEST(PrometheusClientTest, PodValueErrors) {
     SCOPED_TRACE(c.name);
     prom.Respond(200, c.body);
     MetricObservation obs;
-    EXPECT_THAT(client.FillPodValues("q", kT0, "pod", &obs),
+    EXPECT_THAT(client.FillPodValues("q", kQueryT0, "pod", &obs),
                 StatusIs(absl::StatusCode::kInvalidArgument,
                          HasSubstr(c.message)));
     EXPECT_FALSE(obs.error.ok());
@@ -309,13 +309,13 @@ TEST(PrometheusClientTest, NaNAndInfinityMakeTheMetricInvalid) {
                 {"metric":{"pod":"b"},"value":[1,"+Inf"]},
                 {"metric":{"pod":"c"},"value":[1,"-Inf"]}]}})");
   PrometheusClient client(prom.options());
-  ASSERT_OK_AND_ASSIGN(std::vector<InstantSample> v, client.Query("q", kT0));
+  ASSERT_OK_AND_ASSIGN(std::vector<InstantSample> v, client.Query("q", kQueryT0));
   ASSERT_EQ(v.size(), 3u);
   EXPECT_TRUE(std::isnan(v[0].value));
   EXPECT_EQ(v[1].value, std::numeric_limits<double>::infinity());
   EXPECT_EQ(v[2].value, -std::numeric_limits<double>::infinity());
   MetricObservation obs;
-  EXPECT_OK(client.FillPodValues("q", kT0, "pod", &obs));
+  EXPECT_OK(client.FillPodValues("q", kQueryT0, "pod", &obs));
   EXPECT_FALSE(obs.error.ok());  // the engine holds
 }
 
@@ -327,7 +327,7 @@ TEST(PrometheusClientTest, ConnectionRefused) {
   }
   options.connect_timeout = absl::Milliseconds(500);
   PrometheusClient client(options);
-  EXPECT_THAT(client.Query("up", kT0),
+  EXPECT_THAT(client.Query("up", kQueryT0),
               StatusIs(absl::StatusCode::kUnavailable,
                        HasSubstr("connection failed")));
 }

@@ -27,7 +27,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+const absl::Time kRegexT0 = absl::FromUnixSeconds(1'700'000'000);
 
 // A rules file with one rule whose name is `name_yaml` (YAML lines under
 // `  name:`, or "" for no name), over every series with a pod label.
@@ -58,7 +58,7 @@ absl::StatusOr<std::vector<std::string>> Names(const std::string& config,
   absl::StatusOr<MetricAdapter> a = MetricAdapter::FromConfig(config);
   if (!a.ok()) return a.status();
   SeriesStore store;
-  if (store.Append(metric, {{"pod", "p"}}, kT0, 1) != AppendResult::kOk) {
+  if (store.Append(metric, {{"pod", "p"}}, kRegexT0, 1) != AppendResult::kOk) {
     return absl::InternalError("append failed");
   }
   return a->MetricNames(store);
@@ -166,7 +166,7 @@ TEST(AdapterNamingTest, ExternalRulesNameTheSameWay) {
   metricsQuery: 'max(<<.Series>>{<<.LabelMatchers>>})'
 )"));
   SeriesStore store;
-  ASSERT_EQ(store.Append("broker_orders_lag", {{"queue", "q"}}, kT0, 1), AppendResult::kOk);
+  ASSERT_EQ(store.Append("broker_orders_lag", {{"queue", "q"}}, kRegexT0, 1), AppendResult::kOk);
   EXPECT_THAT(a.ExternalMetricNames(store), ElementsAre("orders_lag"));
 }
 
@@ -334,9 +334,9 @@ TEST(HostileRegexTest, ExponentialBacktrackingPatternReturns) {
 
   SeriesStore store;
   for (int n : {28, 10000}) {
-    ASSERT_EQ(store.Append("m", {{"pod", std::string(n, 'a')}}, kT0, 1), AppendResult::kOk);
+    ASSERT_EQ(store.Append("m", {{"pod", std::string(n, 'a')}}, kRegexT0, 1), AppendResult::kOk);
   }
-  ASSERT_EQ(store.Append("m", {{"pod", "aab"}}, kT0, 1), AppendResult::kOk);
+  ASSERT_EQ(store.Append("m", {{"pod", "aab"}}, kRegexT0, 1), AppendResult::kOk);
   std::vector<std::string> kept;
   for (const SeriesInfo& info : store.Select("m")) {
     if (s.Matches(info.metric, info.labels)) kept.push_back(*FindLabel(info.labels, "pod"));

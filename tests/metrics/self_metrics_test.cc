@@ -31,16 +31,16 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+const absl::Time kSelfMetricsT0 = absl::FromUnixSeconds(1'700'000'000);
 
-std::string SourceDir() {
+std::string SelfMetricsSourceDir() {
   const char* dir = std::getenv("AGENTSCALE_SOURCE_DIR");
   return dir != nullptr ? dir : ".";
 }
 
 hpa::AutoscalerSpec SeedSpec(bool zero_windows) {
   absl::StatusOr<hpa::AutoscalerSpec> spec =
-      config::LoadSingleAutoscaler(SourceDir() + "/examples/hpa.yaml");
+      config::LoadSingleAutoscaler(SelfMetricsSourceDir() + "/examples/hpa.yaml");
   EXPECT_OK(spec.status());
   if (zero_windows) {
     spec->behavior->scale_up.stabilization_window = absl::ZeroDuration();
@@ -94,11 +94,11 @@ TEST_P(SelfMetricsTest, RendersTheDecision) {
     const std::string pod = absl::StrCat("agent-", i);
     obs.pods.push_back(hpa::Pod::Ready(pod));
     if (c.tasks_per_pod >= 0) {
-      tasks.AddPodValue(pod, c.tasks_per_pod, kT0);
-      requests.AddPodValue(pod, c.tasks_per_pod / 2, kT0);
+      tasks.AddPodValue(pod, c.tasks_per_pod, kSelfMetricsT0);
+      requests.AddPodValue(pod, c.tasks_per_pod / 2, kSelfMetricsT0);
     }
   }
-  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kT0, obs));
+  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kSelfMetricsT0, obs));
   EXPECT_EQ(d.desired_replicas, c.desired) << d.Explain();
   EXPECT_EQ(DecisionAction(d), c.action) << d.Explain();
   EXPECT_EQ(DecisionReason(d), c.reason) << d.Explain();
@@ -266,10 +266,10 @@ Decision EvaluateSeed(int32_t current, double tasks_per_pod) {
   for (int i = 0; i < current; ++i) {
     const std::string pod = absl::StrCat("agent-", i);
     obs.pods.push_back(hpa::Pod::Ready(pod));
-    tasks.AddPodValue(pod, tasks_per_pod, kT0);
-    requests.AddPodValue(pod, tasks_per_pod / 2, kT0);
+    tasks.AddPodValue(pod, tasks_per_pod, kSelfMetricsT0);
+    requests.AddPodValue(pod, tasks_per_pod / 2, kSelfMetricsT0);
   }
-  absl::StatusOr<Decision> d = hpa->Evaluate(kT0, obs);
+  absl::StatusOr<Decision> d = hpa->Evaluate(kSelfMetricsT0, obs);
   EXPECT_OK(d.status());
   return d.ok() ? *d : Decision{};
 }
@@ -351,10 +351,10 @@ TEST(SelfMetricsTest, AnUnknownMetricTypeIsASpecError) {
   for (int i = 0; i < 3; ++i) {
     const std::string pod = absl::StrCat("agent-", i);
     obs.pods.push_back(hpa::Pod::Ready(pod));
-    tasks.AddPodValue(pod, 70, kT0);
-    requests.AddPodValue(pod, 50, kT0);
+    tasks.AddPodValue(pod, 70, kSelfMetricsT0);
+    requests.AddPodValue(pod, 50, kSelfMetricsT0);
   }
-  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kT0, obs));
+  ASSERT_OK_AND_ASSIGN(Decision d, hpa.Evaluate(kSelfMetricsT0, obs));
   ASSERT_EQ(d.metrics.size(), 3u) << d.Explain();
   SelfMetrics self;
   self.Record(d, absl::Milliseconds(1));
@@ -368,7 +368,7 @@ TEST(SelfMetricsTest, AnUnknownMetricTypeIsASpecError) {
 }
 
 TEST(AlertRulesTest, ExamplesFileIsTheGeneratorsOutput) {
-  std::ifstream in(SourceDir() + "/examples/alerts.yml", std::ios::binary);
+  std::ifstream in(SelfMetricsSourceDir() + "/examples/alerts.yml", std::ios::binary);
   ASSERT_TRUE(in) << "examples/alerts.yml is missing";
   std::stringstream buf;
   buf << in.rdbuf();

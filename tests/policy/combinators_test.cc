@@ -24,7 +24,7 @@ using ::agentscale_testing::IsOk;
 using ::agentscale_testing::StatusIs;
 using ::testing::HasSubstr;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1'767'258'000);
+const absl::Time kCombinatorsT0 = absl::FromUnixSeconds(1'767'258'000);
 
 // An HPA on one Pods metric, default behavior, min..max.
 std::unique_ptr<Policy> Hpa(const std::string& metric, double target, int32_t min,
@@ -55,18 +55,18 @@ Observation Pods(int32_t replicas, const std::vector<std::pair<std::string, doub
 
 TEST(BoundsOverride, RaisesMinAndLowersMaxInsideWindows) {
   std::vector<BoundsWindow> windows = {
-      {"month_end_surge", kT0 + absl::Hours(1), kT0 + absl::Hours(2), 6, std::nullopt},
-      {"night_cap", kT0 + absl::Hours(3), kT0 + absl::Hours(4), std::nullopt, 2},
+      {"month_end_surge", kCombinatorsT0 + absl::Hours(1), kCombinatorsT0 + absl::Hours(2), 6, std::nullopt},
+      {"night_cap", kCombinatorsT0 + absl::Hours(3), kCombinatorsT0 + absl::Hours(4), std::nullopt, 2},
   };
   ASSERT_OK_AND_ASSIGN(auto p, BoundsOverride::Create(Hpa("tasks", 70, 1, 10), windows));
   EXPECT_EQ(p->min_replicas(), 1);
   EXPECT_EQ(p->max_replicas(), 10);
   // Outside every window: the HPA's own decision (3 at 70/pod: hold).
-  ASSERT_OK_AND_ASSIGN(Decision d, p->Decide(kT0, Pods(3, {{"tasks", 70}}, kT0)));
+  ASSERT_OK_AND_ASSIGN(Decision d, p->Decide(kCombinatorsT0, Pods(3, {{"tasks", 70}}, kCombinatorsT0)));
   EXPECT_FALSE(d.rescale);
   EXPECT_TRUE(d.adjustments.empty());
   // In the surge: raised to 6, explained, and the HPA is not committed.
-  const absl::Time t1 = kT0 + absl::Minutes(90);
+  const absl::Time t1 = kCombinatorsT0 + absl::Minutes(90);
   ASSERT_OK_AND_ASSIGN(d, p->Decide(t1, Pods(3, {{"tasks", 70}}, t1)));
   EXPECT_EQ(d.desired_replicas, 6);
   EXPECT_TRUE(d.rescale);
@@ -77,7 +77,7 @@ TEST(BoundsOverride, RaisesMinAndLowersMaxInsideWindows) {
   ASSERT_THAT(p->Commit(d), IsOk());
   EXPECT_THAT(p->Commit(d), StatusIs(absl::StatusCode::kFailedPrecondition));
   // Under the night cap: high load asks for more, the cap holds 2.
-  const absl::Time t3 = kT0 + absl::Minutes(200);
+  const absl::Time t3 = kCombinatorsT0 + absl::Minutes(200);
   ASSERT_OK_AND_ASSIGN(d, p->Decide(t3, Pods(2, {{"tasks", 500}}, t3)));
   EXPECT_EQ(d.desired_replicas, 2);
   EXPECT_FALSE(d.rescale);
@@ -86,9 +86,9 @@ TEST(BoundsOverride, RaisesMinAndLowersMaxInsideWindows) {
 
 TEST(BoundsOverride, CreateErrors) {
   EXPECT_THAT(BoundsOverride::Create(Hpa("tasks", 70, 1, 10),
-                                     {{"w", kT0, kT0 - absl::Seconds(1), 1, 2}}).status(),
+                                     {{"w", kCombinatorsT0, kCombinatorsT0 - absl::Seconds(1), 1, 2}}).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("windows[0] (w)")));
-  EXPECT_THAT(BoundsOverride::Create(Hpa("tasks", 70, 1, 10), {{"w", kT0, kT0, -1, {}}})
+  EXPECT_THAT(BoundsOverride::Create(Hpa("tasks", 70, 1, 10), {{"w", kCombinatorsT0, kCombinatorsT0, -1, {}}})
                   .status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("negative")));
   EXPECT_THAT(BoundsOverride::Create(nullptr, {}).status(),
@@ -100,10 +100,10 @@ TEST(FloorFrom, RaisesNeverLowersAndCapsAtMax) {
   ASSERT_OK_AND_ASSIGN(auto p, FloorFrom::Create(Hpa("tasks", 70, 1, 10), "forecast",
                                                  [&](absl::Time) { return floor; }));
   floor = 12;  // above max: capped at 10
-  ASSERT_OK_AND_ASSIGN(Decision d, p->Decide(kT0, Pods(3, {{"tasks", 70}}, kT0)));
+  ASSERT_OK_AND_ASSIGN(Decision d, p->Decide(kCombinatorsT0, Pods(3, {{"tasks", 70}}, kCombinatorsT0)));
   EXPECT_EQ(d.desired_replicas, 10);
   floor = 1;  // below the HPA's own count: no change
-  const absl::Time t1 = kT0 + absl::Seconds(15);
+  const absl::Time t1 = kCombinatorsT0 + absl::Seconds(15);
   ASSERT_OK_AND_ASSIGN(d, p->Decide(t1, Pods(3, {{"tasks", 140}}, t1)));
   EXPECT_EQ(d.desired_replicas, 6);
   EXPECT_TRUE(d.adjustments.empty());
@@ -124,7 +124,7 @@ TEST(MaxOf, OutIfAnyInIfAll) {
   EXPECT_EQ(p->min_replicas(), 2);
   // The second says out (160/80 on 4 -> 8), the first in (35/70 -> 2).
   ASSERT_OK_AND_ASSIGN(Decision d,
-                       p->Decide(kT0, Pods(4, {{"cpu_like", 35}, {"memory_like", 160}}, kT0)));
+                       p->Decide(kCombinatorsT0, Pods(4, {{"cpu_like", 35}, {"memory_like", 160}}, kCombinatorsT0)));
   EXPECT_EQ(d.desired_replicas, 8);
   ASSERT_EQ(p->decisions().size(), 2u);
   EXPECT_EQ(p->decisions()[0].metric_replicas, 2);
@@ -133,7 +133,7 @@ TEST(MaxOf, OutIfAnyInIfAll) {
   EXPECT_TRUE(p->decisions()[1].committed);   // applied as it asked
   EXPECT_FALSE(p->decisions()[0].committed);  // overridden
   // Scale-in only when both say in.
-  const absl::Time t1 = kT0 + absl::Seconds(15);
+  const absl::Time t1 = kCombinatorsT0 + absl::Seconds(15);
   ASSERT_OK_AND_ASSIGN(d, p->Decide(t1, Pods(8, {{"cpu_like", 10}, {"memory_like", 80}}, t1)));
   EXPECT_EQ(d.desired_replicas, 8);
   // A metric the observation lacks fails in the policy that reads it (as a
@@ -149,7 +149,7 @@ TEST(MaxOf, CreateErrorsAndStateRoundTrip) {
   ps.push_back(Hpa("a", 70, 1, 10));
   ps.push_back(Hpa("b", 70, 1, 10));
   ASSERT_OK_AND_ASSIGN(auto p, MaxOf::Create(std::move(ps)));
-  ASSERT_OK_AND_ASSIGN(Decision d, p->Decide(kT0, Pods(2, {{"a", 140}, {"b", 10}}, kT0)));
+  ASSERT_OK_AND_ASSIGN(Decision d, p->Decide(kCombinatorsT0, Pods(2, {{"a", 140}, {"b", 10}}, kCombinatorsT0)));
   ASSERT_THAT(p->Commit(d), IsOk());
   const std::string json = PolicyStateToJson(p->ExportPolicyState());
   ASSERT_OK_AND_ASSIGN(PolicyState s, PolicyStateFromJson(json));
@@ -161,7 +161,7 @@ TEST(MaxOf, CreateErrorsAndStateRoundTrip) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("has 1 children")));
 }
 
-ActivationOptions Queue(double threshold) {
+ActivationOptions QueueActivation(double threshold) {
   ActivationOptions o;
   o.metric.type = hpa::MetricSourceType::kExternal;
   o.metric.name = "queue";
@@ -178,15 +178,15 @@ Observation WithQueue(int32_t replicas, double tasks, double queue, absl::Time n
 }
 
 TEST(Activation, FromZeroAndToIdleAfterCooldown) {
-  ASSERT_OK_AND_ASSIGN(auto p, Activation::Create(Hpa("tasks", 70, 2, 10), Queue(5)));
+  ASSERT_OK_AND_ASSIGN(auto p, Activation::Create(Hpa("tasks", 70, 2, 10), QueueActivation(5)));
   EXPECT_EQ(p->min_replicas(), 0);
   ASSERT_EQ(p->metrics().size(), 2u);  // the HPA's, then the activation metric
   // At zero and inactive (5 is not > 5): hold at zero, the HPA not asked.
-  ASSERT_OK_AND_ASSIGN(Decision d, p->Decide(kT0, WithQueue(0, 0, 5, kT0)));
+  ASSERT_OK_AND_ASSIGN(Decision d, p->Decide(kCombinatorsT0, WithQueue(0, 0, 5, kCombinatorsT0)));
   EXPECT_FALSE(d.rescale);
   EXPECT_FALSE(p->active());
   // Active at zero: scale from zero to the HPA's min.
-  const absl::Time t1 = kT0 + absl::Seconds(30);
+  const absl::Time t1 = kCombinatorsT0 + absl::Seconds(30);
   ASSERT_OK_AND_ASSIGN(d, p->Decide(t1, WithQueue(0, 0, 6, t1)));
   EXPECT_TRUE(p->active());
   EXPECT_EQ(d.desired_replicas, 2);
@@ -212,18 +212,18 @@ TEST(Activation, FromZeroAndToIdleAfterCooldown) {
 }
 
 TEST(Activation, FailedMetricHoldsAndCreateErrors) {
-  ASSERT_OK_AND_ASSIGN(auto p, Activation::Create(Hpa("tasks", 70, 2, 10), Queue(0)));
-  Observation obs = Pods(0, {{"tasks", 0}}, kT0);
+  ASSERT_OK_AND_ASSIGN(auto p, Activation::Create(Hpa("tasks", 70, 2, 10), QueueActivation(0)));
+  Observation obs = Pods(0, {{"tasks", 0}}, kCombinatorsT0);
   obs.AddMetric("queue").AddExternalValue(-1);  // invalid: the read failed
-  ASSERT_OK_AND_ASSIGN(Decision d, p->Decide(kT0, obs));
+  ASSERT_OK_AND_ASSIGN(Decision d, p->Decide(kCombinatorsT0, obs));
   EXPECT_FALSE(d.rescale);
   // Without the metric at all: an error naming it.
-  EXPECT_THAT(p->Decide(kT0 + absl::Seconds(1), Pods(0, {{"tasks", 0}}, kT0)).status(),
+  EXPECT_THAT(p->Decide(kCombinatorsT0 + absl::Seconds(1), Pods(0, {{"tasks", 0}}, kCombinatorsT0)).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"queue\"")));
-  ActivationOptions bad = Queue(-1);
+  ActivationOptions bad = QueueActivation(-1);
   EXPECT_THAT(Activation::Create(Hpa("tasks", 70, 2, 10), bad).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("threshold")));
-  bad = Queue(0);
+  bad = QueueActivation(0);
   bad.idle_replicas = 2;
   EXPECT_THAT(Activation::Create(Hpa("tasks", 70, 2, 10), bad).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("idle_replicas")));

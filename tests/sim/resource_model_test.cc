@@ -30,10 +30,10 @@ using ::testing::HasSubstr;
 
 constexpr double kMiB = 1024.0 * 1024.0;
 
-hpa::AutoscalerSpec Production() { return config::Preset("production").value(); }
+hpa::AutoscalerSpec ResourceProduction() { return config::Preset("production").value(); }
 
 hpa::AutoscalerSpec WithMetric(hpa::MetricSpec metric) {
-  hpa::AutoscalerSpec spec = Production();
+  hpa::AutoscalerSpec spec = ResourceProduction();
   spec.metrics = {std::move(metric)};
   return spec;
 }
@@ -157,7 +157,7 @@ TEST(ResourceModel, CpuIsCappedAtTheLimit) {
 
 TEST(ResourceModel, OffMeansNoSeriesAndAResourcePolicyReadsTheDefaults) {
   Trace trace = Burst(10, 5, 10);
-  ASSERT_OK_AND_ASSIGN(AgentModelResult off, RunAgentModel(Production(), trace, {}));
+  ASSERT_OK_AND_ASSIGN(AgentModelResult off, RunAgentModel(ResourceProduction(), trace, {}));
   EXPECT_TRUE(off.cpu_utilization.empty());
   EXPECT_TRUE(off.resource_reading.empty());
   ASSERT_OK_AND_ASSIGN(
@@ -299,7 +299,7 @@ TEST(ResourceModel, DataSetMemoryScalesOutAndNeverBackIn) {
   o.resources = r;
   hpa::AutoscalerSpec memory = WithMetric(hpa::MetricSpec::ResourceUtilization("memory", 80));
   ASSERT_OK_AND_ASSIGN(AgentModelResult mem, RunAgentModel(memory, trace, o));
-  ASSERT_OK_AND_ASSIGN(AgentModelResult tasks, RunAgentModel(Production(), trace, o));
+  ASSERT_OK_AND_ASSIGN(AgentModelResult tasks, RunAgentModel(ResourceProduction(), trace, o));
   const auto& md = mem.desired_replicas;
   EXPECT_GT(md.back(), memory.min_replicas);
   for (size_t i = 1; i < md.size(); ++i) {
@@ -309,8 +309,8 @@ TEST(ResourceModel, DataSetMemoryScalesOutAndNeverBackIn) {
   EXPECT_EQ(mem.running_tasks.back(), 0);
   EXPECT_GT(mem.memory_utilization.back(), 80 * 0.9);
   const auto& td = tasks.desired_replicas;
-  EXPECT_GT(*std::max_element(td.begin(), td.end()), Production().min_replicas);
-  EXPECT_EQ(td.back(), Production().min_replicas);
+  EXPECT_GT(*std::max_element(td.begin(), td.end()), ResourceProduction().min_replicas);
+  EXPECT_EQ(td.back(), ResourceProduction().min_replicas);
   // With memory following the work alone, the same HPA scales back in.
   o.resources->memory_model = MemoryModel::kWork;
   ASSERT_OK_AND_ASSIGN(AgentModelResult work, RunAgentModel(memory, trace, o));
@@ -330,7 +330,7 @@ TEST(ResourceModel, GcSpikesCauseCpuScaleUpsThatTaskCountDoesNot) {
   o.resources = r;
   hpa::AutoscalerSpec cpu = WithMetric(hpa::MetricSpec::ResourceUtilization("cpu", 70));
   ASSERT_OK_AND_ASSIGN(AgentModelResult gc, RunAgentModel(cpu, trace, o));
-  ASSERT_OK_AND_ASSIGN(AgentModelResult tasks, RunAgentModel(Production(), trace, o));
+  ASSERT_OK_AND_ASSIGN(AgentModelResult tasks, RunAgentModel(ResourceProduction(), trace, o));
   o.resources->gc_spikes = GcSpikes::kNone;
   ASSERT_OK_AND_ASSIGN(AgentModelResult calm, RunAgentModel(cpu, trace, o));
   EXPECT_GT(gc.summary.scale_ups, 0);
@@ -356,12 +356,12 @@ TEST(ResourceModel, TheTaskStreamDoesNotDependOnTheResourceModel) {
   AgentModelOptions o;
   o.arrivals = ArrivalShape::kPoisson;
   o.seed = 7;
-  ASSERT_OK_AND_ASSIGN(AgentModelResult plain, RunAgentModel(Production(), trace, o));
+  ASSERT_OK_AND_ASSIGN(AgentModelResult plain, RunAgentModel(ResourceProduction(), trace, o));
   ResourceModel r;
   r.gc_spikes = GcSpikes::kRandom;
   r.memory_model = MemoryModel::kDataSet;
   o.resources = r;
-  ASSERT_OK_AND_ASSIGN(AgentModelResult with, RunAgentModel(Production(), trace, o));
+  ASSERT_OK_AND_ASSIGN(AgentModelResult with, RunAgentModel(ResourceProduction(), trace, o));
   EXPECT_EQ(plain.waits_seconds, with.waits_seconds);
   EXPECT_EQ(plain.desired_replicas, with.desired_replicas);
   EXPECT_EQ(plain.tasks_arrived, with.tasks_arrived);
@@ -372,7 +372,7 @@ TEST(ResourceModel, TheTaskStreamDoesNotDependOnTheResourceModel) {
       RunAgentModel(WithMetric(hpa::MetricSpec::ResourceUtilization("cpu", 70)), trace, o));
   EXPECT_EQ(cpu.tasks_arrived, plain.tasks_arrived);
   // The same seed and options give the same resource series.
-  ASSERT_OK_AND_ASSIGN(AgentModelResult again, RunAgentModel(Production(), trace, o));
+  ASSERT_OK_AND_ASSIGN(AgentModelResult again, RunAgentModel(ResourceProduction(), trace, o));
   EXPECT_EQ(again.cpu_utilization, with.cpu_utilization);
   EXPECT_EQ(again.memory_utilization, with.memory_utilization);
 }
@@ -390,7 +390,7 @@ TEST_P(BadResourceTest, IsAnErrorNamingTheField) {
   ResourceModel r;
   GetParam().edit(r);
   o.resources = r;
-  EXPECT_THAT(RunAgentModel(Production(), Burst(1, 1, 2), o),
+  EXPECT_THAT(RunAgentModel(ResourceProduction(), Burst(1, 1, 2), o),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(GetParam().want)));
 }
 

@@ -29,16 +29,16 @@ namespace {
 using ::agentscale_testing::StatusIs;
 using ::testing::StartsWith;
 
-constexpr double kT0 = 1'767'258'000.0;
+constexpr double kSeriesT0 = 1'767'258'000.0;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const char kTasks[] = "app_active_task_count";
 const char kRequests[] = "app_active_request_count";
 
-hpa::AutoscalerSpec Production() { return config::Preset("production").value(); }
+hpa::AutoscalerSpec SeriesProduction() { return config::Preset("production").value(); }
 
 std::vector<double> Times(int steps, double period = 15.0) {
   std::vector<double> t(steps);
-  for (int i = 0; i < steps; ++i) t[i] = kT0 + period * i;
+  for (int i = 0; i < steps; ++i) t[i] = kSeriesT0 + period * i;
   return t;
 }
 
@@ -64,7 +64,7 @@ struct Column {
 
 struct SeriesCase {
   std::string name;
-  hpa::AutoscalerSpec spec = Production();
+  hpa::AutoscalerSpec spec = SeriesProduction();
   std::vector<double> times;
   std::vector<Column> metrics;
   std::optional<std::vector<int32_t>> replicas;
@@ -340,7 +340,7 @@ TEST(EvaluateSeries, ReusedResultEqualsAFreshOne) {
   in.unix_seconds = times;
   in.metrics.push_back({kTasks, SeriesLayout::kFleetTotal, load});
   in.replicas = absl::MakeConstSpan(replicas);
-  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler a, HorizontalAutoscaler::Create(Production()));
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler a, HorizontalAutoscaler::Create(SeriesProduction()));
   ASSERT_OK_AND_ASSIGN(SeriesResult fresh, EvaluateSeries(a, in));
   ASSERT_EQ(fresh.path[250], static_cast<uint8_t>(DecisionPath::kAboveMax));
   ASSERT_EQ(fresh.metric_value_milli[250 * 2], 0);
@@ -354,11 +354,11 @@ TEST(EvaluateSeries, ReusedResultEqualsAFreshOne) {
     other.unix_seconds = long_times;
     other.metrics.push_back({kTasks, SeriesLayout::kFleetTotal, high});
     other.metrics.push_back({kRequests, SeriesLayout::kFleetTotal, high});
-    ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler b, HorizontalAutoscaler::Create(Production()));
+    ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler b, HorizontalAutoscaler::Create(SeriesProduction()));
     ASSERT_OK(EvaluateSeries(b, other, &out));
     ASSERT_EQ(out.steps(), 900u);
   }
-  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler c, HorizontalAutoscaler::Create(Production()));
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler c, HorizontalAutoscaler::Create(SeriesProduction()));
   ASSERT_OK(EvaluateSeries(c, in, &out));
   EXPECT_EQ(out.unix_seconds, fresh.unix_seconds);
   EXPECT_EQ(out.desired_replicas, fresh.desired_replicas);
@@ -372,7 +372,7 @@ TEST(EvaluateSeries, ReusedResultEqualsAFreshOne) {
 }
 
 TEST(EvaluateSeries, NoStepsIsEmpty) {
-  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(Production()));
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(SeriesProduction()));
   SeriesInput in;
   ASSERT_OK_AND_ASSIGN(SeriesResult r, EvaluateSeries(hpa, in));
   EXPECT_EQ(r.steps(), 0u);
@@ -482,7 +482,7 @@ class SeriesBadInput : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(SeriesBadInput, FailsNamingTheFieldOrStep) {
   const BadCase& b = GetParam();
-  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(Production()));
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(SeriesProduction()));
   absl::StatusOr<SeriesResult> r = EvaluateSeries(hpa, b.input.Input());
   EXPECT_THAT(r.status(), StatusIs(absl::StatusCode::kInvalidArgument,
                                    StartsWith(b.message_prefix)));
@@ -506,7 +506,7 @@ TEST(EvaluateSeries, NaNMetricValuesAreMissingPodsNotErrors) {
   // Pod 3 never reports tasks (NaN): a missing pod, which Kubernetes leaves
   // out of the average (and counts at the target on a scale-down), not an
   // invalid metric. An invalid value (negative) fails the metric instead.
-  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(Production()));
+  ASSERT_OK_AND_ASSIGN(HorizontalAutoscaler hpa, HorizontalAutoscaler::Create(SeriesProduction()));
   const int steps = 10, cols = 4;
   const std::vector<double> times = Times(steps);
   std::vector<double> tasks(steps * cols, 60.0);
