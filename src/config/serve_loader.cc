@@ -27,7 +27,7 @@ using yaml_reader::Index;
 using yaml_reader::Object;
 using yaml_reader::YamlReader;
 
-constexpr char kApiVersion[] = "agentscale.dev/v1alpha1";
+constexpr char kServeApiVersion[] = "agentscale.dev/v1alpha1";
 constexpr size_t kMaxFleets = 1000;
 
 bool IsLabelName(const std::string& s) {
@@ -250,10 +250,10 @@ absl::StatusOr<ServeConfig> LoadServeConfigString(const std::string& yaml,
       if (yaml_fields::TopLevelScalar(doc, "kind") != kServeConfigKind) continue;
       YAML::Mark api_mark = doc.Mark();
       const std::string api = yaml_fields::TopLevelScalar(doc, "apiVersion", &api_mark);
-      if (api != kApiVersion) {
+      if (api != kServeApiVersion) {
         return yaml_fields::Error(source_name, api_mark, "apiVersion",
                                   absl::StrCat("\"", api.substr(0, 64), "\" is not supported for a ",
-                                               kServeConfigKind, "; only ", kApiVersion, " is"));
+                                               kServeConfigKind, "; only ", kServeApiVersion, " is"));
       }
       ServeParser parser(source_name, dir);
       return parser.Parse(doc);
@@ -263,7 +263,7 @@ absl::StatusOr<ServeConfig> LoadServeConfigString(const std::string& yaml,
                               absl::StrCat("invalid YAML: ", e.msg.substr(0, 256)));
   }
   return absl::InvalidArgumentError(absl::StrCat(source_name, ": no ", kServeConfigKind, " (",
-                                                 kApiVersion, ") document found"));
+                                                 kServeApiVersion, ") document found"));
 }
 
 absl::StatusOr<ServeConfig> LoadServeConfigDir(const std::string& dir) {
