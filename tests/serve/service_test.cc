@@ -37,6 +37,38 @@ std::unique_ptr<Policy> SeedHpa() {
   return std::make_unique<HorizontalAutoscaler>(std::move(*hpa));
 }
 
+// Always wants `n` replicas; its state is not the HPA's.
+class FixedPolicy final : public Policy {
+ public:
+  explicit FixedPolicy(int32_t n) : n_(n) {
+    metrics_.push_back(hpa::MetricSpec::PodsAverageValue("app_active_task_count", 10'000));
+  }
+  std::string family() const override { return "fixed"; }
+  int32_t min_replicas() const override { return n_; }
+  int32_t max_replicas() const override { return n_; }
+  const std::vector<hpa::MetricSpec>& metrics() const override { return metrics_; }
+  absl::Status Decide(absl::Time now, const Observation& obs, Decision* out) override {
+    out->ResetToHold(now, obs.current_replicas, DecisionPath::kMetrics);
+    out->desired_replicas = n_;
+    out->rescale = n_ != obs.current_replicas;
+    return absl::OkStatus();
+  }
+  absl::Status Commit(Decision&) override { return absl::OkStatus(); }
+  absl::Status CommitFailed(Decision&, const absl::Status&) override { return absl::OkStatus(); }
+  PolicyState ExportPolicyState() const override { return PolicyState{"fixed", "{}"}; }
+  absl::Status ImportPolicyState(const PolicyState& state) override {
+    if (state.family != "fixed") {
+      return absl::InvalidArgumentError("the state of a " + state.family + " policy");
+    }
+    return absl::OkStatus();
+  }
+  std::unique_ptr<Policy> Clone() const override { return std::make_unique<FixedPolicy>(*this); }
+
+ private:
+  int32_t n_;
+  std::vector<hpa::MetricSpec> metrics_;
+};
+
 // A fleet whose agents each report `per_pod` tasks, with as many agents as
 // the last decision asked for (Kubernetes followed it).
 struct FakeFleet {
@@ -332,6 +364,78 @@ TEST(ScalerServiceTest, ManyThreadsManyScaledObjects) {
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(decisions, 800);
   EXPECT_EQ(s.engine_count(), 8u);
+}
+
+}  // namespace
+}  // namespace agentscale::serve
+
+namespace agentscale::serve {
+namespace {
+
+TEST(ScalerServiceReloadTest, EnginesKeepTheirStateAndGoneFleetsAreNotFound) {
+  FakeClock clock;
+  ServiceOptions options;
+  options.clock = clock.Fn();
+  std::vector<std::string> warnings;
+  options.on_warning = [&warnings](const std::string& w) { warnings.push_back(w); };
+  ScalerService s(options);
+  FakeFleet fleet;
+  ASSERT_TRUE(s.AddFleet({"seed", SeedHpa(), fleet.Source()}).ok());
+  fleet.replicas = 4;
+  fleet.per_pod = 20;  // 80 tasks: 8
+  EXPECT_EQ(Desired(s, Ref()), 8);
+  fleet.replicas = 8;
+  fleet.per_pod = 1;  // the window holds 8
+
+  // The same fleet reloaded: the engine keeps its window.
+  std::vector<Fleet> same;
+  same.push_back({"seed", SeedHpa(), fleet.Source()});
+  ASSERT_TRUE(s.ReplaceFleets(std::move(same)).ok());
+  clock.now += absl::Seconds(15);
+  EXPECT_EQ(Desired(s, Ref()), 8);
+  EXPECT_TRUE(warnings.empty());
+
+  // A policy of another family does not take the HPA's state: it starts
+  // afresh, with a warning.
+  std::vector<Fleet> other;
+  other.push_back({"seed", std::make_unique<FixedPolicy>(3), fleet.Source()});
+  ASSERT_TRUE(s.ReplaceFleets(std::move(other)).ok());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("starts afresh"));
+  EXPECT_EQ(Desired(s, Ref()), 3);  // decided at once: the interval restarted
+
+  // The fleet leaves the configuration: its ScaledObjects are NOT_FOUND.
+  std::vector<Fleet> none;
+  none.push_back({"other", SeedHpa(), fleet.Source()});
+  ASSERT_TRUE(s.ReplaceFleets(std::move(none)).ok());
+  EXPECT_EQ(s.IsActive(Ref()).status().code(), absl::StatusCode::kNotFound);
+  int32_t desired = 0;
+  EXPECT_FALSE(s.TryCurrent(Ref(), &desired));
+
+  // A configuration with a duplicate changes nothing.
+  std::vector<Fleet> twice;
+  twice.push_back({"a", SeedHpa(), fleet.Source()});
+  twice.push_back({"a", SeedHpa(), fleet.Source()});
+  EXPECT_EQ(s.ReplaceFleets(std::move(twice)).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(s.fleet_names(), (std::vector<std::string>{"other"}));
+}
+
+TEST(ScalerServiceTest, TryCurrentAnswersOnlyACurrentDecision) {
+  FakeClock clock;
+  ServiceOptions options;
+  options.clock = clock.Fn();
+  ScalerService s(options);
+  FakeFleet fleet;
+  ASSERT_TRUE(s.AddFleet({"seed", SeedHpa(), fleet.Source()}).ok());
+  int32_t desired = -1;
+  EXPECT_FALSE(s.TryCurrent(Ref(), &desired));  // no engine yet
+  fleet.per_pod = 25;
+  EXPECT_EQ(Desired(s, Ref()), 5);
+  EXPECT_TRUE(s.TryCurrent(Ref(), &desired));
+  EXPECT_EQ(desired, 5);
+  EXPECT_FALSE(s.TryCurrent(Ref("agents", "other"), &desired));  // another fleet
+  clock.now += absl::Seconds(15);
+  EXPECT_FALSE(s.TryCurrent(Ref(), &desired));  // a decision is due
 }
 
 }  // namespace

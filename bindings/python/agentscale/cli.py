@@ -1630,8 +1630,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "with CMake where gRPC is installed: the target agentscale_serve_program) "
                        "with the arguments given, e.g. `agentscale serve --config DIR`. The "
                        "program is $AGENTSCALE_SERVE_BIN, else agentscale-serve on PATH.")
-    p.add_argument("serve_args", nargs=argparse.REMAINDER, metavar="ARG",
-                   help="arguments of agentscale-serve (--config DIR, --listen, ...)")
+    p.add_argument("serve_args", nargs="*", metavar="ARG",
+                   help="arguments of agentscale-serve (--config DIR, --listen, ...), "
+                   "options included")
     p.set_defaults(func=cmd_serve)
 
     # Errors found after parsing are reported as argparse reports its own:
@@ -1661,8 +1662,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Runs the command line; returns the exit code (0 ok, 1 findings: lint
     warnings or failed sweep points, 2 usage or input error)."""
     parser = build_parser()
+    arg_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
+        if arg_list[:1] == ["serve"]:
+            # Everything after `serve` is agentscale-serve's, options included.
+            args = parser.parse_args(["serve"])
+            args.serve_args = arg_list[1:]
+        else:
+            args = parser.parse_args(arg_list)
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else EXIT_USAGE
     prefix = f"agentscale {args.command}: error: "
