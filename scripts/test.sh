@@ -15,9 +15,11 @@
 #    kill -9 and restart inside a stabilization window; they install the Debian
 #    package `prometheus` if missing, and are skipped, saying why, only when
 #    it cannot be installed);
-# 3. builds build-asan/ with AddressSanitizer + UndefinedBehaviorSanitizer and
-#    runs its tests (minus the consumer tests, label `consumer`, and the
-#    real-Prometheus test, label `prometheus`); a unity build
+# 3. builds build-asan/ with AddressSanitizer + UndefinedBehaviorSanitizer at
+#    -O0 (with GCC, UBSan's instrumentation makes an -O1 compile nearly three
+#    times slower; see docs/benchmarks.md) and runs its tests (minus the
+#    consumer tests, label `consumer`, and the real-Prometheus test, label
+#    `prometheus`); a unity build
 #    (CMAKE_UNITY_BUILD: each target's .cc files compiled a batch at a time,
 #    so the headers are parsed and instrumented once per batch, not once per
 #    file), which is why helpers local to a .cc file have names of their own
@@ -154,7 +156,7 @@ sanitizer_stage() {
 export ASAN_OPTIONS="halt_on_error=1:print_stacktrace=1:detect_leaks=1:strict_init_order=1${ASAN_OPTIONS:+:${ASAN_OPTIONS}}"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:${UBSAN_OPTIONS}}"
 sanitizer_stage "ASan + UBSan" "${AGENTSCALE_ROOT}/build-asan" AGENTSCALE_SKIP_ASAN \
-  "-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+  "-O0 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
   "-LE consumer|prometheus" -- -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=${AGENTSCALE_DEBUG_INFO}" \
   -DCMAKE_UNITY_BUILD=ON
 
