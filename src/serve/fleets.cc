@@ -155,7 +155,9 @@ std::shared_ptr<const ObservationSource> PrometheusSource(const std::string&,
 }
 #endif
 
-absl::Status AddConfiguredFleets(const config::ServeConfig& config, ScalerService* service) {
+absl::StatusOr<std::vector<Fleet>> FleetsFromConfig(const config::ServeConfig& config) {
+  std::vector<Fleet> fleets;
+  fleets.reserve(config.fleets.size());
   for (const config::ServeFleetConfig& fleet : config.fleets) {
     AGENTSCALE_ASSIGN_OR_RETURN(std::unique_ptr<Policy> policy, PolicyFor(fleet));
     std::shared_ptr<const ObservationSource> source = PrometheusSource(config.prometheus, fleet);
@@ -164,8 +166,14 @@ absl::Status AddConfiguredFleets(const config::ServeConfig& config, ScalerServic
           "fleet ", fleet.name, ": cannot query Prometheus at \"", config.prometheus,
           "\" (not host:port, or agentscale was built without cpp-httplib)"));
     }
-    AGENTSCALE_RETURN_IF_ERROR(service->AddFleet({fleet.name, std::move(policy), source}));
+    fleets.push_back({fleet.name, std::move(policy), std::move(source)});
   }
+  return fleets;
+}
+
+absl::Status AddConfiguredFleets(const config::ServeConfig& config, ScalerService* service) {
+  AGENTSCALE_ASSIGN_OR_RETURN(std::vector<Fleet> fleets, FleetsFromConfig(config));
+  for (Fleet& fleet : fleets) AGENTSCALE_RETURN_IF_ERROR(service->AddFleet(std::move(fleet)));
   return absl::OkStatus();
 }
 

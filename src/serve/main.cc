@@ -169,23 +169,6 @@ void WritePortFile(const std::string& path, int port) {
   std::rename(tmp.c_str(), path.c_str());
 }
 
-absl::StatusOr<std::vector<serve::Fleet>> BuildFleets(const config::ServeConfig& cfg) {
-  std::vector<serve::Fleet> fleets;
-  for (const config::ServeFleetConfig& f : cfg.fleets) {
-    absl::StatusOr<std::unique_ptr<agentscale::Policy>> policy = serve::PolicyFor(f);
-    if (!policy.ok()) return policy.status();
-    std::shared_ptr<const serve::ObservationSource> source =
-        serve::PrometheusSource(cfg.prometheus, f);
-    if (source == nullptr) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("fleet ", f.name, ": cannot query Prometheus at \"", cfg.prometheus,
-                       "\" (not host:port, or built without cpp-httplib)"));
-    }
-    fleets.push_back({f.name, std::move(*policy), std::move(source)});
-  }
-  return fleets;
-}
-
 int PrintScaledObject(const Flags& flags, const config::ServeConfig& cfg) {
   for (const config::ServeFleetConfig& f : cfg.fleets) {
     if (f.name != flags.print_fleet) continue;
@@ -251,7 +234,7 @@ int main(int argc, char** argv) {
     Fail(absl::StrCat("state directory ", options.state_dir, " is not writable"));
   }
   serve::ScalerService service(options);
-  absl::StatusOr<std::vector<serve::Fleet>> fleets = BuildFleets(*cfg);
+  absl::StatusOr<std::vector<serve::Fleet>> fleets = serve::FleetsFromConfig(*cfg);
   if (!fleets.ok()) Fail(std::string(fleets.status().message()));
   absl::Status replaced = service.ReplaceFleets(std::move(*fleets));
   if (!replaced.ok()) Fail(std::string(replaced.message()));
@@ -310,7 +293,7 @@ int main(int argc, char** argv) {
       absl::StatusOr<config::ServeConfig> next = config::LoadServeConfigDir(flags.config_dir);
       absl::Status reloaded = next.status();
       if (next.ok()) {
-        absl::StatusOr<std::vector<serve::Fleet>> next_fleets = BuildFleets(*next);
+        absl::StatusOr<std::vector<serve::Fleet>> next_fleets = serve::FleetsFromConfig(*next);
         reloaded = next_fleets.ok() ? service.ReplaceFleets(std::move(*next_fleets))
                                     : next_fleets.status();
       }

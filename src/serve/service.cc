@@ -170,22 +170,24 @@ absl::StatusOr<ScalerService::Engine*> ScalerService::EngineFor(const ScaledObje
     auto it = ref.scaler_metadata.find(kFleetKey);
     return it != ref.scaler_metadata.end() && !it->second.empty() ? it->second : ref.name;
   };
+  // An engine stays with the fleet it was made for, on either path below.
+  auto existing = [&](Engine* e) -> absl::StatusOr<Engine*> {
+    if (e->fleet != fleet_name()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("ScaledObject ", key, " is served as fleet \"", e->fleet,
+                       "\"; its metadata now names fleet \"", fleet_name(),
+                       "\" (restart the service to move it)"));
+    }
+    return e;
+  };
   {
     std::shared_lock lock(mu_);
     auto it = engines_.find(key);
-    if (it != engines_.end()) {
-      if (it->second->fleet != fleet_name()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "ScaledObject ", key, " is served as fleet \"", it->second->fleet,
-            "\"; its metadata now names fleet \"", fleet_name(),
-            "\" (restart the service to move it)"));
-      }
-      return it->second.get();
-    }
+    if (it != engines_.end()) return existing(it->second.get());
   }
   std::unique_lock lock(mu_);
   auto it = engines_.find(key);
-  if (it != engines_.end()) return it->second.get();
+  if (it != engines_.end()) return existing(it->second.get());
   auto f = fleets_.find(fleet_name());
   if (f == fleets_.end()) {
     std::vector<std::string> names;

@@ -211,6 +211,28 @@ TEST(ScalerServiceTest, DecisionsFollowTheLoadUpAndDown) {
   EXPECT_EQ(j["fleet"], "seed");
 }
 
+TEST(ScalerServiceTest, AScaledObjectStaysWithTheFleetItWasFirstServedAs) {
+  FakeClock clock;
+  ServiceOptions options;
+  options.clock = clock.Fn();
+  ScalerService s(options);
+  FakeFleet a, b;
+  ASSERT_TRUE(s.AddFleet({"seed", SeedHpa(), a.Source()}).ok());
+  ASSERT_TRUE(s.AddFleet({"other", SeedHpa(), b.Source()}).ok());
+  a.per_pod = 25;
+  EXPECT_EQ(Desired(s, Ref("agents", "seed")), 5);
+  // Its metadata now names another fleet: refused, on the fast path too.
+  int32_t desired = 0;
+  EXPECT_FALSE(s.TryCurrent(Ref("agents", "other"), &desired));
+  absl::StatusOr<std::vector<MetricValueAnswer>> moved =
+      s.GetMetrics(Ref("agents", "other"), kPassThroughMetricName);
+  ASSERT_EQ(moved.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(moved.status().message(), HasSubstr("served as fleet \"seed\""));
+  EXPECT_THAT(moved.status().message(), HasSubstr("now names fleet \"other\""));
+  EXPECT_EQ(s.engine_count(), 1u);
+  EXPECT_EQ(Desired(s, Ref("agents", "seed")), 5);
+}
+
 TEST(ScalerServiceTest, EachScaledObjectHasItsOwnEngine) {
   FakeClock clock;
   ServiceOptions options;

@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -39,6 +40,10 @@ absl::StatusOr<std::string> QueryFor(const std::string& query, const std::string
 // the observation, so the service holds. Null without cpp-httplib.
 std::shared_ptr<const ObservationSource> PrometheusSource(const std::string& prometheus,
                                                           const config::ServeFleetConfig& fleet);
+
+// Every fleet of `config`: its policy and its Prometheus source, in the
+// configuration's order; for ScalerService::ReplaceFleets (a reload).
+absl::StatusOr<std::vector<Fleet>> FleetsFromConfig(const config::ServeConfig& config);
 
 // Adds every fleet of `config` to `service` (policy and Prometheus source).
 absl::Status AddConfiguredFleets(const config::ServeConfig& config, ScalerService* service);
