@@ -48,16 +48,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# http_get PORT PATH: GET http://127.0.0.1:PORT/PATH with bash's /dev/tcp
-# (no curl on a fresh machine); prints the body, fails on no connection.
-http_get() {
-  local body
-  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
-  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
-  body="$(timeout 5 cat <&3)" || { exec 3<&-; return 1; }
-  exec 3<&-
-  printf '%s\n' "${body#*$'\r\n\r\n'}"
-}
 
 if [[ -n "${rules}" ]]; then
   log "promtool check rules ${rules}"
@@ -104,30 +94,7 @@ done
 promtool check config "${work}/prometheus.yml" >/dev/null ||
   fail "promtool check config rejected the generated configuration"
 
-prom_port=""
-for attempt in 1 2 3; do
-  candidate="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-  prometheus --config.file="${work}/prometheus.yml" \
-    --storage.tsdb.path="${work}/data-${attempt}" \
-    --web.listen-address="127.0.0.1:${candidate}" \
-    >"${work}/prometheus.log" 2>&1 &
-  prom_pid=$!
-  pids+=("${prom_pid}")
-  for _ in $(seq 1 150); do  # at most 15 s
-    if [[ "$(http_get "${candidate}" /-/ready 2>/dev/null)" == *"Ready"* ]]; then
-      prom_port="${candidate}"
-      break
-    fi
-    kill -0 "${prom_pid}" 2>/dev/null || break
-    sleep 0.1
-  done
-  [[ -n "${prom_port}" ]] && break
-  kill "${prom_pid}" 2>/dev/null || true
-  log "Prometheus did not get ready on port ${candidate} (attempt ${attempt}):"
-  tail -n 5 "${work}/prometheus.log"
-done
-[[ -n "${prom_port}" ]] || fail "Prometheus did not start"
-log "Prometheus ready on 127.0.0.1:${prom_port}"
+start_prometheus "${work}/prometheus.yml" "${work}/data" "${work}/prometheus.log"
 
 # The seed manifest with both stabilization windows set to 0.
 sed 's/stabilizationWindowSeconds: [0-9]*/stabilizationWindowSeconds: 0/' \

@@ -108,31 +108,8 @@ PY
 
 # --- Prometheus over those blocks, on a free loopback port ----------------------
 printf 'global:\n  scrape_interval: 1m\n  evaluation_interval: 1m\n' >"${work}/prometheus.yml"
-prom_port=""
-for attempt in 1 2 3; do
-  candidate="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-  prometheus --config.file="${work}/prometheus.yml" \
-    --storage.tsdb.path="${work}/data" \
-    --storage.tsdb.retention.time=100y \
-    --web.listen-address="127.0.0.1:${candidate}" \
-    >"${work}/prometheus.log" 2>&1 &
-  prom_pid=$!
-  pids+=("${prom_pid}")
-  for _ in $(seq 1 150); do  # at most 15 s
-    if python3 -c "import urllib.request,sys; sys.exit(0 if b'Ready' in urllib.request.urlopen('http://127.0.0.1:${candidate}/-/ready', timeout=1).read() else 1)" 2>/dev/null; then
-      prom_port="${candidate}"
-      break
-    fi
-    kill -0 "${prom_pid}" 2>/dev/null || break
-    sleep 0.1
-  done
-  [[ -n "${prom_port}" ]] && break
-  kill "${prom_pid}" 2>/dev/null || true
-  log "Prometheus did not get ready on port ${candidate} (attempt ${attempt}):"
-  tail -n 5 "${work}/prometheus.log"
-done
-[[ -n "${prom_port}" ]] || fail "Prometheus did not start"
-log "Prometheus ready on 127.0.0.1:${prom_port}"
+start_prometheus "${work}/prometheus.yml" "${work}/data" "${work}/prometheus.log" \
+  --storage.tsdb.retention.time=100y
 
 start=$((t0 + 30))
 end=$((t0 + 30 + 59 * 60))

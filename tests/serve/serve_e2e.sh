@@ -56,15 +56,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-http_get() {
-  local body
-  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
-  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
-  body="$(timeout 5 cat <&3)" || { exec 3<&-; return 1; }
-  exec 3<&-
-  printf '%s\n' "${body#*$'\r\n\r\n'}"
-}
-
 # --- three agents at high load ----------------------------------------------
 pods=(agent-0 agent-1 agent-2)
 for pod in "${pods[@]}"; do
@@ -97,26 +88,7 @@ done
   echo "      - targets: ['127.0.0.1:${port[kube-state]}']"
   echo "        labels: {namespace: 'kube-system'}"
 } >"${work}/prometheus.yml"
-prom_port=""
-for attempt in 1 2 3; do
-  candidate="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-  prometheus --config.file="${work}/prometheus.yml" --storage.tsdb.path="${work}/data-${attempt}" \
-    --web.listen-address="127.0.0.1:${candidate}" >"${work}/prometheus.log" 2>&1 &
-  prom_pid=$!
-  pids+=("${prom_pid}")
-  for _ in $(seq 1 150); do
-    if [[ "$(http_get "${candidate}" /-/ready 2>/dev/null)" == *"Ready"* ]]; then
-      prom_port="${candidate}"
-      break
-    fi
-    kill -0 "${prom_pid}" 2>/dev/null || break
-    sleep 0.1
-  done
-  [[ -n "${prom_port}" ]] && break
-  kill "${prom_pid}" 2>/dev/null || true
-done
-[[ -n "${prom_port}" ]] || fail "Prometheus did not start: $(tail -n 5 "${work}/prometheus.log")"
-log "Prometheus ready on 127.0.0.1:${prom_port}"
+start_prometheus "${work}/prometheus.yml" "${work}/data" "${work}/prometheus.log"
 
 # --- agentscale serve -----------------------------------------------------------
 mkdir -p "${work}/config" "${work}/state"
