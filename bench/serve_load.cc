@@ -9,8 +9,11 @@
 // completion reaching the client).
 //
 //   serve_load [--scaled-objects 1000] [--seconds 60] [--in-flight 64]
-//              [--client-threads 1] [--server-threads 8]
-//              [--decide-interval 15]
+//              [--client-threads 1] [--channels 1] [--server-threads 8]
+//              [--decide-interval 15] [--deadlock-detection off|on]
+//
+// --in-flight is per client thread; client thread t uses channel
+// t mod --channels (a connection of its own).
 //
 // Both sides share the machine (2 cores here): the figures are for the
 // server and its client together.
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "agentscale/hpa/autoscaler.h"
 #include "agentscale/serve/grpc_server.h"
@@ -45,7 +49,9 @@ struct Flags {
   int in_flight = 64;
   int client_threads = 1;
   int server_threads = 8;
+  int channels = 1;
   double decide_interval = 15;
+  bool deadlock_detection = false;
 };
 
 Flags Parse(int argc, char** argv) {
@@ -64,6 +70,11 @@ Flags Parse(int argc, char** argv) {
       ok = absl::SimpleAtoi(value, &f.client_threads) && f.client_threads > 0;
     } else if (name == "--server-threads") {
       ok = absl::SimpleAtoi(value, &f.server_threads) && f.server_threads > 1;
+    } else if (name == "--channels") {
+      ok = absl::SimpleAtoi(value, &f.channels) && f.channels > 0;
+    } else if (name == "--deadlock-detection") {
+      ok = value == "on" || value == "off";
+      f.deadlock_detection = value == "on";
     } else if (name == "--decide-interval") {
       ok = absl::SimpleAtod(value, &f.decide_interval) && f.decide_interval >= 0;
     } else {
@@ -147,6 +158,12 @@ struct ClientThread {
 
 int main(int argc, char** argv) {
   const Flags flags = Parse(argc, argv);
+  // gRPC's locks are absl::Mutex; an abseil built without NDEBUG (Debian's)
+  // checks every acquisition for lock-order cycles. agentscale-serve turns
+  // that off; --deadlock-detection on measures with it.
+  if (!flags.deadlock_detection) {
+    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  }
   serve::ServiceOptions options;
   options.decide_interval = absl::Seconds(flags.decide_interval);
   options.max_scaled_objects = static_cast<size_t>(flags.scaled_objects);
@@ -179,9 +196,15 @@ int main(int argc, char** argv) {
     (*r.mutable_scaledobjectref()->mutable_scalermetadata())["scalerAddress"] = "agentscale:9443";
     r.set_metricname("replicas");
   }
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
-                                     grpc::InsecureChannelCredentials());
-  auto stub = pb::ExternalScaler::NewStub(channel);
+  // Channels with different arguments do not share a connection.
+  std::vector<std::unique_ptr<pb::ExternalScaler::Stub>> stubs;
+  for (int c = 0; c < flags.channels; ++c) {
+    grpc::ChannelArguments args;
+    args.SetInt("agentscale.bench.channel", c);
+    stubs.push_back(pb::ExternalScaler::NewStub(grpc::CreateCustomChannel(
+        absl::StrCat("127.0.0.1:", (*server)->port()), grpc::InsecureChannelCredentials(),
+        args)));
+  }
   // Every ScaledObject's first request makes its engine and decides; a
   // warm-up second keeps that out of the figures.
   const Clock::time_point begin = Clock::now();
@@ -192,7 +215,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (size_t t = 0; t < clients.size(); ++t) {
     threads.emplace_back([&, t] {
-      clients[t].Run(stub.get(), &requests, flags.in_flight, measure_from, until,
+      clients[t].Run(stubs[t % stubs.size()].get(), &requests, flags.in_flight, measure_from, until,
                      t * requests.size() / clients.size());
     });
   }

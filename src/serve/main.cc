@@ -47,6 +47,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "agentscale/config/serve.h"
 #include "agentscale/serve/fleets.h"
@@ -204,6 +205,10 @@ int main(int argc, char** argv) {
   if (!cfg.ok()) Fail(std::string(cfg.status().message()));
   for (const std::string& w : cfg->warnings) std::cerr << "warning: " << w << "\n";
   if (!flags.print_fleet.empty()) return PrintScaledObject(flags, *cfg);
+  // gRPC's locks are absl::Mutex. An abseil built without NDEBUG (Debian's
+  // is) checks each lock acquisition for lock-order cycles, which cost a
+  // tenth of the GetMetrics throughput (docs/benchmarks.md §15).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   // Signals are taken by sigwait below, in the main thread only: block them
   // before any thread starts so that every thread inherits the mask.
