@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -12,6 +13,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "agentscale/aws/policy.h"
+#include "agentscale/config/aws.h"
+#include "agentscale/config/forecast.h"
+#include "agentscale/config/schedule.h"
 #include "agentscale/config/serve.h"
 #include "agentscale/keda/scaled_object.h"
 #include "agentscale/metrics/adapter.h"
@@ -95,7 +100,7 @@ class ServeParser : public YamlReader {
     AGENTSCALE_ASSIGN_OR_RETURN(
         Object obj, ParseObject(node, path,
                                 {"name", "policy", "selector", "window", "podLabel",
-                                 "replicasQuery", "queries"}));
+                                 "replicasQuery", "queries", "forecast", "schedule"}));
     const YAML::Node* name = obj.Find("name");
     if (name == nullptr) return Missing(obj, "name");
     AGENTSCALE_ASSIGN_OR_RETURN(f->name, ReadString(*name, Child(path, "name")));
@@ -151,25 +156,67 @@ class ServeParser : public YamlReader {
     if (policy == nullptr) return Missing(obj, "policy");
     AGENTSCALE_ASSIGN_OR_RETURN(std::string file, ReadString(*policy, Child(path, "policy")));
     if (file.empty()) return ErrorAt(*policy, Child(path, "policy"), "is empty");
-    f->policy_path = absl::StartsWith(file, "/") || dir_.empty() ? file
-                                                                 : absl::StrCat(dir_, "/", file);
-    absl::StatusOr<LoadedManifests> loaded = LoadManifestFile(f->policy_path);
-    if (!loaded.ok()) {
-      return absl::Status(loaded.status().code(),
-                          absl::StrCat(loaded.status().message(), "\n",
-                                       yaml_fields::Where(source_, policy->Mark()),
-                                       Child(path, "policy"), ": names this file"));
+    f->policy_path = Resolve(file);
+    // Names the serve.yaml field that led to a policy file's error.
+    auto named_here = [&](const absl::Status& status, const YAML::Node& field,
+                          const std::string& field_path) {
+      return absl::Status(status.code(),
+                          absl::StrCat(status.message(), "\n",
+                                       yaml_fields::Where(source_, field.Mark()), field_path,
+                                       ": names this file"));
+    };
+    int32_t policy_max = 1;
+    if (absl::EndsWithIgnoreCase(f->policy_path, ".json")) {
+      absl::StatusOr<aws::ScalableTargetSpec> spec = LoadAwsScalingFile(f->policy_path);
+      if (!spec.ok()) return named_here(spec.status(), *policy, Child(path, "policy"));
+      absl::StatusOr<std::unique_ptr<aws::ScalableTargetPolicy>> created =
+          aws::ScalableTargetPolicy::Create(*spec);
+      if (!created.ok()) return named_here(created.status(), *policy, Child(path, "policy"));
+      policy_max = (*created)->max_replicas();
+      f->aws = std::move(*spec);
+    } else {
+      absl::StatusOr<LoadedManifests> loaded = LoadManifestFile(f->policy_path);
+      if (!loaded.ok()) return named_here(loaded.status(), *policy, Child(path, "policy"));
+      const size_t count = loaded->autoscalers.size() + loaded->scaled_objects.size();
+      if (count != 1) {
+        return ErrorAt(*policy, Child(path, "policy"),
+                       absl::StrCat(f->policy_path, " holds ", loaded->autoscalers.size(),
+                                    " HorizontalPodAutoscalers and ",
+                                    loaded->scaled_objects.size(),
+                                    " ScaledObjects; a fleet's policy file holds exactly one "
+                                    "(or is AWS Application Auto Scaling JSON, a .json file)"));
+      }
+      for (const std::string& w : loaded->warnings) out->warnings.push_back(w);
+      policy_max = loaded->autoscalers.empty() ? loaded->scaled_objects[0].max_replica_count
+                                               : loaded->autoscalers[0].max_replicas;
+      f->policy = std::move(*loaded);
     }
-    const size_t count = loaded->autoscalers.size() + loaded->scaled_objects.size();
-    if (count != 1) {
-      return ErrorAt(*policy, Child(path, "policy"),
-                     absl::StrCat(f->policy_path, " holds ", loaded->autoscalers.size(),
-                                  " HorizontalPodAutoscalers and ", loaded->scaled_objects.size(),
-                                  " ScaledObjects; a fleet's policy file holds exactly one"));
+    if (const YAML::Node* fc = obj.Find("forecast")) {
+      AGENTSCALE_ASSIGN_OR_RETURN(std::string name, ReadString(*fc, Child(path, "forecast")));
+      if (name.empty()) return ErrorAt(*fc, Child(path, "forecast"), "is empty");
+      f->forecast_path = Resolve(name);
+      absl::StatusOr<LoadedForecast> loaded = LoadForecastFile(f->forecast_path);
+      if (!loaded.ok()) return named_here(loaded.status(), *fc, Child(path, "forecast"));
+      for (const std::string& w : loaded->warnings) out->warnings.push_back(w);
+      f->forecast = std::move(loaded->spec);
     }
-    for (const std::string& w : loaded->warnings) out->warnings.push_back(w);
-    f->policy = std::move(*loaded);
+    if (const YAML::Node* sc = obj.Find("schedule")) {
+      AGENTSCALE_ASSIGN_OR_RETURN(std::string name, ReadString(*sc, Child(path, "schedule")));
+      if (name.empty()) return ErrorAt(*sc, Child(path, "schedule"), "is empty");
+      f->schedule_path = Resolve(name);
+      ScheduleLoadOptions options;
+      options.min_replicas = ConfigMapDefaultMinReplicas(policy_max);
+      absl::StatusOr<schedule::ScheduleSpec> loaded =
+          LoadScheduleFile(f->schedule_path, options);
+      if (!loaded.ok()) return named_here(loaded.status(), *sc, Child(path, "schedule"));
+      f->schedule = std::move(*loaded);
+    }
     return ResolveQueries(path, f);
+  }
+
+  // A file named in serve.yaml: absolute, or relative to its directory.
+  std::string Resolve(const std::string& file) const {
+    return absl::StartsWith(file, "/") || dir_.empty() ? file : absl::StrCat(dir_, "/", file);
   }
 
   // One query per metric of the policy: `queries`, else the default for a
@@ -177,7 +224,11 @@ class ServeParser : public YamlReader {
   absl::Status ResolveQueries(const std::string& path, ServeFleetConfig* f) {
     std::vector<hpa::MetricSpec> metrics;
     std::map<std::string, std::string> trigger_queries;
-    if (!f->policy.autoscalers.empty()) {
+    if (f->aws.has_value()) {
+      AGENTSCALE_ASSIGN_OR_RETURN(std::unique_ptr<aws::ScalableTargetPolicy> p,
+                                  aws::ScalableTargetPolicy::Create(*f->aws));
+      metrics = p->metrics();
+    } else if (!f->policy.autoscalers.empty()) {
       metrics = f->policy.autoscalers[0].metrics;
     } else {
       const keda::ScaledObjectSpec& so = f->policy.scaled_objects[0];

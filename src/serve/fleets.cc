@@ -1,6 +1,7 @@
 // Copyright agentscale authors. SPDX-License-Identifier: Apache-2.0
 #include "agentscale/serve/fleets.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
@@ -8,9 +9,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "agentscale/aws/policy.h"
+#include "agentscale/forecast/policy.h"
 #include "agentscale/hpa/autoscaler.h"
 #include "agentscale/hpa/pod.h"
 #include "agentscale/keda/policy.h"
+#include "agentscale/schedule/schedule.h"
 #include "agentscale/status_macros.h"
 #if AGENTSCALE_SERVE_HAVE_HTTP
 #include "agentscale/metrics/query_client.h"
@@ -19,20 +23,58 @@
 
 namespace agentscale::serve {
 
-absl::StatusOr<std::unique_ptr<Policy>> PolicyFor(const config::ServeFleetConfig& fleet) {
-  if (fleet.policy.autoscalers.size() == 1 && fleet.policy.scaled_objects.empty()) {
+absl::StatusOr<std::unique_ptr<Policy>> PolicyFor(const config::ServeFleetConfig& fleet,
+                                                  absl::Time now) {
+  std::unique_ptr<Policy> policy;
+  if (fleet.aws.has_value()) {
+    AGENTSCALE_ASSIGN_OR_RETURN(std::unique_ptr<aws::ScalableTargetPolicy> p,
+                                aws::ScalableTargetPolicy::Create(*fleet.aws));
+    policy = std::move(p);
+  } else if (fleet.policy.autoscalers.size() == 1 && fleet.policy.scaled_objects.empty()) {
     AGENTSCALE_ASSIGN_OR_RETURN(HorizontalAutoscaler hpa,
                                 HorizontalAutoscaler::Create(fleet.policy.autoscalers[0]));
-    return std::unique_ptr<Policy>(std::make_unique<HorizontalAutoscaler>(std::move(hpa)));
-  }
-  if (fleet.policy.scaled_objects.size() == 1 && fleet.policy.autoscalers.empty()) {
+    policy = std::make_unique<HorizontalAutoscaler>(std::move(hpa));
+  } else if (fleet.policy.scaled_objects.size() == 1 && fleet.policy.autoscalers.empty()) {
     AGENTSCALE_ASSIGN_OR_RETURN(std::unique_ptr<keda::ScaledObjectPolicy> so,
                                 keda::ScaledObjectPolicy::Create(fleet.policy.scaled_objects[0]));
-    return std::unique_ptr<Policy>(std::move(so));
+    policy = std::move(so);
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "fleet ", fleet.name, ": ", fleet.policy_path,
+        " must hold exactly one HorizontalPodAutoscaler or ScaledObject, or be AWS JSON"));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "fleet ", fleet.name, ": ", fleet.policy_path,
-      " must hold exactly one HorizontalPodAutoscaler or ScaledObject"));
+  if (fleet.forecast.has_value()) {
+    absl::StatusOr<std::unique_ptr<forecast::ForecastFloor>> floored =
+        forecast::WithForecast(std::move(policy), *fleet.forecast);
+    if (!floored.ok()) {
+      return absl::Status(floored.status().code(),
+                          absl::StrCat("fleet ", fleet.name, ": ", fleet.forecast_path, ": ",
+                                       floored.status().message()));
+    }
+    policy = std::move(*floored);
+  }
+  if (fleet.schedule.has_value()) {
+    absl::StatusOr<std::unique_ptr<Policy>> bounded = schedule::WithSchedule(
+        std::move(policy), *fleet.schedule, now - absl::Hours(24), now + kScheduleHorizon);
+    if (!bounded.ok()) {
+      return absl::Status(bounded.status().code(),
+                          absl::StrCat("fleet ", fleet.name, ": ", fleet.schedule_path, ": ",
+                                       bounded.status().message()));
+    }
+    policy = std::move(*bounded);
+  }
+  return policy;
+}
+
+int32_t MaxReplicasFor(const config::ServeFleetConfig& fleet, const Policy& policy) {
+  int32_t most = policy.max_replicas();
+  if (fleet.schedule.has_value()) {
+    for (const schedule::ScheduleRule& rule : fleet.schedule->rules) {
+      if (rule.max_replicas.has_value()) most = std::max(most, *rule.max_replicas);
+      if (rule.min_replicas.has_value()) most = std::max(most, *rule.min_replicas);
+    }
+  }
+  return most;
 }
 
 absl::StatusOr<std::string> QueryFor(const std::string& query,
@@ -155,11 +197,12 @@ std::shared_ptr<const ObservationSource> PrometheusSource(const std::string&,
 }
 #endif
 
-absl::StatusOr<std::vector<Fleet>> FleetsFromConfig(const config::ServeConfig& config) {
+absl::StatusOr<std::vector<Fleet>> FleetsFromConfig(const config::ServeConfig& config,
+                                                    absl::Time now) {
   std::vector<Fleet> fleets;
   fleets.reserve(config.fleets.size());
   for (const config::ServeFleetConfig& fleet : config.fleets) {
-    AGENTSCALE_ASSIGN_OR_RETURN(std::unique_ptr<Policy> policy, PolicyFor(fleet));
+    AGENTSCALE_ASSIGN_OR_RETURN(std::unique_ptr<Policy> policy, PolicyFor(fleet, now));
     std::shared_ptr<const ObservationSource> source = PrometheusSource(config.prometheus, fleet);
     if (source == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat(

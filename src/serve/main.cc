@@ -180,8 +180,14 @@ int PrintScaledObject(const Flags& flags, const config::ServeConfig& cfg) {
     o.namespace_name = flags.ns;
     o.fleet = f.name;
     o.min_replicas = (*policy)->min_replicas();
-    o.max_replicas = (*policy)->max_replicas();
-    if (!f.policy.autoscalers.empty()) {
+    o.max_replicas = serve::MaxReplicasFor(f, **policy);
+    if (f.aws.has_value()) {
+      // An ECS service has no Kubernetes target: the Deployment is taken to
+      // be named after the fleet (edit the output if it is not).
+      o.scale_target_ref.api_version = "apps/v1";
+      o.scale_target_ref.kind = "Deployment";
+      o.scale_target_ref.name = f.name;
+    } else if (!f.policy.autoscalers.empty()) {
       o.scale_target_ref = f.policy.autoscalers[0].scale_target_ref;
     } else {
       o.scale_target_ref = f.policy.scaled_objects[0].scale_target_ref;
@@ -291,9 +297,37 @@ int main(int argc, char** argv) {
                                           : "; state in " + options.state_dir)
             << std::endl;
 
+  // A schedule is laid out kScheduleHorizon (400 days) ahead of when its
+  // fleet was built: 30 days before that runs out, the fleets of the running
+  // configuration are rebuilt (the engines keep their state; a forecast
+  // starts learning afresh, as after a reload).
+  config::ServeConfig running = *cfg;
+  absl::Time built = absl::Now();
+  auto has_schedule = [](const config::ServeConfig& c) {
+    for (const config::ServeFleetConfig& f : c.fleets) {
+      if (f.schedule.has_value()) return true;
+    }
+    return false;
+  };
+  const timespec check_every{3600, 0};
   for (;;) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
+    const int sig = sigtimedwait(&signals, nullptr, &check_every);
+    if (sig < 0) {
+      if (!has_schedule(running) ||
+          absl::Now() - built < serve::kScheduleHorizon - absl::Hours(24 * 30)) {
+        continue;
+      }
+      absl::StatusOr<std::vector<serve::Fleet>> rebuilt = serve::FleetsFromConfig(running);
+      absl::Status refreshed =
+          rebuilt.ok() ? service.ReplaceFleets(std::move(*rebuilt)) : rebuilt.status();
+      if (refreshed.ok()) built = absl::Now();
+      std::lock_guard lock(log_mu);
+      if (!refreshed.ok()) {
+        std::cerr << "agentscale-serve: rebuilding the fleets (their schedules) failed: "
+                  << refreshed.message() << std::endl;
+      }
+      continue;
+    }
     if (sig == SIGHUP) {
       absl::StatusOr<config::ServeConfig> next = config::LoadServeConfigDir(flags.config_dir);
       absl::Status reloaded = next.status();
@@ -301,6 +335,10 @@ int main(int argc, char** argv) {
         absl::StatusOr<std::vector<serve::Fleet>> next_fleets = serve::FleetsFromConfig(*next);
         reloaded = next_fleets.ok() ? service.ReplaceFleets(std::move(*next_fleets))
                                     : next_fleets.status();
+        if (reloaded.ok()) {
+          running = std::move(*next);
+          built = absl::Now();
+        }
       }
       std::lock_guard lock(log_mu);
       if (reloaded.ok()) {

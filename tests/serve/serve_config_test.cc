@@ -4,6 +4,7 @@
 #include <string>
 
 #include "agentscale/config/serve.h"
+#include "agentscale/policy/state.h"
 #include "agentscale/serve/fleets.h"
 #include "agentscale/serve/pass_through.h"
 #include "gmock/gmock.h"
@@ -103,6 +104,139 @@ spec:
   serve::ScalerService service;
   EXPECT_TRUE(serve::AddConfiguredFleets(*cfg, &service).ok());
   EXPECT_EQ(service.fleet_names(), (std::vector<std::string>{"agents", "queue"}));
+}
+
+constexpr char kEcs[] = R"({
+  "RegisterScalableTarget": {"ServiceNamespace": "ecs", "ResourceId": "service/agents/worker",
+    "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 2, "MaxCapacity": 10},
+  "PutScalingPolicy": [
+    {"PolicyName": "tasks", "ServiceNamespace": "ecs", "ResourceId": "service/agents/worker",
+     "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "TargetTrackingScaling",
+     "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 70,
+       "CustomizedMetricSpecification": {"MetricName": "app_active_task_count",
+         "Namespace": "Agents", "Statistic": "Average"}}},
+    {"PolicyName": "cpu", "ServiceNamespace": "ecs", "ResourceId": "service/agents/worker",
+     "ScalableDimension": "ecs:service:DesiredCount", "PolicyType": "TargetTrackingScaling",
+     "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 70,
+       "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}}
+  ]
+})";
+
+constexpr char kSchedule[] = R"(apiVersion: agentscale.dev/v1alpha1
+kind: Schedule
+metadata: {name: weekdays}
+spec:
+  timezone: UTC
+  rules:
+  - name: surge
+    start: "0 8 * * 1"
+    end: "0 18 * * 5"
+    minReplicas: 4
+    maxReplicas: 40
+)";
+
+constexpr char kForecast[] = R"(apiVersion: agentscale.dev/v1alpha1
+kind: Forecast
+metadata: {name: daily}
+spec:
+  model: seasonal-naive
+  season: 1440
+  stepSeconds: 60
+  leadSeconds: 120
+)";
+
+TEST_F(ServeConfigTest, ServesAwsPoliciesWithAForecastAndASchedule) {
+  Write("ecs.json", kEcs);
+  Write("schedule.yaml", kSchedule);
+  Write("forecast.yaml", kForecast);
+  absl::StatusOr<config::ServeConfig> cfg = Load(R"(apiVersion: agentscale.dev/v1alpha1
+kind: ScalerService
+spec:
+  prometheus: prometheus:9090
+  fleets:
+  - name: ecs
+    policy: ecs.json
+    forecast: forecast.yaml
+    schedule: schedule.yaml
+    queries:
+      cpu: 'avg by (pod) (rate(container_cpu_usage_seconds_total{namespace="$namespace"}[1m]))'
+)");
+  ASSERT_TRUE(cfg.ok()) << cfg.status();
+  const config::ServeFleetConfig& f = cfg->fleets[0];
+  ASSERT_TRUE(f.aws.has_value());
+  EXPECT_TRUE(f.policy.autoscalers.empty());
+  ASSERT_TRUE(f.forecast.has_value());
+  ASSERT_TRUE(f.schedule.has_value());
+  EXPECT_EQ(f.schedule_path, dir_ + "/schedule.yaml");
+  // The customized Average metric is per task, read by the default rule; the
+  // CPU utilization is a Resource metric, read by its query.
+  ASSERT_EQ(f.metric_queries.size(), 2u);
+  EXPECT_EQ(f.metric_queries[0].metric, "app_active_task_count");
+  EXPECT_THAT(f.metric_queries[0].query, HasSubstr("avg_over_time(app_active_task_count{"));
+  EXPECT_EQ(f.metric_queries[1].metric, "cpu");
+  EXPECT_THAT(f.metric_queries[1].query, HasSubstr("container_cpu_usage_seconds_total"));
+  EXPECT_TRUE(f.metric_queries[1].per_pod);
+
+  // The schedule's bounds around the forecast's floor around the AWS policy.
+  const absl::Time monday_noon = absl::FromUnixSeconds(1709553600);  // 2024-03-04 12:00 UTC
+  absl::StatusOr<std::unique_ptr<Policy>> policy = serve::PolicyFor(f, monday_noon);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const PolicyState state = (*policy)->ExportPolicyState();
+  EXPECT_EQ(state.family, "bounds");
+  ASSERT_EQ(state.children.size(), 1u);
+  EXPECT_EQ(state.children[0].family, "forecast");
+  ASSERT_EQ(state.children[0].children.size(), 1u);
+  EXPECT_EQ(state.children[0].children[0].family, "aws");
+  // A pass-through ScaledObject must let the schedule's 40 through.
+  EXPECT_EQ(serve::MaxReplicasFor(f, **policy), 40);
+  serve::ScalerService service;
+  EXPECT_TRUE(serve::AddConfiguredFleets(*cfg, &service).ok());
+}
+
+TEST_F(ServeConfigTest, AwsAndScheduleErrorsNameServeYamlToo) {
+  Write("ecs.json", kEcs);
+  Write("schedule.yaml", kSchedule);
+  // The CPU metric has no query.
+  absl::StatusOr<config::ServeConfig> cfg = Load(R"(apiVersion: agentscale.dev/v1alpha1
+kind: ScalerService
+spec:
+  prometheus: prometheus:9090
+  fleets:
+  - name: ecs
+    policy: ecs.json
+)");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_THAT(cfg.status().message(), HasSubstr("spec.fleets[0].queries"));
+  EXPECT_THAT(cfg.status().message(), HasSubstr("needs a query for"));
+  EXPECT_THAT(cfg.status().message(), HasSubstr("cpu"));
+  // A schedule that does not load: its own error, then where serve.yaml names it.
+  Write("bad.yaml", "apiVersion: agentscale.dev/v1alpha1\nkind: Schedule\nspec:\n  rules: 3\n");
+  cfg = Load(R"(apiVersion: agentscale.dev/v1alpha1
+kind: ScalerService
+spec:
+  prometheus: prometheus:9090
+  fleets:
+  - name: agents
+    policy: hpa.yaml
+    schedule: bad.yaml
+)");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_THAT(cfg.status().message(), HasSubstr("bad.yaml"));
+  EXPECT_THAT(cfg.status().message(), HasSubstr("serve.yaml:8:"));
+  EXPECT_THAT(cfg.status().message(), HasSubstr("spec.fleets[0].schedule: names this file"));
+  // A broken JSON policy likewise.
+  Write("broken.json", "{\"RegisterScalableTarget\": ");
+  cfg = Load(R"(apiVersion: agentscale.dev/v1alpha1
+kind: ScalerService
+spec:
+  prometheus: prometheus:9090
+  fleets:
+  - name: ecs
+    policy: broken.json
+)");
+  ASSERT_FALSE(cfg.ok());
+  EXPECT_THAT(cfg.status().message(), HasSubstr("broken.json"));
+  EXPECT_THAT(cfg.status().message(), HasSubstr("spec.fleets[0].policy: names this file"));
 }
 
 TEST_F(ServeConfigTest, ErrorsNameTheFileLineAndField) {

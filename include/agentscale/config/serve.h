@@ -11,7 +11,13 @@
 //     fleets:
 //     - name: agents           # what a ScaledObject's scalerMetadata.fleet names
 //       policy: hpa.yaml       # relative to the directory: an autoscaling/v2
-//                              # HorizontalPodAutoscaler or a keda.sh ScaledObject
+//                              # HorizontalPodAutoscaler, a keda.sh ScaledObject,
+//                              # or (a .json file) AWS Application Auto Scaling
+//                              # as config/aws.h reads it
+//       forecast: forecast.yaml   # optional: a Forecast (config/forecast.h)
+//                                 # floors the policy's decisions
+//       schedule: schedule.yaml   # optional: a Schedule or the seed's predictive
+//                                 # ConfigMap (config/schedule.h) sets bounds
 //       selector: 'app="agents"'   # optional label matchers for the queries
 //       window: 1m             # avg_over_time window of Pods metrics (default 1m)
 //       podLabel: pod          # the label naming a pod (default pod)
@@ -29,6 +35,10 @@
 // (a fleet with no Pods metric needs `replicasQuery`). In a query,
 // $namespace stands for the ScaledObject's namespace.
 //
+// A forecast wraps the policy (forecast::WithForecast) and a schedule wraps
+// that (schedule::WithSchedule), as `agentscale simulate` composes them. A
+// ConfigMap's rules hold half the policy's maximum (ConfigMapDefaultMinReplicas).
+//
 // Errors name the file, line, column and field; every policy file is loaded
 // and validated at load time, so a bad one stops the service at start (and
 // a reload keeps the running configuration).
@@ -42,7 +52,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "agentscale/aws/spec.h"
 #include "agentscale/config/manifest.h"
+#include "agentscale/forecast/policy.h"
+#include "agentscale/schedule/schedule.h"
 
 namespace agentscale::config {
 
@@ -63,7 +76,13 @@ struct ServeMetricQuery {
 struct ServeFleetConfig {
   std::string name;
   std::string policy_path;     // as resolved against the directory
-  LoadedManifests policy;      // exactly one HPA or ScaledObject
+  LoadedManifests policy;      // exactly one HPA or ScaledObject, unless aws
+  // The policy file as AWS Application Auto Scaling (a .json policy file).
+  std::optional<aws::ScalableTargetSpec> aws;
+  std::string forecast_path;   // empty: none
+  std::optional<forecast::ForecastSpec> forecast;
+  std::string schedule_path;   // empty: none
+  std::optional<schedule::ScheduleSpec> schedule;
   std::string selector;        // label matchers, without braces
   absl::Duration window = absl::Minutes(1);
   std::string pod_label = "pod";
