@@ -38,6 +38,12 @@ function(agentscale_layer)
     set_property(GLOBAL APPEND PROPERTY AGENTSCALE_LAYERED_HEADERS "${header}")
   endforeach()
   set_property(GLOBAL APPEND PROPERTY AGENTSCALE_LAYERS "${L_NAME}")
+  # Which layer each source belongs to (the fuzz build groups its unity
+  # batches by layer: file-local names are unique only within a layer).
+  foreach(_source IN LISTS L_SOURCES)
+    get_filename_component(_source "${_source}" ABSOLUTE BASE_DIR "${PROJECT_SOURCE_DIR}")
+    set_property(GLOBAL PROPERTY "AGENTSCALE_LAYER_OF:${_source}" "${L_NAME}")
+  endforeach()
 
   add_library(${target} ${L_SOURCES})
   add_library(agentscale::${L_NAME} ALIAS ${target})

@@ -117,9 +117,11 @@ AGENTSCALE_FUZZ_TARGETS=(exposition_fuzz:exposition trace_fuzz:trace
   adapter_rules_fuzz:adapter_rules manifest_fuzz:manifest aws_json_fuzz:aws_json
   tune_fuzz:tune node_pools_fuzz:node_pools serve_fuzz:serve)
 
-# configure_fuzz BUILD_DIR: the clang build of the fuzz targets only.
+# configure_fuzz BUILD_DIR: the clang build of the fuzz targets only (a
+# unity build, its batches grouped by layer: tests/fuzz/CMakeLists.txt).
 configure_fuzz() {
   configure "$1" -DCMAKE_CXX_COMPILER=clang++ -DAGENTSCALE_BUILD_FUZZERS=ON \
+    -DCMAKE_UNITY_BUILD=ON \
     -DAGENTSCALE_BUILD_TESTS=OFF -DAGENTSCALE_BUILD_EXAMPLES=OFF \
     -DAGENTSCALE_BUILD_BENCHMARKS=OFF -DAGENTSCALE_INSTALL=OFF \
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 ${AGENTSCALE_DEBUG_INFO} -DNDEBUG"

@@ -24,7 +24,8 @@
 #    so the headers are parsed and instrumented once per batch, not once per
 #    file), which is why helpers local to a .cc file have names of their own
 #    within their target (a developer's own sanitizer or debug build can add
-#    -DCMAKE_UNITY_BUILD=ON too; build/ is built file by file);
+#    -DCMAKE_UNITY_BUILD=ON too; build/'s libraries are built file by file,
+#    its test programs as a unity build: AGENTSCALE_UNITY_TESTS);
 # 4. builds build-tsan/ with ThreadSanitizer and runs only the concurrency
 #    tests (label `tsan`);
 # 5. builds the libFuzzer targets in build-fuzz/ with clang and runs them on
@@ -115,7 +116,8 @@ run_prometheus_e2e() {
 # --- 2. main build ----------------------------------------------------------
 release_dir="${AGENTSCALE_ROOT}/build"
 if stage "configure build/ (RelWithDebInfo)" configure_release "${release_dir}" \
-     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 ${AGENTSCALE_DEBUG_INFO} -DNDEBUG" &&
+     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 ${AGENTSCALE_DEBUG_INFO} -DNDEBUG" \
+     -DAGENTSCALE_UNITY_TESTS=ON &&
    stage "build build/" build "${release_dir}"; then
   stage "test build/ (ctest -LE prometheus)" run_ctest "${release_dir}" -LE prometheus || true
   stage "Prometheus end to end (ctest -L prometheus)" run_prometheus_e2e "${release_dir}" || true
