@@ -193,47 +193,32 @@ spec:
   EXPECT_TRUE(serve::AddConfiguredFleets(*cfg, &service).ok());
 }
 
+// serve.yaml with one fleet of the given fields (each line after the first
+// indented by four spaces); the fleet's first field is on line 6.
+std::string OneFleet(const std::string& fields) {
+  return "apiVersion: agentscale.dev/v1alpha1\nkind: ScalerService\nspec:\n"
+         "  prometheus: prometheus:9090\n  fleets:\n  - " +
+         fields;
+}
+
 TEST_F(ServeConfigTest, AwsAndScheduleErrorsNameServeYamlToo) {
   Write("ecs.json", kEcs);
-  Write("schedule.yaml", kSchedule);
   // The CPU metric has no query.
-  absl::StatusOr<config::ServeConfig> cfg = Load(R"(apiVersion: agentscale.dev/v1alpha1
-kind: ScalerService
-spec:
-  prometheus: prometheus:9090
-  fleets:
-  - name: ecs
-    policy: ecs.json
-)");
+  absl::StatusOr<config::ServeConfig> cfg = Load(OneFleet("name: ecs\n    policy: ecs.json\n"));
   ASSERT_FALSE(cfg.ok());
   EXPECT_THAT(cfg.status().message(), HasSubstr("spec.fleets[0].queries"));
   EXPECT_THAT(cfg.status().message(), HasSubstr("needs a query for"));
   EXPECT_THAT(cfg.status().message(), HasSubstr("cpu"));
   // A schedule that does not load: its own error, then where serve.yaml names it.
   Write("bad.yaml", "apiVersion: agentscale.dev/v1alpha1\nkind: Schedule\nspec:\n  rules: 3\n");
-  cfg = Load(R"(apiVersion: agentscale.dev/v1alpha1
-kind: ScalerService
-spec:
-  prometheus: prometheus:9090
-  fleets:
-  - name: agents
-    policy: hpa.yaml
-    schedule: bad.yaml
-)");
+  cfg = Load(OneFleet("name: agents\n    policy: hpa.yaml\n    schedule: bad.yaml\n"));
   ASSERT_FALSE(cfg.ok());
   EXPECT_THAT(cfg.status().message(), HasSubstr("bad.yaml"));
   EXPECT_THAT(cfg.status().message(), HasSubstr("serve.yaml:8:"));
   EXPECT_THAT(cfg.status().message(), HasSubstr("spec.fleets[0].schedule: names this file"));
   // A broken JSON policy likewise.
   Write("broken.json", "{\"RegisterScalableTarget\": ");
-  cfg = Load(R"(apiVersion: agentscale.dev/v1alpha1
-kind: ScalerService
-spec:
-  prometheus: prometheus:9090
-  fleets:
-  - name: ecs
-    policy: broken.json
-)");
+  cfg = Load(OneFleet("name: ecs\n    policy: broken.json\n"));
   ASSERT_FALSE(cfg.ok());
   EXPECT_THAT(cfg.status().message(), HasSubstr("broken.json"));
   EXPECT_THAT(cfg.status().message(), HasSubstr("spec.fleets[0].policy: names this file"));
